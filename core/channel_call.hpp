@@ -1,0 +1,50 @@
+// The one channel interface the core speaks: what it asks a payment channel
+// (prepay, query, close, reverse, refund) and what comes back. Adapters (the
+// built-in sandbox, the HTTP simulator) translate their own formats to these
+// values; a call that timed out or could not be made is kUnavailable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace oncepay::core {
+
+enum class ChannelOp : uint8_t { kPrepay, kQuery, kClose, kReverse, kRefund };
+
+// The channel's view of a payment, as a query reports it.
+enum class ChannelPayState : uint8_t { kNotPay, kSuccess, kClosed, kRefund, kPayError };
+
+enum class ChannelOutcome : uint8_t {
+  kOk,           // done; for a query: `state` holds the answer
+  kNotFound,     // the channel never saw this payment_no
+  kUnavailable,  // timeout, unreachable, or the answer was lost: outcome unknown
+  kAlreadyPaid,  // close refused: the payment succeeded at the channel
+  kNotPaid,      // refund refused: nothing was paid
+  kRejected,     // the channel refused the call for good (bad parameters)
+};
+
+struct ChannelCall {
+  ChannelOp op = ChannelOp::kQuery;
+  std::string channel;
+  std::string payment_no;
+  int64_t amount_minor = 0;  // prepay and refund
+  std::string currency;      // prepay
+  std::string subject;       // prepay
+  std::string refund_no;     // refund
+};
+
+struct ChannelReply {
+  ChannelOutcome outcome = ChannelOutcome::kUnavailable;
+  ChannelPayState state = ChannelPayState::kNotPay;  // query
+  std::string channel_trade_no;                      // query / close when paid
+  std::string prepay_id;                             // prepay
+  std::string pay_url;                               // prepay
+  std::string detail;                                // for the timeline and logs
+};
+
+std::string_view to_string(ChannelOp op);
+std::string_view to_string(ChannelOutcome outcome);
+std::string_view to_string(ChannelPayState state);
+
+}  // namespace oncepay::core

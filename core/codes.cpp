@@ -1,0 +1,92 @@
+#include "core/codes.hpp"
+
+namespace oncepay::core {
+
+std::string_view to_string(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return "ok";
+    case Code::kCreated:
+      return "created";
+    case Code::kAccepted:
+      return "accepted";
+    case Code::kInvalidRequest:
+      return "invalid_request";
+    case Code::kUnauthorized:
+      return "unauthorized";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kOrderNotFound:
+      return "order_not_found";
+    case Code::kPaymentNotFound:
+      return "payment_not_found";
+    case Code::kMerchantNotFound:
+      return "merchant_not_found";
+    case Code::kMethodNotAllowed:
+      return "method_not_allowed";
+    case Code::kOrderAlreadyPaid:
+      return "order_already_paid";
+    case Code::kOrderParamsMismatch:
+      return "order_params_mismatch";
+    case Code::kOrderClosed:
+      return "order_closed";
+    case Code::kMerchantExists:
+      return "merchant_exists";
+    case Code::kChannelConflict:
+      return "channel_conflict";
+    case Code::kAttemptsExhausted:
+      return "attempts_exhausted";
+    case Code::kChannelRejected:
+      return "channel_rejected";
+    case Code::kPaymentStatusUnknown:
+      return "payment_status_unknown";
+    case Code::kStorageUnavailable:
+      return "storage_unavailable";
+    case Code::kNotReady:
+      return "not_ready";
+    case Code::kInternal:
+      return "internal";
+  }
+  return "internal";
+}
+
+int http_status(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return 200;
+    case Code::kCreated:
+      return 201;
+    case Code::kAccepted:
+      return 202;
+    case Code::kInvalidRequest:
+      return 400;
+    case Code::kUnauthorized:
+      return 401;
+    case Code::kNotFound:
+    case Code::kOrderNotFound:
+    case Code::kPaymentNotFound:
+    case Code::kMerchantNotFound:
+      return 404;
+    case Code::kMethodNotAllowed:
+      return 405;
+    case Code::kOrderAlreadyPaid:
+    case Code::kOrderParamsMismatch:
+    case Code::kOrderClosed:
+    case Code::kMerchantExists:
+    case Code::kChannelConflict:
+      return 409;
+    case Code::kAttemptsExhausted:
+      return 429;
+    case Code::kChannelRejected:
+      return 502;
+    case Code::kPaymentStatusUnknown:
+    case Code::kStorageUnavailable:
+    case Code::kNotReady:
+      return 503;
+    case Code::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+}  // namespace oncepay::core

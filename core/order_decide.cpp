@@ -1,0 +1,614 @@
+#include "core/order_decide.hpp"
+
+#include <utility>
+
+#include "core/check.hpp"
+
+namespace oncepay::core {
+
+std::string auto_refund_no(std::string_view payment_no) { return "AR" + std::string(payment_no); }
+
+namespace {
+
+bool is_paid(OrderStatus status) {
+  return status == v1::Order::PAID || status == v1::Order::REFUNDED ||
+         status == v1::Order::PARTIALLY_REFUNDED;
+}
+
+bool success_recorded(const AttemptState& attempt) {
+  return attempt.status == v1::Attempt::SUCCESS || attempt.status == v1::Attempt::AUTO_REFUNDING ||
+         attempt.status == v1::Attempt::AUTO_REFUNDED;
+}
+
+// Builds one Step: emitted events are applied to the state at once, so each
+// decision below sees the state its previous events produced.
+class Decider {
+ public:
+  Decider(OrderState& state, const Context& context) : s_(state), ctx_(context) {
+    ONCEPAY_CHECK(context.config != nullptr);
+  }
+
+  Step take() { return std::move(step_); }
+
+  // ------------------------------------------------------------ entry points
+
+  void pay(const PayCommand& cmd) {
+    if (!s_.opened()) {
+      auto* opened = event().mutable_order_opened();
+      opened->set_merchant_id(cmd.merchant_id);
+      opened->set_merchant_order_no(cmd.merchant_order_no);
+      opened->set_amount(cmd.amount_minor);
+      opened->set_currency(cmd.currency);
+      opened->set_channel(cmd.channel);
+      opened->set_subject(cmd.subject);
+      opened->set_notify_url(cmd.notify_url);
+      emit();
+      return start_attempt(cmd, ctx_.new_payment_no());
+    }
+    if (refuse_by_status()) return;
+    if (cmd.amount_minor != s_.amount_minor || cmd.currency != s_.currency ||
+        cmd.channel != s_.channel) {
+      return reply(Code::kOrderParamsMismatch, "",
+                   "amount, currency and channel must match the order's first request (" +
+                       std::to_string(s_.amount_minor) + " " + s_.currency + " via " + s_.channel +
+                       ")");
+    }
+    AttemptState* live = s_.live();
+    if (live == nullptr) return start_or_refuse(cmd);
+    if (live->status == v1::Attempt::PAYING &&
+        ctx_.now_ms - live->created_ms < config().in_flight_window_ms) {
+      return reply(Code::kOk, live->payment_no);
+    }
+    if (ctx_.policy == Policy::kRefundDuplicates && live->status == v1::Attempt::PAYING) {
+      if (exhausted()) return refuse_exhausted();
+      // Do not wait for the channel: the old attempt is closed in the
+      // background, and a second success is refunded automatically.
+      std::string next = ctx_.new_payment_no();
+      supersede(*live, next);
+      return start_attempt(cmd, std::move(next));
+    }
+    // strict (or an UNKNOWN live attempt): ask the channel before anything else.
+    call(ChannelOp::kQuery, *live, Flow{Stage::kQueryLive, live->payment_no, cmd});
+  }
+
+  void close() {
+    if (is_paid(s_.status)) {
+      return reply(Code::kOrderAlreadyPaid, s_.paid_payment_no, "the order is paid");
+    }
+    if (s_.status == v1::Order::CLOSED) return reply(Code::kOk);
+    if (s_.status == v1::Order::EXPIRED) {
+      return reply(Code::kOrderClosed, "", "the order expired");
+    }
+    AttemptState* live = s_.live();
+    if (live == nullptr) {
+      event().mutable_order_closed();
+      emit();
+      return reply(Code::kOk);
+    }
+    call(ChannelOp::kClose, *live, Flow{Stage::kMerchantClose, live->payment_no});
+  }
+
+  void notice(const ChannelNotice& n) {
+    AttemptState* attempt = s_.find(n.payment_no);
+    ONCEPAY_CHECK((attempt != nullptr) && "notices are routed by payment_no to their order");
+    switch (n.kind) {
+      case ChannelNotice::Kind::kSuccess:
+        success(*attempt, n.channel_trade_no, "notify");
+        break;
+      case ChannelNotice::Kind::kPayError:
+        if (attempt->open()) fail(*attempt, "the payer's payment failed");
+        break;
+      case ChannelNotice::Kind::kRefundSuccess:
+        if (attempt->status == v1::Attempt::AUTO_REFUNDING &&
+            n.refund_no == attempt->auto_refund_no) {
+          auto_refunded(*attempt);
+        }
+        break;
+      case ChannelNotice::Kind::kRefundFailed:
+        break;  // the retry timer of the refund keeps asking
+    }
+    reply(Code::kOk);
+  }
+
+  void timer(const std::string& payment_no, Ladder ladder, int32_t step) {
+    AttemptState* attempt = s_.find(payment_no);
+    if (attempt == nullptr || attempt->ladder != ladder || attempt->step != step) return;
+    switch (ladder) {
+      case v1::TimerArmed::QUERY:
+        if (attempt->open()) {
+          call(ChannelOp::kQuery, *attempt, Flow{Stage::kLadderQuery, payment_no, {}, step});
+        }
+        break;
+      case v1::TimerArmed::FAST_EXPIRY:
+        if (attempt->open()) {
+          call(ChannelOp::kClose, *attempt, Flow{Stage::kFastClose, payment_no, {}, step});
+        } else if (!success_recorded(*attempt)) {
+          call(ChannelOp::kQuery, *attempt, Flow{Stage::kFastQuery, payment_no, {}, step});
+        }
+        break;
+      case v1::TimerArmed::AUTO_REFUND:
+        if (attempt->status == v1::Attempt::AUTO_REFUNDING) {
+          ChannelCall refund = make_call(ChannelOp::kRefund, *attempt);
+          refund.amount_minor = s_.amount_minor;
+          refund.refund_no = attempt->auto_refund_no;
+          step_.call = std::move(refund);
+          step_.flow = Flow{Stage::kAutoRefund, payment_no, {}, step};
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  void resume(const Flow& flow, const ChannelReply& r) {
+    AttemptState* attempt = s_.find(flow.payment_no);
+    ONCEPAY_CHECK(attempt != nullptr);
+    switch (flow.stage) {
+      case Stage::kPrepay:
+        return on_prepay(*attempt, r);
+      case Stage::kQueryLive:
+        return on_query_live(*attempt, flow.pay, r);
+      case Stage::kCloseLive:
+        return on_close_live(*attempt, flow.pay, r);
+      case Stage::kMerchantClose:
+        return on_merchant_close(*attempt, r);
+      case Stage::kLadderQuery:
+        return on_ladder_query(*attempt, flow.step, r);
+      case Stage::kLadderClose:
+        return on_ladder_close(*attempt, flow.step, r);
+      case Stage::kFastClose:
+        return on_fast_close(*attempt, flow.step, r);
+      case Stage::kFastQuery:
+        return on_fast_query(*attempt, flow.step, r);
+      case Stage::kAutoRefund:
+        return on_auto_refund(*attempt, flow.step, r);
+    }
+  }
+
+ private:
+  const PaymentConfig& config() const { return *ctx_.config; }
+
+  // ------------------------------------------------------------ pay path
+
+  bool refuse_by_status() {
+    if (is_paid(s_.status)) {
+      reply(Code::kOrderAlreadyPaid, s_.paid_payment_no, "the order is already paid");
+      return true;
+    }
+    if (s_.status == v1::Order::CLOSED || s_.status == v1::Order::EXPIRED) {
+      reply(Code::kOrderClosed, "",
+            s_.status == v1::Order::CLOSED ? "the order was closed" : "the order expired");
+      return true;
+    }
+    return false;
+  }
+
+  bool exhausted() const {
+    return static_cast<int64_t>(s_.attempts.size()) >= config().max_attempts;
+  }
+
+  void refuse_exhausted() {
+    reply(Code::kAttemptsExhausted, "",
+          "the order already has " + std::to_string(s_.attempts.size()) +
+              " payment attempts (payment.max-attempts)");
+  }
+
+  void start_or_refuse(const PayCommand& cmd) {
+    if (exhausted()) return refuse_exhausted();
+    start_attempt(cmd, ctx_.new_payment_no());
+  }
+
+  void start_attempt(const PayCommand& cmd, std::string payment_no) {
+    auto* created = event().mutable_attempt_created();
+    created->set_payment_no(payment_no);
+    created->set_attempt(static_cast<int32_t>(s_.attempts.size()) + 1);
+    created->set_channel(s_.channel);
+    emit();
+    AttemptState& attempt = *s_.find(payment_no);
+    ChannelCall prepay = make_call(ChannelOp::kPrepay, attempt);
+    prepay.amount_minor = s_.amount_minor;
+    prepay.currency = s_.currency;
+    prepay.subject = s_.subject;
+    step_.call = std::move(prepay);
+    step_.flow = Flow{Stage::kPrepay, payment_no, cmd};
+  }
+
+  void on_prepay(AttemptState& attempt, const ChannelReply& r) {
+    switch (r.outcome) {
+      case ChannelOutcome::kOk: {
+        auto* accepted = event().mutable_prepay_accepted();
+        accepted->set_payment_no(attempt.payment_no);
+        accepted->mutable_prepay()->set_prepay_id(r.prepay_id);
+        accepted->mutable_prepay()->set_pay_url(r.pay_url);
+        emit();
+        arm_query(attempt, 0, "");
+        return reply(Code::kCreated, attempt.payment_no);
+      }
+      case ChannelOutcome::kUnavailable: {
+        auto* unknown = event().mutable_prepay_unknown();
+        unknown->set_payment_no(attempt.payment_no);
+        unknown->set_reason(r.detail.empty() ? "no answer from the channel" : r.detail);
+        emit();
+        arm_query(attempt, 0, "");
+        return reply(Code::kPaymentStatusUnknown, attempt.payment_no,
+                     "the channel did not answer; the payment is being checked");
+      }
+      default:
+        fail(attempt, "prepay refused by the channel: " + std::string(to_string(r.outcome)) +
+                          (r.detail.empty() ? "" : " " + r.detail));
+        return reply(Code::kChannelRejected, attempt.payment_no, "the channel refused the payment");
+    }
+  }
+
+  void on_query_live(AttemptState& attempt, const PayCommand& cmd, const ChannelReply& r) {
+    if (r.outcome == ChannelOutcome::kOk) {
+      switch (r.state) {
+        case ChannelPayState::kSuccess:
+        case ChannelPayState::kRefund:
+          success(attempt, r.channel_trade_no, "query");
+          return reply_after_success();
+        case ChannelPayState::kNotPay:
+          if (exhausted()) return refuse_exhausted();
+          return call(ChannelOp::kClose, attempt, Flow{Stage::kCloseLive, attempt.payment_no, cmd});
+        case ChannelPayState::kClosed:
+          closed(attempt, "closed at the channel");
+          return start_or_refuse(cmd);
+        case ChannelPayState::kPayError:
+          fail(attempt, "the payer's payment failed");
+          return start_or_refuse(cmd);
+      }
+    }
+    if (r.outcome == ChannelOutcome::kNotFound) {
+      fail(attempt, "the channel never saw this payment");
+      return start_or_refuse(cmd);
+    }
+    reply_unknown(attempt, "the channel could not be asked about the live attempt");
+  }
+
+  void on_close_live(AttemptState& attempt, const PayCommand& cmd, const ChannelReply& r) {
+    switch (r.outcome) {
+      case ChannelOutcome::kOk:
+        closed(attempt, "superseded by a new attempt");
+        arm_fast(attempt, 1, "closed at the channel");
+        return start_or_refuse(cmd);
+      case ChannelOutcome::kAlreadyPaid:
+        success(attempt, r.channel_trade_no, "close");
+        return reply_after_success();
+      case ChannelOutcome::kNotFound:
+        fail(attempt, "the channel never saw this payment");
+        return start_or_refuse(cmd);
+      default:
+        return reply_unknown(attempt, "the channel could not close the live attempt");
+    }
+  }
+
+  void reply_after_success() {
+    if (is_paid(s_.status)) {
+      return reply(Code::kOrderAlreadyPaid, s_.paid_payment_no, "the order is already paid");
+    }
+    // The success did not count (already refunded automatically); the
+    // order is still payable, but not by this request: let it retry.
+    reply(Code::kPaymentStatusUnknown, "", "a payment is being refunded; retry");
+  }
+
+  void reply_unknown(const AttemptState& attempt, std::string message) {
+    reply(Code::kPaymentStatusUnknown, attempt.payment_no, std::move(message));
+  }
+
+  // ------------------------------------------------------------ close path
+
+  void on_merchant_close(AttemptState& attempt, const ChannelReply& r) {
+    switch (r.outcome) {
+      case ChannelOutcome::kOk:
+        closed(attempt, "closed by the merchant");
+        arm_fast(attempt, 1, "closed at the channel");
+        break;
+      case ChannelOutcome::kAlreadyPaid:
+        success(attempt, r.channel_trade_no, "close");
+        return reply(Code::kOrderAlreadyPaid, s_.paid_payment_no,
+                     "the order was paid before it could be closed");
+      case ChannelOutcome::kNotFound:
+        fail(attempt, "the channel never saw this payment");
+        break;
+      default:
+        return reply_unknown(attempt, "the channel could not close the live attempt");
+    }
+    event().mutable_order_closed();
+    emit();
+    reply(Code::kOk);
+  }
+
+  // ------------------------------------------------------------ ladders
+
+  void on_ladder_query(AttemptState& attempt, int32_t step, const ChannelReply& r) {
+    if (!attempt.open()) return;
+    const bool last = step + 1 >= static_cast<int32_t>(config().query_ladder_ms.size());
+    if (r.outcome == ChannelOutcome::kOk) {
+      switch (r.state) {
+        case ChannelPayState::kSuccess:
+        case ChannelPayState::kRefund:
+          return success(attempt, r.channel_trade_no, "query");
+        case ChannelPayState::kClosed:
+          return closed(attempt, "closed at the channel");
+        case ChannelPayState::kPayError:
+          return fail(attempt, "the payer's payment failed");
+        case ChannelPayState::kNotPay:
+          // An UNKNOWN prepay that exists but was never shown to the payer
+          // is reversed (closed) at once; a PAYING one waits for the payer.
+          if (attempt.status == v1::Attempt::UNKNOWN || last) {
+            return call(ChannelOp::kClose, attempt,
+                        Flow{Stage::kLadderClose, attempt.payment_no, {}, step});
+          }
+          return arm_query(attempt, step + 1, "query: NOTPAY");
+      }
+    }
+    if (r.outcome == ChannelOutcome::kNotFound) {
+      return fail(attempt, "the channel never saw this payment");
+    }
+    if (last) {
+      return call(ChannelOp::kClose, attempt,
+                  Flow{Stage::kLadderClose, attempt.payment_no, {}, step});
+    }
+    arm_query(attempt, step + 1, "query: " + std::string(to_string(r.outcome)));
+  }
+
+  void on_ladder_close(AttemptState& attempt, int32_t step, const ChannelReply& r) {
+    if (!attempt.open()) return;
+    const bool reversal = attempt.status == v1::Attempt::UNKNOWN &&
+                          step + 1 < static_cast<int32_t>(config().query_ladder_ms.size());
+    switch (r.outcome) {
+      case ChannelOutcome::kOk:
+        if (reversal) {
+          closed(attempt, "reversed: the prepay answer was lost");
+        } else {
+          expire(attempt);
+        }
+        arm_fast(attempt, 1, "closed at the channel");
+        return expire_order_if_done();
+      case ChannelOutcome::kAlreadyPaid:
+        return success(attempt, r.channel_trade_no, "close");
+      case ChannelOutcome::kNotFound:
+        return fail(attempt, "the channel never saw this payment");
+      default:
+        // Keep trying to close it, on the bounded fast-expiry ladder.
+        return arm_fast(attempt, 0, "close: " + std::string(to_string(r.outcome)));
+    }
+  }
+
+  void on_fast_close(AttemptState& attempt, int32_t step, const ChannelReply& r) {
+    if (!attempt.open()) return;
+    switch (r.outcome) {
+      case ChannelOutcome::kOk:
+        closed(attempt, attempt.superseded ? "superseded" : "closed at the channel");
+        return arm_fast(attempt, step + 1, "closed at the channel");
+      case ChannelOutcome::kAlreadyPaid:
+        return success(attempt, r.channel_trade_no, "close");
+      case ChannelOutcome::kNotFound:
+        return fail(attempt, "the channel never saw this payment");
+      default:
+        return arm_fast(attempt, step + 1, "close: " + std::string(to_string(r.outcome)));
+    }
+  }
+
+  void on_fast_query(AttemptState& attempt, int32_t step, const ChannelReply& r) {
+    if (success_recorded(attempt)) return;
+    if (r.outcome == ChannelOutcome::kOk &&
+        (r.state == ChannelPayState::kSuccess || r.state == ChannelPayState::kRefund)) {
+      return success(attempt, r.channel_trade_no, "query");
+    }
+    std::string seen = r.outcome == ChannelOutcome::kOk ? std::string(to_string(r.state))
+                                                        : std::string(to_string(r.outcome));
+    arm_fast(attempt, step + 1, "query: " + seen);
+  }
+
+  void on_auto_refund(AttemptState& attempt, int32_t step, const ChannelReply& r) {
+    if (attempt.status != v1::Attempt::AUTO_REFUNDING) return;
+    if (r.outcome == ChannelOutcome::kOk) return auto_refunded(attempt);
+    const auto& retries = config().auto_refund_retry_ms;
+    std::string seen = "refund: " + std::string(to_string(r.outcome));
+    if (step < static_cast<int32_t>(retries.size())) {
+      return arm(attempt, v1::TimerArmed::AUTO_REFUND, step + 1,
+                 attempt.anchor_ms + retries[static_cast<size_t>(step)], seen, attempt.anchor_ms);
+    }
+    // Out of retries: it stays AUTO_REFUNDING, for reconciliation to settle.
+    arm(attempt, v1::TimerArmed::LADDER_UNSPECIFIED, 0, 0, seen + "; left to reconciliation", 0);
+  }
+
+  void arm_query(AttemptState& attempt, int32_t step, std::string detail) {
+    const auto& ladder = config().query_ladder_ms;
+    ONCEPAY_CHECK(step < static_cast<int32_t>(ladder.size()));
+    arm(attempt, v1::TimerArmed::QUERY, step,
+        attempt.created_ms + ladder[static_cast<size_t>(step)], std::move(detail),
+        attempt.created_ms);
+  }
+
+  // Fast-expiry steps count from the moment the attempt entered the ladder
+  // (stopped counting); step 0 is "now" (close it at once), step k >= 1 is
+  // ladder[k - 1] after entering. Past the last step an attempt still open
+  // at the channel (it could not be closed) is marked EXPIRED.
+  void arm_fast(AttemptState& attempt, int32_t step, std::string detail) {
+    const auto& ladder = config().fast_expiry_ladder_ms;
+    if (step > static_cast<int32_t>(ladder.size())) {
+      if (attempt.open()) {
+        expire(attempt);
+        return expire_order_if_done();
+      }
+      return arm(attempt, v1::TimerArmed::LADDER_UNSPECIFIED, 0, 0, std::move(detail), 0);
+    }
+    const int64_t anchor =
+        attempt.ladder == v1::TimerArmed::FAST_EXPIRY ? attempt.anchor_ms : ctx_.now_ms;
+    const int64_t due = step == 0 ? ctx_.now_ms : anchor + ladder[static_cast<size_t>(step - 1)];
+    arm(attempt, v1::TimerArmed::FAST_EXPIRY, step, due, std::move(detail), anchor);
+  }
+
+  void arm(AttemptState& attempt, Ladder ladder, int32_t step, int64_t due_ms, std::string detail,
+           int64_t anchor_ms) {
+    auto* armed = event().mutable_timer_armed();
+    armed->set_payment_no(attempt.payment_no);
+    armed->set_ladder(ladder);
+    armed->set_step(step);
+    armed->set_due_ms(due_ms);
+    armed->set_detail(std::move(detail));
+    armed->set_anchor_ms(anchor_ms);
+    emit();
+  }
+
+  void expire_order_if_done() {
+    if (s_.status != v1::Order::PAYING) return;
+    for (const auto& attempt : s_.attempts) {
+      if (attempt.open()) return;
+    }
+    event().mutable_order_expired();
+    emit();
+  }
+
+  // ------------------------------------------------------------ transitions
+
+  // A success reported for `attempt`: it becomes the order's payment if it
+  // still counts, else it is refunded automatically. Duplicates do nothing.
+  void success(AttemptState& attempt, const std::string& trade_no, const std::string& source) {
+    if (success_recorded(attempt)) return;
+    const bool counts = s_.status == v1::Order::PAYING && attempt.open() &&
+                        (!attempt.superseded || ctx_.policy == Policy::kRefundDuplicates);
+    if (!counts) return start_auto_refund(attempt, trade_no, why_not_counted(attempt));
+    auto* succeeded = event().mutable_attempt_succeeded();
+    succeeded->set_payment_no(attempt.payment_no);
+    succeeded->set_channel_trade_no(trade_no);
+    succeeded->set_source(source);
+    emit();
+    // Every other attempt still open at the channel must not take money too.
+    const std::string paid = attempt.payment_no;
+    for (auto& other : s_.attempts) {
+      if (other.payment_no == paid || !other.open()) continue;
+      if (!other.superseded) supersede(other, "");
+      if (other.ladder != v1::TimerArmed::FAST_EXPIRY) arm_fast(other, 0, "order paid");
+    }
+  }
+
+  std::string why_not_counted(const AttemptState& attempt) const {
+    if (is_paid(s_.status)) return "the order is already paid by " + s_.paid_payment_no;
+    if (s_.status == v1::Order::CLOSED) return "the order was closed";
+    if (s_.status == v1::Order::EXPIRED) return "the order expired";
+    if (attempt.superseded) return "the attempt was superseded";
+    return "the attempt was " + std::string(v1::Attempt::Status_Name(attempt.status));
+  }
+
+  void start_auto_refund(AttemptState& attempt, const std::string& trade_no, std::string why) {
+    auto* started = event().mutable_auto_refund_started();
+    started->set_payment_no(attempt.payment_no);
+    started->set_refund_no(auto_refund_no(attempt.payment_no));
+    started->set_channel_trade_no(trade_no);
+    started->set_why(std::move(why));
+    emit();
+    arm(attempt, v1::TimerArmed::AUTO_REFUND, 0, ctx_.now_ms, "refund through the channel",
+        ctx_.now_ms);
+  }
+
+  void auto_refunded(AttemptState& attempt) {
+    auto* done = event().mutable_auto_refund_succeeded();
+    done->set_payment_no(attempt.payment_no);
+    done->set_refund_no(attempt.auto_refund_no);
+    emit();
+  }
+
+  void supersede(AttemptState& attempt, const std::string& by) {
+    auto* superseded = event().mutable_attempt_superseded();
+    superseded->set_payment_no(attempt.payment_no);
+    superseded->set_by_payment_no(by);
+    emit();
+    arm_fast(attempt, 0, "close it at the channel");
+  }
+
+  void fail(AttemptState& attempt, std::string reason) {
+    auto* failed = event().mutable_attempt_failed();
+    failed->set_payment_no(attempt.payment_no);
+    failed->set_reason(std::move(reason));
+    emit();
+  }
+
+  void closed(AttemptState& attempt, std::string reason) {
+    auto* closed = event().mutable_attempt_closed();
+    closed->set_payment_no(attempt.payment_no);
+    closed->set_reason(std::move(reason));
+    emit();
+  }
+
+  void expire(AttemptState& attempt) {
+    event().mutable_attempt_expired()->set_payment_no(attempt.payment_no);
+    emit();
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  ChannelCall make_call(ChannelOp op, const AttemptState& attempt) const {
+    ChannelCall c;
+    c.op = op;
+    c.channel = attempt.channel;
+    c.payment_no = attempt.payment_no;
+    return c;
+  }
+
+  void call(ChannelOp op, const AttemptState& attempt, Flow flow) {
+    ONCEPAY_CHECK((!step_.call) && "one channel call per step");
+    step_.call = make_call(op, attempt);
+    step_.flow = std::move(flow);
+  }
+
+  void reply(Code code, std::string payment_no = {}, std::string message = {}) {
+    ONCEPAY_CHECK((!step_.reply) && "one reply per step");
+    step_.reply = Reply{code, std::move(payment_no), std::move(message)};
+  }
+
+  v1::Event& event() {
+    pending_.Clear();
+    return pending_;
+  }
+
+  void emit() {
+    pending_.set_at_ms(ctx_.now_ms);
+    apply(s_, pending_);
+    step_.events.push_back(std::move(pending_));
+    pending_ = v1::Event();
+  }
+
+  OrderState& s_;
+  const Context& ctx_;
+  Step step_;
+  v1::Event pending_;
+};
+
+}  // namespace
+
+Step decide_pay(OrderState& state, const PayCommand& command, const Context& context) {
+  Decider d(state, context);
+  d.pay(command);
+  return d.take();
+}
+
+Step decide_close(OrderState& state, const Context& context) {
+  Decider d(state, context);
+  d.close();
+  return d.take();
+}
+
+Step decide_notice(OrderState& state, const ChannelNotice& notice, const Context& context) {
+  Decider d(state, context);
+  d.notice(notice);
+  return d.take();
+}
+
+Step decide_timer(OrderState& state, const std::string& payment_no, Ladder ladder, int32_t step,
+                  const Context& context) {
+  Decider d(state, context);
+  d.timer(payment_no, ladder, step);
+  return d.take();
+}
+
+Step resume(OrderState& state, const Flow& flow, const ChannelReply& reply,
+            const Context& context) {
+  Decider d(state, context);
+  d.resume(flow, reply);
+  return d.take();
+}
+
+}  // namespace oncepay::core

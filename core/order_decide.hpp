@@ -1,0 +1,104 @@
+// The decisions of one merchant order: what a pay request, a close, a
+// channel notification, a timer or a channel's answer does to it. Pure
+// functions over OrderState: no clocks (Context carries `now`), no I/O, no
+// CAF. Each returns a Step: the events it emitted (already folded into the
+// state through apply()), the reply owed to a waiting requester, and at most
+// one channel call whose answer must be fed back through resume().
+//
+// Contract for the shell (the order actor): persist step.events before any
+// effect leaves the process (reply, channel call) — the write-ahead rule —
+// then reply, then make the call and hand its answer to resume() with
+// step.flow. While a call is outstanding no other input may be decided for
+// this order (the actor awaits the answer, so its mailbox waits).
+// Timers: every TimerArmed event asks the shell to deliver decide_timer() at
+// due_ms; a timer that no longer matches the attempt's armed step is stale
+// and decides nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/channel_call.hpp"
+#include "core/codes.hpp"
+#include "core/config.hpp"
+#include "core/order_state.hpp"
+
+namespace oncepay::core {
+
+struct PayCommand {
+  std::string merchant_id;
+  std::string merchant_order_no;
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string channel;
+  std::string subject;
+  std::string notify_url;
+};
+
+// A channel's asynchronous result for one payment_no.
+struct ChannelNotice {
+  enum class Kind : uint8_t { kSuccess, kPayError, kRefundSuccess, kRefundFailed };
+  Kind kind = Kind::kSuccess;
+  std::string payment_no;
+  std::string channel_trade_no;
+  int64_t amount_minor = 0;
+  std::string refund_no;
+};
+
+// What the requester waiting on this step is told.
+struct Reply {
+  Code code = Code::kOk;
+  // Pay: the attempt the reply shows. kOrderAlreadyPaid: the paid attempt.
+  std::string payment_no;
+  std::string message;
+};
+
+// Where a channel call's answer goes back into the decisions.
+enum class Stage : uint8_t {
+  kPrepay,         // pay: the new attempt's prepay
+  kQueryLive,      // pay after the window: query the live attempt first
+  kCloseLive,      // pay: close the unpaid live attempt before attempt N+1
+  kMerchantClose,  // close request: close the live attempt
+  kLadderQuery,    // query-ladder step
+  kLadderClose,    // query ladder exhausted, or an UNKNOWN attempt to reverse
+  kFastClose,      // fast-expiry: close an attempt that no longer counts
+  kFastQuery,      // fast-expiry: look for a success that crossed a close
+  kAutoRefund,     // refund a success that must not count
+};
+
+struct Flow {
+  Stage stage = Stage::kPrepay;
+  std::string payment_no;  // the attempt the call concerns
+  PayCommand pay;          // kPrepay / kQueryLive / kCloseLive: the request being answered
+  int32_t step = 0;        // ladder flows: the step being worked
+};
+
+struct Step {
+  std::vector<v1::Event> events;
+  std::optional<Reply> reply;
+  std::optional<ChannelCall> call;
+  Flow flow;  // meaningful when `call` is set
+};
+
+struct Context {
+  int64_t now_ms = 0;
+  const PaymentConfig* config = nullptr;
+  Policy policy = Policy::kStrict;
+  // A new, globally unique payment_no (the shell owns the generator).
+  std::function<std::string()> new_payment_no;
+};
+
+Step decide_pay(OrderState& state, const PayCommand& command, const Context& context);
+Step decide_close(OrderState& state, const Context& context);
+Step decide_notice(OrderState& state, const ChannelNotice& notice, const Context& context);
+Step decide_timer(OrderState& state, const std::string& payment_no, Ladder ladder, int32_t step,
+                  const Context& context);
+Step resume(OrderState& state, const Flow& flow, const ChannelReply& reply, const Context& context);
+
+// The refund_no oncepay uses at the channel for an automatic refund.
+std::string auto_refund_no(std::string_view payment_no);
+
+}  // namespace oncepay::core

@@ -1,0 +1,291 @@
+#include "core/order_state.hpp"
+
+#include <ctime>
+#include <string>
+
+#include "core/check.hpp"
+
+namespace oncepay::core {
+
+std::string_view to_string(Policy policy) {
+  return policy == Policy::kStrict ? "strict" : "refund_duplicates";
+}
+
+bool parse_policy(std::string_view text, Policy* out) {
+  if (text == "strict") {
+    *out = Policy::kStrict;
+  } else if (text == "refund_duplicates") {
+    *out = Policy::kRefundDuplicates;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+AttemptState* OrderState::find(std::string_view payment_no) {
+  for (auto& attempt : attempts) {
+    if (attempt.payment_no == payment_no) return &attempt;
+  }
+  return nullptr;
+}
+
+const AttemptState* OrderState::find(std::string_view payment_no) const {
+  return const_cast<OrderState*>(this)->find(payment_no);
+}
+
+AttemptState* OrderState::live() {
+  for (auto it = attempts.rbegin(); it != attempts.rend(); ++it) {
+    if (it->open() && !it->superseded) return &*it;
+  }
+  return nullptr;
+}
+
+const AttemptState* OrderState::live() const { return const_cast<OrderState*>(this)->live(); }
+
+namespace {
+
+AttemptState& attempt_of(OrderState& state, const std::string& payment_no) {
+  AttemptState* attempt = state.find(payment_no);
+  ONCEPAY_CHECK((attempt != nullptr) && "event for an attempt the order does not have");
+  return *attempt;
+}
+
+void note(OrderState& state, int64_t at_ms, std::string type, std::string payment_no = {},
+          std::string detail = {}) {
+  state.timeline.push_back({at_ms, std::move(type), std::move(payment_no), std::move(detail)});
+}
+
+void set_status(AttemptState& attempt, AttemptStatus status, int64_t at_ms) {
+  attempt.status = status;
+  attempt.updated_ms = at_ms;
+}
+
+// An attempt that reached a final status needs no timer any more.
+void disarm(AttemptState& attempt) {
+  attempt.ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
+  attempt.step = 0;
+  attempt.due_ms = 0;
+  attempt.anchor_ms = 0;
+}
+
+std::string_view ladder_name(Ladder ladder) {
+  switch (ladder) {
+    case v1::TimerArmed::QUERY:
+      return "query";
+    case v1::TimerArmed::FAST_EXPIRY:
+      return "fast_expiry";
+    case v1::TimerArmed::AUTO_REFUND:
+      return "auto_refund";
+    default:
+      return "none";
+  }
+}
+
+}  // namespace
+
+void apply(OrderState& s, const v1::Event& e) {
+  const int64_t at = e.at_ms();
+  switch (e.kind_case()) {
+    case v1::Event::kOrderOpened: {
+      const auto& x = e.order_opened();
+      ONCEPAY_CHECK(!s.opened());
+      s.merchant_id = x.merchant_id();
+      s.merchant_order_no = x.merchant_order_no();
+      s.amount_minor = x.amount();
+      s.currency = x.currency();
+      s.channel = x.channel();
+      s.subject = x.subject();
+      s.notify_url = x.notify_url();
+      s.created_ms = at;
+      s.status = v1::Order::PAYING;
+      note(s, at, "order.opened");
+      break;
+    }
+    case v1::Event::kAttemptCreated: {
+      const auto& x = e.attempt_created();
+      ONCEPAY_CHECK(s.find(x.payment_no()) == nullptr);
+      AttemptState attempt;
+      attempt.payment_no = x.payment_no();
+      attempt.number = x.attempt();
+      attempt.channel = x.channel();
+      attempt.created_ms = attempt.updated_ms = at;
+      s.attempts.push_back(std::move(attempt));
+      note(s, at, "attempt.created", x.payment_no(), "attempt " + std::to_string(x.attempt()));
+      break;
+    }
+    case v1::Event::kPrepayAccepted: {
+      const auto& x = e.prepay_accepted();
+      auto& attempt = attempt_of(s, x.payment_no());
+      attempt.prepay_id = x.prepay().prepay_id();
+      attempt.pay_url = x.prepay().pay_url();
+      attempt.updated_ms = at;
+      note(s, at, "prepay.accepted", x.payment_no());
+      break;
+    }
+    case v1::Event::kPrepayUnknown: {
+      const auto& x = e.prepay_unknown();
+      set_status(attempt_of(s, x.payment_no()), v1::Attempt::UNKNOWN, at);
+      note(s, at, "prepay.unknown", x.payment_no(), x.reason());
+      break;
+    }
+    case v1::Event::kAttemptFailed: {
+      const auto& x = e.attempt_failed();
+      auto& attempt = attempt_of(s, x.payment_no());
+      set_status(attempt, v1::Attempt::FAILED, at);
+      disarm(attempt);
+      note(s, at, "attempt.failed", x.payment_no(), x.reason());
+      break;
+    }
+    case v1::Event::kAttemptSucceeded: {
+      const auto& x = e.attempt_succeeded();
+      auto& attempt = attempt_of(s, x.payment_no());
+      set_status(attempt, v1::Attempt::SUCCESS, at);
+      attempt.channel_trade_no = x.channel_trade_no();
+      disarm(attempt);
+      s.status = v1::Order::PAID;
+      s.paid_payment_no = x.payment_no();
+      note(s, at, "order.paid", x.payment_no(), "via " + x.source());
+      break;
+    }
+    case v1::Event::kAttemptClosed: {
+      const auto& x = e.attempt_closed();
+      auto& attempt = attempt_of(s, x.payment_no());
+      set_status(attempt, v1::Attempt::CLOSED, at);
+      note(s, at, "attempt.closed", x.payment_no(), x.reason());
+      break;
+    }
+    case v1::Event::kAttemptExpired: {
+      const auto& x = e.attempt_expired();
+      auto& attempt = attempt_of(s, x.payment_no());
+      set_status(attempt, v1::Attempt::EXPIRED, at);
+      disarm(attempt);
+      note(s, at, "attempt.expired", x.payment_no());
+      break;
+    }
+    case v1::Event::kAttemptSuperseded: {
+      const auto& x = e.attempt_superseded();
+      auto& attempt = attempt_of(s, x.payment_no());
+      attempt.superseded = true;
+      attempt.superseded_ms = at;
+      attempt.updated_ms = at;
+      note(s, at, "attempt.superseded", x.payment_no(),
+           x.by_payment_no().empty() ? std::string("order paid") : "by " + x.by_payment_no());
+      break;
+    }
+    case v1::Event::kTimerArmed: {
+      const auto& x = e.timer_armed();
+      auto& attempt = attempt_of(s, x.payment_no());
+      attempt.ladder = x.ladder();
+      attempt.step = x.step();
+      attempt.due_ms = x.due_ms();
+      attempt.anchor_ms = x.anchor_ms();
+      std::string detail;
+      if (!x.detail().empty()) detail = x.detail() + "; ";
+      if (x.ladder() == v1::TimerArmed::LADDER_UNSPECIFIED) {
+        detail += "no further checks";
+      } else {
+        detail += std::string(ladder_name(x.ladder())) + " step " + std::to_string(x.step()) +
+                  " at " + format_time(x.due_ms());
+      }
+      note(s, at, "check.scheduled", x.payment_no(), std::move(detail));
+      break;
+    }
+    case v1::Event::kAutoRefundStarted: {
+      const auto& x = e.auto_refund_started();
+      auto& attempt = attempt_of(s, x.payment_no());
+      set_status(attempt, v1::Attempt::AUTO_REFUNDING, at);
+      attempt.auto_refund_no = x.refund_no();
+      if (!x.channel_trade_no().empty()) attempt.channel_trade_no = x.channel_trade_no();
+      disarm(attempt);
+      note(s, at, "auto_refund.started", x.payment_no(), x.why());
+      break;
+    }
+    case v1::Event::kAutoRefundSucceeded: {
+      const auto& x = e.auto_refund_succeeded();
+      auto& attempt = attempt_of(s, x.payment_no());
+      set_status(attempt, v1::Attempt::AUTO_REFUNDED, at);
+      disarm(attempt);
+      note(s, at, "auto_refund.succeeded", x.payment_no(), x.refund_no());
+      break;
+    }
+    case v1::Event::kOrderClosed:
+      s.status = v1::Order::CLOSED;
+      note(s, at, "order.closed");
+      break;
+    case v1::Event::kOrderExpired:
+      s.status = v1::Order::EXPIRED;
+      note(s, at, "order.expired");
+      break;
+    case v1::Event::KIND_NOT_SET:
+      ONCEPAY_CHECK((false) && "event without a kind");
+      break;
+  }
+}
+
+std::string format_time(int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[40];
+  const size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buffer, n);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(unix_ms % 1000));
+  out += millis;
+  return out;
+}
+
+v1::AttemptView attempt_view(const AttemptState& a) {
+  v1::AttemptView view;
+  view.set_payment_no(a.payment_no);
+  view.set_attempt(a.number);
+  view.set_channel(a.channel);
+  view.set_status(a.status);
+  view.set_created_at(format_time(a.created_ms));
+  view.set_updated_at(format_time(a.updated_ms));
+  if (!a.channel_trade_no.empty()) view.set_channel_trade_no(a.channel_trade_no);
+  if (!a.prepay_id.empty()) {
+    view.mutable_prepay()->set_prepay_id(a.prepay_id);
+    view.mutable_prepay()->set_pay_url(a.pay_url);
+  }
+  return view;
+}
+
+v1::OrderView order_view(const OrderState& s) {
+  v1::OrderView view;
+  view.set_merchant_order_no(s.merchant_order_no);
+  view.set_status(s.status);
+  view.set_amount(s.amount_minor);
+  view.set_currency(s.currency);
+  view.set_channel(s.channel);
+  if (!s.subject.empty()) view.set_subject(s.subject);
+  if (!s.paid_payment_no.empty()) view.set_paid_payment_no(s.paid_payment_no);
+  view.set_refunded_amount(s.refunded_minor);
+  view.set_created_at(format_time(s.created_ms));
+  for (const auto& attempt : s.attempts) *view.add_attempts() = attempt_view(attempt);
+  for (const auto& entry : s.timeline) {
+    auto* out = view.add_events();
+    out->set_at(format_time(entry.at_ms));
+    out->set_type(entry.type);
+    if (!entry.payment_no.empty()) out->set_payment_no(entry.payment_no);
+    if (!entry.detail.empty()) out->set_detail(entry.detail);
+  }
+  return view;
+}
+
+v1::PaymentView payment_view(const OrderState& s, const AttemptState& a) {
+  v1::PaymentView view;
+  view.set_payment_no(a.payment_no);
+  view.set_merchant_order_no(s.merchant_order_no);
+  view.set_attempt(a.number);
+  view.set_channel(a.channel);
+  view.set_status(a.status);
+  view.set_amount(s.amount_minor);
+  view.set_currency(s.currency);
+  view.set_created_at(format_time(a.created_ms));
+  view.set_updated_at(format_time(a.updated_ms));
+  if (!a.channel_trade_no.empty()) view.set_channel_trade_no(a.channel_trade_no);
+  return view;
+}
+
+}  // namespace oncepay::core

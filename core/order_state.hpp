@@ -1,0 +1,93 @@
+// The state of one merchant order and its payment attempts, as a plain
+// struct, and apply(): the only function that changes it. State is a fold of
+// events (oncepay.v1.Event): recovery replays the WAL through apply(), and
+// the decisions in order_decide.hpp emit events through it too.
+//
+// Contract: single-threaded (owned by one order actor, or by a test).
+// apply() asserts that an event fits the state (an event for an unknown
+// payment_no is a programmer error: the core never emits one).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "oncepay.pb.h"
+
+namespace oncepay::core {
+
+using AttemptStatus = v1::Attempt::Status;
+using OrderStatus = v1::Order::Status;
+using Ladder = v1::TimerArmed::Ladder;
+
+enum class Policy : uint8_t { kStrict, kRefundDuplicates };
+std::string_view to_string(Policy policy);  // "strict" | "refund_duplicates"
+bool parse_policy(std::string_view text, Policy* out);
+
+struct AttemptState {
+  std::string payment_no;
+  int32_t number = 0;
+  std::string channel;
+  AttemptStatus status = v1::Attempt::PAYING;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  std::string channel_trade_no;
+  std::string prepay_id;
+  std::string pay_url;
+  // True once the attempt no longer counts for the order (a newer attempt
+  // replaced it, or another attempt paid): a success on it is refunded.
+  bool superseded = false;
+  int64_t superseded_ms = 0;
+  // The armed timer (ladder step); LADDER_UNSPECIFIED when none.
+  Ladder ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
+  int32_t step = 0;
+  int64_t due_ms = 0;
+  int64_t anchor_ms = 0;  // the armed ladder's offsets count from here
+  std::string auto_refund_no;
+
+  // PAYING or UNKNOWN: the channel may still take the payer's money.
+  bool open() const { return status == v1::Attempt::PAYING || status == v1::Attempt::UNKNOWN; }
+};
+
+struct TimelineEntry {
+  int64_t at_ms = 0;
+  std::string type;
+  std::string payment_no;
+  std::string detail;
+};
+
+struct OrderState {
+  std::string merchant_id;
+  std::string merchant_order_no;
+  OrderStatus status = v1::Order::STATUS_UNSPECIFIED;  // not opened yet
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string channel;
+  std::string subject;
+  std::string notify_url;
+  int64_t created_ms = 0;
+  std::string paid_payment_no;
+  int64_t refunded_minor = 0;
+  std::vector<AttemptState> attempts;
+  std::vector<TimelineEntry> timeline;
+
+  bool opened() const { return status != v1::Order::STATUS_UNSPECIFIED; }
+  AttemptState* find(std::string_view payment_no);
+  const AttemptState* find(std::string_view payment_no) const;
+  // The attempt that currently counts: open and not superseded (at most one).
+  AttemptState* live();
+  const AttemptState* live() const;
+};
+
+// Folds one event into the state.
+void apply(OrderState& state, const v1::Event& event);
+
+// Timestamps as RFC 3339 UTC with milliseconds: "2026-11-22T06:00:00.123Z".
+std::string format_time(int64_t unix_ms);
+
+// API views of the state (docs/API.md).
+v1::AttemptView attempt_view(const AttemptState& attempt);
+v1::OrderView order_view(const OrderState& state);
+v1::PaymentView payment_view(const OrderState& state, const AttemptState& attempt);
+
+}  // namespace oncepay::core

@@ -1,0 +1,507 @@
+// Drives the pure decision core directly: every row of API.md's pay table,
+// late / duplicated / out-of-order channel results, ladders and policies.
+#include "core/order_decide.hpp"
+
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+
+namespace oncepay::core {
+namespace {
+
+constexpr int64_t kT0 = 1'800'000'000'000;  // a fixed "now" in unix ms
+
+class OrderDecideTest : public ::testing::Test {
+ protected:
+  OrderDecideTest() {
+    config_.in_flight_window_ms = 10'000;
+    config_.max_attempts = 3;
+    config_.query_ladder_ms = {1'000, 2'000, 4'000};
+    config_.fast_expiry_ladder_ms = {500, 1'500};
+    config_.auto_refund_retry_ms = {1'000, 5'000};
+  }
+
+  Context ctx() {
+    Context c;
+    c.now_ms = now_;
+    c.config = &config_;
+    c.policy = policy_;
+    c.new_payment_no = [this] { return "P" + std::to_string(++ids_); };
+    return c;
+  }
+
+  static PayCommand pay_cmd(int64_t amount = 1999) {
+    PayCommand cmd;
+    cmd.merchant_id = "demo";
+    cmd.merchant_order_no = "o-1";
+    cmd.amount_minor = amount;
+    cmd.currency = "CNY";
+    cmd.channel = "sandbox";
+    cmd.subject = "2 coffees";
+    return cmd;
+  }
+
+  Step record(Step step) {
+    for (const auto& e : step.events) log_.push_back(e);
+    return step;
+  }
+  Step pay(PayCommand cmd = pay_cmd()) { return record(decide_pay(state_, cmd, ctx())); }
+  Step answer(const Step& pending, ChannelReply reply) {
+    EXPECT_TRUE(pending.call.has_value());
+    return record(resume(state_, pending.flow, reply, ctx()));
+  }
+  Step timer(const std::string& payment_no) {
+    const AttemptState* a = state_.find(payment_no);
+    return record(decide_timer(state_, payment_no, a->ladder, a->step, ctx()));
+  }
+  Step notice(ChannelNotice::Kind kind, const std::string& payment_no, std::string trade = "T1") {
+    ChannelNotice n;
+    n.kind = kind;
+    n.payment_no = payment_no;
+    n.channel_trade_no = std::move(trade);
+    n.amount_minor = 1999;
+    return record(decide_notice(state_, n, ctx()));
+  }
+
+  static ChannelReply ok() { return ChannelReply{ChannelOutcome::kOk}; }
+  static ChannelReply prepaid() {
+    ChannelReply r{ChannelOutcome::kOk};
+    r.prepay_id = "wx-1";
+    r.pay_url = "sandbox://pay";
+    return r;
+  }
+  static ChannelReply state(ChannelPayState s, std::string trade = {}) {
+    ChannelReply r{ChannelOutcome::kOk, s};
+    r.channel_trade_no = std::move(trade);
+    return r;
+  }
+  static ChannelReply outcome(ChannelOutcome o) { return ChannelReply{o}; }
+
+  // First pay with an accepted prepay: attempt P1 PAYING.
+  void paying() {
+    Step s = pay();
+    answer(s, prepaid());
+  }
+
+  AttemptStatus status_of(const std::string& payment_no) const {
+    return state_.find(payment_no)->status;
+  }
+
+  PaymentConfig config_;
+  Policy policy_ = Policy::kStrict;
+  OrderState state_;
+  int64_t now_ = kT0;
+  int ids_ = 0;
+  std::vector<v1::Event> log_;
+};
+
+TEST_F(OrderDecideTest, FirstPayOpensOrderAndAsksForPrepay) {
+  Step s = pay();
+  ASSERT_TRUE(s.call);
+  EXPECT_EQ(s.call->op, ChannelOp::kPrepay);
+  EXPECT_EQ(s.call->payment_no, "P1");
+  EXPECT_EQ(s.call->amount_minor, 1999);
+  EXPECT_FALSE(s.reply) << "no reply before the channel answered";
+  ASSERT_EQ(s.events.size(), 2u);
+  EXPECT_TRUE(s.events[0].has_order_opened());
+  EXPECT_TRUE(s.events[1].has_attempt_created());
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+}
+
+TEST_F(OrderDecideTest, AcceptedPrepayReplies201AndArmsTheQueryLadder) {
+  Step s = answer(pay(), prepaid());
+  ASSERT_TRUE(s.reply);
+  EXPECT_EQ(s.reply->code, Code::kCreated);
+  EXPECT_EQ(s.reply->payment_no, "P1");
+  const AttemptState* a = state_.find("P1");
+  EXPECT_EQ(a->prepay_id, "wx-1");
+  EXPECT_EQ(a->ladder, v1::TimerArmed::QUERY);
+  EXPECT_EQ(a->due_ms, kT0 + 1'000);
+}
+
+TEST_F(OrderDecideTest, RepeatInsideWindowReturnsSameAttemptWithoutChannelCall) {
+  paying();
+  now_ += 9'999;
+  Step s = pay();
+  EXPECT_FALSE(s.call);
+  EXPECT_TRUE(s.events.empty());
+  ASSERT_TRUE(s.reply);
+  EXPECT_EQ(s.reply->code, Code::kOk);
+  EXPECT_EQ(s.reply->payment_no, "P1");
+}
+
+TEST_F(OrderDecideTest, DifferentAmountIsParamsMismatch) {
+  paying();
+  Step s = pay(pay_cmd(2000));
+  ASSERT_TRUE(s.reply);
+  EXPECT_EQ(s.reply->code, Code::kOrderParamsMismatch);
+  EXPECT_TRUE(s.events.empty());
+}
+
+TEST_F(OrderDecideTest, DifferentChannelIsParamsMismatch) {
+  paying();
+  PayCommand cmd = pay_cmd();
+  cmd.channel = "sim";
+  EXPECT_EQ(pay(cmd).reply->code, Code::kOrderParamsMismatch);
+}
+
+TEST_F(OrderDecideTest, AfterWindowStrictQueriesThenClosesThenStartsNextAttempt) {
+  paying();
+  now_ += 10'000;
+  Step q = pay();
+  ASSERT_TRUE(q.call);
+  EXPECT_EQ(q.call->op, ChannelOp::kQuery);
+  EXPECT_EQ(q.call->payment_no, "P1");
+  Step c = answer(q, state(ChannelPayState::kNotPay));
+  ASSERT_TRUE(c.call);
+  EXPECT_EQ(c.call->op, ChannelOp::kClose);
+  Step p = answer(c, ok());
+  EXPECT_EQ(status_of("P1"), v1::Attempt::CLOSED);
+  EXPECT_EQ(state_.find("P1")->ladder, v1::TimerArmed::FAST_EXPIRY);
+  ASSERT_TRUE(p.call);
+  EXPECT_EQ(p.call->op, ChannelOp::kPrepay);
+  EXPECT_EQ(p.call->payment_no, "P2");
+  Step done = answer(p, prepaid());
+  EXPECT_EQ(done.reply->code, Code::kCreated);
+  EXPECT_EQ(done.reply->payment_no, "P2");
+  EXPECT_EQ(state_.find("P2")->number, 2);
+}
+
+TEST_F(OrderDecideTest, AfterWindowQueryFindsSuccessSoAlreadyPaid) {
+  paying();
+  now_ += 11'000;
+  Step s = answer(pay(), state(ChannelPayState::kSuccess, "T9"));
+  EXPECT_EQ(s.reply->code, Code::kOrderAlreadyPaid);
+  EXPECT_EQ(s.reply->payment_no, "P1");
+  EXPECT_EQ(state_.status, v1::Order::PAID);
+  EXPECT_EQ(state_.find("P1")->channel_trade_no, "T9");
+  EXPECT_FALSE(s.call);
+}
+
+TEST_F(OrderDecideTest, CloseRefusedBecausePaidMeansAlreadyPaid) {
+  paying();
+  now_ += 11'000;
+  Step c = answer(pay(), state(ChannelPayState::kNotPay));
+  ChannelReply paid{ChannelOutcome::kAlreadyPaid};
+  paid.channel_trade_no = "T2";
+  Step s = answer(c, paid);
+  EXPECT_EQ(s.reply->code, Code::kOrderAlreadyPaid);
+  EXPECT_EQ(state_.paid_payment_no, "P1");
+}
+
+TEST_F(OrderDecideTest, QueryUnavailableIs503AndChangesNothing) {
+  paying();
+  now_ += 11'000;
+  Step s = answer(pay(), outcome(ChannelOutcome::kUnavailable));
+  EXPECT_EQ(s.reply->code, Code::kPaymentStatusUnknown);
+  EXPECT_TRUE(s.events.empty());
+  EXPECT_EQ(status_of("P1"), v1::Attempt::PAYING);
+}
+
+TEST_F(OrderDecideTest, CloseUnavailableIs503AndKeepsTheLiveAttempt) {
+  paying();
+  now_ += 11'000;
+  Step c = answer(pay(), state(ChannelPayState::kNotPay));
+  Step s = answer(c, outcome(ChannelOutcome::kUnavailable));
+  EXPECT_EQ(s.reply->code, Code::kPaymentStatusUnknown);
+  EXPECT_EQ(status_of("P1"), v1::Attempt::PAYING);
+  EXPECT_EQ(state_.attempts.size(), 1u);
+}
+
+TEST_F(OrderDecideTest, MaxAttemptsReachedIs429) {
+  config_.max_attempts = 2;
+  paying();
+  for (int i = 0; i < 1; ++i) {
+    now_ += 11'000;
+    Step c = answer(pay(), state(ChannelPayState::kNotPay));
+    answer(answer(c, ok()), prepaid());
+  }
+  ASSERT_EQ(state_.attempts.size(), 2u);
+  now_ += 11'000;
+  Step s = answer(pay(), state(ChannelPayState::kNotPay));
+  ASSERT_TRUE(s.reply);
+  EXPECT_EQ(s.reply->code, Code::kAttemptsExhausted);
+  EXPECT_EQ(status_of("P2"), v1::Attempt::PAYING) << "the live attempt stays payable";
+}
+
+TEST_F(OrderDecideTest, ClosedOrderRefusesPay) {
+  paying();
+  Step c = record(decide_close(state_, ctx()));
+  ASSERT_TRUE(c.call);
+  EXPECT_EQ(c.call->op, ChannelOp::kClose);
+  Step closed = answer(c, ok());
+  EXPECT_EQ(closed.reply->code, Code::kOk);
+  EXPECT_EQ(state_.status, v1::Order::CLOSED);
+  EXPECT_EQ(pay().reply->code, Code::kOrderClosed);
+}
+
+TEST_F(OrderDecideTest, MerchantCloseFindsPaymentSoOrderIsPaid) {
+  paying();
+  Step c = record(decide_close(state_, ctx()));
+  Step s = answer(c, outcome(ChannelOutcome::kAlreadyPaid));
+  EXPECT_EQ(s.reply->code, Code::kOrderAlreadyPaid);
+  EXPECT_EQ(state_.status, v1::Order::PAID);
+}
+
+TEST_F(OrderDecideTest, PrepayTimeoutLeavesUnknownAnd503) {
+  Step s = answer(pay(), outcome(ChannelOutcome::kUnavailable));
+  EXPECT_EQ(s.reply->code, Code::kPaymentStatusUnknown);
+  EXPECT_EQ(s.reply->payment_no, "P1");
+  EXPECT_EQ(status_of("P1"), v1::Attempt::UNKNOWN);
+  EXPECT_EQ(state_.find("P1")->ladder, v1::TimerArmed::QUERY);
+}
+
+TEST_F(OrderDecideTest, RetryOfUnknownInsideWindowQueriesInsteadOfReturningIt) {
+  answer(pay(), outcome(ChannelOutcome::kUnavailable));
+  now_ += 1'000;
+  Step q = pay();
+  ASSERT_TRUE(q.call);
+  EXPECT_EQ(q.call->op, ChannelOp::kQuery);
+  Step p = answer(q, outcome(ChannelOutcome::kNotFound));
+  EXPECT_EQ(status_of("P1"), v1::Attempt::FAILED);
+  ASSERT_TRUE(p.call);
+  EXPECT_EQ(p.call->payment_no, "P2");
+}
+
+TEST_F(OrderDecideTest, PrepayRejectedFailsAttempt) {
+  Step s = answer(pay(), outcome(ChannelOutcome::kRejected));
+  EXPECT_EQ(s.reply->code, Code::kChannelRejected);
+  EXPECT_EQ(status_of("P1"), v1::Attempt::FAILED);
+}
+
+TEST_F(OrderDecideTest, SuccessNotificationPaysTheOrder) {
+  paying();
+  Step s = notice(ChannelNotice::Kind::kSuccess, "P1");
+  EXPECT_EQ(s.reply->code, Code::kOk);
+  EXPECT_EQ(state_.status, v1::Order::PAID);
+  EXPECT_EQ(state_.paid_payment_no, "P1");
+  EXPECT_EQ(state_.find("P1")->ladder, v1::TimerArmed::LADDER_UNSPECIFIED);
+}
+
+TEST_F(OrderDecideTest, DuplicateSuccessNotificationChangesNothing) {
+  paying();
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  Step s = notice(ChannelNotice::Kind::kSuccess, "P1");
+  EXPECT_TRUE(s.events.empty());
+  EXPECT_EQ(s.reply->code, Code::kOk);
+}
+
+TEST_F(OrderDecideTest, PayErrorAfterSuccessDoesNotMoveBackwards) {
+  paying();
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  Step s = notice(ChannelNotice::Kind::kPayError, "P1");
+  EXPECT_TRUE(s.events.empty());
+  EXPECT_EQ(status_of("P1"), v1::Attempt::SUCCESS);
+}
+
+TEST_F(OrderDecideTest, PayErrorFailsAttemptAndAllowsRetry) {
+  paying();
+  notice(ChannelNotice::Kind::kPayError, "P1");
+  EXPECT_EQ(status_of("P1"), v1::Attempt::FAILED);
+  Step s = pay();
+  ASSERT_TRUE(s.call);
+  EXPECT_EQ(s.call->payment_no, "P2") << "no live attempt: a new one at once";
+}
+
+TEST_F(OrderDecideTest, LateSuccessOnClosedAttemptIsRefundedAutomatically) {
+  paying();
+  now_ += 11'000;
+  Step c = answer(pay(), state(ChannelPayState::kNotPay));
+  answer(answer(c, ok()), prepaid());  // P1 closed, P2 live
+  Step s = notice(ChannelNotice::Kind::kSuccess, "P1", "T-late");
+  EXPECT_EQ(s.reply->code, Code::kOk);
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  EXPECT_EQ(state_.status, v1::Order::PAYING) << "never reported as the order's payment";
+  EXPECT_TRUE(state_.paid_payment_no.empty());
+  Step r = timer("P1");
+  ASSERT_TRUE(r.call);
+  EXPECT_EQ(r.call->op, ChannelOp::kRefund);
+  EXPECT_EQ(r.call->refund_no, auto_refund_no("P1"));
+  EXPECT_EQ(r.call->amount_minor, 1999);
+  answer(r, ok());
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDED);
+}
+
+TEST_F(OrderDecideTest, SecondSuccessAfterOrderPaidIsRefunded) {
+  policy_ = Policy::kRefundDuplicates;
+  paying();
+  now_ += 11'000;
+  answer(pay(), prepaid());  // P1 superseded (still open), P2 live
+  notice(ChannelNotice::Kind::kSuccess, "P2");
+  EXPECT_EQ(state_.paid_payment_no, "P2");
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  EXPECT_EQ(state_.paid_payment_no, "P2");
+}
+
+TEST_F(OrderDecideTest, AutoRefundUnknownIsRetriedThenLeftToReconciliation) {
+  paying();
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  // Fake a second attempt that succeeded after the order was paid.
+  state_.attempts.push_back(state_.attempts[0]);
+  state_.attempts[1].payment_no = "PX";
+  state_.attempts[1].status = v1::Attempt::CLOSED;
+  notice(ChannelNotice::Kind::kSuccess, "PX");
+  ASSERT_EQ(status_of("PX"), v1::Attempt::AUTO_REFUNDING);
+  Step r0 = answer(timer("PX"), outcome(ChannelOutcome::kUnavailable));
+  EXPECT_EQ(state_.find("PX")->step, 1);
+  EXPECT_EQ(state_.find("PX")->due_ms, now_ + 1'000);
+  now_ += 1'000;
+  answer(timer("PX"), outcome(ChannelOutcome::kUnavailable));
+  now_ += 4'000;
+  answer(timer("PX"), outcome(ChannelOutcome::kUnavailable));
+  EXPECT_EQ(state_.find("PX")->ladder, v1::TimerArmed::LADDER_UNSPECIFIED);
+  EXPECT_EQ(status_of("PX"), v1::Attempt::AUTO_REFUNDING);
+  (void)r0;
+}
+
+TEST_F(OrderDecideTest, QueryLadderNotPayThroughEveryStepThenExpires) {
+  paying();
+  for (int step = 0; step < 2; ++step) {
+    const AttemptState* a = state_.find("P1");
+    ASSERT_EQ(a->step, step);
+    now_ = a->due_ms;
+    Step q = timer("P1");
+    ASSERT_TRUE(q.call);
+    EXPECT_EQ(q.call->op, ChannelOp::kQuery);
+    answer(q, state(ChannelPayState::kNotPay));
+  }
+  now_ = state_.find("P1")->due_ms;
+  Step last = answer(timer("P1"), state(ChannelPayState::kNotPay));
+  ASSERT_TRUE(last.call);
+  EXPECT_EQ(last.call->op, ChannelOp::kClose);
+  answer(last, ok());
+  EXPECT_EQ(status_of("P1"), v1::Attempt::EXPIRED);
+  EXPECT_EQ(state_.status, v1::Order::EXPIRED);
+}
+
+TEST_F(OrderDecideTest, QueryLadderFindsLostCallback) {
+  paying();
+  now_ = state_.find("P1")->due_ms;
+  answer(timer("P1"), state(ChannelPayState::kSuccess, "T5"));
+  EXPECT_EQ(state_.status, v1::Order::PAID);
+  EXPECT_EQ(state_.find("P1")->channel_trade_no, "T5");
+}
+
+TEST_F(OrderDecideTest, UnknownPrepayThatExistsIsReversed) {
+  answer(pay(), outcome(ChannelOutcome::kUnavailable));
+  now_ = state_.find("P1")->due_ms;
+  Step close = answer(timer("P1"), state(ChannelPayState::kNotPay));
+  ASSERT_TRUE(close.call);
+  EXPECT_EQ(close.call->op, ChannelOp::kClose);
+  answer(close, ok());
+  EXPECT_EQ(status_of("P1"), v1::Attempt::CLOSED);
+  EXPECT_EQ(state_.status, v1::Order::EXPIRED) << "nothing else could pay it";
+}
+
+TEST_F(OrderDecideTest, UnknownPrepayTheChannelNeverSawFails) {
+  answer(pay(), outcome(ChannelOutcome::kUnavailable));
+  now_ = state_.find("P1")->due_ms;
+  answer(timer("P1"), outcome(ChannelOutcome::kNotFound));
+  EXPECT_EQ(status_of("P1"), v1::Attempt::FAILED);
+}
+
+TEST_F(OrderDecideTest, StaleTimerDecidesNothing) {
+  paying();
+  Step s = record(decide_timer(state_, "P1", v1::TimerArmed::QUERY, 2, ctx()));
+  EXPECT_FALSE(s.call);
+  EXPECT_TRUE(s.events.empty());
+}
+
+TEST_F(OrderDecideTest, FastExpiryCatchesSuccessThatCrossedTheClose) {
+  paying();
+  now_ += 11'000;
+  Step c = answer(pay(), state(ChannelPayState::kNotPay));
+  answer(answer(c, ok()), prepaid());
+  const AttemptState* p1 = state_.find("P1");
+  EXPECT_EQ(p1->step, 1);
+  EXPECT_EQ(p1->due_ms, now_ + 500);
+  now_ += 500;
+  Step q = timer("P1");
+  ASSERT_TRUE(q.call);
+  EXPECT_EQ(q.call->op, ChannelOp::kQuery);
+  answer(q, state(ChannelPayState::kSuccess, "T-cross"));
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+}
+
+TEST_F(OrderDecideTest, RefundDuplicatesStartsNewAttemptWithoutWaiting) {
+  policy_ = Policy::kRefundDuplicates;
+  paying();
+  now_ += 11'000;
+  Step p = pay();
+  ASSERT_TRUE(p.call);
+  EXPECT_EQ(p.call->op, ChannelOp::kPrepay) << "no query first";
+  EXPECT_EQ(p.call->payment_no, "P2");
+  const AttemptState* p1 = state_.find("P1");
+  EXPECT_TRUE(p1->superseded);
+  EXPECT_EQ(p1->ladder, v1::TimerArmed::FAST_EXPIRY);
+  EXPECT_EQ(p1->due_ms, now_) << "closed in the background at once";
+  answer(p, prepaid());
+  Step close = timer("P1");
+  ASSERT_TRUE(close.call);
+  EXPECT_EQ(close.call->op, ChannelOp::kClose);
+  answer(close, ok());
+  EXPECT_EQ(status_of("P1"), v1::Attempt::CLOSED);
+}
+
+TEST_F(OrderDecideTest, RefundDuplicatesFirstSuccessOnSupersededAttemptCounts) {
+  policy_ = Policy::kRefundDuplicates;
+  paying();
+  now_ += 11'000;
+  answer(pay(), prepaid());
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  EXPECT_EQ(state_.paid_payment_no, "P1");
+  const AttemptState* p2 = state_.find("P2");
+  EXPECT_TRUE(p2->superseded) << "the other open attempt must be closed";
+  EXPECT_EQ(p2->ladder, v1::TimerArmed::FAST_EXPIRY);
+}
+
+TEST_F(OrderDecideTest, StrictStormGivesOneAttempt) {
+  Step first = pay();
+  answer(first, prepaid());
+  for (int i = 0; i < 63; ++i) {
+    Step s = pay();
+    EXPECT_FALSE(s.call);
+    EXPECT_EQ(s.reply->payment_no, "P1");
+  }
+  EXPECT_EQ(state_.attempts.size(), 1u);
+}
+
+TEST_F(OrderDecideTest, ReplayingEventsRebuildsTheSameState) {
+  paying();
+  now_ += 11'000;
+  Step c = answer(pay(), state(ChannelPayState::kNotPay));
+  answer(answer(c, ok()), prepaid());
+  notice(ChannelNotice::Kind::kSuccess, "P1", "T-late");
+  answer(timer("P1"), ok());
+  notice(ChannelNotice::Kind::kSuccess, "P2", "T2");
+  OrderState replayed;
+  for (const auto& e : log_) apply(replayed, e);
+  google::protobuf::util::MessageDifferencer diff;
+  std::string report;
+  diff.ReportDifferencesToString(&report);
+  EXPECT_TRUE(diff.Compare(order_view(state_), order_view(replayed))) << report;
+  EXPECT_EQ(replayed.find("P1")->status, v1::Attempt::AUTO_REFUNDED);
+  EXPECT_EQ(replayed.paid_payment_no, "P2");
+}
+
+TEST(PaymentConfigTest, DefaultsAreValidAndBadValuesAreNamed) {
+  PaymentConfig c;
+  EXPECT_EQ(validate(c), "");
+  c.query_ladder_ms = {};
+  EXPECT_NE(validate(c).find("payment.query-ladder"), std::string::npos);
+  c = PaymentConfig{};
+  c.max_attempts = 0;
+  EXPECT_NE(validate(c).find("payment.max-attempts"), std::string::npos);
+  c = PaymentConfig{};
+  c.query_ladder_ms = {2'000, 1'000};
+  EXPECT_NE(validate(c).find("increase"), std::string::npos);
+}
+
+TEST(FormatTimeTest, Rfc3339WithMillis) {
+  EXPECT_EQ(format_time(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_time(1'800'000'000'123), "2027-01-15T08:00:00.123Z");
+}
+
+}  // namespace
+}  // namespace oncepay::core
