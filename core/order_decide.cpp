@@ -8,6 +8,32 @@ namespace oncepay::core {
 
 std::string auto_refund_no(std::string_view payment_no) { return "AR" + std::string(payment_no); }
 
+bool notice_from_proto(const v1::ChannelNotification& body, ChannelNotice* out) {
+  ChannelNotice n;
+  switch (body.status()) {
+    case v1::ChannelNotification::SUCCESS:
+      n.kind = ChannelNotice::Kind::kSuccess;
+      break;
+    case v1::ChannelNotification::PAYERROR:
+      n.kind = ChannelNotice::Kind::kPayError;
+      break;
+    case v1::ChannelNotification::REFUND_SUCCESS:
+      n.kind = ChannelNotice::Kind::kRefundSuccess;
+      break;
+    case v1::ChannelNotification::REFUND_FAILED:
+      n.kind = ChannelNotice::Kind::kRefundFailed;
+      break;
+    default:
+      return false;
+  }
+  n.payment_no = body.payment_no();
+  n.channel_trade_no = body.channel_trade_no();
+  n.amount_minor = body.amount();
+  n.refund_no = body.refund_no();
+  *out = std::move(n);
+  return true;
+}
+
 namespace {
 
 bool is_paid(OrderStatus status) {

@@ -48,6 +48,10 @@ struct ChannelNotice {
   std::string refund_no;
 };
 
+// The notification's content in the core's terms; false (and nothing set)
+// for a status the core does not know.
+bool notice_from_proto(const v1::ChannelNotification& body, ChannelNotice* out);
+
 // What the requester waiting on this step is told.
 struct Reply {
   Code code = Code::kOk;

@@ -1,0 +1,50 @@
+// The merchant registry: who may call the merchant API, with which policy,
+// and the secret their webhooks are signed with. API keys are stored only as
+// SHA-256 hashes; authenticate() finds a merchant by the hash and confirms it
+// with a constant-time comparison. Thread-safe (shared mutex): gateway
+// threads authenticate every request, admin requests add merchants.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+
+#include "core/order_state.hpp"
+
+namespace oncepay::actors {
+
+struct Merchant {
+  std::string merchant_id;
+  std::string api_key_sha256;  // hex
+  std::string webhook_secret;
+  core::Policy policy = core::Policy::kStrict;
+};
+
+// merchant_id: 1-64 chars of [A-Za-z0-9_-].
+bool valid_merchant_id(std::string_view id);
+
+class Merchants {
+ public:
+  // Adds a merchant with a known key (the configured demo merchant).
+  // False when the id exists.
+  bool add(const std::string& merchant_id, const std::string& api_key,
+           const std::string& webhook_secret, core::Policy policy);
+  // Creates a merchant with a fresh api key and webhook secret; the clear
+  // key is returned once in *api_key. False when the id exists.
+  bool create(const std::string& merchant_id, core::Policy policy, std::string* api_key,
+              Merchant* created);
+  std::optional<Merchant> authenticate(std::string_view api_key) const;
+  std::optional<Merchant> get(const std::string& merchant_id) const;
+  core::Policy policy_of(const std::string& merchant_id) const;
+  size_t size() const;
+
+ private:
+  bool insert(Merchant merchant);
+
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, Merchant, std::less<>> by_id_;
+  std::map<std::string, std::string, std::less<>> id_by_key_hash_;
+};
+
+}  // namespace oncepay::actors

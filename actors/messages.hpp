@@ -1,0 +1,100 @@
+// The messages order actors, shards and channels exchange, and the typed
+// actor interfaces built from them. One interface alias per actor kind.
+//
+// These types travel between actors of one process only for now: they are
+// declared CAF_ALLOW_UNSAFE_MESSAGE_TYPE (no serializer). A cluster node
+// needs inspect() overloads for them first (see docs/ROADMAP in README).
+#pragma once
+
+#include <caf/all.hpp>
+#include <cstdint>
+#include <string>
+
+#include "core/channel_call.hpp"
+#include "core/codes.hpp"
+#include "core/order_decide.hpp"
+#include "oncepay.pb.h"
+
+namespace oncepay::actors {
+
+// Which order a message is for: the shard key.
+struct OrderKey {
+  std::string merchant_id;
+  std::string merchant_order_no;
+};
+
+struct PayMsg {
+  core::PayCommand command;
+  core::Policy policy = core::Policy::kStrict;
+};
+
+struct CloseMsg {
+  OrderKey key;
+  core::Policy policy = core::Policy::kStrict;
+};
+
+struct GetOrderMsg {
+  OrderKey key;
+};
+
+struct GetPaymentMsg {
+  OrderKey key;
+  std::string payment_no;
+};
+
+struct NoticeMsg {
+  OrderKey key;
+  core::ChannelNotice notice;
+  core::Policy policy = core::Policy::kStrict;
+};
+
+// A ladder timer of one attempt (order actors send these to themselves).
+struct TimerMsg {
+  std::string payment_no;
+  core::Ladder ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
+  int32_t step = 0;
+};
+
+// The answer to every order request: an outcome code and, when the order
+// exists, its view (order requests) or the payment's view (GetPaymentMsg).
+struct OrderReply {
+  core::Code code = core::Code::kOk;
+  std::string message;
+  std::string payment_no;  // kOrderAlreadyPaid: the paid attempt
+  int64_t retry_after_s = 0;
+  bool has_view = false;
+  v1::OrderView order;
+  v1::PaymentView payment;
+};
+
+// An order actor. Replies always arrive, at the latest after the channel
+// timeout of each call the request needed.
+using order_actor =
+    caf::typed_actor<caf::replies_to<PayMsg>::with<OrderReply>,
+                     caf::replies_to<CloseMsg>::with<OrderReply>,
+                     caf::replies_to<GetOrderMsg>::with<OrderReply>,
+                     caf::replies_to<GetPaymentMsg>::with<OrderReply>,
+                     caf::replies_to<NoticeMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
+
+// A shard: same requests, routed to (and spawning) its order actors.
+using shard_actor = caf::typed_actor<
+    caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
+    caf::replies_to<GetOrderMsg>::with<OrderReply>,
+    caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>>;
+
+// A payment channel: the one interface every adapter serves. A call that
+// cannot be answered within the caller's timeout is treated as kUnavailable.
+using channel_actor =
+    caf::typed_actor<caf::replies_to<core::ChannelCall>::with<core::ChannelReply>>;
+
+}  // namespace oncepay::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::PayMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::CloseMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::GetOrderMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::GetPaymentMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::NoticeMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::TimerMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::OrderReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelCall)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelReply)

@@ -1,0 +1,181 @@
+#include "actors/order_actor.hpp"
+
+#include "core/check.hpp"
+#include "core/order_decide.hpp"
+
+namespace oncepay::actors {
+
+namespace {
+
+using Promise = caf::typed_response_promise<OrderReply>;
+
+struct Shell {
+  order_pointer self;
+  std::shared_ptr<const OrderEnv> env;
+
+  core::OrderState& order() const { return self->state.order; }
+
+  core::Context context(core::Policy policy) const {
+    core::Context ctx;
+    ctx.now_ms = env->now_ms(self->clock());
+    ctx.config = &env->payment;
+    ctx.policy = policy;
+    auto e = env;
+    auto now = ctx.now_ms;
+    ctx.new_payment_no = [e, now] { return e->new_payment_no(now); };
+    return ctx;
+  }
+
+  OrderReply reply_of(const core::Reply& r) const {
+    OrderReply out;
+    out.code = r.code;
+    out.message = r.message;
+    out.payment_no = r.payment_no;
+    if (r.code == core::Code::kPaymentStatusUnknown) out.retry_after_s = env->payment.retry_after_s;
+    if (order().opened()) {
+      out.has_view = true;
+      out.order = core::order_view(order());
+      const bool shows_attempt = r.code == core::Code::kOk || r.code == core::Code::kCreated;
+      if (shows_attempt && !r.payment_no.empty()) {
+        if (const auto* attempt = order().find(r.payment_no)) {
+          *out.order.mutable_attempt() = core::attempt_view(*attempt);
+        }
+      }
+    }
+    return out;
+  }
+
+  // The durability seam: every event an order emits passes through here
+  // before any of its effects leave the process. This build keeps state in
+  // memory only, so recording is complete at once; the write-ahead log plugs
+  // in here (append, await the group commit, then continue).
+  template <class Continue>
+  void record_events(const std::vector<v1::Event>& events, Continue&& then) {
+    for (const auto& e : events) {
+      if (e.has_attempt_created()) {
+        env->index->insert(e.attempt_created().payment_no(),
+                           OrderKey{order().merchant_id, order().merchant_order_no});
+      }
+    }
+    then();
+  }
+
+  void arm_timers(const std::vector<v1::Event>& events, int64_t now_ms) {
+    for (const auto& e : events) {
+      if (!e.has_timer_armed()) continue;
+      const auto& t = e.timer_armed();
+      if (t.ladder() == v1::TimerArmed::LADDER_UNSPECIFIED) continue;
+      TimerMsg msg{t.payment_no(), t.ladder(), t.step()};
+      const int64_t delay_ms = t.due_ms() - now_ms;
+      if (delay_ms <= 0) {
+        self->send(self, std::move(msg));
+      } else {
+        self->delayed_send(self, std::chrono::milliseconds(delay_ms), std::move(msg));
+      }
+    }
+  }
+
+  // Applies one step, then (if it asks for a channel call) awaits the call
+  // and applies the step the core resumes with. `promise` is the requester
+  // still waiting for an answer, if any.
+  void run(core::Step step, core::Policy policy, std::shared_ptr<Promise> promise) {
+    auto events = std::make_shared<std::vector<v1::Event>>(std::move(step.events));
+    auto shared = std::make_shared<core::Step>(std::move(step));
+    record_events(*events, [this, events, shared, policy, promise]() mutable {
+      if (shared->reply && promise) {
+        promise->deliver(reply_of(*shared->reply));
+        promise.reset();
+      }
+      arm_timers(*events, env->now_ms(self->clock()));
+      if (!shared->call) {
+        if (promise) {  // every request flow ends in a reply; this is a bug
+          promise->deliver(OrderReply{core::Code::kInternal, "the request ended without a reply"});
+        }
+        return;
+      }
+      call_channel(*shared, policy, promise);
+    });
+  }
+
+  void call_channel(const core::Step& step, core::Policy policy, std::shared_ptr<Promise> promise) {
+    core::Flow flow = step.flow;
+    auto it = env->channels.find(step.call->channel);
+    if (it == env->channels.end()) {
+      core::ChannelReply unknown{core::ChannelOutcome::kRejected};
+      unknown.detail = "no such channel: " + step.call->channel;
+      return run(core::resume(order(), flow, unknown, context(policy)), policy, promise);
+    }
+    auto shell = *this;
+    self->request(it->second, env->channel_timeout, *step.call)
+        .await(
+            [shell, flow, policy, promise](core::ChannelReply& reply) mutable {
+              shell.run(core::resume(shell.order(), flow, reply, shell.context(policy)), policy,
+                        promise);
+            },
+            [shell, flow, policy, promise](caf::error& err) mutable {
+              core::ChannelReply lost{core::ChannelOutcome::kUnavailable};
+              lost.detail = "no answer: " + to_string(err);
+              shell.run(core::resume(shell.order(), flow, lost, shell.context(policy)), policy,
+                        promise);
+            });
+  }
+
+  OrderReply not_found() const { return OrderReply{core::Code::kOrderNotFound, "no such order"}; }
+};
+
+}  // namespace
+
+order_actor::behavior_type order_actor_impl(order_pointer self, std::shared_ptr<const OrderEnv> env,
+                                            OrderKey key) {
+  self->state.order.merchant_id = key.merchant_id;
+  self->state.order.merchant_order_no = key.merchant_order_no;
+  Shell shell{self, env};
+  // Timers of an order follow its latest policy (the merchant's); the
+  // default until a request says otherwise.
+  auto policy = std::make_shared<core::Policy>(core::Policy::kStrict);
+  return {
+      [shell, policy](PayMsg& msg) mutable -> Promise {
+        *policy = msg.policy;
+        auto promise = std::make_shared<Promise>(shell.self->make_response_promise<OrderReply>());
+        shell.run(core::decide_pay(shell.order(), msg.command, shell.context(msg.policy)),
+                  msg.policy, promise);
+        return *promise;
+      },
+      [shell, policy](CloseMsg& msg) mutable -> caf::result<OrderReply> {
+        if (!shell.order().opened()) return shell.not_found();
+        *policy = msg.policy;
+        auto promise = std::make_shared<Promise>(shell.self->make_response_promise<OrderReply>());
+        shell.run(core::decide_close(shell.order(), shell.context(msg.policy)), msg.policy,
+                  promise);
+        return *promise;
+      },
+      [shell](GetOrderMsg&) -> OrderReply {
+        if (!shell.order().opened()) return shell.not_found();
+        return shell.reply_of(core::Reply{core::Code::kOk});
+      },
+      [shell](GetPaymentMsg& msg) -> OrderReply {
+        const auto* attempt = shell.order().find(msg.payment_no);
+        if (attempt == nullptr) return OrderReply{core::Code::kPaymentNotFound, "no such payment"};
+        OrderReply out;
+        out.has_view = true;
+        out.payment = core::payment_view(shell.order(), *attempt);
+        return out;
+      },
+      [shell, policy](NoticeMsg& msg) mutable -> caf::result<OrderReply> {
+        if (shell.order().find(msg.notice.payment_no) == nullptr) {
+          return OrderReply{core::Code::kPaymentNotFound, "no such payment"};
+        }
+        auto promise = std::make_shared<Promise>(shell.self->make_response_promise<OrderReply>());
+        shell.run(core::decide_notice(shell.order(), msg.notice, shell.context(msg.policy)),
+                  msg.policy, promise);
+        return *promise;
+      },
+      [shell, policy](TimerMsg& msg) mutable {
+        shell.run(core::decide_timer(shell.order(), msg.payment_no, msg.ladder, msg.step,
+                                     shell.context(*policy)),
+                  *policy, nullptr);
+      },
+  };
+}
+
+}  // namespace oncepay::actors

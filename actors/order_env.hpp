@@ -1,0 +1,39 @@
+// What every order actor of one engine shares: settings, the channels, the
+// payment index, the clock and the payment_no generator. Built once by the
+// engine; immutable afterwards except for the thread-safe members.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "actors/messages.hpp"
+#include "actors/payment_index.hpp"
+#include "core/config.hpp"
+
+namespace oncepay::actors {
+
+struct OrderEnv {
+  core::PaymentConfig payment;
+  // Every channel call of an order actor is bounded by this.
+  std::chrono::milliseconds channel_timeout{5000};
+  std::map<std::string, channel_actor, std::less<>> channels;
+  std::shared_ptr<PaymentIndex> index;
+
+  // Wall-clock time derived from the actor clock, so that tests running on
+  // CAF's test coordinator see simulated time everywhere.
+  int64_t wall_base_ms = 0;
+  caf::actor_clock::time_point steady_base;
+  int64_t now_ms(caf::actor_clock& clock) const;
+
+  // Globally unique payment_no: 'P', creation ms, a per-boot nonce, a counter.
+  std::string boot_nonce;
+  mutable std::atomic<uint64_t> next_id{0};
+  std::string new_payment_no(int64_t now_ms) const;
+
+  std::atomic<uint64_t> live_orders{0};
+};
+
+}  // namespace oncepay::actors

@@ -1,0 +1,70 @@
+// The built-in `sandbox` channel: a wallet channel inside the daemon, for
+// demos and tests (API.md "Built-in sandbox channel"). The wallet's state is
+// a channels::ChannelModel behind a mutex; a pool of channel actors serves
+// the engine's calls (the one channel interface of messages.hpp); a notifier
+// actor delivers the channel's asynchronous notifications with their
+// injected delays and retries them until the receiver acknowledges.
+//
+// Notifications leave through the NotifySink, which the daemon points at its
+// own gateway's signed /v1/channels/sandbox/notify handler: the sandbox
+// reaches the engine by exactly the path a real channel uses.
+//
+// Thread-safety: control methods (pay, fail, get, set_faults) may be called
+// from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "channels/channel_model.hpp"
+
+namespace oncepay::actors {
+
+// Delivers one notification; calls `acked(true)` once the receiver answered
+// 2xx, `acked(false)` otherwise. Any thread.
+using NotifySink =
+    std::function<void(const v1::ChannelNotification&, std::function<void(bool acked)>)>;
+
+struct SandboxOptions {
+  std::string name = "sandbox";
+  size_t workers = 2;
+  uint64_t seed = 0;  // 0: from the random device
+  // Redelivery of an unacknowledged notification (WeChat-like, shortened).
+  std::vector<int64_t> notify_retry_ms = {1'000, 5'000, 30'000, 3 * 60'000, 10 * 60'000};
+};
+
+class SandboxChannel {
+ public:
+  SandboxChannel(caf::actor_system& system, SandboxOptions options);
+  ~SandboxChannel();
+
+  // The engine's handle on the channel (a pool of channel actors).
+  channel_actor actor() const { return pool_; }
+  void set_sink(NotifySink sink);
+
+  // Payer / test control (/sandbox endpoints).
+  channels::CallOutcome pay(const std::string& payment_no, bool after_close);
+  channels::CallOutcome fail(const std::string& payment_no);
+  std::optional<v1::ChannelPaymentView> get(const std::string& payment_no) const;
+  void set_faults(const channels::Faults& faults);
+
+  // Used by the pool's workers: one engine call against the model.
+  core::ChannelReply handle(const core::ChannelCall& call);
+
+  struct Shared;  // model, lock, sink, notifier: outlives the actors using it
+
+ private:
+  int64_t now_ms() const;
+  void flush_outbox(std::unique_lock<std::mutex>& lock);
+
+  caf::actor_system& system_;
+  std::shared_ptr<Shared> shared_;
+  channel_actor pool_;
+};
+
+}  // namespace oncepay::actors

@@ -1,0 +1,323 @@
+// The order actors, shards and the sandbox channel together, on CAF's test
+// coordinator: time is simulated (advance_time), never slept for.
+#include "actors/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "actors/shard.hpp"
+
+namespace oncepay::actors {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct TestConfig : caf::actor_system_config {
+  TestConfig() { set("scheduler.policy", caf::atom("testing")); }
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest()
+      : system_(config_),
+        sched_(dynamic_cast<caf::scheduler::test_coordinator&>(system_.scheduler())) {}
+
+  void SetUp() override { start(EngineOptions{}); }
+
+  void start(EngineOptions options) {
+    options.payment.query_ladder_ms = {60'000, 120'000, 240'000};
+    options.payment.fast_expiry_ladder_ms = {10'000, 30'000};
+    options.sandbox.seed = 7;
+    options.shards = 4;
+    options.bridges = 1;
+    if (customize_) customize_(options);
+    engine_ = std::make_unique<Engine>(system_, options);
+    engine_->merchants().add("demo", "sk_test_demo", "whsec", core::Policy::kStrict);
+    engine_->merchants().add("m2", "sk_m2", "whsec2", core::Policy::kRefundDuplicates);
+    // The sandbox notifies the engine directly here; the daemon routes the
+    // same notifications through its signed HTTP handler.
+    engine_->sandbox()->set_sink([this](const v1::ChannelNotification& body, auto acked) {
+      core::ChannelNotice notice;
+      ASSERT_TRUE(core::notice_from_proto(body, &notice));
+      ++notifications_;
+      engine_->notify("sandbox", notice,
+                      [acked](OrderReply r) { acked(core::is_success(r.code)); });
+    });
+    run();
+  }
+
+  void TearDown() override {
+    engine_.reset();
+    run();
+  }
+
+  void run() { sched_.run(); }
+  void advance(caf::timespan d) {
+    sched_.clock().advance_time(d);
+    run();
+  }
+
+  static PayMsg pay_msg(std::string order = "o-1", std::string merchant = "demo",
+                        int64_t amount = 1999) {
+    PayMsg m;
+    m.command.merchant_id = std::move(merchant);
+    m.command.merchant_order_no = std::move(order);
+    m.command.amount_minor = amount;
+    m.command.currency = "CNY";
+    m.command.channel = "sandbox";
+    m.policy =
+        m.command.merchant_id == "m2" ? core::Policy::kRefundDuplicates : core::Policy::kStrict;
+    return m;
+  }
+
+  OrderReply pay(PayMsg m = pay_msg()) {
+    std::optional<OrderReply> out;
+    engine_->pay(std::move(m), [&](OrderReply r) { out = std::move(r); });
+    run();
+    EXPECT_TRUE(out.has_value());
+    return out.value_or(OrderReply{core::Code::kInternal});
+  }
+
+  OrderReply get(std::string order = "o-1", std::string merchant = "demo") {
+    std::optional<OrderReply> out;
+    engine_->get_order(GetOrderMsg{{std::move(merchant), std::move(order)}},
+                       [&](OrderReply r) { out = std::move(r); });
+    run();
+    EXPECT_TRUE(out.has_value());
+    return out.value_or(OrderReply{core::Code::kInternal});
+  }
+
+  v1::Attempt::Status attempt_status(const OrderReply& r, int i) {
+    return r.order.attempts(i).status();
+  }
+
+  TestConfig config_;
+  caf::actor_system system_;
+  caf::scheduler::test_coordinator& sched_;
+  std::function<void(EngineOptions&)> customize_;
+  std::unique_ptr<Engine> engine_;
+  int notifications_ = 0;
+};
+
+TEST_F(EngineTest, FirstPayCreatesAttemptWithPrepay) {
+  OrderReply r = pay();
+  EXPECT_EQ(r.code, core::Code::kCreated);
+  ASSERT_TRUE(r.order.has_attempt());
+  EXPECT_EQ(r.order.attempt().attempt(), 1);
+  EXPECT_FALSE(r.order.attempt().prepay().prepay_id().empty());
+  EXPECT_EQ(r.order.status(), v1::Order::PAYING);
+  auto channel = engine_->sandbox()->get(r.order.attempt().payment_no());
+  ASSERT_TRUE(channel);
+  EXPECT_EQ(channel->status(), v1::ChannelPaymentView::NOTPAY);
+}
+
+TEST_F(EngineTest, StormOf64IdenticalRequestsMakesOnePrepay) {
+  std::vector<OrderReply> replies;
+  for (int i = 0; i < 64; ++i) {
+    engine_->pay(pay_msg("storm"), [&](OrderReply r) { replies.push_back(std::move(r)); });
+  }
+  run();
+  ASSERT_EQ(replies.size(), 64u);
+  int created = 0;
+  for (const auto& r : replies) {
+    created += r.code == core::Code::kCreated;
+    EXPECT_TRUE(r.code == core::Code::kCreated || r.code == core::Code::kOk);
+    EXPECT_EQ(r.order.attempt().payment_no(), replies[0].order.attempt().payment_no());
+  }
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(get("storm").order.attempts_size(), 1);
+}
+
+TEST_F(EngineTest, RepeatAfterWindowClosesLiveAttemptAndStartsNext) {
+  OrderReply first = pay();
+  advance(11s);
+  OrderReply second = pay();
+  EXPECT_EQ(second.code, core::Code::kCreated);
+  EXPECT_EQ(second.order.attempt().attempt(), 2);
+  EXPECT_EQ(attempt_status(second, 0), v1::Attempt::CLOSED);
+  auto channel = engine_->sandbox()->get(first.order.attempt().payment_no());
+  EXPECT_EQ(channel->status(), v1::ChannelPaymentView::CLOSED);
+}
+
+TEST_F(EngineTest, PayerPaysThenNotificationMarksOrderPaid) {
+  OrderReply r = pay();
+  const std::string payment_no = r.order.attempt().payment_no();
+  EXPECT_EQ(engine_->sandbox()->pay(payment_no, false), channels::CallOutcome::kOk);
+  run();
+  OrderReply after = get();
+  EXPECT_EQ(after.order.status(), v1::Order::PAID);
+  EXPECT_EQ(after.order.paid_payment_no(), payment_no);
+  EXPECT_EQ(pay().code, core::Code::kOrderAlreadyPaid);
+}
+
+TEST_F(EngineTest, DuplicatedNotificationsChangeNothing) {
+  v1::SandboxFaults f;
+  f.set_notify_duplicate(1.0);
+  engine_->sandbox()->set_faults(channels::faults_from_proto(f));
+  OrderReply r = pay();
+  engine_->sandbox()->pay(r.order.attempt().payment_no(), false);
+  run();
+  EXPECT_EQ(notifications_, 2);
+  OrderReply after = get();
+  EXPECT_EQ(after.order.status(), v1::Order::PAID);
+  int paid_events = 0;
+  for (const auto& e : after.order.events()) paid_events += e.type() == "order.paid";
+  EXPECT_EQ(paid_events, 1);
+}
+
+TEST_F(EngineTest, LostCallbackIsFoundByTheQueryLadder) {
+  v1::SandboxFaults f;
+  f.set_notify_drop(1.0);
+  engine_->sandbox()->set_faults(channels::faults_from_proto(f));
+  OrderReply r = pay();
+  engine_->sandbox()->pay(r.order.attempt().payment_no(), false);
+  run();
+  EXPECT_EQ(get().order.status(), v1::Order::PAYING);
+  advance(60s);
+  EXPECT_EQ(get().order.status(), v1::Order::PAID);
+}
+
+TEST_F(EngineTest, SuccessThatCrossedTheCloseIsRefundedAutomatically) {
+  OrderReply first = pay();
+  const std::string p1 = first.order.attempt().payment_no();
+  advance(11s);
+  OrderReply second = pay();
+  ASSERT_EQ(second.code, core::Code::kCreated);
+  EXPECT_EQ(engine_->sandbox()->pay(p1, true), channels::CallOutcome::kOk);
+  run();
+  OrderReply after = get();
+  EXPECT_EQ(after.order.status(), v1::Order::PAYING) << "never reported as the order's payment";
+  EXPECT_EQ(attempt_status(after, 0), v1::Attempt::AUTO_REFUNDED);
+  auto channel = engine_->sandbox()->get(p1);
+  EXPECT_EQ(channel->status(), v1::ChannelPaymentView::REFUND);
+  EXPECT_EQ(channel->refunded_amount(), 1999);
+}
+
+TEST_F(EngineTest, PrepayTimeoutIs503ThenTheLadderReversesIt) {
+  v1::SandboxFaults f;
+  f.set_prepay_timeout(1.0);
+  engine_->sandbox()->set_faults(channels::faults_from_proto(f));
+  OrderReply r = pay();
+  EXPECT_EQ(r.code, core::Code::kPaymentStatusUnknown);
+  EXPECT_GT(r.retry_after_s, 0);
+  EXPECT_EQ(attempt_status(r, 0), v1::Attempt::UNKNOWN);
+  engine_->sandbox()->set_faults({});
+  advance(60s);
+  OrderReply after = get();
+  EXPECT_EQ(attempt_status(after, 0), v1::Attempt::CLOSED);
+  auto channel = engine_->sandbox()->get(after.order.attempts(0).payment_no());
+  EXPECT_EQ(channel->status(), v1::ChannelPaymentView::CLOSED);
+}
+
+TEST_F(EngineTest, UnpaidAttemptExpiresAtTheEndOfTheLadder) {
+  OrderReply r = pay();
+  advance(60s);
+  advance(60s);
+  EXPECT_EQ(get().order.status(), v1::Order::PAYING);
+  advance(120s);
+  OrderReply after = get();
+  EXPECT_EQ(attempt_status(after, 0), v1::Attempt::EXPIRED);
+  EXPECT_EQ(after.order.status(), v1::Order::EXPIRED);
+  EXPECT_EQ(pay().code, core::Code::kOrderClosed);
+}
+
+TEST_F(EngineTest, RefundDuplicatesPolicyDoesNotWaitAndRefundsTheSecondSuccess) {
+  OrderReply first = pay(pay_msg("o-1", "m2"));
+  const std::string p1 = first.order.attempt().payment_no();
+  advance(11s);
+  OrderReply second = pay(pay_msg("o-1", "m2"));
+  ASSERT_EQ(second.code, core::Code::kCreated);
+  const std::string p2 = second.order.attempt().payment_no();
+  // The payer pays the new attempt; the old one was closed in the background.
+  engine_->sandbox()->pay(p2, false);
+  run();
+  EXPECT_EQ(engine_->sandbox()->get(p1)->status(), v1::ChannelPaymentView::CLOSED);
+  engine_->sandbox()->pay(p1, true);
+  run();
+  OrderReply after = get("o-1", "m2");
+  EXPECT_EQ(after.order.paid_payment_no(), p2);
+  EXPECT_EQ(attempt_status(after, 0), v1::Attempt::AUTO_REFUNDED);
+}
+
+TEST_F(EngineTest, AttemptsExhaustedAfterMaxAttempts) {
+  pay();
+  advance(11s);
+  pay();
+  advance(11s);
+  EXPECT_EQ(pay().code, core::Code::kCreated);
+  advance(11s);
+  OrderReply r = pay();
+  EXPECT_EQ(r.code, core::Code::kAttemptsExhausted);
+  EXPECT_EQ(r.order.attempts_size(), 3);
+}
+
+TEST_F(EngineTest, OtherMerchantsOrderIsNotFound) {
+  pay();
+  EXPECT_EQ(get("o-1", "m2").code, core::Code::kOrderNotFound);
+  EXPECT_EQ(get("never", "demo").code, core::Code::kOrderNotFound);
+}
+
+TEST_F(EngineTest, PaymentLookupIsScopedToTheMerchant) {
+  OrderReply r = pay();
+  const std::string payment_no = r.order.attempt().payment_no();
+  std::optional<OrderReply> own, other;
+  engine_->get_payment("demo", payment_no, [&](OrderReply x) { own = x; });
+  engine_->get_payment("m2", payment_no, [&](OrderReply x) { other = x; });
+  run();
+  ASSERT_TRUE(own && other);
+  EXPECT_EQ(own->code, core::Code::kOk);
+  EXPECT_EQ(own->payment.merchant_order_no(), "o-1");
+  EXPECT_EQ(other->code, core::Code::kPaymentNotFound);
+}
+
+TEST_F(EngineTest, MerchantCloseClosesAtTheChannel) {
+  OrderReply r = pay();
+  std::optional<OrderReply> closed;
+  engine_->close(CloseMsg{{"demo", "o-1"}}, [&](OrderReply x) { closed = x; });
+  run();
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->order.status(), v1::Order::CLOSED);
+  EXPECT_EQ(engine_->sandbox()->get(r.order.attempt().payment_no())->status(),
+            v1::ChannelPaymentView::CLOSED);
+  EXPECT_EQ(pay().code, core::Code::kOrderClosed);
+}
+
+// A channel that never answers: every call must end within channel_timeout.
+channel_actor::behavior_type hung_channel(channel_actor::pointer self) {
+  return {
+      [self](core::ChannelCall&) -> caf::typed_response_promise<core::ChannelReply> {
+        return self->make_response_promise<core::ChannelReply>();
+      },
+  };
+}
+
+TEST_F(EngineTest, HungChannelGives503WithinTheChannelTimeout) {
+  auto env = std::make_shared<OrderEnv>();
+  env->index = std::make_shared<PaymentIndex>();
+  env->steady_base = system_.clock().now();
+  env->channel_timeout = 2s;
+  env->channels.emplace("sandbox", system_.spawn(hung_channel));
+  auto shard = system_.spawn(shard_impl, std::shared_ptr<const OrderEnv>(env));
+  caf::scoped_actor self{system_};
+  self->send(shard, pay_msg());
+  run();
+  bool answered = false;
+  self->receive([&](OrderReply&) { answered = true; }, caf::after(0s) >> [] {});
+  EXPECT_FALSE(answered) << "no answer before the timeout";
+  advance(2s);
+  OrderReply reply;
+  self->receive(
+      [&](OrderReply& r) {
+        reply = r;
+        answered = true;
+      },
+      caf::after(0s) >> [] {});
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(reply.code, core::Code::kPaymentStatusUnknown);
+  EXPECT_EQ(reply.order.attempts(0).status(), v1::Attempt::UNKNOWN);
+  caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
+}
+
+}  // namespace
+}  // namespace oncepay::actors
