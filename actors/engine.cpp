@@ -112,6 +112,22 @@ void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done
   submit(*key, std::move(msg), std::move(done));
 }
 
+void Engine::create_merchant(const std::string& merchant_id, core::Policy policy,
+                             MerchantDone done) {
+  std::string api_key;
+  Merchant created;
+  if (!merchants_.create(merchant_id, policy, &api_key, &created)) {
+    return done(core::Code::kMerchantExists, Merchant{}, "");
+  }
+  done(core::Code::kCreated, std::move(created), std::move(api_key));
+}
+
+std::string Engine::status_detail() const {
+  if (!ready()) return "recovering";
+  if (!storage_healthy()) return "storage failed: state changes are refused";
+  return "ok";
+}
+
 bool Engine::has_channel(std::string_view name) const {
   return env_->channels.find(name) != env_->channels.end();
 }

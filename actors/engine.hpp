@@ -51,6 +51,18 @@ class Engine {
   // A channel's notification for one of our payments.
   void notify(const std::string& channel, core::ChannelNotice notice, Done done);
 
+  // Admin: creates a merchant with a fresh api key (returned once, clear, in
+  // the callback) and webhook secret. kMerchantExists when the id is taken.
+  using MerchantDone = std::function<void(core::Code, Merchant, std::string api_key)>;
+  void create_merchant(const std::string& merchant_id, core::Policy policy, MerchantDone done);
+
+  // True once recovery finished and requests are served; until then every
+  // request is answered kNotReady.
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // False after durability failed (sticky): state changes are refused.
+  bool storage_healthy() const { return storage_healthy_.load(std::memory_order_acquire); }
+  std::string status_detail() const;
+
   bool has_channel(std::string_view name) const;
   SandboxChannel* sandbox() { return sandbox_.get(); }
   Merchants& merchants() { return merchants_; }
@@ -68,6 +80,8 @@ class Engine {
   std::vector<shard_actor> shards_;
   std::vector<caf::actor> bridges_;
   std::atomic<size_t> next_bridge_{0};
+  std::atomic<bool> ready_{true};  // in-memory: nothing to recover
+  std::atomic<bool> storage_healthy_{true};
 };
 
 }  // namespace oncepay::actors
