@@ -1,0 +1,183 @@
+#include "apps/daemon_config.hpp"
+
+#include "core/config.hpp"
+
+namespace oncepay::apps {
+
+namespace {
+
+using caf::timespan;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+// The embedded default (kept equal to conf/oncepay.conf by a test).
+struct Defaults {
+  static constexpr const char* kHost = "127.0.0.1";
+  static constexpr uint16_t kPort = 8080;
+  static constexpr const char* kDataDir = "./var";
+  static constexpr const char* kAdminToken = "admin-dev-token";
+  static constexpr const char* kSandboxSecret = "chsec_sandbox";
+  static constexpr const char* kDemoId = "demo";
+  static constexpr const char* kDemoKey = "sk_test_demo";
+  static constexpr const char* kDemoWebhookSecret = "whsec_test_demo";
+};
+
+int64_t to_ms(timespan t) { return duration_cast<milliseconds>(t).count(); }
+
+std::vector<int64_t> to_ms(const std::vector<timespan>& ts) {
+  std::vector<int64_t> out;
+  for (auto t : ts) out.push_back(to_ms(t));
+  return out;
+}
+
+std::vector<timespan> spans(std::initializer_list<int64_t> ms) {
+  std::vector<timespan> out;
+  for (auto m : ms) out.push_back(duration_cast<timespan>(milliseconds(m)));
+  return out;
+}
+
+timespan ms(int64_t n) { return duration_cast<timespan>(milliseconds(n)); }
+
+}  // namespace
+
+DaemonConfig::DaemonConfig() {
+  opt_group{custom_options_, "global"}.add<std::string>("data-dir",
+                                                        "directory of the WAL and snapshots");
+  opt_group{custom_options_, "http"}
+      .add<std::string>("host", "address to listen on")
+      .add<uint16_t>("port", "port to listen on (0: pick a free one and print it)")
+      .add<size_t>("threads", "gateway I/O threads")
+      .add<size_t>("max-connections", "open connections at most")
+      .add<size_t>("header-limit", "request header bytes at most")
+      .add<size_t>("body-limit", "request body bytes at most")
+      .add<timespan>("read-timeout", "time to read one request")
+      .add<timespan>("idle-timeout", "keep-alive idle time")
+      .add<timespan>("drain-timeout", "time in-flight requests get at shutdown");
+  opt_group{custom_options_, "payment"}
+      .add<timespan>("in-flight-window", "a repeat within this time returns the live attempt")
+      .add<size_t>("max-attempts", "payment attempts per merchant order")
+      .add<std::vector<timespan>>("query-ladder", "query offsets of a pending attempt")
+      .add<std::vector<timespan>>("fast-expiry-ladder",
+                                  "checks of an attempt that stopped counting")
+      .add<std::vector<timespan>>("auto-refund-retry", "retries of an automatic refund")
+      .add<timespan>("retry-after", "Retry-After of payment_status_unknown");
+  opt_group{custom_options_, "notify"}.add<std::vector<timespan>>("retry-ladder",
+                                                                  "merchant webhook retry ladder");
+  opt_group{custom_options_, "channel"}.add<timespan>("timeout", "bound on one channel call");
+  opt_group{custom_options_, "engine"}
+      .add<size_t>("shards", "shard actors")
+      .add<timespan>("request-timeout", "bound on one request's whole flow");
+  opt_group{custom_options_, "sandbox"}
+      .add<bool>("enabled", "run the built-in sandbox channel and its /sandbox endpoints")
+      .add<std::string>("secret", "the sandbox channel's callback signing secret")
+      .add<std::vector<timespan>>("notify-retry", "redelivery of unacknowledged notifications");
+  opt_group{custom_options_, "admin"}.add<std::string>("token", "bearer token of /admin");
+  opt_group{custom_options_, "demo"}
+      .add<std::string>("merchant-id", "the demo merchant (empty: none)")
+      .add<std::string>("api-key", "the demo merchant's API key")
+      .add<std::string>("webhook-secret", "the demo merchant's webhook secret")
+      .add<std::string>("policy", "strict | refund_duplicates");
+}
+
+std::vector<std::string> normalize_args(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--config=", 0) == 0) arg = "--config-file=" + arg.substr(9);
+    out.push_back(std::move(arg));
+  }
+  return out;
+}
+
+bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::string* error) {
+  using caf::get_or;
+  s->data_dir = get_or(cfg, "data-dir", std::string(Defaults::kDataDir));
+
+  auto& http = s->http;
+  http.host = get_or(cfg, "http.host", std::string(Defaults::kHost));
+  http.port = get_or(cfg, "http.port", Defaults::kPort);
+  http.threads = static_cast<int>(get_or(cfg, "http.threads", size_t{2}));
+  http.max_connections = get_or(cfg, "http.max-connections", size_t{1024});
+  http.header_limit_bytes = get_or(cfg, "http.header-limit", size_t{8 * 1024});
+  http.body_limit_bytes = get_or(cfg, "http.body-limit", size_t{64 * 1024});
+  http.read_timeout = milliseconds(to_ms(get_or(cfg, "http.read-timeout", ms(10'000))));
+  http.idle_timeout = milliseconds(to_ms(get_or(cfg, "http.idle-timeout", ms(60'000))));
+  http.drain_timeout = milliseconds(to_ms(get_or(cfg, "http.drain-timeout", ms(10'000))));
+
+  core::PaymentConfig defaults;
+  auto& p = s->engine.payment;
+  p.in_flight_window_ms = to_ms(get_or(cfg, "payment.in-flight-window", ms(10'000)));
+  p.max_attempts = static_cast<int32_t>(get_or(cfg, "payment.max-attempts", size_t{3}));
+  p.query_ladder_ms = to_ms(
+      get_or(cfg, "payment.query-ladder",
+             spans({300'000, 600'000, 1'200'000, 3'600'000, 10'800'000, 28'800'000, 86'400'000})));
+  p.fast_expiry_ladder_ms =
+      to_ms(get_or(cfg, "payment.fast-expiry-ladder", spans({10'000, 60'000, 300'000, 900'000})));
+  p.auto_refund_retry_ms = to_ms(get_or(cfg, "payment.auto-refund-retry",
+                                        spans({10'000, 60'000, 300'000, 1'800'000, 7'200'000})));
+  p.retry_after_s = to_ms(get_or(cfg, "payment.retry-after", ms(5'000))) / 1000;
+  if (auto e = core::validate(p); !e.empty()) {
+    *error = e;
+    return false;
+  }
+  s->notify_retry_ladder_ms = to_ms(get_or(
+      cfg, "notify.retry-ladder",
+      spans({15'000, 15'000, 30'000, 180'000, 600'000, 1'200'000, 1'800'000, 1'800'000, 1'800'000,
+             3'600'000, 10'800'000, 10'800'000, 10'800'000, 21'600'000, 21'600'000})));
+  if (s->notify_retry_ladder_ms.empty()) {
+    *error = "notify.retry-ladder must have at least one step";
+    return false;
+  }
+
+  auto& e = s->engine;
+  e.channel_timeout = milliseconds(to_ms(get_or(cfg, "channel.timeout", ms(5'000))));
+  e.shards = get_or(cfg, "engine.shards", size_t{64});
+  e.request_timeout = milliseconds(to_ms(get_or(cfg, "engine.request-timeout", ms(30'000))));
+  e.sandbox_enabled = get_or(cfg, "sandbox.enabled", true);
+  e.sandbox.notify_retry_ms =
+      to_ms(get_or(cfg, "sandbox.notify-retry", spans({1'000, 5'000, 30'000, 180'000, 600'000})));
+  if (e.shards == 0 || e.shards > 4096) {
+    *error = "engine.shards must be between 1 and 4096";
+    return false;
+  }
+  if (e.channel_timeout.count() <= 0) {
+    *error = "channel.timeout must be positive";
+    return false;
+  }
+
+  const std::string sandbox_secret =
+      get_or(cfg, "sandbox.secret", std::string(Defaults::kSandboxSecret));
+  s->api.admin_token = get_or(cfg, "admin.token", std::string(Defaults::kAdminToken));
+  s->api.sandbox_enabled = e.sandbox_enabled;
+  if (e.sandbox_enabled) s->api.channel_secrets["sandbox"] = sandbox_secret;
+  s->demo_merchant_id = get_or(cfg, "demo.merchant-id", std::string(Defaults::kDemoId));
+  s->demo_api_key = get_or(cfg, "demo.api-key", std::string(Defaults::kDemoKey));
+  s->demo_webhook_secret =
+      get_or(cfg, "demo.webhook-secret", std::string(Defaults::kDemoWebhookSecret));
+  s->demo_policy = get_or(cfg, "demo.policy", std::string("strict"));
+  core::Policy policy;
+  if (!core::parse_policy(s->demo_policy, &policy)) {
+    *error = "demo.policy must be strict or refund_duplicates";
+    return false;
+  }
+  if (s->api.admin_token.size() < 8) {
+    *error = "admin.token must be at least 8 characters";
+    return false;
+  }
+  if (!e.sandbox_enabled) {
+    const bool test_secrets =
+        s->api.admin_token == Defaults::kAdminToken ||
+        (!s->demo_merchant_id.empty() && (s->demo_api_key == Defaults::kDemoKey ||
+                                          s->demo_webhook_secret == Defaults::kDemoWebhookSecret));
+    if (test_secrets) {
+      *error =
+          "the test secrets of the embedded default (admin-dev-token, sk_test_demo, "
+          "whsec_test_demo) are only allowed with sandbox.enabled; set admin.token and "
+          "demo.* (or demo.merchant-id=\"\")";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace oncepay::apps

@@ -1,0 +1,46 @@
+// oncepayd's configuration: a CAF actor_system_config carrying every option
+// of docs/API.md "Operating the daemon". Values come, later ones winning,
+// from the built-in defaults (the embedded default: conf/oncepay.conf holds
+// the same values), the file named by --config=FILE, and --group.key=value
+// on the command line. Durations accept ms, s, min, h; lists are comma
+// separated ("5min,10min") on the command line and [..] in files.
+#pragma once
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "actors/engine.hpp"
+#include "net/api.hpp"
+#include "net/http_server.hpp"
+
+namespace oncepay::apps {
+
+class DaemonConfig : public caf::actor_system_config {
+ public:
+  DaemonConfig();
+};
+
+struct DaemonSettings {
+  net::HttpServerOptions http;
+  actors::EngineOptions engine;
+  net::ApiOptions api;
+  std::string data_dir;
+  std::vector<int64_t> notify_retry_ladder_ms;
+  // The demo merchant of the embedded default.
+  std::string demo_merchant_id;
+  std::string demo_api_key;
+  std::string demo_webhook_secret;
+  std::string demo_policy;
+};
+
+// Rewrites API.md spellings CAF does not know (--config=FILE becomes
+// --config-file=FILE). Returns the arguments to hand to caf parse().
+std::vector<std::string> normalize_args(int argc, char** argv);
+
+// Reads the parsed config into settings; false with *error on a bad value
+// (including test secrets outside sandbox mode).
+bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* out, std::string* error);
+
+}  // namespace oncepay::apps

@@ -1,0 +1,109 @@
+// oncepayd: the oncepay daemon. Parses its configuration, starts the actor
+// engine, the HTTP gateway and (in sandbox mode) the built-in sandbox
+// channel, prints `oncepayd listening on http://HOST:PORT` once it serves,
+// and on SIGTERM/SIGINT stops accepting, drains in-flight requests and
+// exits 0.
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/daemon_config.hpp"
+#include "core/signature.hpp"
+#include "net/json.hpp"
+
+namespace {
+
+using namespace oncepay;
+
+int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The sandbox reaches the engine exactly like a real channel: a signed
+// notification through the gateway's /v1/channels/sandbox/notify handler.
+void wire_sandbox(actors::Engine& engine, net::Api& api, const std::string& secret) {
+  if (engine.sandbox() == nullptr) return;
+  engine.sandbox()->set_sink(
+      [&api, secret](const v1::ChannelNotification& body, std::function<void(bool)> acked) {
+        net::HttpRequest request;
+        request.method = "POST";
+        request.target = request.path = "/v1/channels/sandbox/notify";
+        request.body = net::to_json(body);
+        request.headers.emplace_back("content-type", "application/json");
+        request.headers.emplace_back("x-channel-signature",
+                                     core::sign_header(secret, unix_seconds(), request.body));
+        request.remote_address = "sandbox";
+        api.handle(std::move(request), [acked = std::move(acked)](net::HttpResponse response) {
+          acked(response.status / 100 == 2);
+        });
+      });
+}
+
+int run(int argc, char** argv) {
+  // Signals are taken by sigwait() in main; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  apps::DaemonConfig cfg;
+  if (auto err = cfg.parse(apps::normalize_args(argc, argv))) {
+    std::fprintf(stderr, "oncepayd: %s\n", caf::to_string(err).c_str());
+    return 2;
+  }
+  if (cfg.cli_helptext_printed) return 0;
+  apps::DaemonSettings settings;
+  std::string error;
+  if (!apps::load_settings(cfg, &settings, &error)) {
+    std::fprintf(stderr, "oncepayd: configuration: %s\n", error.c_str());
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(settings.data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "oncepayd: cannot create data dir %s: %s\n", settings.data_dir.c_str(),
+                 ec.message().c_str());
+    return 1;
+  }
+
+  caf::actor_system system{cfg};
+  actors::Engine engine{system, settings.engine};
+  if (!settings.demo_merchant_id.empty()) {
+    core::Policy policy = core::Policy::kStrict;
+    core::parse_policy(settings.demo_policy, &policy);
+    engine.merchants().add(settings.demo_merchant_id, settings.demo_api_key,
+                           settings.demo_webhook_secret, policy);
+  }
+  net::Api api{engine, settings.api};
+  if (settings.engine.sandbox_enabled) {
+    wire_sandbox(engine, api, settings.api.channel_secrets.at("sandbox"));
+  }
+  net::HttpServer server{settings.http,
+                         [&api](net::HttpRequest request, net::Responder respond) {
+                           api.handle(std::move(request), std::move(respond));
+                         },
+                         &net::Api::error};
+  if (!server.start(&error)) {
+    std::fprintf(stderr, "oncepayd: cannot listen on %s:%u: %s\n", settings.http.host.c_str(),
+                 settings.http.port, error.c_str());
+    return 1;
+  }
+  std::printf("oncepayd listening on http://%s:%u\n", settings.http.host.c_str(), server.port());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "oncepayd: %s: draining in-flight requests\n", strsignal(signal_number));
+  server.stop();
+  std::fprintf(stderr, "oncepayd: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }

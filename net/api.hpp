@@ -1,0 +1,57 @@
+// The HTTP API of docs/API.md as a request-to-response function: routing,
+// authentication, JSON decoding and validation, then one engine call, then
+// the engine's answer as JSON. It does no socket I/O (net/http_server.hpp
+// moves the bytes), so tests and the built-in sandbox's notifier call
+// handle() directly.
+//
+// Thread-safety: handle() may be called from any thread concurrently; the
+// responder runs on the calling thread or on a CAF worker.
+// Failure modes: every refusal is an API.md error body; a rejected request
+// never reaches the engine, so it changes nothing.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/engine.hpp"
+#include "net/http_types.hpp"
+
+namespace oncepay::net {
+
+class Metrics;
+
+struct ApiOptions {
+  std::string admin_token;
+  bool sandbox_enabled = true;
+  // Callback signing secret per channel name.
+  std::map<std::string, std::string, std::less<>> channel_secrets;
+  int64_t signature_tolerance_s = 300;
+};
+
+class Api {
+ public:
+  Api(actors::Engine& engine, ApiOptions options);
+  ~Api();
+
+  void handle(HttpRequest request, Responder respond);
+
+  // The API.md error shape; also the HTTP server's ErrorFactory.
+  static HttpResponse error(int status, std::string_view code, std::string_view message);
+
+  Metrics& metrics() { return *metrics_; }
+
+ private:
+  struct Route;
+  void dispatch(const HttpRequest& request, Responder respond, std::string* route);
+  void sandbox(const HttpRequest& request, const std::vector<std::string_view>& parts,
+               Responder respond, std::string* route);
+
+  actors::Engine& engine_;
+  ApiOptions options_;
+  std::unique_ptr<Metrics> metrics_;
+};
+
+}  // namespace oncepay::net

@@ -1,0 +1,61 @@
+#include "net/validate.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace oncepay::net {
+
+namespace {
+
+// Active ISO-4217 alphabetic codes, sorted for binary search.
+constexpr std::array<std::string_view, 156> kCurrencies = {
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
+    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
+    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
+    "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWL",
+};
+
+}  // namespace
+
+bool is_token(std::string_view value, size_t max_bytes) {
+  if (value.empty() || value.size() > max_bytes) return false;
+  return std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+bool is_currency(std::string_view code) {
+  return std::binary_search(kCurrencies.begin(), kCurrencies.end(), code);
+}
+
+std::string check_order_no(std::string_view merchant_order_no) {
+  if (is_token(merchant_order_no, kMaxOrderNoBytes)) return {};
+  return "merchant_order_no must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'";
+}
+
+std::string check_pay(const v1::PayRequest& r) {
+  if (r.amount() <= 0) return "amount must be a positive integer number of minor units";
+  if (r.currency().empty()) return "currency is required";
+  if (!is_currency(r.currency())) return "currency must be an ISO-4217 code such as \"CNY\"";
+  if (r.channel().empty()) return "channel is required";
+  if (r.subject().size() > kMaxSubjectBytes) return "subject must be at most 256 bytes";
+  if (!r.notify_url().empty()) {
+    const auto& url = r.notify_url();
+    const bool scheme = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+    if (!scheme || url.size() > kMaxNotifyUrlBytes) {
+      return "notify_url must be an http:// or https:// URL of at most 2048 bytes";
+    }
+  }
+  return {};
+}
+
+}  // namespace oncepay::net
