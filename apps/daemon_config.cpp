@@ -73,20 +73,40 @@ DaemonConfig::DaemonConfig() {
       .add<std::vector<timespan>>("notify-retry", "redelivery of unacknowledged notifications");
   opt_group{custom_options_, "admin"}.add<std::string>("token", "bearer token of /admin");
   opt_group{custom_options_, "demo"}
-      .add<std::string>("merchant-id", "the demo merchant (empty: none)")
+      .add<std::string>("merchant-id", "the demo merchant (none: no demo merchant)")
       .add<std::string>("api-key", "the demo merchant's API key")
       .add<std::string>("webhook-secret", "the demo merchant's webhook secret")
       .add<std::string>("policy", "strict | refund_duplicates");
 }
 
-std::vector<std::string> normalize_args(int argc, char** argv) {
+std::vector<std::string> normalize_args(int argc, char** argv,
+                                        std::vector<std::pair<std::string, bool>>* booleans) {
+  static constexpr std::string_view kBooleanOptions[] = {"sandbox.enabled"};
   std::vector<std::string> out;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--config=", 0) == 0) arg = "--config-file=" + arg.substr(9);
-    out.push_back(std::move(arg));
+    bool taken = false;
+    for (auto key : kBooleanOptions) {
+      const std::string prefix = "--" + std::string(key) + "=";
+      if (arg.rfind(prefix, 0) != 0) continue;
+      const std::string value = arg.substr(prefix.size());
+      if (value == "true" || value == "false") {
+        booleans->emplace_back(std::string(key), value == "true");
+        taken = true;
+      }
+    }
+    if (!taken) out.push_back(std::move(arg));
   }
   return out;
+}
+
+std::string parse_config(DaemonConfig& cfg, int argc, char** argv) {
+  std::vector<std::pair<std::string, bool>> booleans;
+  auto args = normalize_args(argc, argv, &booleans);
+  if (auto err = cfg.parse(std::move(args))) return caf::to_string(err);
+  for (const auto& [key, value] : booleans) caf::put(cfg.content, key, value);
+  return {};
 }
 
 bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::string* error) {
@@ -151,6 +171,7 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   s->api.sandbox_enabled = e.sandbox_enabled;
   if (e.sandbox_enabled) s->api.channel_secrets["sandbox"] = sandbox_secret;
   s->demo_merchant_id = get_or(cfg, "demo.merchant-id", std::string(Defaults::kDemoId));
+  if (s->demo_merchant_id == "none") s->demo_merchant_id.clear();
   s->demo_api_key = get_or(cfg, "demo.api-key", std::string(Defaults::kDemoKey));
   s->demo_webhook_secret =
       get_or(cfg, "demo.webhook-secret", std::string(Defaults::kDemoWebhookSecret));
@@ -173,7 +194,7 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
       *error =
           "the test secrets of the embedded default (admin-dev-token, sk_test_demo, "
           "whsec_test_demo) are only allowed with sandbox.enabled; set admin.token and "
-          "demo.* (or demo.merchant-id=\"\")";
+          "demo.* (or demo.merchant-id=none)";
       return false;
     }
   }

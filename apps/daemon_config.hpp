@@ -35,9 +35,15 @@ struct DaemonSettings {
   std::string demo_policy;
 };
 
-// Rewrites API.md spellings CAF does not know (--config=FILE becomes
-// --config-file=FILE). Returns the arguments to hand to caf parse().
-std::vector<std::string> normalize_args(int argc, char** argv);
+// Rewrites API.md spellings CAF 0.17 does not take: --config=FILE becomes
+// --config-file=FILE, and --flag=true|false of a boolean option (CAF only
+// knows bare flags) is taken out and returned in *booleans, to be put into
+// the config after parsing. Returns the arguments to hand to caf parse().
+std::vector<std::string> normalize_args(int argc, char** argv,
+                                        std::vector<std::pair<std::string, bool>>* booleans);
+
+// Parses arguments and the config file into cfg; empty string on success.
+std::string parse_config(DaemonConfig& cfg, int argc, char** argv);
 
 // Reads the parsed config into settings; false with *error on a bad value
 // (including test secrets outside sandbox mode).

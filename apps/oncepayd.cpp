@@ -52,8 +52,8 @@ int run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   apps::DaemonConfig cfg;
-  if (auto err = cfg.parse(apps::normalize_args(argc, argv))) {
-    std::fprintf(stderr, "oncepayd: %s\n", caf::to_string(err).c_str());
+  if (auto err = apps::parse_config(cfg, argc, argv); !err.empty()) {
+    std::fprintf(stderr, "oncepayd: %s\n", err.c_str());
     return 2;
   }
   if (cfg.cli_helptext_printed) return 0;

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Quick start 2: install what is missing, build, check formatting, and run
+# every test (unit, actor, black-box daemon) through CTest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+scripts/check-format.sh
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j"$(nproc)" --timeout 600

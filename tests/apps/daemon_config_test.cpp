@@ -1,0 +1,104 @@
+// The daemon's configuration: conf/oncepay.conf must say exactly what the
+// embedded default says, overrides work as API.md documents, and bad values
+// are refused with a message naming the key.
+#include "apps/daemon_config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace oncepay::apps {
+namespace {
+
+struct Parsed {
+  DaemonSettings settings;
+  std::string error;
+};
+
+Parsed load(std::vector<std::string> args) {
+  std::vector<char*> argv{const_cast<char*>("oncepayd")};
+  for (auto& a : args) argv.push_back(a.data());
+  DaemonConfig cfg;
+  Parsed out;
+  out.error = parse_config(cfg, static_cast<int>(argv.size()), argv.data());
+  if (out.error.empty()) load_settings(cfg, &out.settings, &out.error);
+  return out;
+}
+
+TEST(DaemonConfigTest, ConfFileEqualsEmbeddedDefault) {
+  Parsed builtin = load({});
+  Parsed file = load({"--config=" ONCEPAY_SOURCE_DIR "/conf/oncepay.conf"});
+  ASSERT_EQ(builtin.error, "");
+  ASSERT_EQ(file.error, "");
+  const auto& a = builtin.settings;
+  const auto& b = file.settings;
+  EXPECT_EQ(a.data_dir, b.data_dir);
+  EXPECT_EQ(a.http.host, b.http.host);
+  EXPECT_EQ(a.http.port, b.http.port);
+  EXPECT_EQ(a.http.body_limit_bytes, b.http.body_limit_bytes);
+  EXPECT_EQ(a.http.read_timeout, b.http.read_timeout);
+  EXPECT_EQ(a.engine.payment.in_flight_window_ms, b.engine.payment.in_flight_window_ms);
+  EXPECT_EQ(a.engine.payment.max_attempts, b.engine.payment.max_attempts);
+  EXPECT_EQ(a.engine.payment.query_ladder_ms, b.engine.payment.query_ladder_ms);
+  EXPECT_EQ(a.engine.payment.fast_expiry_ladder_ms, b.engine.payment.fast_expiry_ladder_ms);
+  EXPECT_EQ(a.engine.payment.auto_refund_retry_ms, b.engine.payment.auto_refund_retry_ms);
+  EXPECT_EQ(a.notify_retry_ladder_ms, b.notify_retry_ladder_ms);
+  EXPECT_EQ(a.engine.channel_timeout, b.engine.channel_timeout);
+  EXPECT_EQ(a.engine.shards, b.engine.shards);
+  EXPECT_EQ(a.engine.sandbox_enabled, b.engine.sandbox_enabled);
+  EXPECT_EQ(a.api.admin_token, b.api.admin_token);
+  EXPECT_EQ(a.api.channel_secrets, b.api.channel_secrets);
+  EXPECT_EQ(a.demo_api_key, b.demo_api_key);
+}
+
+TEST(DaemonConfigTest, EmbeddedDefaultMatchesApiMd) {
+  const auto s = load({}).settings;
+  EXPECT_EQ(s.http.host, "127.0.0.1");
+  EXPECT_EQ(s.http.port, 8080);
+  EXPECT_EQ(s.data_dir, "./var");
+  EXPECT_EQ(s.engine.payment.in_flight_window_ms, 10'000);
+  EXPECT_EQ(s.engine.payment.max_attempts, 3);
+  EXPECT_EQ(s.engine.payment.query_ladder_ms,
+            (std::vector<int64_t>{300'000, 600'000, 1'200'000, 3'600'000, 10'800'000, 28'800'000,
+                                  86'400'000}));
+  EXPECT_EQ(s.notify_retry_ladder_ms.size(), 15u);
+  EXPECT_EQ(s.api.admin_token, "admin-dev-token");
+  EXPECT_EQ(s.api.channel_secrets.at("sandbox"), "chsec_sandbox");
+  EXPECT_EQ(s.demo_merchant_id, "demo");
+}
+
+TEST(DaemonConfigTest, CommandLineOverrides) {
+  auto p = load({"--http.port=0", "--data-dir=/tmp/x", "--payment.in-flight-window=250ms",
+                 "--payment.max-attempts=5", "--payment.query-ladder=1s,2min,1h",
+                 "--notify.retry-ladder=15s,30s"});
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(p.settings.http.port, 0);
+  EXPECT_EQ(p.settings.data_dir, "/tmp/x");
+  EXPECT_EQ(p.settings.engine.payment.in_flight_window_ms, 250);
+  EXPECT_EQ(p.settings.engine.payment.max_attempts, 5);
+  EXPECT_EQ(p.settings.engine.payment.query_ladder_ms,
+            (std::vector<int64_t>{1'000, 120'000, 3'600'000}));
+  EXPECT_EQ(p.settings.notify_retry_ladder_ms, (std::vector<int64_t>{15'000, 30'000}));
+}
+
+TEST(DaemonConfigTest, UnknownOptionIsRefused) {
+  EXPECT_NE(load({"--payment.max-attempt=3"}).error, "");
+}
+
+TEST(DaemonConfigTest, BadValuesNameTheKey) {
+  EXPECT_NE(load({"--payment.query-ladder=2s,1s"}).error.find("payment.query-ladder"),
+            std::string::npos);
+  EXPECT_NE(load({"--payment.max-attempts=0"}).error.find("payment.max-attempts"),
+            std::string::npos);
+  EXPECT_NE(load({"--http.port=http"}).error, "");
+}
+
+TEST(DaemonConfigTest, TestSecretsNeedTheSandbox) {
+  EXPECT_NE(load({"--sandbox.enabled=false"}).error.find("sandbox.enabled"), std::string::npos);
+  auto ok = load(
+      {"--sandbox.enabled=false", "--admin.token=0123456789abcdef", "--demo.merchant-id=none"});
+  EXPECT_EQ(ok.error, "");
+  EXPECT_FALSE(ok.settings.engine.sandbox_enabled);
+  EXPECT_TRUE(ok.settings.api.channel_secrets.empty());
+}
+
+}  // namespace
+}  // namespace oncepay::apps

@@ -1,0 +1,116 @@
+// Test helper: runs the real oncepayd (or another server binary that prints
+// "... listening on http://HOST:PORT") as a child process on a free port and
+// talks to it over HTTP. Used by the black-box tests only.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace oncepay::testing {
+
+class DaemonProcess {
+ public:
+  // Starts `binary args...` and waits (bounded) for its listening line.
+  DaemonProcess(const std::string& binary, std::vector<std::string> args,
+                std::chrono::milliseconds startup = std::chrono::seconds(20)) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(binary.c_str()));
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+      throw std::runtime_error("cannot spawn " + binary);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    stdout_fd_ = out[0];
+    read_listening_line(startup);
+  }
+
+  ~DaemonProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (stdout_fd_ >= 0) close(stdout_fd_);
+  }
+
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  const std::string& base_url() const { return base_url_; }
+  pid_t pid() const { return pid_; }
+
+  // Sends `sig` and waits for the exit; returns the exit status (or -signal).
+  int stop(int sig = SIGTERM) {
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return -WTERMSIG(status);
+  }
+
+ private:
+  void read_listening_line(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string buffer;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{stdout_fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char chunk[512];
+      ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
+      if (n <= 0) throw std::runtime_error("the daemon exited before listening: " + buffer);
+      buffer.append(chunk, static_cast<size_t>(n));
+      auto at = buffer.find("listening on ");
+      auto eol = buffer.find('\n', at == std::string::npos ? 0 : at);
+      if (at != std::string::npos && eol != std::string::npos) {
+        base_url_ = buffer.substr(at + 13, eol - at - 13);
+        return;
+      }
+    }
+    throw std::runtime_error("no listening line in time: " + buffer);
+  }
+
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string base_url_;
+};
+
+// A fresh directory under the system temp dir, removed at destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "oncepay-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace oncepay::testing

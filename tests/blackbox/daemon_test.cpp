@@ -1,0 +1,339 @@
+// Black box: the real oncepayd on a free port with short ladders, walked
+// through API.md's pay table over HTTP, with the sandbox's faults. Waits are
+// bounded polls on the daemon's answers, never fixed sleeps for outcomes.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "daemon_process.hpp"
+#include "net/http_client.hpp"
+#include "net/json.hpp"
+#include "oncepay.pb.h"
+
+namespace oncepay {
+namespace {
+
+using namespace std::chrono_literals;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+constexpr const char* kKey = "Bearer sk_test_demo";
+constexpr const char* kPayBody = R"({"amount":1999,"currency":"CNY","channel":"sandbox"})";
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    daemon_ = new testing::DaemonProcess(
+        ONCEPAYD_PATH,
+        {"--http.port=0", "--data-dir=" + dir_->path(), "--payment.in-flight-window=400ms",
+         "--payment.max-attempts=3", "--payment.query-ladder=600ms,1200ms,2400ms",
+         "--payment.fast-expiry-ladder=300ms,600ms", "--channel.timeout=1s",
+         "--sandbox.notify-retry=100ms,200ms,400ms"});
+  }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    delete dir_;
+  }
+
+  static net::HttpClientResult call(const std::string& method, const std::string& path,
+                                    const std::string& body = {}, std::string auth = kKey) {
+    Headers headers{{"Content-Type", "application/json"}};
+    if (!auth.empty()) headers.emplace_back("Authorization", auth);
+    auto r = net::http_request_blocking(method, daemon_->base_url() + path, headers, body, 5s);
+    EXPECT_TRUE(r.ok) << method << " " << path << ": " << r.error;
+    return r;
+  }
+
+  static net::HttpClientResult pay(const std::string& order, const std::string& body = kPayBody) {
+    return call("POST", "/v1/orders/" + order + "/pay", body);
+  }
+
+  template <class Message>
+  static Message parse(const net::HttpClientResult& r) {
+    Message m;
+    std::string error;
+    EXPECT_TRUE(net::parse_json(r.body, &m, &error)) << error << " in " << r.body;
+    return m;
+  }
+
+  static v1::OrderView order(const std::string& order) {
+    return parse<v1::OrderView>(call("GET", "/v1/orders/" + order));
+  }
+
+  static std::string error_code(const net::HttpClientResult& r) {
+    return parse<v1::ErrorResponse>(r).error().code();
+  }
+
+  // Polls GET /v1/orders/{order} until `done` holds (bounded).
+  template <class Pred>
+  static v1::OrderView wait_for(const std::string& name, Pred done,
+                                std::chrono::milliseconds limit = 8s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    v1::OrderView view;
+    while (std::chrono::steady_clock::now() < deadline) {
+      view = order(name);
+      if (done(view)) return view;
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "condition not reached for " << name << ": " << net::to_json(view);
+    return view;
+  }
+
+  static void faults(const std::string& json) {
+    ASSERT_EQ(call("PUT", "/sandbox/faults", json, "").status, 200);
+  }
+
+  static void wait_past_window() { std::this_thread::sleep_for(450ms); }
+
+  static testing::TempDir* dir_;
+  static testing::DaemonProcess* daemon_;
+};
+
+testing::TempDir* DaemonTest::dir_ = nullptr;
+testing::DaemonProcess* DaemonTest::daemon_ = nullptr;
+
+TEST_F(DaemonTest, HealthAndReadiness) {
+  EXPECT_EQ(call("GET", "/healthz", "", "").status, 200);
+  EXPECT_EQ(call("GET", "/readyz", "", "").status, 200);
+  auto metrics = call("GET", "/metrics", "", "");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("oncepay_http_requests_total"), std::string::npos);
+}
+
+TEST_F(DaemonTest, FirstPayIs201AndRepeatInWindowIs200SameAttempt) {
+  auto first = pay("bb-window");
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto a = parse<v1::OrderView>(first);
+  EXPECT_EQ(a.attempt().attempt(), 1);
+  EXPECT_FALSE(a.attempt().prepay().prepay_id().empty());
+  auto again = pay("bb-window");
+  ASSERT_EQ(again.status, 200) << again.body;
+  auto b = parse<v1::OrderView>(again);
+  EXPECT_EQ(b.attempt().payment_no(), a.attempt().payment_no());
+  EXPECT_EQ(b.attempt().prepay().prepay_id(), a.attempt().prepay().prepay_id());
+}
+
+TEST_F(DaemonTest, RetryAfterWindowClosesAndStartsNextThenPayerPays) {
+  auto first = parse<v1::OrderView>(pay("bb-flow"));
+  const std::string p1 = first.attempt().payment_no();
+  wait_past_window();
+  auto second = pay("bb-flow");
+  ASSERT_EQ(second.status, 201) << second.body;
+  auto view = parse<v1::OrderView>(second);
+  const std::string p2 = view.attempt().payment_no();
+  EXPECT_EQ(view.attempt().attempt(), 2);
+  EXPECT_EQ(view.attempts(0).status(), v1::Attempt::CLOSED);
+  auto channel = parse<v1::ChannelPaymentView>(call("GET", "/sandbox/payments/" + p1, "", ""));
+  EXPECT_EQ(channel.status(), v1::ChannelPaymentView::CLOSED);
+  EXPECT_EQ(call("POST", "/sandbox/payments/" + p1 + "/pay", "", "").status, 409);
+
+  ASSERT_EQ(call("POST", "/sandbox/payments/" + p2 + "/pay", "", "").status, 200);
+  auto paid =
+      wait_for("bb-flow", [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; });
+  EXPECT_EQ(paid.paid_payment_no(), p2);
+  auto again = pay("bb-flow");
+  EXPECT_EQ(again.status, 409);
+  auto err = parse<v1::ErrorResponse>(again);
+  EXPECT_EQ(err.error().code(), "order_already_paid");
+  EXPECT_EQ(err.error().payment_no(), p2);
+  auto payment = parse<v1::PaymentView>(call("GET", "/v1/payments/" + p2));
+  EXPECT_EQ(payment.status(), v1::Attempt::SUCCESS);
+  EXPECT_EQ(payment.merchant_order_no(), "bb-flow");
+}
+
+TEST_F(DaemonTest, QueryAfterWindowFindsThePaymentSo409) {
+  auto first = parse<v1::OrderView>(pay("bb-found"));
+  faults(R"({"notify_drop":1.0})");
+  ASSERT_EQ(
+      call("POST", "/sandbox/payments/" + first.attempt().payment_no() + "/pay", "", "").status,
+      200);
+  faults("{}");
+  wait_past_window();
+  auto r = pay("bb-found");
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(error_code(r), "order_already_paid");
+}
+
+TEST_F(DaemonTest, ParamsMismatchIs409) {
+  ASSERT_EQ(pay("bb-mismatch").status, 201);
+  auto r = pay("bb-mismatch", R"({"amount":2000,"currency":"CNY","channel":"sandbox"})");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(error_code(r), "order_params_mismatch");
+}
+
+TEST_F(DaemonTest, AttemptsExhaustedIs429) {
+  ASSERT_EQ(pay("bb-exhaust").status, 201);
+  for (int i = 0; i < 2; ++i) {
+    wait_past_window();
+    ASSERT_EQ(pay("bb-exhaust").status, 201);
+  }
+  wait_past_window();
+  auto r = pay("bb-exhaust");
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(error_code(r), "attempts_exhausted");
+}
+
+TEST_F(DaemonTest, ClosedOrderIs409OrderClosed) {
+  ASSERT_EQ(pay("bb-close").status, 201);
+  auto closed = call("POST", "/v1/orders/bb-close/close");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(parse<v1::OrderView>(closed).status(), v1::Order::CLOSED);
+  auto r = pay("bb-close");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(error_code(r), "order_closed");
+}
+
+TEST_F(DaemonTest, PrepayTimeoutIs503WithRetryAfter) {
+  faults(R"({"prepay_timeout":1.0})");
+  auto r = pay("bb-unknown");
+  faults("{}");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(error_code(r), "payment_status_unknown");
+  bool retry_after = false;
+  for (auto& [k, v] : r.headers) retry_after |= (k == "retry-after" && !v.empty());
+  EXPECT_TRUE(retry_after);
+  // The ladder resolves it: the channel has it unpaid, so it is reversed.
+  auto view = wait_for("bb-unknown", [](const v1::OrderView& v) {
+    return v.attempts(0).status() == v1::Attempt::CLOSED;
+  });
+  EXPECT_EQ(view.attempts(0).status(), v1::Attempt::CLOSED);
+}
+
+TEST_F(DaemonTest, ChannelUnreachableForTheQueryIs503) {
+  ASSERT_EQ(pay("bb-query-down").status, 201);
+  wait_past_window();
+  faults(R"({"query_unavailable":1.0})");
+  auto r = pay("bb-query-down");
+  faults("{}");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(order("bb-query-down").attempts_size(), 1);
+}
+
+TEST_F(DaemonTest, SuccessAfterCloseIsRefundedAutomatically) {
+  auto first = parse<v1::OrderView>(pay("bb-race"));
+  const std::string p1 = first.attempt().payment_no();
+  wait_past_window();
+  ASSERT_EQ(pay("bb-race").status, 201);
+  ASSERT_EQ(call("POST", "/sandbox/payments/" + p1 + "/pay", R"({"after_close":true})", "").status,
+            200);
+  auto view = wait_for("bb-race", [](const v1::OrderView& v) {
+    return v.attempts(0).status() == v1::Attempt::AUTO_REFUNDED;
+  });
+  EXPECT_EQ(view.status(), v1::Order::PAYING);
+  EXPECT_FALSE(view.has_paid_payment_no());
+  auto channel = parse<v1::ChannelPaymentView>(call("GET", "/sandbox/payments/" + p1, "", ""));
+  EXPECT_EQ(channel.status(), v1::ChannelPaymentView::REFUND);
+}
+
+TEST_F(DaemonTest, LostCallbackIsFoundByTheLadder) {
+  auto first = parse<v1::OrderView>(pay("bb-lost"));
+  faults(R"({"notify_drop":1.0})");
+  ASSERT_EQ(
+      call("POST", "/sandbox/payments/" + first.attempt().payment_no() + "/pay", "", "").status,
+      200);
+  faults("{}");
+  auto view =
+      wait_for("bb-lost", [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; });
+  bool via_query = false;
+  for (const auto& e : view.events())
+    via_query |= e.type() == "order.paid" && e.detail() == "via query";
+  EXPECT_TRUE(via_query);
+}
+
+TEST_F(DaemonTest, DuplicatedAndDelayedNotificationsAreHarmless) {
+  auto first = parse<v1::OrderView>(pay("bb-dup"));
+  faults(R"({"notify_duplicate":1.0,"notify_delay_ms":100})");
+  ASSERT_EQ(
+      call("POST", "/sandbox/payments/" + first.attempt().payment_no() + "/pay", "", "").status,
+      200);
+  auto view =
+      wait_for("bb-dup", [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; });
+  faults("{}");
+  std::this_thread::sleep_for(300ms);  // let the duplicate arrive
+  view = order("bb-dup");
+  int paid = 0;
+  for (const auto& e : view.events()) paid += e.type() == "order.paid";
+  EXPECT_EQ(paid, 1);
+}
+
+TEST_F(DaemonTest, SixtyFourConcurrentIdenticalPaysMakeOneAttempt) {
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0}, same{0}, other{0};
+  for (int i = 0; i < 64; ++i) {
+    threads.emplace_back([&] {
+      auto r = net::http_request_blocking(
+          "POST", daemon_->base_url() + "/v1/orders/bb-storm/pay",
+          {{"Authorization", kKey}, {"Content-Type", "application/json"}}, kPayBody, 10s);
+      if (r.status == 201) {
+        ++created;
+      } else if (r.status == 200) {
+        ++same;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(same.load(), 63);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(order("bb-storm").attempts_size(), 1);
+}
+
+TEST_F(DaemonTest, HostileInputIsRefusedAndChangesNothing) {
+  EXPECT_EQ(call("POST", "/v1/orders/bb-bad/pay", kPayBody, "Bearer nope").status, 401);
+  EXPECT_EQ(call("POST", "/v1/orders/bb-bad/pay", kPayBody, "").status, 401);
+  EXPECT_EQ(pay("bb-bad", R"({"amount":-1,"currency":"CNY","channel":"sandbox"})").status, 400);
+  EXPECT_EQ(pay("bb-bad", R"({"amount":1,"currency":"CNY","channel":"nope"})").status, 400);
+  EXPECT_EQ(pay("bb-bad", R"({"amount":1,"currency":"CNY","channel":"sandbox","x":1})").status,
+            400);
+  EXPECT_EQ(pay("bb-bad", "not json").status, 400);
+  EXPECT_EQ(pay("bad!id").status, 400);
+  EXPECT_EQ(call("GET", "/v1/orders/bb-bad/pay").status, 405);
+  EXPECT_EQ(call("GET", "/nope").status, 404);
+  auto big = pay("bb-bad", std::string(70 * 1024, ' '));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(call("GET", "/v1/orders/bb-bad").status, 404) << "nothing was created";
+  // A forged channel callback.
+  auto forged =
+      call("POST", "/v1/channels/sandbox/notify", R"({"payment_no":"P1","status":"SUCCESS"})", "");
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_EQ(error_code(forged), "invalid_signature");
+}
+
+TEST_F(DaemonTest, MerchantsAreIsolatedAndAdminNeedsItsToken) {
+  ASSERT_EQ(pay("bb-mine").status, 201);
+  auto created = call("POST", "/admin/merchants", R"({"merchant_id":"bb-m2","policy":"strict"})",
+                      "Bearer admin-dev-token");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto merchant = parse<v1::MerchantView>(created);
+  EXPECT_EQ(call("POST", "/admin/merchants", R"({"merchant_id":"bb-m2"})", "Bearer admin-dev-token")
+                .status,
+            409);
+  EXPECT_EQ(call("POST", "/admin/merchants", R"({"merchant_id":"x"})", "Bearer wrong").status, 401);
+  auto other = call("GET", "/v1/orders/bb-mine", "", "Bearer " + merchant.api_key());
+  EXPECT_EQ(other.status, 404);
+  EXPECT_EQ(error_code(other), "order_not_found");
+  auto shown =
+      parse<v1::MerchantView>(call("GET", "/admin/merchants/bb-m2", "", "Bearer admin-dev-token"));
+  EXPECT_FALSE(shown.has_api_key());
+  EXPECT_FALSE(shown.has_webhook_secret());
+}
+
+TEST(DaemonLifecycleTest, SigtermDrainsAndExitsZero) {
+  testing::TempDir dir;
+  testing::DaemonProcess daemon(ONCEPAYD_PATH, {"--http.port=0", "--data-dir=" + dir.path()});
+  EXPECT_EQ(daemon.stop(SIGTERM), 0);
+}
+
+TEST(DaemonLifecycleTest, RefusesTestSecretsWithoutSandbox) {
+  testing::TempDir dir;
+  EXPECT_THROW(testing::DaemonProcess(
+                   ONCEPAYD_PATH,
+                   {"--http.port=0", "--data-dir=" + dir.path(), "--sandbox.enabled=false"}, 5s),
+               std::runtime_error);
+}
+
+}  // namespace
+}  // namespace oncepay
