@@ -1,8 +1,10 @@
 #include "actors/engine.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "actors/shard.hpp"
+#include "actors/wal_actor.hpp"
 #include "core/signature.hpp"
 
 namespace oncepay::actors {
@@ -30,6 +32,9 @@ caf::behavior bridge_impl(caf::event_based_actor* self) {
   };
 }
 
+// Recovered orders go to their shards in messages of at most this many.
+constexpr size_t kRestoreChunk = 1024;
+
 OrderReply timeout_reply(const caf::error& err, int64_t retry_after_s) {
   OrderReply r;
   r.code = core::Code::kPaymentStatusUnknown;
@@ -55,15 +60,115 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     sandbox_ = std::make_unique<SandboxChannel>(system, options_.sandbox);
     env_->channels.emplace(options_.sandbox.name, sandbox_->actor());
   }
+  env_->storage_timeout = options_.storage_timeout;
+  if (!options_.data_dir.empty()) {
+    DurabilityOptions d;
+    d.data_dir = options_.data_dir;
+    d.checkpoint_interval = options_.checkpoint_interval;
+    d.map_size_bytes = options_.snapshot_map_size_bytes;
+    d.max_map_size_bytes = options_.snapshot_max_map_size_bytes;
+    d.fsync = options_.fsync;
+    d.fdatasync_hook = options_.wal_fdatasync_hook;
+    d.segment_bytes = options_.wal_segment_bytes;
+    d.max_orders_per_commit = std::max<std::size_t>(1, options_.checkpoint_orders_per_commit);
+    durability_ = std::make_shared<Durability>(std::move(d), env_->storage);
+    std::weak_ptr<Durability> weak = durability_;
+    env_->wal = system.spawn(
+        wal_actor_impl,
+        [weak]() -> std::shared_ptr<storage::Wal> {
+          auto d = weak.lock();
+          return d ? d->wal() : nullptr;
+        },
+        env_->storage);
+    ready_.store(false, std::memory_order_release);
+  }
   std::shared_ptr<const OrderEnv> env = env_;
   for (size_t i = 0; i < options_.shards; ++i) shards_.push_back(system.spawn(shard_impl, env));
   for (size_t i = 0; i < options_.bridges; ++i) bridges_.push_back(system.spawn(bridge_impl));
 }
 
 Engine::~Engine() {
+  // Requests cut off by the shutdown are not storage failures.
+  env_->storage->set_stopping();
+  ready_.store(false, std::memory_order_release);
   for (auto& s : shards_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   for (auto& b : bridges_) caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+  if (durability_) {
+    // Joins the storage thread (which may still be recovering) before the
+    // members its callbacks use go away; then closes the WAL and LMDB.
+    durability_->stop(options_.checkpoint_on_shutdown);
+    caf::anon_send_exit(env_->wal, caf::exit_reason::user_shutdown);
+  }
 }
+
+void Engine::start(StartDone on_done) {
+  if (!durability_) return on_done(true, "");
+  // `this` outlives the storage thread: the destructor joins it first.
+  durability_->start([this](Recovered& recovered) { install(recovered); },
+                     [this, on_done = std::move(on_done)](storage::Status status) {
+                       if (!status.is_ok()) return on_done(false, status.to_string());
+                       if (env_->storage->stopping()) return on_done(false, "stopping");
+                       ready_.store(true, std::memory_order_release);
+                       on_done(true, "");
+                     });
+}
+
+void Engine::install(Recovered& recovered) {
+  if (env_->storage->stopping()) return;
+  {
+    std::lock_guard lock(summary_mutex_);
+    recovery_summary_ = describe(recovered);
+  }
+  // Merchants first: an order's timers follow its merchant's policy.
+  for (auto& m : recovered.merchants) merchants_.put(std::move(m));
+  std::vector<RestoreMsg> pending(shards_.size());
+  for (auto& state : recovered.orders) {
+    for (const auto& a : state.attempts) {
+      env_->index->insert(a.payment_no, OrderKey{state.merchant_id, state.merchant_order_no});
+    }
+    const size_t shard =
+        shard_of(OrderKey{state.merchant_id, state.merchant_order_no}, shards_.size());
+    const core::Policy policy = merchants_.policy_of(state.merchant_id);
+    pending[shard].orders.push_back(RestoredOrder{std::move(state), policy});
+    if (pending[shard].orders.size() >= kRestoreChunk) {
+      caf::anon_send(shards_[shard], std::move(pending[shard]));
+      pending[shard] = RestoreMsg{};
+    }
+  }
+  // A request sent after ready() is queued behind these in its shard.
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    if (!pending[i].orders.empty()) caf::anon_send(shards_[i], std::move(pending[i]));
+  }
+}
+
+std::string Engine::recovery_summary() const {
+  std::lock_guard lock(summary_mutex_);
+  return recovery_summary_;
+}
+
+void Engine::checkpoint(StartDone done) {
+  if (!durability_) return done(true, "");
+  durability_->checkpoint([done = std::move(done)](storage::Status status) {
+    done(status.is_ok(), status.is_ok() ? std::string() : status.to_string());
+  });
+}
+
+std::optional<core::Code> Engine::refuse(bool changes_state) const {
+  if (!ready()) return core::Code::kNotReady;
+  if (changes_state && !storage_healthy()) return core::Code::kStorageUnavailable;
+  return std::nullopt;
+}
+
+namespace {
+
+OrderReply refusal(core::Code code) {
+  if (code == core::Code::kNotReady) {
+    return OrderReply{code, "the engine is recovering; try again shortly"};
+  }
+  return OrderReply{code, "storage failed: state changes are refused until a restart"};
+}
+
+}  // namespace
 
 template <class Msg>
 void Engine::submit(const OrderKey& key, Msg msg, Done done) {
@@ -81,21 +186,25 @@ void Engine::submit(const OrderKey& key, Msg msg, Done done) {
 }
 
 void Engine::pay(PayMsg msg, Done done) {
+  if (auto code = refuse(true)) return done(refusal(*code));
   OrderKey key{msg.command.merchant_id, msg.command.merchant_order_no};
   submit(key, std::move(msg), std::move(done));
 }
 
 void Engine::close(CloseMsg msg, Done done) {
+  if (auto code = refuse(true)) return done(refusal(*code));
   OrderKey key = msg.key;
   submit(key, std::move(msg), std::move(done));
 }
 
 void Engine::get_order(GetOrderMsg msg, Done done) {
+  if (auto code = refuse(false)) return done(refusal(*code));
   OrderKey key = msg.key;
   submit(key, std::move(msg), std::move(done));
 }
 
 void Engine::get_payment(const std::string& merchant_id, const std::string& payment_no, Done done) {
+  if (auto code = refuse(false)) return done(refusal(*code));
   auto key = env_->index->find(payment_no);
   if (!key || key->merchant_id != merchant_id) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
@@ -104,6 +213,7 @@ void Engine::get_payment(const std::string& merchant_id, const std::string& paym
 }
 
 void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done) {
+  if (auto code = refuse(true)) return done(refusal(*code));
   auto key = env_->index->find(notice.payment_no);
   if (!key || !has_channel(channel)) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
@@ -114,17 +224,45 @@ void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done
 
 void Engine::create_merchant(const std::string& merchant_id, core::Policy policy,
                              MerchantDone done) {
+  if (auto code = refuse(true)) return done(*code, Merchant{}, "");
   std::string api_key;
   Merchant created;
+  // Reserves the id at once, so two concurrent creations cannot both win.
   if (!merchants_.create(merchant_id, policy, &api_key, &created)) {
     return done(core::Code::kMerchantExists, Merchant{}, "");
   }
-  done(core::Code::kCreated, std::move(created), std::move(api_key));
+  if (!env_->wal) return done(core::Code::kCreated, std::move(created), std::move(api_key));
+  // Durable before the key is handed out. If the append fails the merchant
+  // stays in the registry, but nobody ever saw its key, and storage is
+  // failed (sticky) until a restart, which forgets it.
+  v1::WalRecord record;
+  *record.mutable_merchant() = merchant_record(created);
+  wal_actor wal = env_->wal;
+  auto timeout = options_.storage_timeout;
+  auto health = env_->storage;
+  auto& bridge = bridges_[next_bridge_.fetch_add(1, std::memory_order_relaxed) % bridges_.size()];
+  caf::anon_send(bridge, BridgeJob{[wal, timeout, health, payload = record.SerializeAsString(),
+                                    created = std::move(created), api_key = std::move(api_key),
+                                    done = std::move(done)](caf::event_based_actor* self) mutable {
+                   self->request(wal, timeout, AppendMsg{std::move(payload)})
+                       .then(
+                           [created, api_key, done](uint64_t) mutable {
+                             done(core::Code::kCreated, std::move(created), std::move(api_key));
+                           },
+                           [health, done](caf::error& err) {
+                             health->fail("merchant record", to_string(err));
+                             done(core::Code::kStorageUnavailable, Merchant{}, "");
+                           });
+                 }});
 }
 
 std::string Engine::status_detail() const {
   if (!ready()) return "recovering";
-  if (!storage_healthy()) return "storage failed: state changes are refused";
+  if (!storage_healthy()) {
+    std::string out = "storage failed: ";
+    out += env_->storage->reason();
+    return out;
+  }
   return "ok";
 }
 

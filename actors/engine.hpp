@@ -7,14 +7,31 @@
 // callbacks run on a CAF worker thread, exactly once per request (with a
 // kPaymentStatusUnknown reply if the order did not answer within
 // request_timeout).
+//
+// Durability (docs/DURABILITY.md). With an empty EngineOptions::data_dir the
+// engine is in-memory and ready at construction. With a data dir it is not
+// ready until start() has recovered: the daemon constructs the Engine, adds
+// the configured merchants, calls start(on_done) and serves /healthz
+// meanwhile; on_done(true, "") means ready (every request is answered
+// kNotReady before), on_done(false, error) means the data on disk cannot be
+// used (e.g. a corrupt WAL record: the error names the file and offset): log
+// the error and exit non-zero. Every state change (pay, close, notify,
+// create_merchant) is durable in the WAL before its callback runs. After a
+// storage failure (sticky) state changes are answered kStorageUnavailable;
+// reads keep working. The destructor stops the engine: it takes a last
+// checkpoint (unless checkpoint_on_shutdown is off) and closes the storage.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "actors/durability.hpp"
 #include "actors/merchants.hpp"
 #include "actors/messages.hpp"
 #include "actors/order_env.hpp"
@@ -31,6 +48,27 @@ struct EngineOptions {
   size_t bridges = 4;
   bool sandbox_enabled = true;
   SandboxOptions sandbox;
+
+  // Durability. Empty data_dir: in-memory (nothing survives a restart).
+  // Otherwise the WAL lives in data_dir/wal and the snapshot in
+  // data_dir/snapshot.
+  std::string data_dir;
+  std::chrono::milliseconds checkpoint_interval{30'000};
+  std::size_t snapshot_map_size_bytes = storage::kSnapshotGiB;
+  std::size_t snapshot_max_map_size_bytes = 64 * storage::kSnapshotGiB;
+  // false skips fdatasync (survives a process crash, not a power loss):
+  // benchmarks only.
+  bool fsync = true;
+  // A WAL append not durable within this counts as a storage failure.
+  std::chrono::milliseconds storage_timeout{10'000};
+  // WAL segment size (storage::WalOptions::segment_bytes) and the orders one
+  // checkpoint transaction may hold (its memory bound).
+  std::size_t wal_segment_bytes = 64 * storage::wal_format::kMiB;
+  std::size_t checkpoint_orders_per_commit = 50'000;
+  // Tests set this false to leave as a crash would (no last checkpoint).
+  bool checkpoint_on_shutdown = true;
+  // Test hook: replaces fdatasync in the WAL (storage::WalOptions).
+  std::function<int(int fd)> wal_fdatasync_hook;
 };
 
 class Engine {
@@ -56,11 +94,28 @@ class Engine {
   using MerchantDone = std::function<void(core::Code, Merchant, std::string api_key)>;
   void create_merchant(const std::string& merchant_id, core::Policy policy, MerchantDone done);
 
+  // Recovers from data_dir on a background thread (the storage thread), then
+  // calls on_done on that thread: (true, "") once every recovered order and
+  // merchant is installed and ready() is true; (false, error) when recovery
+  // failed (ready() stays false; destroy the engine). In-memory engines call
+  // on_done(true, "") at once. Call once. on_done must not destroy the
+  // Engine (the destructor joins the thread on_done runs on).
+  using StartDone = std::function<void(bool ok, std::string error)>;
+  void start(StartDone on_done);
+  // One line about what recovery found (orders, merchants, LSNs, a cut torn
+  // tail), for the startup log; empty before start() finished.
+  std::string recovery_summary() const;
+
+  // Takes a checkpoint now (normally periodic: checkpoint_interval); done
+  // runs on the storage thread. In-memory engines answer (true, "") at once.
+  void checkpoint(StartDone done);
+
   // True once recovery finished and requests are served; until then every
   // request is answered kNotReady.
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   // False after durability failed (sticky): state changes are refused.
-  bool storage_healthy() const { return storage_healthy_.load(std::memory_order_acquire); }
+  bool storage_healthy() const { return env_->storage->healthy(); }
+  // "ok", "recovering", or "storage failed: <what failed first>".
   std::string status_detail() const;
 
   bool has_channel(std::string_view name) const;
@@ -71,6 +126,9 @@ class Engine {
  private:
   template <class Msg>
   void submit(const OrderKey& key, Msg msg, Done done);
+  // kNotReady / kStorageUnavailable when a request cannot be taken now.
+  std::optional<core::Code> refuse(bool changes_state) const;
+  void install(Recovered& recovered);
 
   caf::actor_system& system_;
   EngineOptions options_;
@@ -80,8 +138,10 @@ class Engine {
   std::vector<shard_actor> shards_;
   std::vector<caf::actor> bridges_;
   std::atomic<size_t> next_bridge_{0};
-  std::atomic<bool> ready_{true};  // in-memory: nothing to recover
-  std::atomic<bool> storage_healthy_{true};
+  std::shared_ptr<Durability> durability_;  // null: in-memory
+  std::atomic<bool> ready_{true};           // in-memory: nothing to recover
+  mutable std::mutex summary_mutex_;
+  std::string recovery_summary_;
 };
 
 }  // namespace oncepay::actors

@@ -24,6 +24,17 @@ bool Merchants::insert(Merchant merchant) {
   return true;
 }
 
+void Merchants::put(Merchant merchant) {
+  std::unique_lock lock(mutex_);
+  auto it = by_id_.find(merchant.merchant_id);
+  if (it != by_id_.end()) {
+    id_by_key_hash_.erase(it->second.api_key_sha256);
+    by_id_.erase(it);
+  }
+  id_by_key_hash_[merchant.api_key_sha256] = merchant.merchant_id;
+  by_id_.emplace(merchant.merchant_id, std::move(merchant));
+}
+
 bool Merchants::add(const std::string& merchant_id, const std::string& api_key,
                     const std::string& webhook_secret, core::Policy policy) {
   return insert(Merchant{merchant_id, core::sha256_hex(api_key), webhook_secret, policy});

@@ -34,6 +34,9 @@ class Merchants {
   // key is returned once in *api_key. False when the id exists.
   bool create(const std::string& merchant_id, core::Policy policy, std::string* api_key,
               Merchant* created);
+  // Recovery: the merchant as the log or the snapshot has it. Replaces one
+  // with the same id (the configured demo merchant, if its id collides).
+  void put(Merchant merchant);
   std::optional<Merchant> authenticate(std::string_view api_key) const;
   std::optional<Merchant> get(const std::string& merchant_id) const;
   core::Policy policy_of(const std::string& merchant_id) const;

@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/channel_call.hpp"
 #include "core/codes.hpp"
@@ -55,6 +56,17 @@ struct TimerMsg {
   int32_t step = 0;
 };
 
+// Recovery: orders rebuilt from the snapshot and the WAL tail, handed to
+// their shard, which spawns their actors with that state (timers re-armed).
+struct RestoredOrder {
+  core::OrderState state;
+  core::Policy policy = core::Policy::kStrict;  // the merchant's, for its timers
+};
+
+struct RestoreMsg {
+  std::vector<RestoredOrder> orders;
+};
+
 // The answer to every order request: an outcome code and, when the order
 // exists, its view (order requests) or the payment's view (GetPaymentMsg).
 struct OrderReply {
@@ -76,11 +88,14 @@ using order_actor =
                      caf::replies_to<GetPaymentMsg>::with<OrderReply>,
                      caf::replies_to<NoticeMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
 
-// A shard: same requests, routed to (and spawning) its order actors.
-using shard_actor = caf::typed_actor<
-    caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
-    caf::replies_to<GetOrderMsg>::with<OrderReply>,
-    caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>>;
+// A shard: same requests, routed to (and spawning) its order actors, plus
+// the recovered orders it spawns before the engine turns ready.
+using shard_actor =
+    caf::typed_actor<caf::replies_to<PayMsg>::with<OrderReply>,
+                     caf::replies_to<CloseMsg>::with<OrderReply>,
+                     caf::replies_to<GetOrderMsg>::with<OrderReply>,
+                     caf::replies_to<GetPaymentMsg>::with<OrderReply>,
+                     caf::replies_to<NoticeMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>>;
 
 // A payment channel: the one interface every adapter serves. A call that
 // cannot be answered within the caller's timeout is treated as kUnavailable.
@@ -96,5 +111,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::GetPaymentMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::NoticeMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::TimerMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::OrderReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RestoreMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelCall)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelReply)

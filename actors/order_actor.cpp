@@ -45,33 +45,65 @@ struct Shell {
     return out;
   }
 
-  // The durability seam: every event an order emits passes through here
-  // before any of its effects leave the process. This build keeps state in
-  // memory only, so recording is complete at once; the write-ahead log plugs
-  // in here (append, await the group commit, then continue).
-  template <class Continue>
-  void record_events(const std::vector<v1::Event>& events, Continue&& then) {
+  void index_attempts(const std::vector<v1::Event>& events) const {
     for (const auto& e : events) {
       if (e.has_attempt_created()) {
         env->index->insert(e.attempt_created().payment_no(),
                            OrderKey{order().merchant_id, order().merchant_order_no});
       }
     }
-    then();
+  }
+
+  // The durability seam (write-ahead rule): every event an order emits passes
+  // through here before any of its effects leave the process. The step's
+  // events become one WAL record (v1::WalRecord{order}); the actor awaits the
+  // group commit, so later messages (duplicates included) wait in the
+  // mailbox, and only then runs `then`. On failure it runs `failed` instead.
+  // An in-memory engine (no WAL) records at once.
+  template <class Continue, class Failed>
+  void record_events(std::shared_ptr<const std::vector<v1::Event>> events, Continue then,
+                     Failed failed) {
+    if (events->empty()) return then();
+    if (!env->wal) {
+      index_attempts(*events);
+      return then();
+    }
+    v1::WalRecord record;
+    auto* body = record.mutable_order();
+    body->set_merchant_id(order().merchant_id);
+    body->set_merchant_order_no(order().merchant_order_no);
+    body->mutable_events()->Reserve(static_cast<int>(events->size()));
+    for (const auto& e : *events) *body->add_events() = e;
+    auto shell = *this;
+    self->request(env->wal, env->storage_timeout, AppendMsg{record.SerializeAsString()})
+        .await(
+            [shell, events, then](uint64_t) mutable {
+              shell.index_attempts(*events);
+              then();
+            },
+            [shell, failed](caf::error& err) mutable {
+              shell.env->storage->fail("order events", to_string(err));
+              failed();
+            });
+  }
+
+  void arm_timer(const std::string& payment_no, core::Ladder ladder, int32_t step, int64_t due_ms,
+                 int64_t now_ms) {
+    if (ladder == v1::TimerArmed::LADDER_UNSPECIFIED) return;
+    TimerMsg msg{payment_no, ladder, step};
+    const int64_t delay_ms = due_ms - now_ms;
+    if (delay_ms <= 0) {
+      self->send(self, std::move(msg));
+    } else {
+      self->delayed_send(self, std::chrono::milliseconds(delay_ms), std::move(msg));
+    }
   }
 
   void arm_timers(const std::vector<v1::Event>& events, int64_t now_ms) {
     for (const auto& e : events) {
       if (!e.has_timer_armed()) continue;
       const auto& t = e.timer_armed();
-      if (t.ladder() == v1::TimerArmed::LADDER_UNSPECIFIED) continue;
-      TimerMsg msg{t.payment_no(), t.ladder(), t.step()};
-      const int64_t delay_ms = t.due_ms() - now_ms;
-      if (delay_ms <= 0) {
-        self->send(self, std::move(msg));
-      } else {
-        self->delayed_send(self, std::chrono::milliseconds(delay_ms), std::move(msg));
-      }
+      arm_timer(t.payment_no(), t.ladder(), t.step(), t.due_ms(), now_ms);
     }
   }
 
@@ -79,22 +111,32 @@ struct Shell {
   // and applies the step the core resumes with. `promise` is the requester
   // still waiting for an answer, if any.
   void run(core::Step step, core::Policy policy, std::shared_ptr<Promise> promise) {
-    auto events = std::make_shared<std::vector<v1::Event>>(std::move(step.events));
+    auto events = std::make_shared<const std::vector<v1::Event>>(std::move(step.events));
     auto shared = std::make_shared<core::Step>(std::move(step));
-    record_events(*events, [this, events, shared, policy, promise]() mutable {
-      if (shared->reply && promise) {
-        promise->deliver(reply_of(*shared->reply));
-        promise.reset();
-      }
-      arm_timers(*events, env->now_ms(self->clock()));
-      if (!shared->call) {
-        if (promise) {  // every request flow ends in a reply; this is a bug
-          promise->deliver(OrderReply{core::Code::kInternal, "the request ended without a reply"});
-        }
-        return;
-      }
-      call_channel(*shared, policy, promise);
-    });
+    auto shell = *this;
+    record_events(
+        events,
+        [shell, events, shared, policy, promise]() mutable {
+          if (shared->reply && promise) {
+            promise->deliver(shell.reply_of(*shared->reply));
+            promise.reset();
+          }
+          shell.arm_timers(*events, shell.env->now_ms(shell.self->clock()));
+          if (!shared->call) {
+            if (promise) {  // every request flow ends in a reply; this is a bug
+              promise->deliver(
+                  OrderReply{core::Code::kInternal, "the request ended without a reply"});
+            }
+            return;
+          }
+          shell.call_channel(*shared, policy, promise);
+        },
+        [promise] {
+          if (promise) {
+            promise->deliver(OrderReply{core::Code::kStorageUnavailable,
+                                        "the order's events could not be made durable"});
+          }
+        });
   }
 
   void call_channel(const core::Step& step, core::Policy policy, std::shared_ptr<Promise> promise) {
@@ -125,14 +167,14 @@ struct Shell {
 
 }  // namespace
 
-order_actor::behavior_type order_actor_impl(order_pointer self, std::shared_ptr<const OrderEnv> env,
-                                            OrderKey key) {
-  self->state.order.merchant_id = key.merchant_id;
-  self->state.order.merchant_order_no = key.merchant_order_no;
+namespace {
+
+// Timers of an order follow its latest policy (the merchant's): the one it
+// starts with until a request says otherwise.
+order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<const OrderEnv> env,
+                                          core::Policy initial_policy) {
   Shell shell{self, env};
-  // Timers of an order follow its latest policy (the merchant's); the
-  // default until a request says otherwise.
-  auto policy = std::make_shared<core::Policy>(core::Policy::kStrict);
+  auto policy = std::make_shared<core::Policy>(initial_policy);
   return {
       [shell, policy](PayMsg& msg) mutable -> Promise {
         *policy = msg.policy;
@@ -176,6 +218,27 @@ order_actor::behavior_type order_actor_impl(order_pointer self, std::shared_ptr<
                   *policy, nullptr);
       },
   };
+}
+
+}  // namespace
+
+order_actor::behavior_type order_actor_impl(order_pointer self, std::shared_ptr<const OrderEnv> env,
+                                            OrderKey key) {
+  self->state.order.merchant_id = key.merchant_id;
+  self->state.order.merchant_order_no = key.merchant_order_no;
+  return order_behavior(self, std::move(env), core::Policy::kStrict);
+}
+
+order_actor::behavior_type restored_order_actor_impl(order_pointer self,
+                                                     std::shared_ptr<const OrderEnv> env,
+                                                     core::OrderState state, core::Policy policy) {
+  self->state.order = std::move(state);
+  Shell shell{self, env};
+  const int64_t now_ms = env->now_ms(self->clock());
+  for (const auto& a : self->state.order.attempts) {
+    shell.arm_timer(a.payment_no, a.ladder, a.step, a.due_ms, now_ms);
+  }
+  return order_behavior(self, std::move(env), policy);
 }
 
 }  // namespace oncepay::actors

@@ -5,8 +5,13 @@
 // wait their turn instead of starting a second payment.
 //
 // Each decided Step is applied as: record its events (the durability seam,
-// record_events()), reply, arm timers, then make the channel call and feed
-// its answer (or kUnavailable after env.channel_timeout) back to the core.
+// record_events(): one WAL record per step, awaited until durable, so the
+// reply, the channel call and the channel's ack all follow the write-ahead
+// rule and duplicates wait in the mailbox), reply, arm timers, then make the
+// channel call and feed its answer (or kUnavailable after
+// env.channel_timeout) back to the core. If the events cannot be made
+// durable, the waiting requester gets kStorageUnavailable and nothing else
+// happens: no reply with the new state, no timer, no channel call.
 #pragma once
 
 #include <memory>
@@ -26,5 +31,12 @@ using order_pointer = order_actor::stateful_pointer<OrderActorState>;
 
 order_actor::behavior_type order_actor_impl(order_pointer self, std::shared_ptr<const OrderEnv> env,
                                             OrderKey key);
+
+// An order recovered after a restart: starts with `state` and re-arms the
+// armed timer of every attempt from its persisted due_ms (one whose time
+// passed while the engine was down fires at once).
+order_actor::behavior_type restored_order_actor_impl(order_pointer self,
+                                                     std::shared_ptr<const OrderEnv> env,
+                                                     core::OrderState state, core::Policy policy);
 
 }  // namespace oncepay::actors

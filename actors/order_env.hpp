@@ -11,6 +11,8 @@
 
 #include "actors/messages.hpp"
 #include "actors/payment_index.hpp"
+#include "actors/storage_health.hpp"
+#include "actors/wal_actor.hpp"
 #include "core/config.hpp"
 
 namespace oncepay::actors {
@@ -21,6 +23,14 @@ struct OrderEnv {
   std::chrono::milliseconds channel_timeout{5000};
   std::map<std::string, channel_actor, std::less<>> channels;
   std::shared_ptr<PaymentIndex> index;
+
+  // Durability (docs/DURABILITY.md). An invalid `wal` handle means an
+  // in-memory engine: events are recorded at once. Otherwise every step's
+  // events are appended through `wal` and awaited for at most
+  // storage_timeout (a slower answer counts as a storage failure).
+  wal_actor wal;
+  std::chrono::milliseconds storage_timeout{10'000};
+  std::shared_ptr<StorageHealth> storage = std::make_shared<StorageHealth>();
 
   // Wall-clock time derived from the actor clock, so that tests running on
   // CAF's test coordinator see simulated time everywhere.

@@ -63,6 +63,17 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         if (!order) return OrderReply{core::Code::kPaymentNotFound, "no such payment"};
         return self->delegate(order, std::move(msg));
       },
+      [self, env](RestoreMsg& msg) {
+        for (auto& restored : msg.orders) {
+          std::string key =
+              map_key(OrderKey{restored.state.merchant_id, restored.state.merchant_order_no});
+          if (self->state.orders.count(key) != 0) continue;  // recovery gives each order once
+          auto order = self->spawn<caf::linked>(restored_order_actor_impl, env,
+                                                std::move(restored.state), restored.policy);
+          self->state.orders.emplace(std::move(key), order);
+          const_cast<OrderEnv&>(*env).live_orders.fetch_add(1, std::memory_order_relaxed);
+        }
+      },
   };
 }
 

@@ -2,6 +2,8 @@
 // merchant_order_no) keys. A pay request spawns the order's actor on first
 // use; every other request for an order it never saw is answered 404 here
 // without spawning anything. Shards hold no order state of their own.
+// After a restart, RestoreMsg hands a shard the recovered orders of its
+// slice; it spawns their actors at once (eager recovery, docs/DURABILITY.md).
 #pragma once
 
 #include <memory>

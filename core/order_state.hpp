@@ -47,6 +47,7 @@ struct AttemptState {
 
   // PAYING or UNKNOWN: the channel may still take the payer's money.
   bool open() const { return status == v1::Attempt::PAYING || status == v1::Attempt::UNKNOWN; }
+  bool operator==(const AttemptState&) const = default;
 };
 
 struct TimelineEntry {
@@ -54,6 +55,7 @@ struct TimelineEntry {
   std::string type;
   std::string payment_no;
   std::string detail;
+  bool operator==(const TimelineEntry&) const = default;
 };
 
 struct OrderState {
@@ -77,6 +79,7 @@ struct OrderState {
   // The attempt that currently counts: open and not superseded (at most one).
   AttemptState* live();
   const AttemptState* live() const;
+  bool operator==(const OrderState&) const = default;
 };
 
 // Folds one event into the state.

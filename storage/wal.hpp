@@ -2,8 +2,9 @@
 // monotonically increasing LSN, made durable in groups (one write and one
 // fdatasync per batch of many appends: group commit), and replayed in LSN
 // order after a restart. The storage layer knows nothing of orders; the
-// caller decides what a payload means (oncepay puts serialized
-// oncepay.v1.OrderEvents in it). On-disk format: docs/WAL.md, wal_format.hpp.
+// caller decides what a payload means (oncepay puts a serialized
+// oncepay.v1.WalRecord in it: docs/DURABILITY.md). On-disk format:
+// docs/WAL.md, wal_format.hpp.
 //
 // Threads and ownership
 // - open() returns the Wal in *out; the caller owns it. open() starts one

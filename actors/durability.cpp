@@ -1,0 +1,425 @@
+#include "actors/durability.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <unordered_map>
+
+#include "core/order_snapshot.hpp"
+
+namespace oncepay::actors {
+
+using storage::Status;
+
+namespace {
+
+constexpr const char* kOrdersTable = "orders";
+constexpr const char* kPaymentsTable = "payments";
+constexpr const char* kMerchantsTable = "merchants";
+constexpr const char* kTimersTable = "timers";
+
+std::string with_lsn(std::string_view what, uint64_t lsn) {
+  std::string out(what);
+  out += " (WAL record lsn ";
+  out += std::to_string(lsn);
+  out += ')';
+  return out;
+}
+
+Status parse_record(uint64_t lsn, std::string_view payload, v1::WalRecord* out) {
+  if (!out->ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+      out->kind_case() == v1::WalRecord::KIND_NOT_SET) {
+    return Status::corruption(with_lsn("a WAL record is not a oncepay.v1.WalRecord", lsn));
+  }
+  if (out->has_order() &&
+      (out->order().merchant_id().empty() || out->order().merchant_order_no().empty())) {
+    return Status::corruption(with_lsn("an order record without its order key", lsn));
+  }
+  return Status::ok();
+}
+
+// Folds one order record into its state (state = fold of events).
+void fold_events(core::OrderState& state, const v1::OrderEvents& record) {
+  if (state.merchant_id.empty()) {
+    state.merchant_id = record.merchant_id();
+    state.merchant_order_no = record.merchant_order_no();
+  }
+  for (const auto& event : record.events()) core::apply(state, event);
+}
+
+std::vector<std::string> timer_keys(const core::OrderState& state) {
+  std::vector<std::string> keys;
+  for (const auto& a : state.attempts) {
+    if (a.ladder != v1::TimerArmed::LADDER_UNSPECIFIED) {
+      keys.push_back(timer_key_bytes(a.due_ms, a.payment_no));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+// The orders and merchants one checkpoint transaction writes.
+struct TouchedOrder {
+  core::OrderState state;
+  size_t stored_attempts = 0;                  // attempts the stored snapshot had
+  std::vector<std::string> stored_timer_keys;  // sorted
+};
+
+struct CheckpointBatch {
+  std::unordered_map<std::string, TouchedOrder> orders;
+  std::map<std::string, std::string> merchants;  // id -> MerchantCreated bytes
+
+  bool empty() const { return orders.empty() && merchants.empty(); }
+
+  // Folds one record, loading each order's stored snapshot on first touch.
+  Status fold(uint64_t lsn, std::string_view payload, const storage::SnapshotStore& store) {
+    v1::WalRecord record;
+    Status st = parse_record(lsn, payload, &record);
+    if (!st.is_ok()) return st;
+    if (record.has_merchant()) {
+      const auto& m = record.merchant();
+      std::string ignored;
+      if (merchants.count(m.merchant_id()) != 0) return Status::ok();  // the first one wins
+      Status found = store.get(kMerchantsTable, m.merchant_id(), &ignored);
+      if (found.is_ok()) return Status::ok();
+      if (!found.is_not_found()) return found;
+      merchants.emplace(m.merchant_id(), m.SerializeAsString());
+      return Status::ok();
+    }
+    const auto& o = record.order();
+    const std::string key = order_key_bytes(o.merchant_id(), o.merchant_order_no());
+    auto it = orders.find(key);
+    if (it == orders.end()) {
+      TouchedOrder touched;
+      std::string stored;
+      Status got = store.get(kOrdersTable, key, &stored);
+      if (got.is_ok()) {
+        v1::OrderSnapshot snapshot;
+        if (!snapshot.ParseFromString(stored)) {
+          return Status::corruption(
+              with_lsn("the stored snapshot of an order does not parse", lsn));
+        }
+        touched.state = core::from_snapshot(snapshot);
+        touched.stored_attempts = touched.state.attempts.size();
+        touched.stored_timer_keys = timer_keys(touched.state);
+      } else if (!got.is_not_found()) {
+        return got;
+      }
+      it = orders.emplace(key, std::move(touched)).first;
+    }
+    fold_events(it->second.state, o);
+    return Status::ok();
+  }
+
+  std::vector<storage::Mutation> mutations() const {
+    std::vector<storage::Mutation> out;
+    for (const auto& [key, t] : orders) {
+      out.push_back({kOrdersTable, key, core::to_snapshot(t.state).SerializeAsString()});
+      for (size_t i = t.stored_attempts; i < t.state.attempts.size(); ++i) {
+        out.push_back({kPaymentsTable, t.state.attempts[i].payment_no, key});
+      }
+      const std::vector<std::string> now = timer_keys(t.state);
+      for (const auto& old : t.stored_timer_keys) {
+        if (!std::binary_search(now.begin(), now.end(), old)) {
+          out.push_back({kTimersTable, old, std::nullopt});
+        }
+      }
+      for (const auto& due : now) {
+        if (!std::binary_search(t.stored_timer_keys.begin(), t.stored_timer_keys.end(), due)) {
+          out.push_back({kTimersTable, due, key});
+        }
+      }
+    }
+    for (const auto& [id, bytes] : merchants) out.push_back({kMerchantsTable, id, bytes});
+    return out;
+  }
+};
+
+void log_line(const std::string& line) {
+  std::fprintf(stderr, "oncepay: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no) {
+  std::string key;
+  key.reserve(merchant_id.size() + 1 + merchant_order_no.size());
+  key += merchant_id;
+  key += '\x1f';  // never part of either id
+  key += merchant_order_no;
+  return key;
+}
+
+std::string timer_key_bytes(int64_t due_ms, const std::string& payment_no) {
+  // Big-endian, so that keys sort by due time.
+  std::string key(8, '\0');
+  const auto due = static_cast<uint64_t>(due_ms);
+  for (int i = 0; i < 8; ++i) key[static_cast<size_t>(i)] = static_cast<char>(due >> (56 - 8 * i));
+  key += payment_no;
+  return key;
+}
+
+v1::MerchantCreated merchant_record(const Merchant& merchant) {
+  v1::MerchantCreated record;
+  record.set_merchant_id(merchant.merchant_id);
+  record.set_api_key_sha256(merchant.api_key_sha256);
+  record.set_webhook_secret(merchant.webhook_secret);
+  record.set_policy(std::string(core::to_string(merchant.policy)));
+  return record;
+}
+
+bool merchant_from_record(const v1::MerchantCreated& record, Merchant* out) {
+  Merchant m;
+  m.merchant_id = record.merchant_id();
+  m.api_key_sha256 = record.api_key_sha256();
+  m.webhook_secret = record.webhook_secret();
+  if (!valid_merchant_id(m.merchant_id) || m.api_key_sha256.empty()) return false;
+  if (!core::parse_policy(record.policy(), &m.policy)) return false;
+  *out = std::move(m);
+  return true;
+}
+
+std::string describe(const Recovered& r) {
+  std::string out = "recovered ";
+  out += std::to_string(r.orders.size());
+  out += " orders and ";
+  out += std::to_string(r.merchants.size());
+  out += " merchants: snapshot at lsn ";
+  out += std::to_string(r.checkpoint_lsn);
+  out += ", replayed ";
+  out += std::to_string(r.replayed_records);
+  out += " WAL records up to lsn ";
+  out += std::to_string(r.last_lsn);
+  if (r.wal.truncated_bytes > 0) {
+    out += "; cut a torn tail of ";
+    out += std::to_string(r.wal.truncated_bytes);
+    out += " bytes from ";
+    out += r.wal.truncated_file;
+  }
+  return out;
+}
+
+Durability::Durability(DurabilityOptions options, std::shared_ptr<StorageHealth> health)
+    : options_(std::move(options)), health_(std::move(health)) {}
+
+Durability::~Durability() { stop(false); }
+
+void Durability::start(InstallFn install, DoneFn done) {
+  {
+    std::lock_guard lock(mutex_);
+    running_ = true;
+  }
+  thread_ = std::thread([this, install = std::move(install), done = std::move(done)]() mutable {
+    run(std::move(install), std::move(done));
+  });
+}
+
+std::shared_ptr<storage::Wal> Durability::wal() const {
+  std::lock_guard lock(mutex_);
+  return wal_;
+}
+
+void Durability::checkpoint(DoneFn done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (running_ && !stop_) {
+      waiters_.push_back(std::move(done));
+      cv_.notify_all();
+      return;
+    }
+  }
+  done(Status::invalid_argument("the storage thread is not running"));
+}
+
+void Durability::stop(bool final_checkpoint) {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+    final_checkpoint_ = final_checkpoint;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  close_storage();
+}
+
+void Durability::close_storage() {
+  std::shared_ptr<storage::Wal> wal;
+  {
+    std::lock_guard lock(mutex_);
+    wal = std::move(wal_);
+  }
+  // The WAL actor may hold the Wal a while longer; close() releases the
+  // directory now (its later appends are refused).
+  if (wal) wal->close();
+  store_.reset();
+}
+
+void Durability::run(InstallFn install, DoneFn done) {
+  Recovered recovered;
+  Status st = recover(&recovered);
+  if (st.is_ok()) {
+    checkpoint_lsn_.store(recovered.checkpoint_lsn, std::memory_order_release);
+    install(recovered);
+    recovered = Recovered{};  // the actors own the orders now
+  } else {
+    close_storage();
+  }
+  done(st);
+  if (st.is_ok()) {
+    for (;;) {
+      std::vector<DoneFn> waiters;
+      bool stopping = false;
+      bool final_checkpoint = false;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, options_.checkpoint_interval,
+                     [this] { return stop_ || !waiters_.empty(); });
+        waiters.swap(waiters_);
+        stopping = stop_;
+        final_checkpoint = final_checkpoint_;
+      }
+      Status result;
+      if (!stopping || (final_checkpoint && health_->healthy())) result = checkpoint_once();
+      // After a storage failure (already logged) periodic checkpoints stay quiet.
+      if (!result.is_ok() && waiters.empty() && health_->healthy()) {
+        log_line(std::string("checkpoint failed: ") + result.to_string());
+      }
+      for (auto& w : waiters) w(result);
+      if (stopping) break;
+    }
+    close_storage();
+  }
+  std::vector<DoneFn> late;
+  {
+    std::lock_guard lock(mutex_);
+    running_ = false;
+    late.swap(waiters_);
+  }
+  for (auto& w : late) w(Status::invalid_argument("the storage thread stopped"));
+}
+
+Status Durability::recover(Recovered* out) {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.data_dir, ec);
+  if (ec)
+    return Status::io_error(std::string("cannot create data dir ") + options_.data_dir + ": " +
+                            ec.message());
+
+  storage::SnapshotOptions snapshot_options;
+  snapshot_options.dir = options_.data_dir + "/snapshot";
+  snapshot_options.map_size_bytes = options_.map_size_bytes;
+  snapshot_options.max_map_size_bytes =
+      std::max(options_.map_size_bytes, options_.max_map_size_bytes);
+  snapshot_options.tables = {kOrdersTable, kPaymentsTable, kMerchantsTable, kTimersTable};
+  Status st = storage::SnapshotStore::open(snapshot_options, &store_);
+  if (!st.is_ok()) return st;
+  out->checkpoint_lsn = store_->checkpoint_lsn();
+
+  // Snapshot first.
+  std::map<std::string, Merchant> merchants;
+  std::unordered_map<std::string, core::OrderState> orders;
+  Status bad;
+  st = store_->scan(kMerchantsTable, [&](std::string_view key, std::string_view value) {
+    v1::MerchantCreated record;
+    Merchant m;
+    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+        !merchant_from_record(record, &m)) {
+      if (bad.is_ok())
+        bad = Status::corruption(std::string("snapshot merchant ") + std::string(key) +
+                                 " does not parse");
+      return;
+    }
+    merchants.emplace(m.merchant_id, std::move(m));
+  });
+  if (!st.is_ok()) return st;
+  if (!bad.is_ok()) return bad;
+  st = store_->scan(kOrdersTable, [&](std::string_view key, std::string_view value) {
+    v1::OrderSnapshot snapshot;
+    if (!snapshot.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      if (bad.is_ok()) bad = Status::corruption("a snapshot order does not parse");
+      return;
+    }
+    orders.emplace(std::string(key), core::from_snapshot(snapshot));
+  });
+  if (!st.is_ok()) return st;
+  if (!bad.is_ok()) return bad;
+
+  // Then the WAL tail after the snapshot's LSN.
+  storage::WalOptions wal_options;
+  wal_options.dir = options_.data_dir + "/wal";
+  wal_options.fsync = options_.fsync;
+  wal_options.fdatasync_hook = options_.fdatasync_hook;
+  wal_options.segment_bytes = options_.segment_bytes;
+  std::unique_ptr<storage::Wal> wal;
+  st = storage::Wal::open(wal_options, &wal);
+  if (!st.is_ok()) return st;
+  out->wal = wal->recovery();
+  st = wal->replay(out->checkpoint_lsn, [&](uint64_t lsn, std::string_view payload) {
+    if (!bad.is_ok()) return;
+    v1::WalRecord record;
+    bad = parse_record(lsn, payload, &record);
+    if (!bad.is_ok()) return;
+    ++out->replayed_records;
+    if (record.has_merchant()) {
+      Merchant m;
+      if (!merchant_from_record(record.merchant(), &m)) {
+        bad = Status::corruption(with_lsn("a merchant record is not valid", lsn));
+        return;
+      }
+      merchants.emplace(m.merchant_id, std::move(m));  // the first one wins
+      return;
+    }
+    const auto& o = record.order();
+    fold_events(orders[order_key_bytes(o.merchant_id(), o.merchant_order_no())], o);
+  });
+  if (!st.is_ok()) return st;
+  if (!bad.is_ok()) return bad;
+  out->last_lsn = wal->last_lsn();
+
+  out->orders.reserve(orders.size());
+  for (auto& [key, state] : orders) out->orders.push_back(std::move(state));
+  for (auto& [id, m] : merchants) out->merchants.push_back(std::move(m));
+  std::lock_guard lock(mutex_);
+  wal_ = std::move(wal);
+  return Status::ok();
+}
+
+Status Durability::checkpoint_once() {
+  if (!health_->healthy())
+    return Status::io_error(std::string("storage failed earlier: ") + health_->reason());
+  std::shared_ptr<storage::Wal> wal = this->wal();
+  if (!wal || !store_) return Status::invalid_argument("storage is not open");
+  const uint64_t from = store_->checkpoint_lsn();
+  CheckpointBatch batch;
+  uint64_t folded = from;
+  Status failure;
+  auto commit = [&]() -> Status {
+    Status st = store_->commit_checkpoint(folded, batch.mutations());
+    if (!st.is_ok()) {
+      if (!store_->healthy()) health_->fail("LMDB checkpoint commit", st.to_string());
+      return st;
+    }
+    checkpoint_lsn_.store(folded, std::memory_order_release);
+    batch = CheckpointBatch{};
+    return st;
+  };
+  Status st = wal->replay(from, [&](uint64_t lsn, std::string_view payload) {
+    if (!failure.is_ok()) return;
+    failure = batch.fold(lsn, payload, *store_);
+    if (!failure.is_ok()) return;
+    folded = lsn;
+    if (batch.orders.size() >= options_.max_orders_per_commit) failure = commit();
+  });
+  if (!st.is_ok()) return st;
+  if (!failure.is_ok()) return failure;
+  if (folded > store_->checkpoint_lsn()) {
+    st = commit();
+    if (!st.is_ok()) return st;
+  }
+  // Only after the commit: the segments it covers are no longer needed.
+  return wal->remove_segments_before(store_->checkpoint_lsn());
+}
+
+}  // namespace oncepay::actors

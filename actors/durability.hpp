@@ -1,0 +1,133 @@
+// Durability: the storage thread of a durable engine. It owns the snapshot
+// store (LMDB wants one thread: this one) and opens the WAL; it runs
+// recovery once, then checkpoints periodically and on request. Formats,
+// tables and the recovery and checkpoint rules: docs/DURABILITY.md.
+//
+// Checkpoints do not stop order actors. State is a fold of events, so the
+// storage thread rebuilds the snapshot itself: it replays the WAL records
+// after the last checkpoint (Wal::replay reads only durable records), folds
+// them with core::apply into the stored snapshots of the orders they touch,
+// and commits those orders, their payment_no index entries, their due
+// timers, new merchants and the LSN folded up to in one LMDB transaction;
+// then it deletes the WAL segments the checkpoint covers. Memory is bounded
+// by the orders one commit touches (DurabilityOptions::max_orders_per_commit;
+// a longer tail is committed in several transactions, each exact at its LSN).
+//
+// Threads and ownership: the engine owns the Durability. start() starts the
+// storage thread; every callback (install, done) runs on it. wal() may be
+// called from any thread. stop() (or the destructor) joins the thread and
+// closes the WAL and the store; it may run on any thread but the storage
+// thread. A WAL or LMDB failure marks the shared StorageHealth failed.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actors/merchants.hpp"
+#include "actors/storage_health.hpp"
+#include "core/order_state.hpp"
+#include "storage/snapshot_store.hpp"
+#include "storage/status.hpp"
+#include "storage/wal.hpp"
+
+namespace oncepay::actors {
+
+struct DurabilityOptions {
+  std::string data_dir;  // holds wal/ and snapshot/; created if missing
+  std::chrono::milliseconds checkpoint_interval{30'000};
+  std::size_t map_size_bytes = storage::kSnapshotGiB;
+  std::size_t max_map_size_bytes = 64 * storage::kSnapshotGiB;
+  // false skips fdatasync: benchmarks and tests only (survives a process
+  // crash, not a power loss).
+  bool fsync = true;
+  std::function<int(int fd)> fdatasync_hook;                   // tests: WalOptions::fdatasync_hook
+  std::size_t segment_bytes = 64 * storage::wal_format::kMiB;  // WalOptions::segment_bytes
+  // Orders one checkpoint transaction may hold (memory and MDB_TXN_FULL bound).
+  std::size_t max_orders_per_commit = 50'000;
+};
+
+// What recovery rebuilt: every order (snapshot + WAL tail) and every
+// merchant created through the admin API.
+struct Recovered {
+  std::vector<core::OrderState> orders;
+  std::vector<Merchant> merchants;
+  uint64_t checkpoint_lsn = 0;    // the snapshot's LSN
+  uint64_t replayed_records = 0;  // WAL records after it
+  uint64_t last_lsn = 0;
+  storage::WalRecovery wal;  // what Wal::open found and cut
+};
+
+// One line for the startup log.
+std::string describe(const Recovered& recovered);
+
+// The WAL and snapshot forms of a merchant (api key as its SHA-256 hex only).
+v1::MerchantCreated merchant_record(const Merchant& merchant);
+bool merchant_from_record(const v1::MerchantCreated& record, Merchant* out);
+
+// Snapshot keys (docs/DURABILITY.md).
+std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no);
+std::string timer_key_bytes(int64_t due_ms, const std::string& payment_no);
+
+class Durability {
+ public:
+  // Runs on the storage thread after recovery, before done(ok): hands the
+  // rebuilt orders and merchants to the engine.
+  using InstallFn = std::function<void(Recovered&)>;
+  using DoneFn = std::function<void(storage::Status)>;
+
+  Durability(DurabilityOptions options, std::shared_ptr<StorageHealth> health);
+  ~Durability();
+  Durability(const Durability&) = delete;
+  Durability& operator=(const Durability&) = delete;
+
+  // Starts the storage thread: recovery, install, done(status), then the
+  // checkpoint loop. A failed recovery calls done(error) (a corrupt WAL
+  // names the file and offset) and ends the thread; nothing is installed.
+  // Call once.
+  void start(InstallFn install, DoneFn done);
+
+  // The open WAL once recovery opened it; null before and after stop().
+  std::shared_ptr<storage::Wal> wal() const;
+
+  // Asks for a checkpoint now; done(status) runs on the storage thread when
+  // it committed (or failed). Before recovery finished the request waits; if
+  // the thread is not running it fails at once.
+  void checkpoint(DoneFn done);
+
+  // The LSN of the last committed checkpoint (any thread).
+  uint64_t checkpoint_lsn() const { return checkpoint_lsn_.load(std::memory_order_acquire); }
+
+  // Stops the thread (after one last checkpoint when final_checkpoint and
+  // storage is healthy), closes the WAL (queued appends are written) and the
+  // store. Idempotent.
+  void stop(bool final_checkpoint);
+
+ private:
+  void run(InstallFn install, DoneFn done);
+  storage::Status recover(Recovered* out);
+  storage::Status checkpoint_once();
+  void close_storage();
+
+  const DurabilityOptions options_;
+  std::shared_ptr<StorageHealth> health_;
+  std::unique_ptr<storage::SnapshotStore> store_;  // storage thread only
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::shared_ptr<storage::Wal> wal_;  // guarded by mutex_
+  std::vector<DoneFn> waiters_;        // guarded by mutex_
+  bool stop_ = false;                  // guarded by mutex_
+  bool final_checkpoint_ = false;      // guarded by mutex_
+  bool running_ = false;               // guarded by mutex_
+  std::atomic<uint64_t> checkpoint_lsn_{0};
+  std::thread thread_;
+};
+
+}  // namespace oncepay::actors

@@ -1,0 +1,72 @@
+// The WAL actor: the one door from the actor world to storage::Wal. Order
+// actors (and the engine, for merchants) request an append and get the
+// record's LSN back once the group commit holding it is durable, or an
+// error. Callers await the answer before anything leaves the process (the
+// write-ahead rule, DESIGN.md); the record's payload is a serialized
+// oncepay.v1.WalRecord (docs/DURABILITY.md).
+//
+// Threads: storage::Wal runs its done callbacks on its writer thread. That
+// thread never touches a response promise: it anon_sends a WalDoneMsg to
+// this actor, which delivers the promise on its own CAF worker (a promise
+// delivered from a foreign thread would enqueue through the actor's
+// execution unit, which belongs to another thread).
+//
+// Failure: a failed append (write or fdatasync error: the Wal is sticky-
+// failed) marks the engine's StorageHealth failed and answers an error.
+// Once the health is failed every append is refused at once, so a record is
+// never written after one whose outcome is unknown. Appends before the WAL
+// is open (recovery not finished) are refused too; the engine does not
+// route requests before it is ready.
+#pragma once
+
+#include <caf/all.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "actors/storage_health.hpp"
+
+namespace oncepay::storage {
+class Wal;
+}
+
+namespace oncepay::actors {
+
+struct AppendMsg {
+  std::string payload;  // a serialized v1::WalRecord
+};
+
+// Internal: the writer thread's answer for one append (token: which promise).
+struct WalDoneMsg {
+  uint64_t token = 0;
+  uint64_t lsn = 0;
+  bool ok = false;
+  std::string error;
+};
+
+using wal_actor =
+    caf::typed_actor<caf::replies_to<AppendMsg>::with<uint64_t>, caf::reacts_to<WalDoneMsg>>;
+
+// Where the actor finds the Wal: null until recovery opened it.
+using WalSource = std::function<std::shared_ptr<storage::Wal>()>;
+
+struct WalActorState {
+  WalSource source;
+  std::shared_ptr<storage::Wal> wal;
+  std::shared_ptr<StorageHealth> health;
+  uint64_t next_token = 0;
+  std::unordered_map<uint64_t, caf::typed_response_promise<uint64_t>> waiting;
+  static inline const char* name = "oncepay.wal";
+};
+
+using wal_pointer = wal_actor::stateful_pointer<WalActorState>;
+
+wal_actor::behavior_type wal_actor_impl(wal_pointer self, WalSource source,
+                                        std::shared_ptr<StorageHealth> health);
+
+}  // namespace oncepay::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::AppendMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WalDoneMsg)

@@ -1,0 +1,95 @@
+#include "core/order_snapshot.hpp"
+
+namespace oncepay::core {
+
+namespace {
+
+void to_proto(const AttemptState& a, v1::AttemptSnapshot* out) {
+  out->set_payment_no(a.payment_no);
+  out->set_number(a.number);
+  out->set_channel(a.channel);
+  out->set_status(a.status);
+  out->set_created_ms(a.created_ms);
+  out->set_updated_ms(a.updated_ms);
+  out->set_channel_trade_no(a.channel_trade_no);
+  out->set_prepay_id(a.prepay_id);
+  out->set_pay_url(a.pay_url);
+  out->set_superseded(a.superseded);
+  out->set_superseded_ms(a.superseded_ms);
+  out->set_ladder(a.ladder);
+  out->set_step(a.step);
+  out->set_due_ms(a.due_ms);
+  out->set_anchor_ms(a.anchor_ms);
+  out->set_auto_refund_no(a.auto_refund_no);
+}
+
+AttemptState from_proto(const v1::AttemptSnapshot& a) {
+  AttemptState out;
+  out.payment_no = a.payment_no();
+  out.number = a.number();
+  out.channel = a.channel();
+  out.status = a.status();
+  out.created_ms = a.created_ms();
+  out.updated_ms = a.updated_ms();
+  out.channel_trade_no = a.channel_trade_no();
+  out.prepay_id = a.prepay_id();
+  out.pay_url = a.pay_url();
+  out.superseded = a.superseded();
+  out.superseded_ms = a.superseded_ms();
+  out.ladder = a.ladder();
+  out.step = a.step();
+  out.due_ms = a.due_ms();
+  out.anchor_ms = a.anchor_ms();
+  out.auto_refund_no = a.auto_refund_no();
+  return out;
+}
+
+}  // namespace
+
+v1::OrderSnapshot to_snapshot(const OrderState& s) {
+  v1::OrderSnapshot out;
+  out.set_merchant_id(s.merchant_id);
+  out.set_merchant_order_no(s.merchant_order_no);
+  out.set_status(s.status);
+  out.set_amount_minor(s.amount_minor);
+  out.set_currency(s.currency);
+  out.set_channel(s.channel);
+  out.set_subject(s.subject);
+  out.set_notify_url(s.notify_url);
+  out.set_created_ms(s.created_ms);
+  out.set_paid_payment_no(s.paid_payment_no);
+  out.set_refunded_minor(s.refunded_minor);
+  for (const auto& attempt : s.attempts) to_proto(attempt, out.add_attempts());
+  for (const auto& entry : s.timeline) {
+    auto* e = out.add_timeline();
+    e->set_at_ms(entry.at_ms);
+    e->set_type(entry.type);
+    e->set_payment_no(entry.payment_no);
+    e->set_detail(entry.detail);
+  }
+  return out;
+}
+
+OrderState from_snapshot(const v1::OrderSnapshot& p) {
+  OrderState s;
+  s.merchant_id = p.merchant_id();
+  s.merchant_order_no = p.merchant_order_no();
+  s.status = p.status();
+  s.amount_minor = p.amount_minor();
+  s.currency = p.currency();
+  s.channel = p.channel();
+  s.subject = p.subject();
+  s.notify_url = p.notify_url();
+  s.created_ms = p.created_ms();
+  s.paid_payment_no = p.paid_payment_no();
+  s.refunded_minor = p.refunded_minor();
+  s.attempts.reserve(static_cast<size_t>(p.attempts_size()));
+  for (const auto& a : p.attempts()) s.attempts.push_back(from_proto(a));
+  s.timeline.reserve(static_cast<size_t>(p.timeline_size()));
+  for (const auto& e : p.timeline()) {
+    s.timeline.push_back({e.at_ms(), e.type(), e.payment_no(), e.detail()});
+  }
+  return s;
+}
+
+}  // namespace oncepay::core

@@ -1,0 +1,17 @@
+// OrderState <-> oncepay.v1.OrderSnapshot: the compact form of one order
+// that a checkpoint stores (docs/DURABILITY.md, table "orders"). Every field
+// of OrderState is kept, the armed timer of each attempt and the timeline
+// included, so that from_snapshot(to_snapshot(s)) == s and recovery can
+// re-arm timers and show the same views as before the restart.
+//
+// Contract: pure functions, any thread.
+#pragma once
+
+#include "core/order_state.hpp"
+
+namespace oncepay::core {
+
+v1::OrderSnapshot to_snapshot(const OrderState& state);
+OrderState from_snapshot(const v1::OrderSnapshot& snapshot);
+
+}  // namespace oncepay::core

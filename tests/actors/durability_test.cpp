@@ -1,0 +1,445 @@
+// A durable engine (data dir, WAL writer thread, LMDB checkpoints) on CAF's
+// threaded scheduler: drive orders, "crash" (destroy the engine without a
+// last checkpoint), recover on the same directory and compare the full state
+// of every order. Waits are bounded blocking waits on callbacks, never sleeps.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "actors/engine.hpp"
+
+namespace oncepay::actors {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr auto kWait = 10s;  // bound on every blocking wait
+
+class DurabilityTest : public ::testing::Test {
+ protected:
+  DurabilityTest() : system_(config_) {
+    char pattern[] = "/tmp/oncepay-durability-XXXXXX";
+    EXPECT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+
+  ~DurabilityTest() override {
+    engine_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  EngineOptions options() {
+    EngineOptions o;
+    o.data_dir = dir_;
+    o.shards = 4;
+    o.bridges = 2;
+    // Long ladders: no timer fires while a test compares states.
+    o.payment.query_ladder_ms = {600'000, 1'200'000};
+    o.payment.fast_expiry_ladder_ms = {600'000};
+    o.sandbox.seed = 7;
+    o.checkpoint_interval = 1h;        // tests take checkpoints themselves
+    o.checkpoint_on_shutdown = false;  // engine_.reset() is a crash
+    // The hook replaces the real fdatasync: fast, and able to fail on demand.
+    o.wal_fdatasync_hook = [this](int) {
+      if (!fail_fsync_.load()) return 0;
+      errno = EIO;
+      return -1;
+    };
+    if (customize_) customize_(o);
+    return o;
+  }
+
+  // Constructs the engine and recovers; returns start()'s error ("" if ok).
+  std::string open_engine(bool add_demo = true) {
+    engine_ = std::make_unique<Engine>(system_, options());
+    if (add_demo) engine_->merchants().add("demo", "sk_test_demo", "whsec", core::Policy::kStrict);
+    engine_->sandbox()->set_sink([this](const v1::ChannelNotification& body, auto acked) {
+      core::ChannelNotice notice;
+      if (!core::notice_from_proto(body, &notice)) return acked(false);
+      engine_->notify("sandbox", notice,
+                      [acked](OrderReply r) { acked(core::is_success(r.code)); });
+    });
+    std::promise<std::string> started;
+    engine_->start([&](bool ok, std::string error) {
+      EXPECT_EQ(ok, error.empty());
+      started.set_value(std::move(error));
+    });
+    auto f = started.get_future();
+    if (f.wait_for(kWait) != std::future_status::ready) return "start did not finish";
+    return f.get();
+  }
+
+  void crash() { engine_.reset(); }
+
+  template <class Call>
+  OrderReply await(Call call) {
+    auto done = std::make_shared<std::promise<OrderReply>>();
+    auto f = done->get_future();
+    call([done](OrderReply r) { done->set_value(std::move(r)); });
+    if (f.wait_for(kWait) != std::future_status::ready) {
+      ADD_FAILURE() << "no answer in time";
+      return OrderReply{core::Code::kInternal};
+    }
+    return f.get();
+  }
+
+  static PayMsg pay_msg(const std::string& order, int64_t amount = 1999) {
+    PayMsg m;
+    m.command.merchant_id = "demo";
+    m.command.merchant_order_no = order;
+    m.command.amount_minor = amount;
+    m.command.currency = "CNY";
+    m.command.channel = "sandbox";
+    m.command.subject = "coffee";
+    orders_seen().insert(order);
+    return m;
+  }
+  static std::set<std::string>& orders_seen() {
+    static std::set<std::string> seen;
+    return seen;
+  }
+
+  OrderReply pay(const std::string& order) {
+    return await([&](Engine::Done d) { engine_->pay(pay_msg(order), std::move(d)); });
+  }
+  OrderReply get(const std::string& order) {
+    return await([&](Engine::Done d) { engine_->get_order(GetOrderMsg{{"demo", order}}, d); });
+  }
+  OrderReply close(const std::string& order) {
+    return await([&](Engine::Done d) { engine_->close(CloseMsg{{"demo", order}}, d); });
+  }
+  OrderReply get_payment(const std::string& payment_no) {
+    return await([&](Engine::Done d) { engine_->get_payment("demo", payment_no, d); });
+  }
+
+  // Waits until the order's view satisfies pred (the sandbox notifies
+  // asynchronously).
+  template <class Pred>
+  OrderReply wait_for_order(const std::string& order, Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    OrderReply r = get(order);
+    while (!pred(r) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);  // a short poll of the engine's state
+      r = get(order);
+    }
+    EXPECT_TRUE(pred(r)) << r.order.DebugString();
+    return r;
+  }
+
+  std::string checkpoint() {
+    std::promise<std::string> done;
+    engine_->checkpoint([&](bool ok, std::string error) {
+      EXPECT_EQ(ok, error.empty());
+      done.set_value(std::move(error));
+    });
+    auto f = done.get_future();
+    if (f.wait_for(kWait) != std::future_status::ready) return "checkpoint did not finish";
+    return f.get();
+  }
+
+  // Every order's full view (attempts, timeline) and every payment's view.
+  std::map<std::string, std::string> dump() {
+    std::map<std::string, std::string> out;
+    for (const auto& order : orders_seen()) {
+      OrderReply r = get(order);
+      if (r.code == core::Code::kOrderNotFound) continue;
+      EXPECT_EQ(r.code, core::Code::kOk);
+      out["order " + order] = r.order.DebugString();
+      for (const auto& a : r.order.attempts()) {
+        OrderReply p = get_payment(a.payment_no());
+        EXPECT_EQ(p.code, core::Code::kOk);
+        out["payment " + a.payment_no()] = p.payment.DebugString();
+      }
+    }
+    return out;
+  }
+
+  void SetUp() override { orders_seen().clear(); }
+
+  caf::actor_system_config config_;
+  caf::actor_system system_;
+  std::string dir_;
+  std::atomic<bool> fail_fsync_{false};
+  std::function<void(EngineOptions&)> customize_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(DurabilityTest, EmptyDirectoryStartsReady) {
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_TRUE(engine_->ready());
+  EXPECT_TRUE(engine_->storage_healthy());
+  EXPECT_EQ(engine_->status_detail(), "ok");
+  EXPECT_TRUE(fs::exists(fs::path(dir_) / "wal"));
+  EXPECT_TRUE(fs::exists(fs::path(dir_) / "snapshot"));
+}
+
+TEST_F(DurabilityTest, NotReadyBeforeStart) {
+  engine_ = std::make_unique<Engine>(system_, options());
+  EXPECT_FALSE(engine_->ready());
+  EXPECT_EQ(engine_->status_detail(), "recovering");
+  OrderReply r = await([&](Engine::Done d) { engine_->pay(pay_msg("o-1"), std::move(d)); });
+  EXPECT_EQ(r.code, core::Code::kNotReady);
+  r = await([&](Engine::Done d) { engine_->get_order(GetOrderMsg{{"demo", "o-1"}}, d); });
+  EXPECT_EQ(r.code, core::Code::kNotReady);
+}
+
+TEST_F(DurabilityTest, CrashAndRecoverReproducesEveryOrder) {
+  ASSERT_EQ(open_engine(), "");
+  // o-paid: paid through the sandbox notification.
+  OrderReply paid = pay("o-paid");
+  ASSERT_EQ(paid.code, core::Code::kCreated);
+  ASSERT_EQ(engine_->sandbox()->pay(paid.order.attempt().payment_no(), false),
+            channels::CallOutcome::kOk);
+  wait_for_order("o-paid", [](const OrderReply& r) { return r.order.status() == v1::Order::PAID; });
+  // o-closed: closed by the merchant.
+  ASSERT_EQ(pay("o-closed").code, core::Code::kCreated);
+  ASSERT_EQ(close("o-closed").order.status(), v1::Order::CLOSED);
+  // o-open: waiting for the payer; a duplicate inside the window.
+  OrderReply open = pay("o-open");
+  ASSERT_EQ(open.code, core::Code::kCreated);
+  EXPECT_EQ(pay("o-open").order.attempt().payment_no(), open.order.attempt().payment_no());
+  // o-failed: the payer's payment failed.
+  OrderReply failed = pay("o-failed");
+  engine_->sandbox()->fail(failed.order.attempt().payment_no());
+  wait_for_order("o-failed", [](const OrderReply& r) {
+    return r.order.attempts(0).status() == v1::Attempt::FAILED;
+  });
+
+  const auto before = dump();
+  ASSERT_EQ(before.size(), 8u);  // 4 orders, 4 payments
+  crash();
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_NE(engine_->recovery_summary().find("recovered 4 orders"), std::string::npos)
+      << engine_->recovery_summary();
+  EXPECT_EQ(dump(), before);
+  // Recovered orders keep deciding: paid stays paid, the open one is reused.
+  EXPECT_EQ(pay("o-paid").code, core::Code::kOrderAlreadyPaid);
+  EXPECT_EQ(pay("o-closed").code, core::Code::kOrderClosed);
+}
+
+TEST_F(DurabilityTest, CheckpointWhileOrdersKeepChanging) {
+  ASSERT_EQ(open_engine(), "");
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(pay("a-" + std::to_string(i)).code, core::Code::kCreated);
+  // Pays racing a checkpoint.
+  std::vector<std::shared_ptr<std::promise<OrderReply>>> racing;
+  for (int i = 0; i < 40; ++i) {
+    auto p = std::make_shared<std::promise<OrderReply>>();
+    racing.push_back(p);
+    engine_->pay(pay_msg("b-" + std::to_string(i)), [p](OrderReply r) { p->set_value(r); });
+  }
+  ASSERT_EQ(checkpoint(), "");
+  for (auto& p : racing) {
+    auto f = p->get_future();
+    ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+    EXPECT_EQ(f.get().code, core::Code::kCreated);
+  }
+  // Changes after the checkpoint, some to orders it holds.
+  OrderReply a0 = get("a-0");
+  engine_->sandbox()->pay(a0.order.attempts(0).payment_no(), false);
+  wait_for_order("a-0", [](const OrderReply& r) { return r.order.status() == v1::Order::PAID; });
+  ASSERT_EQ(close("a-1").order.status(), v1::Order::CLOSED);
+  ASSERT_EQ(pay("c-0").code, core::Code::kCreated);
+  ASSERT_EQ(checkpoint(), "");
+  ASSERT_EQ(close("b-0").order.status(), v1::Order::CLOSED);
+
+  const auto before = dump();
+  crash();
+  ASSERT_EQ(open_engine(), "");
+  const std::string summary = engine_->recovery_summary();
+  EXPECT_EQ(summary.find("snapshot at lsn 0,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("recovered 61 orders"), std::string::npos) << summary;
+  EXPECT_EQ(dump(), before);
+}
+
+size_t segment_count(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(dir) / "wal")) {
+    n += entry.path().extension() == ".log";
+  }
+  return n;
+}
+
+TEST_F(DurabilityTest, CheckpointInSeveralCommitsDeletesCoveredSegments) {
+  customize_ = [](EngineOptions& o) {
+    o.wal_segment_bytes = 1024;  // a segment every few records
+    o.checkpoint_orders_per_commit = 3;
+  };
+  ASSERT_EQ(open_engine(), "");
+  for (int i = 0; i < 12; ++i) ASSERT_EQ(pay("o-" + std::to_string(i)).code, core::Code::kCreated);
+  ASSERT_EQ(close("o-3").order.status(), v1::Order::CLOSED);
+  const size_t segments_before = segment_count(dir_);
+  ASSERT_GT(segments_before, 4u);
+  ASSERT_EQ(checkpoint(), "");
+  EXPECT_LT(segment_count(dir_), segments_before);
+  ASSERT_EQ(close("o-4").order.status(), v1::Order::CLOSED);
+  ASSERT_EQ(pay("o-12").code, core::Code::kCreated);
+  const auto before = dump();
+  crash();
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(dump(), before);
+  EXPECT_NE(engine_->recovery_summary().find("recovered 13 orders"), std::string::npos)
+      << engine_->recovery_summary();
+}
+
+TEST_F(DurabilityTest, CleanShutdownCheckpointsEverything) {
+  customize_ = [](EngineOptions& o) { o.checkpoint_on_shutdown = true; };
+  ASSERT_EQ(open_engine(), "");
+  ASSERT_EQ(pay("o-1").code, core::Code::kCreated);
+  ASSERT_EQ(pay("o-2").code, core::Code::kCreated);
+  const auto before = dump();
+  crash();  // a clean shutdown here
+  ASSERT_EQ(open_engine(), "");
+  const std::string summary = engine_->recovery_summary();
+  EXPECT_NE(summary.find("replayed 0 WAL records"), std::string::npos) << summary;
+  EXPECT_EQ(dump(), before);
+  // A second life on top of the snapshot, then a crash.
+  ASSERT_EQ(close("o-1").order.status(), v1::Order::CLOSED);
+  const auto second = dump();
+  customize_ = nullptr;
+  crash();
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(dump(), second);
+}
+
+TEST_F(DurabilityTest, MerchantsSurviveARestart) {
+  std::promise<std::string> created;
+  ASSERT_EQ(open_engine(), "");
+  engine_->create_merchant("shop-1", core::Policy::kRefundDuplicates,
+                           [&](core::Code code, Merchant m, std::string key) {
+                             EXPECT_EQ(code, core::Code::kCreated);
+                             EXPECT_EQ(m.merchant_id, "shop-1");
+                             created.set_value(key);
+                           });
+  auto f = created.get_future();
+  ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+  const std::string api_key = f.get();
+  ASSERT_FALSE(api_key.empty());
+  const Merchant original = *engine_->merchants().get("shop-1");
+  crash();
+
+  ASSERT_EQ(open_engine(), "");
+  auto m = engine_->merchants().authenticate(api_key);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->merchant_id, "shop-1");
+  EXPECT_EQ(m->policy, core::Policy::kRefundDuplicates);
+  EXPECT_EQ(m->webhook_secret, original.webhook_secret);
+  EXPECT_TRUE(engine_->merchants().authenticate("sk_test_demo").has_value());
+  EXPECT_EQ(engine_->merchants().size(), 2u);
+  std::promise<core::Code> again;
+  engine_->create_merchant("shop-1", core::Policy::kStrict,
+                           [&](core::Code code, Merchant, std::string) { again.set_value(code); });
+  EXPECT_EQ(again.get_future().get(), core::Code::kMerchantExists);
+  // Through a checkpoint too.
+  ASSERT_EQ(checkpoint(), "");
+  crash();
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_TRUE(engine_->merchants().authenticate(api_key).has_value());
+  EXPECT_EQ(engine_->merchants().size(), 2u);
+}
+
+TEST_F(DurabilityTest, RecoveredMerchantWinsOverTheConfiguredOne) {
+  ASSERT_EQ(open_engine(/*add_demo=*/false), "");
+  std::promise<std::string> created;
+  engine_->create_merchant("demo", core::Policy::kRefundDuplicates,
+                           [&](core::Code code, Merchant, std::string key) {
+                             EXPECT_EQ(code, core::Code::kCreated);
+                             created.set_value(key);
+                           });
+  const std::string api_key = created.get_future().get();
+  crash();
+  ASSERT_EQ(open_engine(/*add_demo=*/true), "");  // the config's demo is added before start()
+  EXPECT_TRUE(engine_->merchants().authenticate(api_key).has_value());
+  EXPECT_FALSE(engine_->merchants().authenticate("sk_test_demo").has_value());
+  EXPECT_EQ(engine_->merchants().policy_of("demo"), core::Policy::kRefundDuplicates);
+}
+
+TEST_F(DurabilityTest, TimerArmedBeforeTheRestartFiresAfterIt) {
+  customize_ = [](EngineOptions& o) { o.payment.query_ladder_ms = {300, 600'000}; };
+  ASSERT_EQ(open_engine(), "");
+  OrderReply r = pay("o-1");
+  ASSERT_EQ(r.code, core::Code::kCreated);
+  crash();  // before the 300 ms query
+  ASSERT_EQ(open_engine(), "");
+  // The query runs against the new process's sandbox, which never saw the
+  // payment: the ladder marks the attempt failed. Either way it fired.
+  OrderReply after = wait_for_order("o-1", [](const OrderReply& x) {
+    return x.order.attempts(0).status() == v1::Attempt::FAILED;
+  });
+  EXPECT_EQ(after.order.attempts(0).payment_no(), r.order.attempt().payment_no());
+  // And that decision is durable too.
+  const auto before = dump();
+  crash();
+  customize_ = nullptr;
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(dump(), before);
+}
+
+TEST_F(DurabilityTest, FailedFdatasyncRefusesStateChanges) {
+  ASSERT_EQ(open_engine(), "");
+  ASSERT_EQ(pay("o-1").code, core::Code::kCreated);
+  fail_fsync_ = true;
+  OrderReply r = pay("o-2");
+  EXPECT_EQ(r.code, core::Code::kStorageUnavailable);
+  EXPECT_FALSE(r.has_view);
+  EXPECT_FALSE(engine_->storage_healthy());
+  EXPECT_NE(engine_->status_detail().find("storage failed"), std::string::npos);
+  // Refused at the engine from now on; reads still work.
+  EXPECT_EQ(pay("o-3").code, core::Code::kStorageUnavailable);
+  EXPECT_EQ(close("o-1").code, core::Code::kStorageUnavailable);
+  EXPECT_EQ(get("o-1").code, core::Code::kOk);
+  std::promise<core::Code> merchant;
+  engine_->create_merchant(
+      "shop-9", core::Policy::kStrict,
+      [&](core::Code code, Merchant, std::string) { merchant.set_value(code); });
+  EXPECT_EQ(merchant.get_future().get(), core::Code::kStorageUnavailable);
+  fail_fsync_ = false;
+  EXPECT_FALSE(engine_->storage_healthy()) << "sticky until a restart";
+  crash();
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_TRUE(engine_->storage_healthy());
+  EXPECT_EQ(get("o-1").code, core::Code::kOk);
+}
+
+TEST_F(DurabilityTest, CorruptMiddleRecordRefusesStart) {
+  ASSERT_EQ(open_engine(), "");
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(pay("o-" + std::to_string(i)).code, core::Code::kCreated);
+  crash();
+  fs::path segment;
+  for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "wal")) {
+    if (entry.path().extension() == ".log") segment = entry.path();
+  }
+  ASSERT_FALSE(segment.empty());
+  {
+    // The first record's payload starts after the 32-byte file header and
+    // the 20-byte record header.
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(32 + 20 + 3);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x40);
+    f.seekp(32 + 20 + 3);
+    f.write(&c, 1);
+  }
+  const std::string error = open_engine();
+  EXPECT_NE(error.find(segment.filename().string()), std::string::npos) << error;
+  EXPECT_NE(error.find("Corruption"), std::string::npos) << error;
+  EXPECT_NE(error.find("byte offset"), std::string::npos) << error;
+  EXPECT_FALSE(engine_->ready());
+  OrderReply r = await([&](Engine::Done d) {
+    engine_->get_order(GetOrderMsg{{"demo", "o-1"}}, d);
+  });
+  EXPECT_EQ(r.code, core::Code::kNotReady);
+}
+
+}  // namespace
+}  // namespace oncepay::actors
