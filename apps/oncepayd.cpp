@@ -4,10 +4,12 @@
 // and on SIGTERM/SIGINT stops accepting, drains in-flight requests and
 // exits 0.
 #include <pthread.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 
 #include "apps/daemon_config.hpp"
 #include "core/signature.hpp"
@@ -49,6 +51,7 @@ int run(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);  // recovery failed (raised by the storage thread)
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   apps::DaemonConfig cfg;
@@ -72,6 +75,7 @@ int run(int argc, char** argv) {
   }
 
   caf::actor_system system{cfg};
+  settings.engine.data_dir = settings.data_dir;
   actors::Engine engine{system, settings.engine};
   if (!settings.demo_merchant_id.empty()) {
     core::Policy policy = core::Policy::kStrict;
@@ -96,10 +100,35 @@ int run(int argc, char** argv) {
   std::printf("oncepayd listening on http://%s:%u\n", settings.http.host.c_str(), server.port());
   std::fflush(stdout);
 
+  // Recovery runs on the storage thread while /healthz already answers;
+  // /readyz turns 200 when it is done. A failure (a corrupt log, say) ends
+  // the process with the storage error.
+  std::mutex recovery_mutex;
+  std::string recovery_error;
+  engine.start([&](bool ok, std::string error) {
+    if (ok) {
+      std::fprintf(stderr, "oncepayd: ready: %s\n", engine.recovery_summary().c_str());
+      return;
+    }
+    {
+      std::lock_guard lock(recovery_mutex);
+      recovery_error = std::move(error);
+    }
+    kill(getpid(), SIGUSR1);
+  });
+
   int signal_number = 0;
   sigwait(&signals, &signal_number);
+  if (signal_number == SIGUSR1) {
+    std::lock_guard lock(recovery_mutex);
+    std::fprintf(stderr, "oncepayd: recovery failed: %s\n", recovery_error.c_str());
+    server.stop();
+    return 1;
+  }
   std::fprintf(stderr, "oncepayd: %s: draining in-flight requests\n", strsignal(signal_number));
   server.stop();
+  // The sandbox's notifier must not reach the Api once it is destroyed.
+  if (engine.sandbox() != nullptr) engine.sandbox()->set_sink(nullptr);
   std::fprintf(stderr, "oncepayd: stopped\n");
   return 0;
 }

@@ -104,14 +104,13 @@ HttpResponse Api::error(int status, std::string_view code, std::string_view mess
 }
 
 Api::Api(actors::Engine& engine, ApiOptions options)
-    : engine_(engine), options_(std::move(options)), metrics_(std::make_unique<Metrics>()) {}
+    : engine_(engine), options_(std::move(options)), metrics_(std::make_shared<Metrics>()) {}
 
 Api::~Api() = default;
 
 void Api::handle(HttpRequest request, Responder respond) {
   auto route = std::make_shared<std::string>("unknown");
-  Metrics* metrics = metrics_.get();
-  auto counted = [respond = std::move(respond), route, metrics](HttpResponse r) {
+  auto counted = [respond = std::move(respond), route, metrics = metrics_](HttpResponse r) {
     metrics->request(*route, r.status);
     respond(std::move(r));
   };
@@ -278,7 +277,7 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
     msg.command.subject = body.subject();
     msg.command.notify_url = body.notify_url();
     msg.policy = merchant->policy;
-    Metrics* metrics = metrics_.get();
+    auto metrics = metrics_;
     return engine_.pay(std::move(msg), [respond, metrics](actors::OrderReply reply) {
       metrics->pay_outcome(core::to_string(reply.code));
       respond(from_reply(reply));

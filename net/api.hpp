@@ -51,7 +51,8 @@ class Api {
 
   actors::Engine& engine_;
   ApiOptions options_;
-  std::unique_ptr<Metrics> metrics_;
+  // Shared with in-flight callbacks, which may complete after the Api is gone.
+  std::shared_ptr<Metrics> metrics_;
 };
 
 }  // namespace oncepay::net

@@ -15,7 +15,10 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "net/http_client.hpp"
 
 extern char** environ;
 
@@ -57,6 +60,18 @@ class DaemonProcess {
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 
   const std::string& base_url() const { return base_url_; }
+
+  // Polls GET /readyz until it answers 200 (recovery done); false on timeout.
+  bool wait_ready(std::chrono::milliseconds limit = std::chrono::seconds(20)) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r =
+          net::http_request_blocking("GET", base_url_ + "/readyz", {}, {}, std::chrono::seconds(2));
+      if (r.ok && r.status == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
   pid_t pid() const { return pid_; }
 
   // Sends `sig` and waits for the exit; returns the exit status (or -signal).

@@ -30,6 +30,7 @@ class DaemonTest : public ::testing::Test {
          "--payment.max-attempts=3", "--payment.query-ladder=600ms,1200ms,2400ms",
          "--payment.fast-expiry-ladder=300ms,600ms", "--channel.timeout=1s",
          "--sandbox.notify-retry=100ms,200ms,400ms"});
+    if (!daemon_->wait_ready()) throw std::runtime_error("oncepayd did not become ready");
   }
   static void TearDownTestSuite() {
     delete daemon_;
@@ -156,7 +157,8 @@ TEST_F(DaemonTest, QueryAfterWindowFindsThePaymentSo409) {
 }
 
 TEST_F(DaemonTest, ParamsMismatchIs409) {
-  ASSERT_EQ(pay("bb-mismatch").status, 201);
+  auto first = pay("bb-mismatch");
+  ASSERT_EQ(first.status, 201) << first.body;
   auto r = pay("bb-mismatch", R"({"amount":2000,"currency":"CNY","channel":"sandbox"})");
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(error_code(r), "order_params_mismatch");
