@@ -1,5 +1,7 @@
 #include "actors/engine.hpp"
 
+#include "core/check.hpp"
+
 #include <algorithm>
 #include <random>
 
@@ -59,6 +61,10 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
   if (options_.sandbox_enabled) {
     sandbox_ = std::make_unique<SandboxChannel>(system, options_.sandbox);
     env_->channels.emplace(options_.sandbox.name, sandbox_->actor());
+  }
+  for (const auto& [name, channel] : options_.channels) {
+    ONCEPAY_CHECK(env_->channels.count(name) == 0 && "two channels with one name");
+    env_->channels.emplace(name, channel);
   }
   env_->storage_timeout = options_.storage_timeout;
   if (!options_.data_dir.empty()) {

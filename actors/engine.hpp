@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,9 @@ struct EngineOptions {
   size_t bridges = 4;
   bool sandbox_enabled = true;
   SandboxOptions sandbox;
+  // Further channels by name (for example the `sim` adapter over HTTP),
+  // owned by the caller and alive as long as the engine.
+  std::map<std::string, channel_actor, std::less<>> channels;
 
   // Durability. Empty data_dir: in-memory (nothing survives a restart).
   // Otherwise the WAL lives in data_dir/wal and the snapshot in

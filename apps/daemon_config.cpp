@@ -71,6 +71,10 @@ DaemonConfig::DaemonConfig() {
       .add<bool>("enabled", "run the built-in sandbox channel and its /sandbox endpoints")
       .add<std::string>("secret", "the sandbox channel's callback signing secret")
       .add<std::vector<timespan>>("notify-retry", "redelivery of unacknowledged notifications");
+  opt_group{custom_options_, "channel-sim"}
+      .add<std::string>("url", "base URL of oncepay-channel-sim (empty: no sim channel)")
+      .add<std::string>("secret", "shared signing secret with the simulator")
+      .add<timespan>("timeout", "bound on one call to the simulator, retries included");
   opt_group{custom_options_, "admin"}.add<std::string>("token", "bearer token of /admin");
   opt_group{custom_options_, "demo"}
       .add<std::string>("merchant-id", "the demo merchant (none: no demo merchant)")
@@ -180,6 +184,17 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   if (!core::parse_policy(s->demo_policy, &policy)) {
     *error = "demo.policy must be strict or refund_duplicates";
     return false;
+  }
+  s->sim.url = get_or(cfg, "channel-sim.url", std::string());
+  s->sim_enabled = !s->sim.url.empty();
+  if (s->sim_enabled) {
+    s->sim.secret = get_or(cfg, "channel-sim.secret", std::string());
+    s->sim.timeout = milliseconds(to_ms(get_or(cfg, "channel-sim.timeout", ms(3'000))));
+    if (auto problem = actors::validate(s->sim); !problem.empty()) {
+      *error = "channel-sim: " + problem;
+      return false;
+    }
+    s->api.channel_secrets["sim"] = s->sim.secret;
   }
   if (s->api.admin_token.size() < 8) {
     *error = "admin.token must be at least 8 characters";

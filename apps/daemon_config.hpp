@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "actors/sim_channel.hpp"
 #include "net/api.hpp"
 #include "net/http_server.hpp"
 
@@ -33,6 +34,9 @@ struct DaemonSettings {
   std::string demo_api_key;
   std::string demo_webhook_secret;
   std::string demo_policy;
+  // The `sim` channel (oncepay-channel-sim over HTTP), when channel-sim.url is set.
+  bool sim_enabled = false;
+  actors::SimChannelOptions sim;
 };
 
 // Rewrites API.md spellings CAF 0.17 does not take: --config=FILE becomes

@@ -76,6 +76,11 @@ int run(int argc, char** argv) {
 
   caf::actor_system system{cfg};
   settings.engine.data_dir = settings.data_dir;
+  std::unique_ptr<actors::SimChannel> sim;
+  if (settings.sim_enabled) {
+    sim = std::make_unique<actors::SimChannel>(system, settings.sim);
+    settings.engine.channels.emplace("sim", sim->actor());
+  }
   actors::Engine engine{system, settings.engine};
   if (!settings.demo_merchant_id.empty()) {
     core::Policy policy = core::Policy::kStrict;
