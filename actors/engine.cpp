@@ -1,12 +1,11 @@
 #include "actors/engine.hpp"
 
-#include "core/check.hpp"
-
 #include <algorithm>
 #include <random>
 
 #include "actors/shard.hpp"
 #include "actors/wal_actor.hpp"
+#include "core/check.hpp"
 #include "core/signature.hpp"
 
 namespace oncepay::actors {
