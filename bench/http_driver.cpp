@@ -23,8 +23,8 @@ constexpr size_t kResponseBodyLimitBytes = 1 << 20;
 constexpr std::chrono::milliseconds kWaitPoll{1};
 constexpr std::chrono::milliseconds kReconnectDelay{10};
 constexpr char kPayBodyPrefix[] = "{\"amount\":";
-constexpr char kPayBodySuffix[] =
-    ",\"currency\":\"CNY\",\"channel\":\"sandbox\",\"subject\":\"bench\"}";
+constexpr char kPayBodyMiddle[] = ",\"currency\":\"CNY\",\"channel\":\"";
+constexpr char kPayBodySuffix[] = "\",\"subject\":\"bench\"}";
 
 // The string value that follows `key` (e.g. "\"code\":\"") in a compact JSON
 // body, searched from `from`; empty when absent.
@@ -334,6 +334,8 @@ bool HttpDriver::prepare(std::string* error) {
   }
   d.pay_body = kPayBodyPrefix;
   d.pay_body += std::to_string(d.options.amount_minor);
+  d.pay_body += kPayBodyMiddle;
+  d.pay_body += d.options.channel;
   d.pay_body += kPayBodySuffix;
 
   const auto give_up = Clock::now() + d.options.ready_timeout;

@@ -31,6 +31,9 @@ struct HttpDriverOptions {
   int threads = 1;
   std::string api_key = "sk_test_demo";
   int64_t amount_minor = 1999;
+  // The channel pays go through (the daemon's sandbox, or "sim" to measure a
+  // network channel; payer confirmations are only sent for the sandbox).
+  std::string channel = "sandbox";
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds ready_timeout{30000};

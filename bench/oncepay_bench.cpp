@@ -58,6 +58,8 @@ core options
 http options
   --threads=N           client I/O threads (default 1)
   --api-key=KEY         merchant API key (default sk_test_demo)
+  --channel=NAME        http: the channel to pay through (default sandbox; "sim"
+                        measures the network channel, unique scenario)
 )";
 
 // Concatenation by appending: GCC 12 warns falsely (-Wrestrict) on
@@ -97,9 +99,9 @@ struct Args {
 };
 
 const char* const kKnownOptions[] = {
-    "target",       "scenario",    "seconds", "connections", "orders", "duplicates", "window-ms",
-    "max-attempts", "plot",        "seed",    "data-dir",    "fsync",  "in-memory",  "keep-data",
-    "shards",       "caf-threads", "threads", "api-key",     "help"};
+    "target",       "scenario",    "seconds", "connections", "orders",  "duplicates", "window-ms",
+    "max-attempts", "plot",        "seed",    "data-dir",    "fsync",   "in-memory",  "keep-data",
+    "shards",       "caf-threads", "threads", "api-key",     "channel", "help"};
 
 Args parse_args(int argc, char** argv) {
   Args args;
@@ -181,6 +183,7 @@ int run(int argc, char** argv) {
     o.connections = connections;
     o.threads = static_cast<int>(std::max<uint64_t>(1, args.count("threads", 1)));
     o.api_key = args.str("api-key", o.api_key);
+    o.channel = args.str("channel", o.channel);
     if (o.target.empty() && args.error.empty()) args.error = "http mode needs --target=URL";
     driver = std::make_unique<HttpDriver>(std::move(o));
   }
