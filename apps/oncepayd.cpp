@@ -88,6 +88,13 @@ int run(int argc, char** argv) {
     engine.merchants().add(settings.demo_merchant_id, settings.demo_api_key,
                            settings.demo_webhook_secret, policy);
   }
+  if (sim) {
+    actors::SimChannel* channel = sim.get();
+    settings.api.channel_health = [channel] {
+      return std::vector<net::ChannelHealth>{
+          {"sim", channel->breaker_state(), channel->breaker_opened_total()}};
+    };
+  }
   net::Api api{engine, settings.api};
   if (settings.engine.sandbox_enabled) {
     wire_sandbox(engine, api, settings.api.channel_secrets.at("sandbox"));

@@ -144,7 +144,13 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
     v1::Health h;
     const bool ok = engine_.ready() && engine_.storage_healthy();
     h.set_status(ok ? "ready" : "unavailable");
-    h.set_detail(engine_.status_detail());
+    std::string detail = engine_.status_detail();
+    if (options_.channel_health) {
+      for (const auto& c : options_.channel_health()) {
+        detail += "; channel " + c.channel + ": breaker " + c.breaker;
+      }
+    }
+    h.set_detail(std::move(detail));
     return respond(json_response(ok ? 200 : 503, h));
   }
   if (is({"metrics"})) {
@@ -152,6 +158,11 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
     if (m != "GET") return respond(method_not_allowed("GET"));
     metrics_->set_live_orders(
         static_cast<double>(engine_.env().live_orders.load(std::memory_order_relaxed)));
+    if (options_.channel_health) {
+      for (const auto& c : options_.channel_health()) {
+        metrics_->set_breaker(c.channel, c.breaker, c.breaker_opened_total);
+      }
+    }
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = metrics_->serialize();

@@ -10,6 +10,7 @@
 // never reaches the engine, so it changes nothing.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,12 +24,21 @@ namespace oncepay::net {
 
 class Metrics;
 
+// The circuit breaker of a network channel, for /readyz and /metrics.
+struct ChannelHealth {
+  std::string channel;
+  std::string breaker;  // "closed" | "open" | "half-open"
+  uint64_t breaker_opened_total = 0;
+};
+
 struct ApiOptions {
   std::string admin_token;
   bool sandbox_enabled = true;
   // Callback signing secret per channel name.
   std::map<std::string, std::string, std::less<>> channel_secrets;
   int64_t signature_tolerance_s = 300;
+  // Network channels' breakers (empty when there are none). Any thread.
+  std::function<std::vector<ChannelHealth>()> channel_health;
 };
 
 class Api {

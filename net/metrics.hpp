@@ -19,6 +19,8 @@ class Metrics {
   void request(const std::string& route, int status);
   void pay_outcome(std::string_view code);
   void set_live_orders(double n);
+  // A network channel's breaker: 1 for the state it is in, 0 for the others.
+  void set_breaker(const std::string& channel, const std::string& state, uint64_t opened_total);
   std::string serialize() const;
 
  private:
@@ -26,6 +28,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& pay_outcomes_;
   prometheus::Gauge& live_orders_;
+  prometheus::Family<prometheus::Gauge>& breaker_state_;
+  prometheus::Family<prometheus::Gauge>& breaker_opened_;
 };
 
 }  // namespace oncepay::net

@@ -120,6 +120,12 @@ TEST_F(SimE2ETest, PayThroughTheSimulatorAndItsNotification) {
   auto v = wait_for("e2e-pay", [](auto& o) { return o.status() == v1::Order::PAID; });
   EXPECT_EQ(v.paid_payment_no(), p);
   EXPECT_EQ(v.attempts(0).channel(), "sim");
+  // The channel's circuit breaker shows in /readyz and /metrics.
+  auto ready = call("GET", "/readyz", "", false);
+  EXPECT_NE(ready.body.find("channel sim: breaker closed"), std::string::npos) << ready.body;
+  auto metrics = call("GET", "/metrics", "", false);
+  EXPECT_NE(metrics.body.find("oncepay_channel_breaker_state{channel=\"sim\",state=\"closed\"} 1"),
+            std::string::npos);
 }
 
 TEST_F(SimE2ETest, DuplicatedNotificationsCountOnce) {
