@@ -33,22 +33,6 @@ uint64_t seed_or_random(uint64_t seed) {
   return (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
 
-std::vector<std::string> split_path(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    parts.emplace_back(path.substr(i, j - i));
-    i = j;
-  }
-  return parts;
-}
-
 net::HttpResponse json_response(int status, const google::protobuf::Message& body) {
   net::HttpResponse r;
   r.status = status;
@@ -171,7 +155,7 @@ void SimServer::handle(net::HttpRequest request, net::Responder respond) {
   if (path.substr(0, sim::kPaymentsPath.size()) == sim::kPaymentsPath) {
     return respond(channel_api(request));
   }
-  auto parts = split_path(path);
+  auto parts = net::split_path(path);
   if (!parts.empty() && parts[0] == "sandbox") return respond(sandbox(request, parts));
   if (parts.size() == 1 && parts[0] == "healthz") {
     if (request.method != "GET") return respond(method_not_allowed("GET"));
@@ -239,7 +223,7 @@ net::HttpResponse SimServer::record_of(const std::string& payment_no) {
 // API.md "Built-in sandbox channel": the same routes, bodies and error codes
 // as the daemon's /sandbox endpoints (net/api.cpp).
 net::HttpResponse SimServer::sandbox(const net::HttpRequest& req,
-                                     const std::vector<std::string>& parts) {
+                                     const std::vector<std::string_view>& parts) {
   const std::string& m = req.method;
   if (parts.size() == 2 && parts[1] == "faults") {
     if (m != "PUT") return method_not_allowed("PUT");
@@ -256,7 +240,7 @@ net::HttpResponse SimServer::sandbox(const net::HttpRequest& req,
   if (parts.size() < 3 || parts.size() > 4 || parts[1] != "payments") {
     return error_of(Code::kNotFound, "no such route");
   }
-  const std::string& payment_no = parts[2];
+  const std::string payment_no(parts[2]);
   if (parts.size() == 3) {
     if (m != "GET") return method_not_allowed("GET");
     return record_of(payment_no);

@@ -95,7 +95,8 @@ class SimServer {
   using Clock = std::chrono::steady_clock;
 
   net::HttpResponse channel_api(const net::HttpRequest& request);
-  net::HttpResponse sandbox(const net::HttpRequest& request, const std::vector<std::string>& parts);
+  net::HttpResponse sandbox(const net::HttpRequest& request,
+                            const std::vector<std::string_view>& parts);
   net::HttpResponse record_of(const std::string& payment_no);
   net::HttpResponse stats_response() const;
   // Moves the model's outbox to the delivery queue. Caller holds model_mutex_.

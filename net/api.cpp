@@ -15,22 +15,6 @@ namespace {
 
 using core::Code;
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    parts.push_back(path.substr(i, j - i));
-    i = j;
-  }
-  return parts;
-}
-
 HttpResponse json_response(int status, const google::protobuf::Message& body) {
   HttpResponse r;
   r.status = status;

@@ -36,6 +36,24 @@ struct HttpResponse {
   std::string body;
 };
 
+// The non-empty segments of a path: "/v1/orders/o-1/pay" -> v1, orders,
+// o-1, pay. The views point into `path`, which must outlive them.
+inline std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    parts.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
 // Completes one request. Called exactly once, from any thread.
 using Responder = std::function<void(HttpResponse)>;
 
