@@ -202,6 +202,12 @@ void Engine::close(CloseMsg msg, Done done) {
   submit(key, std::move(msg), std::move(done));
 }
 
+void Engine::refund(RefundMsg msg, Done done) {
+  if (auto code = refuse(true)) return done(refusal(*code));
+  OrderKey key = msg.key;
+  submit(key, std::move(msg), std::move(done));
+}
+
 void Engine::get_order(GetOrderMsg msg, Done done) {
   if (auto code = refuse(false)) return done(refusal(*code));
   OrderKey key = msg.key;

@@ -86,6 +86,7 @@ class Engine {
 
   void pay(PayMsg msg, Done done);
   void close(CloseMsg msg, Done done);
+  void refund(RefundMsg msg, Done done);
   void get_order(GetOrderMsg msg, Done done);
   // Finds the payment's order through the index; another merchant's
   // payment is reported as not found.

@@ -54,6 +54,13 @@ struct TimerMsg {
   std::string payment_no;
   core::Ladder ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
   int32_t step = 0;
+  std::string refund_no;  // REFUND ladder: the merchant refund
+};
+
+struct RefundMsg {
+  OrderKey key;
+  core::RefundCommand command;
+  core::Policy policy = core::Policy::kStrict;
 };
 
 // Recovery: orders rebuilt from the snapshot and the WAL tail, handed to
@@ -77,25 +84,25 @@ struct OrderReply {
   bool has_view = false;
   v1::OrderView order;
   v1::PaymentView payment;
+  bool has_refund = false;  // refund requests: the refund the reply is about
+  v1::RefundView refund;
 };
 
 // An order actor. Replies always arrive, at the latest after the channel
 // timeout of each call the request needed.
-using order_actor =
-    caf::typed_actor<caf::replies_to<PayMsg>::with<OrderReply>,
-                     caf::replies_to<CloseMsg>::with<OrderReply>,
-                     caf::replies_to<GetOrderMsg>::with<OrderReply>,
-                     caf::replies_to<GetPaymentMsg>::with<OrderReply>,
-                     caf::replies_to<NoticeMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
+using order_actor = caf::typed_actor<
+    caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
+    caf::replies_to<GetOrderMsg>::with<OrderReply>,
+    caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
 
 // A shard: same requests, routed to (and spawning) its order actors, plus
 // the recovered orders it spawns before the engine turns ready.
-using shard_actor =
-    caf::typed_actor<caf::replies_to<PayMsg>::with<OrderReply>,
-                     caf::replies_to<CloseMsg>::with<OrderReply>,
-                     caf::replies_to<GetOrderMsg>::with<OrderReply>,
-                     caf::replies_to<GetPaymentMsg>::with<OrderReply>,
-                     caf::replies_to<NoticeMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>>;
+using shard_actor = caf::typed_actor<
+    caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
+    caf::replies_to<GetOrderMsg>::with<OrderReply>,
+    caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>>;
 
 // A payment channel: the one interface every adapter serves. A call that
 // cannot be answered within the caller's timeout is treated as kUnavailable.
@@ -110,6 +117,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::GetOrderMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::GetPaymentMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::NoticeMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::TimerMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RefundMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::OrderReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RestoreMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelCall)

@@ -41,6 +41,10 @@ struct Shell {
           *out.order.mutable_attempt() = core::attempt_view(*attempt);
         }
       }
+      if (const auto* refund = order().find_refund(r.refund_no); refund && !r.refund_no.empty()) {
+        out.has_refund = true;
+        out.refund = core::refund_view(*refund);
+      }
     }
     return out;
   }
@@ -88,9 +92,9 @@ struct Shell {
   }
 
   void arm_timer(const std::string& payment_no, core::Ladder ladder, int32_t step, int64_t due_ms,
-                 int64_t now_ms) {
+                 int64_t now_ms, const std::string& refund_no = {}) {
     if (ladder == v1::TimerArmed::LADDER_UNSPECIFIED) return;
-    TimerMsg msg{payment_no, ladder, step};
+    TimerMsg msg{payment_no, ladder, step, refund_no};
     const int64_t delay_ms = due_ms - now_ms;
     if (delay_ms <= 0) {
       self->send(self, std::move(msg));
@@ -103,7 +107,7 @@ struct Shell {
     for (const auto& e : events) {
       if (!e.has_timer_armed()) continue;
       const auto& t = e.timer_armed();
-      arm_timer(t.payment_no(), t.ladder(), t.step(), t.due_ms(), now_ms);
+      arm_timer(t.payment_no(), t.ladder(), t.step(), t.due_ms(), now_ms, t.refund_no());
     }
   }
 
@@ -212,10 +216,23 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
                   msg.policy, promise);
         return *promise;
       },
+      [shell, policy](RefundMsg& msg) mutable -> caf::result<OrderReply> {
+        if (!shell.order().opened()) {
+          return OrderReply{core::Code::kOrderNotFound, "no such order"};
+        }
+        *policy = msg.policy;
+        auto promise = std::make_shared<Promise>(shell.self->make_response_promise<OrderReply>());
+        shell.run(core::decide_refund(shell.order(), msg.command, shell.context(msg.policy)),
+                  msg.policy, promise);
+        return *promise;
+      },
       [shell, policy](TimerMsg& msg) mutable {
-        shell.run(core::decide_timer(shell.order(), msg.payment_no, msg.ladder, msg.step,
-                                     shell.context(*policy)),
-                  *policy, nullptr);
+        auto ctx = shell.context(*policy);
+        auto step =
+            msg.ladder == v1::TimerArmed::REFUND
+                ? core::decide_refund_timer(shell.order(), msg.refund_no, msg.step, ctx)
+                : core::decide_timer(shell.order(), msg.payment_no, msg.ladder, msg.step, ctx);
+        shell.run(std::move(step), *policy, nullptr);
       },
   };
 }
@@ -237,6 +254,10 @@ order_actor::behavior_type restored_order_actor_impl(order_pointer self,
   const int64_t now_ms = env->now_ms(self->clock());
   for (const auto& a : self->state.order.attempts) {
     shell.arm_timer(a.payment_no, a.ladder, a.step, a.due_ms, now_ms);
+  }
+  for (const auto& r : self->state.order.refunds) {
+    shell.arm_timer(self->state.order.paid_payment_no, r.ladder, r.step, r.due_ms, now_ms,
+                    r.refund_no);
   }
   return order_behavior(self, std::move(env), policy);
 }

@@ -48,6 +48,11 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         if (!order) return missing();
         return self->delegate(order, std::move(msg));
       },
+      [self, find, missing](RefundMsg& msg) -> caf::result<OrderReply> {
+        auto order = find(msg.key);
+        if (!order) return missing();
+        return self->delegate(order, std::move(msg));
+      },
       [self, find, missing](GetOrderMsg& msg) -> caf::result<OrderReply> {
         auto order = find(msg.key);
         if (!order) return missing();

@@ -34,6 +34,12 @@ std::string_view to_string(Code code) {
       return "merchant_exists";
     case Code::kChannelConflict:
       return "channel_conflict";
+    case Code::kOrderNotPaid:
+      return "order_not_paid";
+    case Code::kRefundExceedsPaid:
+      return "refund_exceeds_paid";
+    case Code::kRefundNoConflict:
+      return "refund_no_conflict";
     case Code::kAttemptsExhausted:
       return "attempts_exhausted";
     case Code::kChannelRejected:
@@ -74,6 +80,9 @@ int http_status(Code code) {
     case Code::kOrderClosed:
     case Code::kMerchantExists:
     case Code::kChannelConflict:
+    case Code::kOrderNotPaid:
+    case Code::kRefundExceedsPaid:
+    case Code::kRefundNoConflict:
       return 409;
     case Code::kAttemptsExhausted:
       return 429;

@@ -24,6 +24,9 @@ enum class Code : uint8_t {
   kOrderClosed,           // 409 order_closed
   kMerchantExists,        // 409 merchant_exists
   kChannelConflict,       // 409 channel_conflict (sandbox control: closed at the channel)
+  kOrderNotPaid,          // 409 order_not_paid
+  kRefundExceedsPaid,     // 409 refund_exceeds_paid
+  kRefundNoConflict,      // 409 refund_no_conflict (refund_no reused with another amount)
   kAttemptsExhausted,     // 429 attempts_exhausted
   kChannelRejected,       // 502 channel_rejected
   kPaymentStatusUnknown,  // 503 payment_status_unknown (+ Retry-After)

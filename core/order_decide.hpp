@@ -38,6 +38,13 @@ struct PayCommand {
   std::string notify_url;
 };
 
+// A merchant's refund of a paid order (idempotent on refund_no).
+struct RefundCommand {
+  std::string refund_no;
+  int64_t amount_minor = 0;
+  std::string reason;
+};
+
 // A channel's asynchronous result for one payment_no.
 struct ChannelNotice {
   enum class Kind : uint8_t { kSuccess, kPayError, kRefundSuccess, kRefundFailed };
@@ -58,6 +65,8 @@ struct Reply {
   // Pay: the attempt the reply shows. kOrderAlreadyPaid: the paid attempt.
   std::string payment_no;
   std::string message;
+  // Refund requests: the refund the reply shows.
+  std::string refund_no;
 };
 
 // Where a channel call's answer goes back into the decisions.
@@ -71,6 +80,7 @@ enum class Stage : uint8_t {
   kFastClose,      // fast-expiry: close an attempt that no longer counts
   kFastQuery,      // fast-expiry: look for a success that crossed a close
   kAutoRefund,     // refund a success that must not count
+  kRefund,         // a merchant refund at the channel
 };
 
 struct Flow {
@@ -78,6 +88,7 @@ struct Flow {
   std::string payment_no;  // the attempt the call concerns
   PayCommand pay;          // kPrepay / kQueryLive / kCloseLive: the request being answered
   int32_t step = 0;        // ladder flows: the step being worked
+  std::string refund_no;   // kRefund: the merchant refund
 };
 
 struct Step {
@@ -100,6 +111,10 @@ Step decide_close(OrderState& state, const Context& context);
 Step decide_notice(OrderState& state, const ChannelNotice& notice, const Context& context);
 Step decide_timer(OrderState& state, const std::string& payment_no, Ladder ladder, int32_t step,
                   const Context& context);
+Step decide_refund(OrderState& state, const RefundCommand& command, const Context& context);
+// A REFUND ladder timer of one merchant refund.
+Step decide_refund_timer(OrderState& state, const std::string& refund_no, int32_t step,
+                         const Context& context);
 Step resume(OrderState& state, const Flow& flow, const ChannelReply& reply, const Context& context);
 
 // The refund_no oncepay uses at the channel for an automatic refund.

@@ -44,6 +44,34 @@ AttemptState from_proto(const v1::AttemptSnapshot& a) {
   return out;
 }
 
+void to_proto(const RefundState& r, v1::RefundSnapshot* out) {
+  out->set_refund_no(r.refund_no);
+  out->set_amount_minor(r.amount_minor);
+  out->set_reason(r.reason);
+  out->set_status(r.status);
+  out->set_created_ms(r.created_ms);
+  out->set_updated_ms(r.updated_ms);
+  out->set_ladder(r.ladder);
+  out->set_step(r.step);
+  out->set_due_ms(r.due_ms);
+  out->set_anchor_ms(r.anchor_ms);
+}
+
+RefundState from_proto(const v1::RefundSnapshot& p) {
+  RefundState r;
+  r.refund_no = p.refund_no();
+  r.amount_minor = p.amount_minor();
+  r.reason = p.reason();
+  r.status = p.status();
+  r.created_ms = p.created_ms();
+  r.updated_ms = p.updated_ms();
+  r.ladder = p.ladder();
+  r.step = p.step();
+  r.due_ms = p.due_ms();
+  r.anchor_ms = p.anchor_ms();
+  return r;
+}
+
 }  // namespace
 
 v1::OrderSnapshot to_snapshot(const OrderState& s) {
@@ -67,6 +95,7 @@ v1::OrderSnapshot to_snapshot(const OrderState& s) {
     e->set_payment_no(entry.payment_no);
     e->set_detail(entry.detail);
   }
+  for (const auto& refund : s.refunds) to_proto(refund, out.add_refunds());
   return out;
 }
 
@@ -89,6 +118,7 @@ OrderState from_snapshot(const v1::OrderSnapshot& p) {
   for (const auto& e : p.timeline()) {
     s.timeline.push_back({e.at_ms(), e.type(), e.payment_no(), e.detail()});
   }
+  for (const auto& r : p.refunds()) s.refunds.push_back(from_proto(r));
   return s;
 }
 

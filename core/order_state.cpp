@@ -42,7 +42,32 @@ AttemptState* OrderState::live() {
 
 const AttemptState* OrderState::live() const { return const_cast<OrderState*>(this)->live(); }
 
+RefundState* OrderState::find_refund(std::string_view refund_no) {
+  for (auto& refund : refunds) {
+    if (refund.refund_no == refund_no) return &refund;
+  }
+  return nullptr;
+}
+
+const RefundState* OrderState::find_refund(std::string_view refund_no) const {
+  return const_cast<OrderState*>(this)->find_refund(refund_no);
+}
+
+int64_t OrderState::committed_refunds_minor() const {
+  int64_t sum = 0;
+  for (const auto& refund : refunds) {
+    if (refund.status != v1::Refund::FAILED) sum += refund.amount_minor;
+  }
+  return sum;
+}
+
 namespace {
+
+RefundState& refund_of(OrderState& state, const std::string& refund_no) {
+  RefundState* refund = state.find_refund(refund_no);
+  ONCEPAY_CHECK((refund != nullptr) && "event for a refund the order does not have");
+  return *refund;
+}
 
 AttemptState& attempt_of(OrderState& state, const std::string& payment_no) {
   AttemptState* attempt = state.find(payment_no);
@@ -174,6 +199,19 @@ void apply(OrderState& s, const v1::Event& e) {
     }
     case v1::Event::kTimerArmed: {
       const auto& x = e.timer_armed();
+      if (!x.refund_no().empty()) {  // a merchant refund's ladder
+        auto& refund = refund_of(s, x.refund_no());
+        refund.ladder = x.ladder();
+        refund.step = x.step();
+        refund.due_ms = x.due_ms();
+        refund.anchor_ms = x.anchor_ms();
+        std::string detail = x.detail().empty() ? std::string() : x.detail() + "; ";
+        detail += x.ladder() == v1::TimerArmed::LADDER_UNSPECIFIED
+                      ? "refund " + x.refund_no() + ": no further attempts"
+                      : "refund " + x.refund_no() + " at " + format_time(x.due_ms());
+        note(s, at, "refund.scheduled", x.payment_no(), std::move(detail));
+        break;
+      }
       auto& attempt = attempt_of(s, x.payment_no());
       attempt.ladder = x.ladder();
       attempt.step = x.step();
@@ -206,6 +244,42 @@ void apply(OrderState& s, const v1::Event& e) {
       set_status(attempt, v1::Attempt::AUTO_REFUNDED, at);
       disarm(attempt);
       note(s, at, "auto_refund.succeeded", x.payment_no(), x.refund_no());
+      break;
+    }
+    case v1::Event::kRefundRequested: {
+      const auto& x = e.refund_requested();
+      ONCEPAY_CHECK(s.find_refund(x.refund_no()) == nullptr);
+      RefundState refund;
+      refund.refund_no = x.refund_no();
+      refund.amount_minor = x.amount();
+      refund.reason = x.reason();
+      refund.created_ms = refund.updated_ms = at;
+      s.refunds.push_back(std::move(refund));
+      note(s, at, "refund.requested", s.paid_payment_no,
+           x.refund_no() + ": " + std::to_string(x.amount()));
+      break;
+    }
+    case v1::Event::kRefundSucceeded: {
+      const auto& x = e.refund_succeeded();
+      auto& refund = refund_of(s, x.refund_no());
+      ONCEPAY_CHECK(refund.status == v1::Refund::PENDING);
+      refund.status = v1::Refund::SUCCEEDED;
+      refund.updated_ms = at;
+      refund.ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
+      s.refunded_minor += refund.amount_minor;
+      ONCEPAY_CHECK(s.refunded_minor <= s.amount_minor);
+      s.status =
+          s.refunded_minor == s.amount_minor ? v1::Order::REFUNDED : v1::Order::PARTIALLY_REFUNDED;
+      note(s, at, "refund.succeeded", s.paid_payment_no, x.refund_no());
+      break;
+    }
+    case v1::Event::kRefundFailed: {
+      const auto& x = e.refund_failed();
+      auto& refund = refund_of(s, x.refund_no());
+      refund.status = v1::Refund::FAILED;
+      refund.updated_ms = at;
+      refund.ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
+      note(s, at, "refund.failed", s.paid_payment_no, x.refund_no() + ": " + x.reason());
       break;
     }
     case v1::Event::kOrderClosed:
@@ -263,6 +337,7 @@ v1::OrderView order_view(const OrderState& s) {
   view.set_refunded_amount(s.refunded_minor);
   view.set_created_at(format_time(s.created_ms));
   for (const auto& attempt : s.attempts) *view.add_attempts() = attempt_view(attempt);
+  for (const auto& refund : s.refunds) *view.add_refunds() = refund_view(refund);
   for (const auto& entry : s.timeline) {
     auto* out = view.add_events();
     out->set_at(format_time(entry.at_ms));
@@ -270,6 +345,17 @@ v1::OrderView order_view(const OrderState& s) {
     if (!entry.payment_no.empty()) out->set_payment_no(entry.payment_no);
     if (!entry.detail.empty()) out->set_detail(entry.detail);
   }
+  return view;
+}
+
+v1::RefundView refund_view(const RefundState& r) {
+  v1::RefundView view;
+  view.set_refund_no(r.refund_no);
+  view.set_amount(r.amount_minor);
+  view.set_status(r.status);
+  if (!r.reason.empty()) view.set_reason(r.reason);
+  view.set_created_at(format_time(r.created_ms));
+  view.set_updated_at(format_time(r.updated_ms));
   return view;
 }
 

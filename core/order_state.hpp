@@ -50,6 +50,25 @@ struct AttemptState {
   bool operator==(const AttemptState&) const = default;
 };
 
+using RefundStatus = v1::Refund::Status;
+
+// A merchant refund of a paid order: asked at the channel on the REFUND
+// ladder until it settles.
+struct RefundState {
+  std::string refund_no;
+  int64_t amount_minor = 0;
+  std::string reason;
+  RefundStatus status = v1::Refund::PENDING;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  Ladder ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
+  int32_t step = 0;
+  int64_t due_ms = 0;
+  int64_t anchor_ms = 0;
+
+  bool operator==(const RefundState&) const = default;
+};
+
 struct TimelineEntry {
   int64_t at_ms = 0;
   std::string type;
@@ -72,6 +91,7 @@ struct OrderState {
   int64_t refunded_minor = 0;
   std::vector<AttemptState> attempts;
   std::vector<TimelineEntry> timeline;
+  std::vector<RefundState> refunds;
 
   bool opened() const { return status != v1::Order::STATUS_UNSPECIFIED; }
   AttemptState* find(std::string_view payment_no);
@@ -79,6 +99,10 @@ struct OrderState {
   // The attempt that currently counts: open and not superseded (at most one).
   AttemptState* live();
   const AttemptState* live() const;
+  RefundState* find_refund(std::string_view refund_no);
+  const RefundState* find_refund(std::string_view refund_no) const;
+  // Pending and succeeded refunds: what may no longer be refunded.
+  int64_t committed_refunds_minor() const;
   bool operator==(const OrderState&) const = default;
 };
 
@@ -92,5 +116,6 @@ std::string format_time(int64_t unix_ms);
 v1::AttemptView attempt_view(const AttemptState& attempt);
 v1::OrderView order_view(const OrderState& state);
 v1::PaymentView payment_view(const OrderState& state, const AttemptState& attempt);
+v1::RefundView refund_view(const RefundState& refund);
 
 }  // namespace oncepay::core

@@ -289,6 +289,23 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
     return engine_.close(std::move(msg),
                          [respond](actors::OrderReply reply) { respond(from_reply(reply)); });
   }
+  if (is({"v1", "orders", "*", "refunds"})) {
+    *route = "/v1/orders/{no}/refunds";
+    if (m != "POST") return respond(method_not_allowed("POST"));
+    if (auto e = check_order_no(parts[2]); !e.empty()) return respond(invalid(e));
+    v1::RefundRequest body;
+    std::string why;
+    if (!parse_json(req.body, &body, &why)) return respond(invalid(why));
+    if (auto e = check_refund(body); !e.empty()) return respond(invalid(e));
+    actors::RefundMsg msg;
+    msg.key = {merchant->merchant_id, std::string(parts[2])};
+    msg.command = {body.refund_no(), body.amount(), body.reason()};
+    msg.policy = merchant->policy;
+    return engine_.refund(std::move(msg), [respond](actors::OrderReply reply) {
+      if (!core::is_success(reply.code) || !reply.has_refund) return respond(from_reply(reply));
+      respond(json_response(core::http_status(reply.code), reply.refund));
+    });
+  }
   if (is({"v1", "orders", "*"})) {
     *route = "/v1/orders/{no}";
     if (m != "GET") return respond(method_not_allowed("GET"));

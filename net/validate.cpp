@@ -58,4 +58,13 @@ std::string check_pay(const v1::PayRequest& r) {
   return {};
 }
 
+std::string check_refund(const v1::RefundRequest& r) {
+  if (!is_token(r.refund_no(), kMaxRefundNoBytes)) {
+    return "refund_no must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'";
+  }
+  if (r.amount() <= 0) return "amount must be a positive integer number of minor units";
+  if (r.reason().size() > kMaxReasonBytes) return "reason must be at most 256 bytes";
+  return {};
+}
+
 }  // namespace oncepay::net

@@ -14,6 +14,7 @@ inline constexpr size_t kMaxOrderNoBytes = 64;
 inline constexpr size_t kMaxSubjectBytes = 256;
 inline constexpr size_t kMaxNotifyUrlBytes = 2048;
 inline constexpr size_t kMaxRefundNoBytes = 64;
+inline constexpr size_t kMaxReasonBytes = 256;
 
 // 1-64 chars of [A-Za-z0-9_-] (merchant_order_no, merchant_id, refund_no).
 bool is_token(std::string_view value, size_t max_bytes);
@@ -23,5 +24,6 @@ bool is_currency(std::string_view code);
 std::string check_order_no(std::string_view merchant_order_no);
 // Everything but the channel's existence, which the engine knows.
 std::string check_pay(const v1::PayRequest& request);
+std::string check_refund(const v1::RefundRequest& request);
 
 }  // namespace oncepay::net

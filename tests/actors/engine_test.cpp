@@ -283,6 +283,33 @@ TEST_F(EngineTest, MerchantCloseClosesAtTheChannel) {
   EXPECT_EQ(pay().code, core::Code::kOrderClosed);
 }
 
+TEST_F(EngineTest, MerchantRefundGoesThroughTheChannel) {
+  OrderReply r = pay();
+  const std::string payment_no = r.order.attempt().payment_no();
+  engine_->sandbox()->pay(payment_no, false);
+  run();
+  std::optional<OrderReply> refunded;
+  RefundMsg msg{{"demo", "o-1"}, {"r-1", 500, "one coffee"}};
+  engine_->refund(msg, [&](OrderReply x) { refunded = x; });
+  run();
+  ASSERT_TRUE(refunded);
+  EXPECT_EQ(refunded->code, core::Code::kAccepted);
+  ASSERT_TRUE(refunded->has_refund);
+  EXPECT_EQ(refunded->refund.status(), v1::Refund::PENDING);
+  OrderReply after = get();
+  EXPECT_EQ(after.order.status(), v1::Order::PARTIALLY_REFUNDED);
+  EXPECT_EQ(after.order.refunded_amount(), 500);
+  ASSERT_EQ(after.order.refunds_size(), 1);
+  EXPECT_EQ(after.order.refunds(0).status(), v1::Refund::SUCCEEDED);
+  auto channel = engine_->sandbox()->get(payment_no);
+  EXPECT_EQ(channel->refunded_amount(), 500);
+  std::optional<OrderReply> too_much;
+  engine_->refund(RefundMsg{{"demo", "o-1"}, {"r-2", 1500, ""}},
+                  [&](OrderReply x) { too_much = x; });
+  run();
+  EXPECT_EQ(too_much->code, core::Code::kRefundExceedsPaid);
+}
+
 // A channel that never answers: every call must end within channel_timeout.
 channel_actor::behavior_type hung_channel(channel_actor::pointer self) {
   return {

@@ -283,6 +283,41 @@ TEST_F(DaemonTest, SixtyFourConcurrentIdenticalPaysMakeOneAttempt) {
   EXPECT_EQ(order("bb-storm").attempts_size(), 1);
 }
 
+TEST_F(DaemonTest, RefundsArePartialIdempotentAndBounded) {
+  auto first = parse<v1::OrderView>(pay("bb-refund"));
+  EXPECT_EQ(
+      call("POST", "/v1/orders/bb-refund/refunds", R"({"refund_no":"r-1","amount":500})").status,
+      409)
+      << "order_not_paid";
+  ASSERT_EQ(
+      call("POST", "/sandbox/payments/" + first.attempt().payment_no() + "/pay", "", "").status,
+      200);
+  wait_for("bb-refund", [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; });
+  auto r = call("POST", "/v1/orders/bb-refund/refunds",
+                R"({"refund_no":"r-1","amount":500,"reason":"one coffee"})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto refund = parse<v1::RefundView>(r);
+  EXPECT_EQ(refund.refund_no(), "r-1");
+  EXPECT_EQ(refund.amount(), 500);
+  auto again = call("POST", "/v1/orders/bb-refund/refunds", R"({"refund_no":"r-1","amount":500})");
+  EXPECT_EQ(again.status, 202);
+  auto over = call("POST", "/v1/orders/bb-refund/refunds", R"({"refund_no":"r-2","amount":1500})");
+  EXPECT_EQ(over.status, 409);
+  EXPECT_EQ(error_code(over), "refund_exceeds_paid");
+  EXPECT_EQ(
+      call("POST", "/v1/orders/bb-refund/refunds", R"({"refund_no":"r 3","amount":1})").status,
+      400);
+  auto view = wait_for("bb-refund", [](const v1::OrderView& v) {
+    return v.status() == v1::Order::PARTIALLY_REFUNDED;
+  });
+  EXPECT_EQ(view.refunded_amount(), 500);
+  ASSERT_EQ(view.refunds_size(), 1);
+  EXPECT_EQ(view.refunds(0).status(), v1::Refund::SUCCEEDED);
+  auto rest = call("POST", "/v1/orders/bb-refund/refunds", R"({"refund_no":"r-4","amount":1499})");
+  EXPECT_EQ(rest.status, 202);
+  wait_for("bb-refund", [](const v1::OrderView& v) { return v.status() == v1::Order::REFUNDED; });
+}
+
 TEST_F(DaemonTest, HostileInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(call("POST", "/v1/orders/bb-bad/pay", kPayBody, "Bearer nope").status, 401);
   EXPECT_EQ(call("POST", "/v1/orders/bb-bad/pay", kPayBody, "").status, 401);

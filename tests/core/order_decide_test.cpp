@@ -76,6 +76,19 @@ class OrderDecideTest : public ::testing::Test {
   }
   static ChannelReply outcome(ChannelOutcome o) { return ChannelReply{o}; }
 
+  Step refund(std::string refund_no, int64_t amount) {
+    return record(decide_refund(state_, RefundCommand{std::move(refund_no), amount, "r"}, ctx()));
+  }
+  Step refund_timer(const std::string& refund_no) {
+    const RefundState* r = state_.find_refund(refund_no);
+    return record(decide_refund_timer(state_, refund_no, r->step, ctx()));
+  }
+  // A paid order (P1 SUCCESS).
+  void paid() {
+    paying();
+    notice(ChannelNotice::Kind::kSuccess, "P1");
+  }
+
   // First pay with an accepted prepay: attempt P1 PAYING.
   void paying() {
     Step s = pay();
@@ -483,6 +496,108 @@ TEST_F(OrderDecideTest, ReplayingEventsRebuildsTheSameState) {
   EXPECT_TRUE(diff.Compare(order_view(state_), order_view(replayed))) << report;
   EXPECT_EQ(replayed.find("P1")->status, v1::Attempt::AUTO_REFUNDED);
   EXPECT_EQ(replayed.paid_payment_no, "P2");
+}
+
+TEST_F(OrderDecideTest, RefundOfAnUnpaidOrderIsRefused) {
+  paying();
+  Step s = refund("r-1", 500);
+  EXPECT_EQ(s.reply->code, Code::kOrderNotPaid);
+  EXPECT_TRUE(s.events.empty());
+}
+
+TEST_F(OrderDecideTest, PartialThenFullRefundThroughTheChannel) {
+  paid();
+  Step s = refund("r-1", 500);
+  EXPECT_EQ(s.reply->code, Code::kAccepted);
+  EXPECT_EQ(s.reply->refund_no, "r-1");
+  EXPECT_EQ(state_.find_refund("r-1")->status, v1::Refund::PENDING);
+  Step call = refund_timer("r-1");
+  ASSERT_TRUE(call.call);
+  EXPECT_EQ(call.call->op, ChannelOp::kRefund);
+  EXPECT_EQ(call.call->payment_no, "P1");
+  EXPECT_EQ(call.call->refund_no, "r-1");
+  EXPECT_EQ(call.call->amount_minor, 500);
+  answer(call, ok());
+  EXPECT_EQ(state_.find_refund("r-1")->status, v1::Refund::SUCCEEDED);
+  EXPECT_EQ(state_.refunded_minor, 500);
+  EXPECT_EQ(state_.status, v1::Order::PARTIALLY_REFUNDED);
+  refund("r-2", 1499);
+  answer(refund_timer("r-2"), ok());
+  EXPECT_EQ(state_.refunded_minor, 1999);
+  EXPECT_EQ(state_.status, v1::Order::REFUNDED);
+  EXPECT_EQ(pay().reply->code, Code::kOrderAlreadyPaid) << "a refunded order stays paid";
+}
+
+TEST_F(OrderDecideTest, RefundIsIdempotentOnRefundNo) {
+  paid();
+  refund("r-1", 500);
+  Step again = refund("r-1", 500);
+  EXPECT_EQ(again.reply->code, Code::kAccepted);
+  EXPECT_TRUE(again.events.empty());
+  EXPECT_EQ(state_.refunds.size(), 1u);
+  Step other = refund("r-1", 600);
+  EXPECT_EQ(other.reply->code, Code::kRefundNoConflict);
+  EXPECT_TRUE(other.events.empty());
+}
+
+TEST_F(OrderDecideTest, RefundsNeverSumAboveThePaidAmount) {
+  paid();
+  refund("r-1", 1500);  // still pending: it counts
+  Step s = refund("r-2", 500);
+  EXPECT_EQ(s.reply->code, Code::kRefundExceedsPaid);
+  EXPECT_NE(s.reply->message.find("499"), std::string::npos) << s.reply->message;
+  EXPECT_EQ(refund("r-3", 499).reply->code, Code::kAccepted);
+}
+
+TEST_F(OrderDecideTest, RejectedRefundFailsAndFreesItsAmount) {
+  paid();
+  refund("r-1", 1999);
+  answer(refund_timer("r-1"), outcome(ChannelOutcome::kRejected));
+  EXPECT_EQ(state_.find_refund("r-1")->status, v1::Refund::FAILED);
+  EXPECT_EQ(state_.refunded_minor, 0);
+  EXPECT_EQ(state_.status, v1::Order::PAID);
+  EXPECT_EQ(refund("r-2", 1999).reply->code, Code::kAccepted);
+}
+
+TEST_F(OrderDecideTest, UnansweredRefundIsRetriedThenLeftPending) {
+  paid();
+  refund("r-1", 100);
+  answer(refund_timer("r-1"), outcome(ChannelOutcome::kUnavailable));
+  EXPECT_EQ(state_.find_refund("r-1")->step, 1);
+  EXPECT_EQ(state_.find_refund("r-1")->due_ms, now_ + 1'000);
+  now_ += 1'000;
+  answer(refund_timer("r-1"), outcome(ChannelOutcome::kUnavailable));
+  now_ += 4'000;
+  answer(refund_timer("r-1"), outcome(ChannelOutcome::kUnavailable));
+  const RefundState* r = state_.find_refund("r-1");
+  EXPECT_EQ(r->status, v1::Refund::PENDING);
+  Step stale = refund_timer("r-1");
+  EXPECT_FALSE(stale.call) << "no retries left: reconciliation settles it";
+}
+
+TEST_F(OrderDecideTest, RefundNotificationSettlesAPendingRefund) {
+  paid();
+  refund("r-1", 100);
+  ChannelNotice n;
+  n.kind = ChannelNotice::Kind::kRefundSuccess;
+  n.payment_no = "P1";
+  n.refund_no = "r-1";
+  record(decide_notice(state_, n, ctx()));
+  EXPECT_EQ(state_.find_refund("r-1")->status, v1::Refund::SUCCEEDED);
+  Step late = refund_timer("r-1");
+  EXPECT_FALSE(late.call) << "a settled refund is not asked again";
+  record(decide_notice(state_, n, ctx()));
+  EXPECT_EQ(state_.refunded_minor, 100) << "a duplicate notification changes nothing";
+}
+
+TEST_F(OrderDecideTest, ReplayRebuildsRefunds) {
+  paid();
+  refund("r-1", 500);
+  answer(refund_timer("r-1"), ok());
+  refund("r-2", 100);
+  OrderState replayed;
+  for (const auto& e : log_) apply(replayed, e);
+  EXPECT_EQ(replayed, state_);
 }
 
 TEST(PaymentConfigTest, DefaultsAreValidAndBadValuesAreNamed) {

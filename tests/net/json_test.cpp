@@ -54,9 +54,10 @@ TEST(ToJson, ExactCompactOutput) {
 
 TEST(ToJson, OptionalFieldsOmittedWhenUnsetScalarsAlwaysPrinted) {
   OrderView order;
-  EXPECT_EQ(to_json(order),
-            R"({"merchant_order_no":"","status":"STATUS_UNSPECIFIED","amount":0,"currency":"",)"
-            R"("channel":"","refunded_amount":0,"created_at":"","attempts":[],"events":[]})");
+  EXPECT_EQ(
+      to_json(order),
+      R"({"merchant_order_no":"","status":"STATUS_UNSPECIFIED","amount":0,"currency":"",)"
+      R"("channel":"","refunded_amount":0,"created_at":"","attempts":[],"events":[],"refunds":[]})");
   order.set_subject("");  // set to the default still counts as set
   EXPECT_NE(to_json(order).find(R"("subject":"")"), std::string::npos);
 }
