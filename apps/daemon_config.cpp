@@ -52,7 +52,9 @@ DaemonConfig::DaemonConfig() {
       .add<size_t>("body-limit", "request body bytes at most")
       .add<timespan>("read-timeout", "time to read one request")
       .add<timespan>("idle-timeout", "keep-alive idle time")
-      .add<timespan>("drain-timeout", "time in-flight requests get at shutdown");
+      .add<timespan>("drain-timeout", "time in-flight requests get at shutdown")
+      .add<std::string>("tls-cert", "PEM certificate chain: serve HTTPS (with http.tls-key)")
+      .add<std::string>("tls-key", "PEM private key of http.tls-cert");
   opt_group{custom_options_, "payment"}
       .add<timespan>("in-flight-window", "a repeat within this time returns the live attempt")
       .add<size_t>("max-attempts", "payment attempts per merchant order")
@@ -127,6 +129,12 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   http.read_timeout = milliseconds(to_ms(get_or(cfg, "http.read-timeout", ms(10'000))));
   http.idle_timeout = milliseconds(to_ms(get_or(cfg, "http.idle-timeout", ms(60'000))));
   http.drain_timeout = milliseconds(to_ms(get_or(cfg, "http.drain-timeout", ms(10'000))));
+  http.tls_cert_file = get_or(cfg, "http.tls-cert", std::string());
+  http.tls_key_file = get_or(cfg, "http.tls-key", std::string());
+  if (http.tls_cert_file.empty() != http.tls_key_file.empty()) {
+    *error = "http.tls-cert and http.tls-key go together";
+    return false;
+  }
 
   core::PaymentConfig defaults;
   auto& p = s->engine.payment;

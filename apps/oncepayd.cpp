@@ -109,7 +109,9 @@ int run(int argc, char** argv) {
                  settings.http.port, error.c_str());
     return 1;
   }
-  std::printf("oncepayd listening on http://%s:%u\n", settings.http.host.c_str(), server.port());
+  std::printf("oncepayd listening on %s://%s:%u\n",
+              settings.http.tls_cert_file.empty() ? "http" : "https", settings.http.host.c_str(),
+              server.port());
   std::fflush(stdout);
 
   // Recovery runs on the storage thread while /healthz already answers;

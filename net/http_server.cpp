@@ -1,15 +1,19 @@
 #include "net/http_server.hpp"
 
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cassert>
 #include <cctype>
 #include <condition_variable>
@@ -18,6 +22,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -44,8 +49,14 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
 constexpr std::chrono::milliseconds kStopStepTimeout{2000};
 // At the cap: how many idle candidates to try before answering 503.
 constexpr int kEvictAttempts = 4;
+// How long a closing TLS connection waits for the peer's close_notify after
+// sending its own. Well below kStopStepTimeout, so that stop() sees it end.
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{500};
 
 static_assert(kFirstReadBytes > 0 && kLingerMaxBytes >= kFirstReadBytes);
+static_assert(kTlsShutdownTimeout < kStopStepTimeout);
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // A transport-level error the server answers itself.
 struct TransportError {
@@ -109,7 +120,36 @@ struct Gate {
   bool open = true;
 };
 
-class Session;
+// What the server needs of a connection, whatever its stream. state() and
+// idle_since_ns() are read by the acceptor and stop() to pick idle
+// connections; try_evict() and close_soon() may be called from any thread.
+class SessionBase {
+ public:
+  enum class State { kIdle, kReading, kHandling, kWriting, kEvicted };
+
+  virtual ~SessionBase() = default;
+
+  // Serves requests until the connection closes.
+  virtual void start() = 0;
+  // Answers `response` and closes without reading a request (the cap).
+  virtual void reject(HttpResponse response) = 0;
+  virtual void close_soon() = 0;
+
+  // Claims an idle connection for closing; false when it is busy or gone.
+  bool try_evict() {
+    State expected = State::kIdle;
+    return state_.compare_exchange_strong(expected, State::kEvicted);
+  }
+
+  State state() const { return state_.load(); }
+  int64_t idle_since_ns() const { return idle_since_ns_.load(); }
+
+ protected:
+  // A connection is idle from the moment it is accepted (a TLS handshake
+  // included: it is not a request yet).
+  std::atomic<State> state_{State::kIdle};
+  std::atomic<int64_t> idle_since_ns_{now_ns()};
+};
 
 }  // namespace
 
@@ -130,12 +170,14 @@ class HttpServer::Impl {
   }
   bool draining() const { return draining_.load(); }
   const std::shared_ptr<Gate>& gate() const { return gate_; }
-  void remove(Session* session);
+  void remove(SessionBase* session);
 
  private:
+  bool configure_tls(std::string* error);
   bool listen(std::string* error);
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  std::shared_ptr<SessionBase> make_session(tcp::socket socket);
   void admit(tcp::socket socket);
   bool evict_idlest_locked();
   void close_acceptor();
@@ -145,6 +187,8 @@ class HttpServer::Impl {
   const HttpServerOptions options_;
   const Handler handler_;
   const ErrorFactory make_error_;
+  // Set by start() when options_ ask for TLS; outlives every session.
+  std::optional<asio::ssl::context> tls_;
   // Declared before everything that uses it, so destroyed last.
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -157,7 +201,7 @@ class HttpServer::Impl {
 
   mutable std::mutex mutex_;  // guards sessions_
   std::condition_variable sessions_changed_;
-  std::unordered_map<Session*, std::shared_ptr<Session>> sessions_;
+  std::unordered_map<SessionBase*, std::shared_ptr<SessionBase>> sessions_;
 
   std::mutex lifecycle_mutex_;  // guards started_, stopped_
   bool started_ = false;
@@ -166,50 +210,94 @@ class HttpServer::Impl {
 
 namespace {
 
-// One connection. All members are used on the connection's strand, except
-// state_ and idle_since_ns_, which the acceptor and stop() read to pick idle
-// connections, and try_evict()/close_soon(), which any thread may call.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection over Stream: beast::tcp_stream (plain HTTP) or TlsStream.
+// The HTTP logic is the same for both; only the TLS handshake before the first
+// request and the TLS shutdown at close are TLS's own. All members are used on
+// the connection's strand, except what SessionBase says.
+//
+// Closing: close() stops HTTP at once (a late Responder finds closing_ set).
+// A plain connection is closed there and then, which aborts what is pending.
+// A TLS connection whose handshake completed first says goodbye with
+// close_notify; as that must not run beside a pending read or write, close()
+// cancels the pending operation and its completion handler, seeing closing_,
+// carries on with shut_down().
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  enum class State { kIdle, kReading, kHandling, kWriting, kEvicted };
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  static_assert(kTls || std::is_same_v<Stream, beast::tcp_stream>);
 
-  Session(tcp::socket&& socket, HttpServer::Impl* server)
-      : stream_(std::move(socket)), server_(server) {
+  // `tls` is null for a plain connection and required for a TLS one.
+  Session(tcp::socket&& socket, asio::ssl::context* tls, HttpServer::Impl* server)
+      : stream_(make_stream(std::move(socket), tls)), server_(server) {
     beast::error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
+    const auto remote = tcp_layer().socket().remote_endpoint(ec);
     if (!ec) remote_address_ = remote.address().to_string();
   }
 
-  void start() {
-    asio::post(stream_.get_executor(),
-               beast::bind_front_handler(&Session::wait_for_request, shared_from_this()));
+  void start() override {
+    asio::post(stream_.get_executor(), beast::bind_front_handler(&Session::begin, self()));
   }
 
-  // Answers `response` and closes without reading a request (the cap).
-  void reject(HttpResponse response) {
+  void reject(HttpResponse response) override {
     state_.store(State::kWriting);
-    asio::post(stream_.get_executor(),
-               [self = shared_from_this(), r = std::move(response)]() mutable {
-                 self->keep_alive_ = false;
-                 self->write(std::move(r));
-               });
+    reject_ = std::move(response);
+    start();
   }
 
-  // Claims an idle connection for closing; false when it is busy or gone.
-  bool try_evict() {
-    State expected = State::kIdle;
-    return state_.compare_exchange_strong(expected, State::kEvicted);
+  void close_soon() override {
+    asio::post(stream_.get_executor(), beast::bind_front_handler(&Session::close, self()));
   }
-
-  void close_soon() {
-    asio::post(stream_.get_executor(),
-               beast::bind_front_handler(&Session::close, shared_from_this()));
-  }
-
-  State state() const { return state_.load(); }
-  int64_t idle_since_ns() const { return idle_since_ns_.load(); }
 
  private:
+  static Stream make_stream(tcp::socket&& socket, asio::ssl::context* tls) {
+    if constexpr (kTls) {
+      assert(tls != nullptr);
+      return Stream(std::move(socket), *tls);
+    } else {
+      assert(tls == nullptr);
+      return Stream(std::move(socket));
+    }
+  }
+
+  std::shared_ptr<Session> self() { return this->shared_from_this(); }
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
+  // Every completion handler starts here: false when close() has cancelled
+  // the operation, and the handler must only finish closing.
+  bool resume() {
+    io_pending_ = false;
+    if (!closing_) return true;
+    shut_down();
+    return false;
+  }
+
+  void begin() {
+    if constexpr (kTls) {
+      // A handshake is bounded like a request: it is the client's to finish.
+      tcp_layer().expires_after(server_->options().read_timeout);
+      io_pending_ = true;
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::on_handshake, self()));
+    } else {
+      serve();
+    }
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (!resume()) return;
+    if (ec) return fail(ec, "handshake");
+    handshaken_ = true;
+    serve();
+  }
+
+  // The connection is ready for HTTP.
+  void serve() {
+    if (!reject_) return wait_for_request();
+    keep_alive_ = false;
+    write(*std::exchange(reject_, std::nullopt));
+  }
+
   void wait_for_request() {
     idle_since_ns_.store(now_ns());
     State state = state_.load();
@@ -218,13 +306,14 @@ class Session : public std::enable_shared_from_this<Session> {
     } while (!state_.compare_exchange_weak(state, State::kIdle));
     if (server_->draining() && try_evict()) return close();
     if (buffer_.size() > 0) return begin_request();  // bytes left from the last read
-    stream_.expires_after(server_->options().idle_timeout);
-    stream_.async_read_some(
-        buffer_.prepare(kFirstReadBytes),
-        beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
+    tcp_layer().expires_after(server_->options().idle_timeout);
+    io_pending_ = true;
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            beast::bind_front_handler(&Session::on_first_bytes, self()));
   }
 
   void on_first_bytes(beast::error_code ec, size_t bytes) {
+    if (!resume()) return;
     if (ec) return fail(ec, "wait for request");
     buffer_.commit(bytes);
     begin_request();
@@ -237,14 +326,16 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options.header_limit_bytes));
     parser_->body_limit(static_cast<uint64_t>(options.body_limit_bytes));
-    stream_.expires_after(options.read_timeout);
+    tcp_layer().expires_after(options.read_timeout);
+    io_pending_ = true;
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+                     beast::bind_front_handler(&Session::on_read, self()));
   }
 
   void on_read(beast::error_code ec, size_t /*bytes*/) {
+    if (!resume()) return;
     if (ec) return fail(ec, "read");
-    stream_.expires_never();  // the handler's time is the application's to bound
+    tcp_layer().expires_never();  // the handler's time is the application's to bound
     if (server_->draining()) {
       return send_error({503, "shutting_down", "the server is shutting down"});
     }
@@ -257,16 +348,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Responder make_responder() {
     auto answered = std::make_shared<std::atomic<bool>>(false);
-    return [gate = server_->gate(), answered, weak = weak_from_this()](HttpResponse response) {
-      if (answered->exchange(true)) return;  // called twice: ignore
-      std::shared_lock lock(gate->mutex);
-      if (!gate->open) return;
-      auto self = weak.lock();
-      if (!self) return;
-      asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable {
-        if (self->state_.load() == State::kHandling && !self->closed_) self->write(std::move(r));
-      });
-    };
+    return
+        [gate = server_->gate(), answered, weak = this->weak_from_this()](HttpResponse response) {
+          if (answered->exchange(true)) return;  // called twice: ignore
+          std::shared_lock lock(gate->mutex);
+          if (!gate->open) return;
+          auto self = weak.lock();
+          if (!self) return;
+          asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable {
+            if (self->state_.load() == State::kHandling && !self->closing_) {
+              self->write(std::move(r));
+            }
+          });
+        };
   }
 
   void send_error(const TransportError& error) {
@@ -288,12 +382,13 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.body() = std::move(response.body);
     response_.keep_alive(keep_alive_ && !server_->draining());
     response_.prepare_payload();
-    stream_.expires_after(server_->options().read_timeout);
-    http::async_write(stream_, response_,
-                      beast::bind_front_handler(&Session::on_write, shared_from_this()));
+    tcp_layer().expires_after(server_->options().read_timeout);
+    io_pending_ = true;
+    http::async_write(stream_, response_, beast::bind_front_handler(&Session::on_write, self()));
   }
 
   void on_write(beast::error_code ec, size_t /*bytes*/) {
+    if (!resume()) return;
     if (ec) return fail(ec, "write");
     if (!response_.keep_alive()) return linger_close();
     wait_for_request();
@@ -308,42 +403,72 @@ class Session : public std::enable_shared_from_this<Session> {
     close();
   }
 
+  // Closes after a last response without resetting the connection before the
+  // peer has read it. TLS's close_notify exchange (see shut_down()) does that.
   void linger_close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    buffer_.clear();
-    stream_.expires_after(kLingerTimeout);
-    linger_read(0);
+    if constexpr (kTls) {
+      close();
+    } else {
+      beast::error_code ignored;
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      buffer_.clear();
+      tcp_layer().expires_after(kLingerTimeout);
+      linger_read(0);
+    }
   }
 
   void linger_read(size_t discarded) {
     if (discarded >= kLingerMaxBytes) return close();
+    io_pending_ = true;
     stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
-                            [self = shared_from_this(), discarded](beast::error_code ec, size_t n) {
+                            [self = self(), discarded](beast::error_code ec, size_t n) {
+                              if (!self->resume()) return;
                               if (ec) return self->close();
                               self->linger_read(discarded + n);
                             });
   }
 
   void close() {
+    if (closing_) return;
+    closing_ = true;
+    if (!kTls || !handshaken_) return finish_close();
+    if (io_pending_) return tcp_layer().cancel();  // its handler calls shut_down()
+    shut_down();
+  }
+
+  // Runs once nothing is pending on the stream.
+  void shut_down() {
+    if constexpr (kTls) {
+      if (handshaken_ && !closed_) {
+        tcp_layer().expires_after(kTlsShutdownTimeout);
+        return stream_.async_shutdown([self = self()](beast::error_code /*ec*/) {
+          self->finish_close();  // an unanswered close_notify is no error of ours
+        });
+      }
+    }
+    finish_close();
+  }
+
+  void finish_close() {
     if (closed_) return;
     closed_ = true;
-    stream_.close();
+    tcp_layer().close();
     server_->remove(this);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl* server_;
   std::string remote_address_;
+  std::optional<HttpResponse> reject_;  // set by reject(): sent instead of reading
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   bool keep_alive_ = false;
   unsigned version_ = 11;
-  bool closed_ = false;
-  // A connection is idle from the moment it is accepted.
-  std::atomic<State> state_{State::kIdle};
-  std::atomic<int64_t> idle_since_ns_{now_ns()};
+  bool handshaken_ = false;  // TLS only: close with close_notify
+  bool io_pending_ = false;  // a read, write or handshake is in progress
+  bool closing_ = false;     // no more HTTP; shutting down or closed
+  bool closed_ = false;      // the socket is closed and the server told
 };
 
 }  // namespace
@@ -369,11 +494,45 @@ bool HttpServer::Impl::start(std::string* error) {
     if (error != nullptr) *error = "HttpServer::start called twice";
     return false;
   }
-  if (!listen(error)) return false;
+  if (!configure_tls(error) || !listen(error)) return false;
   started_ = true;
   work_.emplace(ioc_.get_executor());
   do_accept();
   for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  return true;
+}
+
+bool HttpServer::Impl::configure_tls(std::string* error) {
+  const std::string& cert_file = options_.tls_cert_file;
+  const std::string& key_file = options_.tls_key_file;
+  auto failed = [&](std::string message) {
+    if (error != nullptr) *error = std::move(message);
+    tls_.reset();
+    return false;
+  };
+  if (cert_file.empty() && key_file.empty()) return true;  // plain HTTP
+  if (cert_file.empty() || key_file.empty()) {
+    return failed(cert_file.empty()
+                      ? "TLS: a key file is set (" + key_file + ") but no certificate file"
+                      : "TLS: a certificate file is set (" + cert_file + ") but no key file");
+  }
+  tls_.emplace(asio::ssl::context::tls_server);
+  SSL_CTX* native = tls_->native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {
+    return failed("TLS: cannot require TLS 1.2");
+  }
+  tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression |
+                    asio::ssl::context::single_dh_use);
+  beast::error_code ec;
+  if (tls_->use_certificate_chain_file(cert_file, ec)) {
+    return failed("TLS certificate file " + cert_file + ": " + ec.message());
+  }
+  if (tls_->use_private_key_file(key_file, asio::ssl::context::pem, ec)) {
+    return failed("TLS key file " + key_file + ": " + ec.message());
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return failed("TLS key file " + key_file + " does not match certificate file " + cert_file);
+  }
   return true;
 }
 
@@ -419,9 +578,14 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   do_accept();
 }
 
+std::shared_ptr<SessionBase> HttpServer::Impl::make_session(tcp::socket socket) {
+  if (tls_) return std::make_shared<Session<TlsStream>>(std::move(socket), &*tls_, this);
+  return std::make_shared<Session<beast::tcp_stream>>(std::move(socket), nullptr, this);
+}
+
 // Runs on the acceptor's strand. See the header for the cap policy.
 void HttpServer::Impl::admit(tcp::socket socket) {
-  auto session = std::make_shared<Session>(std::move(socket), this);
+  auto session = make_session(std::move(socket));
   bool admitted = false;
   {
     std::lock_guard lock(mutex_);
@@ -434,9 +598,9 @@ void HttpServer::Impl::admit(tcp::socket socket) {
 
 bool HttpServer::Impl::evict_idlest_locked() {
   for (int attempt = 0; attempt < kEvictAttempts; ++attempt) {
-    Session* idlest = nullptr;
+    SessionBase* idlest = nullptr;
     for (const auto& [raw, session] : sessions_) {
-      if (session->state() != Session::State::kIdle) continue;
+      if (session->state() != SessionBase::State::kIdle) continue;
       if (idlest == nullptr || session->idle_since_ns() < idlest->idle_since_ns()) idlest = raw;
     }
     if (idlest == nullptr) return false;
@@ -448,7 +612,7 @@ bool HttpServer::Impl::evict_idlest_locked() {
   return false;
 }
 
-void HttpServer::Impl::remove(Session* session) {
+void HttpServer::Impl::remove(SessionBase* session) {
   {
     std::lock_guard lock(mutex_);
     sessions_.erase(session);

@@ -36,6 +36,14 @@
 // Closing an idle keep-alive connection is allowed by HTTP/1.1; a client that
 // sent a request into that race sees the connection close and may retry.
 //
+// TLS (optional): with tls_cert_file and tls_key_file set, every connection
+// is HTTPS (TLS 1.2 or later, no compression) and served exactly as above once
+// its handshake completes. The handshake is bounded by read_timeout and counts
+// as idle for the connection cap. A plain-HTTP client on a TLS port gets no
+// HTTP response: its handshake fails and the connection closes. Closing a
+// connection whose handshake completed sends close_notify and waits briefly
+// for the peer's. The files are read once, by start().
+//
 // Lifetime: start() once, then stop() (idempotent; also run by the
 // destructor). stop() must not be called from an I/O thread (it joins them),
 // e.g. not from inside the Handler. A stopped server cannot be restarted.
@@ -63,6 +71,9 @@ struct HttpServerOptions {
   std::chrono::milliseconds read_timeout{10000};   // one request, from its first byte
   std::chrono::milliseconds idle_timeout{60000};   // waiting for the next request
   std::chrono::milliseconds drain_timeout{10000};  // stop() waits this long for requests
+  // TLS: both empty serves plain HTTP; both set serves HTTPS only.
+  std::string tls_cert_file;  // PEM: the certificate, then any intermediates
+  std::string tls_key_file;   // PEM: its private key, unencrypted
 };
 
 // Builds the response for a transport-level error, e.g.
@@ -79,8 +90,10 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds, listens and starts the I/O threads. False with *error (may be
-  // null) when the address cannot be resolved or bound, or when called twice.
+  // Loads the TLS files if any, binds, listens and starts the I/O threads.
+  // False with *error (may be null) when only one of the TLS files is set, a
+  // TLS file cannot be read or used (the error names it), the address cannot
+  // be resolved or bound, or when called twice.
   bool start(std::string* error);
 
   // The bound port (the real one when options.port was 0); 0 before start().

@@ -79,6 +79,13 @@ TEST(DaemonConfigTest, CommandLineOverrides) {
   EXPECT_EQ(p.settings.notify_retry_ladder_ms, (std::vector<int64_t>{15'000, 30'000}));
 }
 
+TEST(DaemonConfigTest, TlsNeedsCertificateAndKey) {
+  EXPECT_NE(load({"--http.tls-cert=/tmp/c.pem"}).error.find("http.tls-key"), std::string::npos);
+  auto both = load({"--http.tls-cert=/tmp/c.pem", "--http.tls-key=/tmp/k.pem"});
+  EXPECT_EQ(both.error, "");
+  EXPECT_EQ(both.settings.http.tls_cert_file, "/tmp/c.pem");
+}
+
 TEST(DaemonConfigTest, UnknownOptionIsRefused) {
   EXPECT_NE(load({"--payment.max-attempt=3"}).error, "");
 }
