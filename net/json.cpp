@@ -177,6 +177,9 @@ void append_floating(T value, std::string* out) {
     out->append("\"NaN\"");
   } else if (std::isinf(value)) {
     out->append(value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+  } else if (value == 0 && std::signbit(value)) {
+    // "-0" would be read back as +0 (found by fuzz/api_decode_fuzzer).
+    out->append("-0.0");
   } else {
     append_number(value, out);
   }

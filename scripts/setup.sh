@@ -5,7 +5,8 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config clang-format curl
+  build-essential cmake pkg-config clang-format curl python3
+  clang libclang-rt-14-dev
   libcaf-dev
   libprotobuf-dev protobuf-compiler
   liblmdb-dev

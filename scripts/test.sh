@@ -7,3 +7,6 @@ scripts/setup.sh
 scripts/build.sh
 scripts/check-format.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j"$(nproc)" --timeout 600
+# libFuzzer targets (clang, ASan+UBSan) for the request decoding and the WAL
+# decoder, each for a bounded time; any crash or sanitizer report fails.
+scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

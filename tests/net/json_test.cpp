@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "oncepay.pb.h"
@@ -216,6 +217,22 @@ TEST(ParseJson, NestingAtTheLimitIsLeftToProtobuf) {
   std::string error;
   EXPECT_FALSE(parse_json(at_limit, &pay, &error));
   EXPECT_EQ(error.find("nested deeper"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace oncepay::net
+
+namespace oncepay::net {
+namespace {
+
+TEST(ToJson, NegativeZeroRoundTrips) {
+  v1::SandboxFaults faults;
+  faults.set_prepay_timeout(-0.0);
+  const std::string json = to_json(faults);
+  EXPECT_NE(json.find("\"prepay_timeout\":-0.0"), std::string::npos) << json;
+  v1::SandboxFaults back;
+  ASSERT_TRUE(parse_json(json, &back, nullptr));
+  EXPECT_TRUE(std::signbit(back.prepay_timeout()));
 }
 
 }  // namespace
