@@ -133,9 +133,9 @@ bool decode(std::string_view body, M* out) {
   std::string back_why;
   FUZZ_CHECK(net::parse_json(json, &back, &back_why),
              "to_json output rejected: " + back_why + " | json: " + json);
-  FUZZ_CHECK(same_message(*out, back), "round trip changed the message | in: " +
-                                           out->ShortDebugString() +
-                                           " | back: " + back.ShortDebugString() + " | json: " + json);
+  FUZZ_CHECK(same_message(*out, back),
+             "round trip changed the message | in: " + out->ShortDebugString() +
+                 " | back: " + back.ShortDebugString() + " | json: " + json);
   // Compared as messages again: text would differ by the sign of a zero.
   M twice;
   FUZZ_CHECK(net::parse_json(net::to_json(back), &twice, nullptr) && same_message(back, twice),

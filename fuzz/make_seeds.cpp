@@ -40,9 +40,10 @@ void api_seeds(const std::filesystem::path& dir) {
         join_api_input("/v1/orders/o-1/pay", "",
                        R"({"amount":1999,"currency":"CNY","channel":"sandbox"})"));
   write(dir / "pay_full",
-        join_api_input("/v1/orders/order_2024-0001/pay", "",
-                       R"({"amount":9223372036854775807,"currency":"USD","channel":"sandbox",)"
-                       R"("subject":"T-shirt \u00e9\"\\","notify_url":"https://merchant.example/hook"})"));
+        join_api_input(
+            "/v1/orders/order_2024-0001/pay", "",
+            R"({"amount":9223372036854775807,"currency":"USD","channel":"sandbox",)"
+            R"("subject":"T-shirt \u00e9\"\\","notify_url":"https://merchant.example/hook"})"));
   write(dir / "pay_bad_amount",
         join_api_input("/v1/orders/o-2/pay", "", R"({"amount":19.99,"currency":"CNY"})"));
   write(dir / "pay_unknown_field",
@@ -99,12 +100,37 @@ void wal_seeds(const std::filesystem::path& dir) {
   write(dir / "record_only", std::string(1, '\1') + record);
 
   // Framed mode (mode byte 0 or 2): control bytes and payloads.
-  write(dir / "framed_ok", std::string("\0\x03" "abc" "\x05" "hello" "\x00", 12));
-  write(dir / "framed_gap", std::string("\0\x02" "ab" "\x42" "cd", 7));
-  write(dir / "framed_corrupt_last", std::string("\0\x02" "ab" "\x83" "xyz", 8));
-  write(dir / "framed_corrupt_middle", std::string("\0\x02" "ab" "\x83" "xyz" "\x01" "q", 10));
-  write(dir / "framed_tail", std::string("\0\x02" "ab" "\xc0" "\x07\x00\x00", 8));
-  write(dir / "framed_header_lsn2", std::string("\x02\x02" "ab", 4));
+  write(dir / "framed_ok", std::string("\0\x03"
+                                       "abc"
+                                       "\x05"
+                                       "hello"
+                                       "\x00",
+                                       12));
+  write(dir / "framed_gap", std::string("\0\x02"
+                                        "ab"
+                                        "\x42"
+                                        "cd",
+                                        7));
+  write(dir / "framed_corrupt_last", std::string("\0\x02"
+                                                 "ab"
+                                                 "\x83"
+                                                 "xyz",
+                                                 8));
+  write(dir / "framed_corrupt_middle", std::string("\0\x02"
+                                                   "ab"
+                                                   "\x83"
+                                                   "xyz"
+                                                   "\x01"
+                                                   "q",
+                                                   10));
+  write(dir / "framed_tail", std::string("\0\x02"
+                                         "ab"
+                                         "\xc0"
+                                         "\x07\x00\x00",
+                                         8));
+  write(dir / "framed_header_lsn2", std::string("\x02\x02"
+                                                "ab",
+                                                4));
 }
 
 }  // namespace

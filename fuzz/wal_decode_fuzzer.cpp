@@ -156,8 +156,8 @@ void fuzz_wal_open(std::string_view segment) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                        "/oncepay-wal-fuzz-XXXXXX";
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/oncepay-wal-fuzz-XXXXXX";
   FUZZ_CHECK(::mkdtemp(pattern.data()) != nullptr, pattern);
   g_dir = pattern + "/wal";
   std::atexit([] {
