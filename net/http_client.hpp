@@ -1,10 +1,39 @@
 // HttpClient: a small asynchronous HTTP/1.1 client (Boost.Beast over Asio)
 // for outgoing calls: merchant webhooks, the channel simulator, tests.
 //
-// Plain http:// only (no TLS yet). One connection per request, sent with
-// `Connection: close`; no pooling. Every request is bounded: resolving and
+// Plain http:// only (no TLS yet). Every request is bounded: resolving and
 // connecting by connect_timeout, writing the request and reading the whole
 // response by request_timeout, the response body by body_limit_bytes.
+//
+// Keep-alive pool (HttpClientOptions::keep_alive, on by default): per
+// (host, port) the client keeps up to max_idle_per_host idle connections and
+// a request takes the most recently used one before opening a new one. One
+// request at a time per connection (no pipelining); the number of open
+// connections is not capped, only the idle ones. A connection goes back to
+// the pool after a complete response unless the server answered
+// `Connection: close` (or HTTP/1.0 without keep-alive), an error or timeout
+// occurred, or the client is stopping. Idle connections are closed after
+// idle_timeout, or as soon as the server closes them (the client watches
+// them while idle). Keep idle_timeout below the server's own idle timeout.
+//
+// Stale connections (the server closed a pooled connection while it was
+// idle, or in a race with the request being sent):
+// - Before a pooled connection is reused, the client checks without
+//   blocking that the server has not closed it (and sent nothing
+//   unsolicited); a dead one is closed and a fresh connection is opened.
+//   Nothing was sent, so this is always safe.
+// - If a reused connection still fails, the request is retried ONCE on a
+//   fresh connection when no byte of a response was received, the failure
+//   was not a timeout and either the request was not completely written
+//   (the server cannot have acted on an incomplete request) or the request
+//   is safe to repeat: method GET, HEAD, OPTIONS, TRACE, PUT or DELETE, or an
+//   `Idempotency-Key` header. A POST (or PATCH) without that header whose
+//   bytes were all written gets ok == false instead: the server may have
+//   processed it, so whether to repeat it is the caller's decision (the
+//   `sim` channel adapter retries query/close/refund itself and turns a
+//   prepay into an unknown outcome). Requests on fresh connections are never
+//   retried. A retried request gets connect_timeout and request_timeout
+//   afresh, after a failure that is typically immediate (EOF or reset).
 //
 // Threads: request() may be called from any thread. `done` is called exactly
 // once, on one of the client's I/O threads, except when the URL is invalid or
@@ -31,6 +60,11 @@ struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{3000};  // resolve + TCP connect
   std::chrono::milliseconds request_timeout{5000};  // write request + read response
   size_t body_limit_bytes = 1 << 20;                // response body
+  // Keep-alive pool; keep_alive == false sends `Connection: close` and opens
+  // one connection per request.
+  bool keep_alive = true;
+  size_t max_idle_per_host = 16;                  // idle connections kept per (host, port)
+  std::chrono::milliseconds idle_timeout{30000};  // an idle connection is closed after this
 };
 
 struct HttpClientResult {
@@ -58,9 +92,13 @@ class HttpClient {
                std::function<void(HttpClientResult)> done);
 
   // Cancels requests in flight (their `done` gets ok == false, "client
-  // stopped"), then joins the I/O threads. A request whose name resolution
-  // cannot be interrupted may never call `done`. Idempotent. Not from `done`.
+  // stopped"), joins the I/O threads and closes the idle pooled connections.
+  // A request whose name resolution cannot be interrupted may never call
+  // `done`. Idempotent. Not from `done`.
   void stop();
+
+  // Idle pooled connections, all hosts together. Any thread.
+  size_t idle_connections() const;
 
   class Impl;  // in http_client.cpp
 
@@ -69,8 +107,8 @@ class HttpClient {
 };
 
 // Blocking convenience, mostly for tests: one request on a temporary client
-// whose connect and request timeouts are both `timeout`, so the call returns
-// within about twice `timeout`.
+// (so no connection reuse) whose connect and request timeouts are both
+// `timeout`, so the call returns within about twice `timeout`.
 HttpClientResult http_request_blocking(
     std::string method, std::string url,
     std::vector<std::pair<std::string, std::string>> headers = {}, std::string body = {},
