@@ -66,6 +66,12 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     env_->channels.emplace(name, channel);
   }
   env_->storage_timeout = options_.storage_timeout;
+  env_->merchants = &merchants_;
+  webhook_client_ = std::make_shared<net::HttpClient>(options_.webhook_client);
+  webhooks_ = system.spawn(webhook_actor_impl, webhook_client_, options_.webhooks);
+  env_->webhooks = webhooks_;
+  env_->webhook_timeout = options_.webhook_client.connect_timeout +
+                          options_.webhook_client.request_timeout + std::chrono::seconds(2);
   if (!options_.data_dir.empty()) {
     DurabilityOptions d;
     d.data_dir = options_.data_dir;
@@ -98,6 +104,8 @@ Engine::~Engine() {
   ready_.store(false, std::memory_order_release);
   for (auto& s : shards_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   for (auto& b : bridges_) caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(webhooks_, caf::exit_reason::user_shutdown);
+  webhook_client_->stop();  // deliveries in flight end as failed attempts
   if (durability_) {
     // Joins the storage thread (which may still be recovering) before the
     // members its callbacks use go away; then closes the WAL and LMDB.

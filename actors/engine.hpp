@@ -37,6 +37,7 @@
 #include "actors/messages.hpp"
 #include "actors/order_env.hpp"
 #include "actors/sandbox_channel.hpp"
+#include "actors/webhooks.hpp"
 
 namespace oncepay::actors {
 
@@ -44,6 +45,11 @@ struct EngineOptions {
   core::PaymentConfig payment;
   size_t shards = 64;
   std::chrono::milliseconds channel_timeout{5000};
+  // Merchant webhook delivery: the shared client's connect/read timeouts and
+  // the delivery actor's concurrency bound.
+  net::HttpClientOptions webhook_client{.connect_timeout = std::chrono::milliseconds{5000},
+                                        .request_timeout = std::chrono::milliseconds{5000}};
+  WebhookOptions webhooks;
   // Bound on one request's whole flow (query + close + prepay at most).
   std::chrono::milliseconds request_timeout{30000};
   size_t bridges = 4;
@@ -140,6 +146,8 @@ class Engine {
   Merchants merchants_;
   std::shared_ptr<OrderEnv> env_;
   std::unique_ptr<SandboxChannel> sandbox_;
+  std::shared_ptr<net::HttpClient> webhook_client_;
+  webhook_actor webhooks_;
   std::vector<shard_actor> shards_;
   std::vector<caf::actor> bridges_;
   std::atomic<size_t> next_bridge_{0};

@@ -55,6 +55,7 @@ struct TimerMsg {
   core::Ladder ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
   int32_t step = 0;
   std::string refund_no;  // REFUND ladder: the merchant refund
+  std::string event_id;   // WEBHOOK ladder: the webhook event
 };
 
 struct RefundMsg {

@@ -2,6 +2,7 @@
 
 #include "core/check.hpp"
 #include "core/order_decide.hpp"
+#include "net/json.hpp"
 
 namespace oncepay::actors {
 
@@ -92,9 +93,10 @@ struct Shell {
   }
 
   void arm_timer(const std::string& payment_no, core::Ladder ladder, int32_t step, int64_t due_ms,
-                 int64_t now_ms, const std::string& refund_no = {}) {
+                 int64_t now_ms, const std::string& refund_no = {},
+                 const std::string& event_id = {}) {
     if (ladder == v1::TimerArmed::LADDER_UNSPECIFIED) return;
-    TimerMsg msg{payment_no, ladder, step, refund_no};
+    TimerMsg msg{payment_no, ladder, step, refund_no, event_id};
     const int64_t delay_ms = due_ms - now_ms;
     if (delay_ms <= 0) {
       self->send(self, std::move(msg));
@@ -107,7 +109,8 @@ struct Shell {
     for (const auto& e : events) {
       if (!e.has_timer_armed()) continue;
       const auto& t = e.timer_armed();
-      arm_timer(t.payment_no(), t.ladder(), t.step(), t.due_ms(), now_ms, t.refund_no());
+      arm_timer(t.payment_no(), t.ladder(), t.step(), t.due_ms(), now_ms, t.refund_no(),
+                t.event_id());
     }
   }
 
@@ -126,6 +129,7 @@ struct Shell {
             promise.reset();
           }
           shell.arm_timers(*events, shell.env->now_ms(shell.self->clock()));
+          if (shared->webhook) return shell.deliver_webhook(shared->flow, policy, promise);
           if (!shared->call) {
             if (promise) {  // every request flow ends in a reply; this is a bug
               promise->deliver(
@@ -154,6 +158,44 @@ struct Shell {
     auto shell = *this;
     self->request(it->second, env->channel_timeout, *step.call)
         .await(
+            [shell, flow, policy, promise](core::ChannelReply& reply) mutable {
+              shell.run(core::resume(shell.order(), flow, reply, shell.context(policy)), policy,
+                        promise);
+            },
+            [shell, flow, policy, promise](caf::error& err) mutable {
+              core::ChannelReply lost{core::ChannelOutcome::kUnavailable};
+              lost.detail = "no answer: " + to_string(err);
+              shell.run(core::resume(shell.order(), flow, lost, shell.context(policy)), policy,
+                        promise);
+            });
+  }
+
+  // The webhook body is built here, from the order as it is now, so the
+  // core stays free of JSON and secrets; the webhook actor signs and posts.
+  // Unlike a channel call the answer is not awaited (`then`, not `await`):
+  // the order keeps serving requests while a slow merchant answers, and the
+  // outcome is decided when it arrives (the core ignores a stale one).
+  void deliver_webhook(const core::Flow& flow, core::Policy policy,
+                       std::shared_ptr<Promise> promise) {
+    const core::WebhookState* webhook = order().find_webhook(flow.event_id);
+    ONCEPAY_CHECK(webhook != nullptr);
+    std::optional<Merchant> merchant;
+    if (env->merchants != nullptr) merchant = env->merchants->get(order().merchant_id);
+    if (!env->webhooks || !merchant) {
+      core::ChannelReply lost{core::ChannelOutcome::kUnavailable};
+      lost.detail = !merchant ? "unknown merchant" : "no webhook delivery configured";
+      return run(core::resume(order(), flow, lost, context(policy)), policy, promise);
+    }
+    v1::WebhookEvent body;
+    body.set_event_id(webhook->event_id);
+    body.set_type(webhook->type);
+    body.set_created_at(core::format_time(webhook->created_ms));
+    *body.mutable_data() = core::order_view(order());
+    WebhookPost post{order().notify_url, net::to_json(body), merchant->webhook_secret,
+                     webhook->event_id};
+    auto shell = *this;
+    self->request(env->webhooks, env->webhook_timeout, std::move(post))
+        .then(
             [shell, flow, policy, promise](core::ChannelReply& reply) mutable {
               shell.run(core::resume(shell.order(), flow, reply, shell.context(policy)), policy,
                         promise);
@@ -228,10 +270,14 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
       },
       [shell, policy](TimerMsg& msg) mutable {
         auto ctx = shell.context(*policy);
-        auto step =
-            msg.ladder == v1::TimerArmed::REFUND
-                ? core::decide_refund_timer(shell.order(), msg.refund_no, msg.step, ctx)
-                : core::decide_timer(shell.order(), msg.payment_no, msg.ladder, msg.step, ctx);
+        core::Step step;
+        if (msg.ladder == v1::TimerArmed::REFUND) {
+          step = core::decide_refund_timer(shell.order(), msg.refund_no, msg.step, ctx);
+        } else if (msg.ladder == v1::TimerArmed::WEBHOOK) {
+          step = core::decide_webhook_timer(shell.order(), msg.event_id, msg.step, ctx);
+        } else {
+          step = core::decide_timer(shell.order(), msg.payment_no, msg.ladder, msg.step, ctx);
+        }
         shell.run(std::move(step), *policy, nullptr);
       },
   };
@@ -258,6 +304,10 @@ order_actor::behavior_type restored_order_actor_impl(order_pointer self,
   for (const auto& r : self->state.order.refunds) {
     shell.arm_timer(self->state.order.paid_payment_no, r.ladder, r.step, r.due_ms, now_ms,
                     r.refund_no);
+  }
+  for (const auto& w : self->state.order.webhooks) {
+    shell.arm_timer(self->state.order.paid_payment_no, w.ladder, w.step, w.due_ms, now_ms, {},
+                    w.event_id);
   }
   return order_behavior(self, std::move(env), policy);
 }

@@ -9,10 +9,12 @@
 #include <memory>
 #include <string>
 
+#include "actors/merchants.hpp"
 #include "actors/messages.hpp"
 #include "actors/payment_index.hpp"
 #include "actors/storage_health.hpp"
 #include "actors/wal_actor.hpp"
+#include "actors/webhooks.hpp"
 #include "core/config.hpp"
 
 namespace oncepay::actors {
@@ -23,6 +25,15 @@ struct OrderEnv {
   std::chrono::milliseconds channel_timeout{5000};
   std::map<std::string, channel_actor, std::less<>> channels;
   std::shared_ptr<PaymentIndex> index;
+
+  // Merchant webhooks: deliveries go to `webhooks` (an invalid handle: none
+  // can be made, every attempt counts as failed) and are awaited for at most
+  // webhook_timeout (keep it above the client's connect + request timeouts).
+  // `merchants` (owned by the engine, which outlives its order actors) has
+  // the webhook secrets.
+  webhook_actor webhooks;
+  std::chrono::milliseconds webhook_timeout{12'000};
+  const Merchants* merchants = nullptr;
 
   // Durability (docs/DURABILITY.md). An invalid `wal` handle means an
   // in-memory engine: events are recorded at once. Otherwise every step's

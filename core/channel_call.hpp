@@ -41,6 +41,9 @@ struct ChannelReply {
   std::string prepay_id;                             // prepay
   std::string pay_url;                               // prepay
   std::string detail;                                // for the timeline and logs
+  // Webhook deliveries (Step::webhook) only: the HTTP status, 0 when no
+  // response came back; outcome is kOk for a 2xx, else kUnavailable.
+  int32_t http_status = 0;
 };
 
 std::string_view to_string(ChannelOp op);

@@ -34,6 +34,9 @@ std::string validate(const PaymentConfig& c) {
       !e.empty()) {
     return e;
   }
+  if (auto e = check_ladder(c.notify_retry_ladder_ms, "notify.retry-ladder", false); !e.empty()) {
+    return e;
+  }
   if (c.retry_after_s < 1) return "payment.retry-after must be at least 1s";
   return {};
 }

@@ -31,6 +31,14 @@ struct PaymentConfig {
   // Retries of an automatic refund whose outcome the channel did not give.
   std::vector<int64_t> auto_refund_retry_ms = {10'000, 60'000, 5 * 60'000, 30 * 60'000,
                                                2 * 3600'000};
+  // Merchant webhooks (notify.retry-ladder): an undelivered event is first
+  // POSTed when queued, then again after each of these intervals, each
+  // counted from the previous attempt's scheduled time; after the last one
+  // it is left undelivered.
+  std::vector<int64_t> notify_retry_ladder_ms = {
+      15'000,       15'000,       30'000,       3 * 60'000,   10 * 60'000,
+      20 * 60'000,  30 * 60'000,  30 * 60'000,  30 * 60'000,  60 * 60'000,
+      3 * 3600'000, 3 * 3600'000, 3 * 3600'000, 6 * 3600'000, 6 * 3600'000};
   // Retry-After for 503 payment_status_unknown.
   int64_t retry_after_s = 5;
 };

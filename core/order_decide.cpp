@@ -8,6 +8,14 @@ namespace oncepay::core {
 
 std::string auto_refund_no(std::string_view payment_no) { return "AR" + std::string(payment_no); }
 
+std::string order_paid_event_id(std::string_view payment_no) {
+  return "evt_" + std::string(payment_no) + "_paid";
+}
+
+std::string refund_succeeded_event_id(std::string_view payment_no, std::string_view refund_no) {
+  return "evt_" + std::string(payment_no) + "_refund_" + std::string(refund_no);
+}
+
 bool notice_from_proto(const v1::ChannelNotification& body, ChannelNotice* out) {
   ChannelNotice n;
   switch (body.status()) {
@@ -217,8 +225,22 @@ class Decider {
     step_.flow = std::move(flow);
   }
 
+  void webhook_timer(const std::string& event_id, int32_t step) {
+    const WebhookState* webhook = s_.find_webhook(event_id);
+    if (webhook == nullptr || webhook->status != v1::Webhook::PENDING ||
+        webhook->ladder != v1::TimerArmed::WEBHOOK || webhook->step != step) {
+      return;
+    }
+    ONCEPAY_CHECK((!step_.call && !step_.webhook) && "one call per step");
+    step_.webhook = event_id;
+    Flow flow{Stage::kWebhook, s_.paid_payment_no, {}, step};
+    flow.event_id = event_id;
+    step_.flow = std::move(flow);
+  }
+
   void resume(const Flow& flow, const ChannelReply& r) {
     if (flow.stage == Stage::kRefund) return on_refund(flow, r);
+    if (flow.stage == Stage::kWebhook) return on_webhook(flow, r);
     AttemptState* attempt = s_.find(flow.payment_no);
     ONCEPAY_CHECK(attempt != nullptr);
     switch (flow.stage) {
@@ -241,6 +263,7 @@ class Decider {
       case Stage::kAutoRefund:
         return on_auto_refund(*attempt, flow.step, r);
       case Stage::kRefund:
+      case Stage::kWebhook:
         return;  // handled above
     }
   }
@@ -518,6 +541,62 @@ class Decider {
     emit();
   }
 
+  // ------------------------------------------------------------ webhooks
+
+  void queue_webhook(std::string event_id, std::string_view type) {
+    if (s_.notify_url.empty() || s_.find_webhook(event_id) != nullptr) return;
+    auto* queued = event().mutable_webhook_queued();
+    queued->set_event_id(event_id);
+    queued->set_type(std::string(type));
+    emit();
+    arm_webhook(event_id, 0, ctx_.now_ms, ctx_.now_ms);
+  }
+
+  // notify.retry-ladder holds intervals: attempt k + 1 is due ladder[k - 1]
+  // after attempt k's scheduled time (the anchor), so a slow receiver does
+  // not push the whole ladder back.
+  void on_webhook(const Flow& flow, const ChannelReply& r) {
+    const WebhookState* webhook = s_.find_webhook(flow.event_id);
+    if (webhook == nullptr || webhook->status != v1::Webhook::PENDING ||
+        webhook->ladder != v1::TimerArmed::WEBHOOK || webhook->step != flow.step) {
+      return;  // stale: the answer came back after the ladder moved on
+    }
+    if (r.outcome == ChannelOutcome::kOk) {
+      auto* delivered = event().mutable_webhook_delivered();
+      delivered->set_event_id(flow.event_id);
+      delivered->set_status(r.http_status);
+      return emit();
+    }
+    auto* attempted = event().mutable_webhook_attempted();
+    attempted->set_event_id(flow.event_id);
+    attempted->set_status(r.http_status);
+    if (r.http_status == 0) attempted->set_error(r.detail.empty() ? "no response" : r.detail);
+    emit();
+    const auto& ladder = config().notify_retry_ladder_ms;
+    const int32_t step = flow.step;
+    if (step < static_cast<int32_t>(ladder.size())) {
+      const int64_t anchor = webhook->due_ms;
+      return arm_webhook(flow.event_id, step + 1, anchor + ladder[static_cast<size_t>(step)],
+                         anchor);
+    }
+    auto* armed = event().mutable_timer_armed();
+    armed->set_payment_no(s_.paid_payment_no);
+    armed->set_ladder(v1::TimerArmed::LADDER_UNSPECIFIED);
+    armed->set_event_id(flow.event_id);
+    emit();
+  }
+
+  void arm_webhook(const std::string& event_id, int32_t step, int64_t due_ms, int64_t anchor_ms) {
+    auto* armed = event().mutable_timer_armed();
+    armed->set_payment_no(s_.paid_payment_no);
+    armed->set_ladder(v1::TimerArmed::WEBHOOK);
+    armed->set_step(step);
+    armed->set_due_ms(due_ms);
+    armed->set_anchor_ms(anchor_ms);
+    armed->set_event_id(event_id);
+    emit();
+  }
+
   void arm_refund(RefundState& refund, int32_t step, int64_t due_ms, std::string detail,
                   int64_t anchor_ms) {
     auto* armed = event().mutable_timer_armed();
@@ -534,6 +613,8 @@ class Decider {
   void refund_succeeded(RefundState& refund) {
     event().mutable_refund_succeeded()->set_refund_no(refund.refund_no);
     emit();
+    queue_webhook(refund_succeeded_event_id(s_.paid_payment_no, refund.refund_no),
+                  kRefundSucceededEvent);
   }
 
   void refund_failed(RefundState& refund, std::string reason) {
@@ -610,6 +691,7 @@ class Decider {
     succeeded->set_channel_trade_no(trade_no);
     succeeded->set_source(source);
     emit();
+    queue_webhook(order_paid_event_id(attempt.payment_no), kOrderPaidEvent);
     // Every other attempt still open at the channel must not take money too.
     const std::string paid = attempt.payment_no;
     for (auto& other : s_.attempts) {
@@ -683,7 +765,7 @@ class Decider {
   }
 
   void call(ChannelOp op, const AttemptState& attempt, Flow flow) {
-    ONCEPAY_CHECK((!step_.call) && "one channel call per step");
+    ONCEPAY_CHECK((!step_.call && !step_.webhook) && "one channel call per step");
     step_.call = make_call(op, attempt);
     step_.flow = std::move(flow);
   }
@@ -748,6 +830,13 @@ Step decide_refund_timer(OrderState& state, const std::string& refund_no, int32_
                          const Context& context) {
   Decider d(state, context);
   d.refund_timer(refund_no, step);
+  return d.take();
+}
+
+Step decide_webhook_timer(OrderState& state, const std::string& event_id, int32_t step,
+                          const Context& context) {
+  Decider d(state, context);
+  d.webhook_timer(event_id, step);
   return d.take();
 }
 

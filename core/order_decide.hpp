@@ -9,7 +9,10 @@
 // effect leaves the process (reply, channel call) — the write-ahead rule —
 // then reply, then make the call and hand its answer to resume() with
 // step.flow. While a call is outstanding no other input may be decided for
-// this order (the actor awaits the answer, so its mailbox waits).
+// this order (the actor awaits the answer, so its mailbox waits). The one
+// exception is a webhook delivery (Step::webhook): its answer may come back
+// after other inputs were decided, so resume() checks that the webhook is
+// still pending at the flow's step and otherwise decides nothing.
 // Timers: every TimerArmed event asks the shell to deliver decide_timer() at
 // due_ms; a timer that no longer matches the attempt's armed step is stale
 // and decides nothing.
@@ -81,6 +84,7 @@ enum class Stage : uint8_t {
   kFastQuery,      // fast-expiry: look for a success that crossed a close
   kAutoRefund,     // refund a success that must not count
   kRefund,         // a merchant refund at the channel
+  kWebhook,        // a merchant webhook delivery (Step::webhook)
 };
 
 struct Flow {
@@ -89,13 +93,18 @@ struct Flow {
   PayCommand pay;          // kPrepay / kQueryLive / kCloseLive: the request being answered
   int32_t step = 0;        // ladder flows: the step being worked
   std::string refund_no;   // kRefund: the merchant refund
+  std::string event_id;    // kWebhook: the webhook event
 };
 
 struct Step {
   std::vector<v1::Event> events;
   std::optional<Reply> reply;
   std::optional<ChannelCall> call;
-  Flow flow;  // meaningful when `call` is set
+  // Instead of a channel call: deliver the merchant webhook with this
+  // event_id (the shell builds and signs the body from the order as it is
+  // then) and resume() with the outcome. Never set together with `call`.
+  std::optional<std::string> webhook;
+  Flow flow;  // meaningful when `call` or `webhook` is set
 };
 
 struct Context {
@@ -115,7 +124,18 @@ Step decide_refund(OrderState& state, const RefundCommand& command, const Contex
 // A REFUND ladder timer of one merchant refund.
 Step decide_refund_timer(OrderState& state, const std::string& refund_no, int32_t step,
                          const Context& context);
+// A WEBHOOK ladder timer of one merchant webhook event: a Step whose
+// `webhook` is the delivery, or nothing when the timer is stale.
+Step decide_webhook_timer(OrderState& state, const std::string& event_id, int32_t step,
+                          const Context& context);
 Step resume(OrderState& state, const Flow& flow, const ChannelReply& reply, const Context& context);
+
+// Webhook event types and their stable event_ids (payment_no is globally
+// unique; a refund_no is unique within its order).
+inline constexpr std::string_view kOrderPaidEvent = "order.paid";
+inline constexpr std::string_view kRefundSucceededEvent = "refund.succeeded";
+std::string order_paid_event_id(std::string_view payment_no);
+std::string refund_succeeded_event_id(std::string_view payment_no, std::string_view refund_no);
 
 // The refund_no oncepay uses at the channel for an automatic refund.
 std::string auto_refund_no(std::string_view payment_no);

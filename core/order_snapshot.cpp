@@ -72,6 +72,34 @@ RefundState from_proto(const v1::RefundSnapshot& p) {
   return r;
 }
 
+void to_proto(const WebhookState& w, v1::WebhookSnapshot* out) {
+  out->set_event_id(w.event_id);
+  out->set_type(w.type);
+  out->set_created_ms(w.created_ms);
+  out->set_status(w.status);
+  out->set_attempts(w.attempts);
+  out->set_last_status(w.last_status);
+  out->set_ladder(w.ladder);
+  out->set_step(w.step);
+  out->set_due_ms(w.due_ms);
+  out->set_anchor_ms(w.anchor_ms);
+}
+
+WebhookState from_proto(const v1::WebhookSnapshot& p) {
+  WebhookState w;
+  w.event_id = p.event_id();
+  w.type = p.type();
+  w.created_ms = p.created_ms();
+  w.status = p.status();
+  w.attempts = p.attempts();
+  w.last_status = p.last_status();
+  w.ladder = p.ladder();
+  w.step = p.step();
+  w.due_ms = p.due_ms();
+  w.anchor_ms = p.anchor_ms();
+  return w;
+}
+
 }  // namespace
 
 v1::OrderSnapshot to_snapshot(const OrderState& s) {
@@ -96,6 +124,7 @@ v1::OrderSnapshot to_snapshot(const OrderState& s) {
     e->set_detail(entry.detail);
   }
   for (const auto& refund : s.refunds) to_proto(refund, out.add_refunds());
+  for (const auto& webhook : s.webhooks) to_proto(webhook, out.add_webhooks());
   return out;
 }
 
@@ -119,6 +148,7 @@ OrderState from_snapshot(const v1::OrderSnapshot& p) {
     s.timeline.push_back({e.at_ms(), e.type(), e.payment_no(), e.detail()});
   }
   for (const auto& r : p.refunds()) s.refunds.push_back(from_proto(r));
+  for (const auto& w : p.webhooks()) s.webhooks.push_back(from_proto(w));
   return s;
 }
 

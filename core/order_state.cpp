@@ -53,6 +53,17 @@ const RefundState* OrderState::find_refund(std::string_view refund_no) const {
   return const_cast<OrderState*>(this)->find_refund(refund_no);
 }
 
+WebhookState* OrderState::find_webhook(std::string_view event_id) {
+  for (auto& webhook : webhooks) {
+    if (webhook.event_id == event_id) return &webhook;
+  }
+  return nullptr;
+}
+
+const WebhookState* OrderState::find_webhook(std::string_view event_id) const {
+  return const_cast<OrderState*>(this)->find_webhook(event_id);
+}
+
 int64_t OrderState::committed_refunds_minor() const {
   int64_t sum = 0;
   for (const auto& refund : refunds) {
@@ -67,6 +78,30 @@ RefundState& refund_of(OrderState& state, const std::string& refund_no) {
   RefundState* refund = state.find_refund(refund_no);
   ONCEPAY_CHECK((refund != nullptr) && "event for a refund the order does not have");
   return *refund;
+}
+
+WebhookState& webhook_of(OrderState& state, const std::string& event_id) {
+  WebhookState* webhook = state.find_webhook(event_id);
+  ONCEPAY_CHECK((webhook != nullptr) && "event for a webhook the order does not have");
+  return *webhook;
+}
+
+void arm_webhook(OrderState& s, const v1::TimerArmed& x, int64_t at) {
+  auto& webhook = webhook_of(s, x.event_id());
+  webhook.ladder = x.ladder();
+  webhook.step = x.step();
+  webhook.due_ms = x.due_ms();
+  webhook.anchor_ms = x.anchor_ms();
+  if (x.ladder() == v1::TimerArmed::LADDER_UNSPECIFIED) {
+    webhook.status = v1::Webhook::UNDELIVERED;
+    s.timeline.push_back(
+        {at, "webhook.undelivered", x.payment_no(),
+         x.event_id() + ": no further attempts after " + std::to_string(webhook.attempts)});
+  } else if (x.step() > 0) {
+    s.timeline.push_back({at, "webhook.scheduled", x.payment_no(),
+                          x.event_id() + " attempt " + std::to_string(x.step() + 1) + " at " +
+                              format_time(x.due_ms())});
+  }
 }
 
 AttemptState& attempt_of(OrderState& state, const std::string& payment_no) {
@@ -199,6 +234,10 @@ void apply(OrderState& s, const v1::Event& e) {
     }
     case v1::Event::kTimerArmed: {
       const auto& x = e.timer_armed();
+      if (!x.event_id().empty()) {  // a merchant webhook's ladder
+        arm_webhook(s, x, at);
+        break;
+      }
       if (!x.refund_no().empty()) {  // a merchant refund's ladder
         auto& refund = refund_of(s, x.refund_no());
         refund.ladder = x.ladder();
@@ -280,6 +319,41 @@ void apply(OrderState& s, const v1::Event& e) {
       refund.updated_ms = at;
       refund.ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
       note(s, at, "refund.failed", s.paid_payment_no, x.refund_no() + ": " + x.reason());
+      break;
+    }
+    case v1::Event::kWebhookQueued: {
+      const auto& x = e.webhook_queued();
+      ONCEPAY_CHECK(s.find_webhook(x.event_id()) == nullptr);
+      WebhookState webhook;
+      webhook.event_id = x.event_id();
+      webhook.type = x.type();
+      webhook.created_ms = at;
+      s.webhooks.push_back(std::move(webhook));
+      note(s, at, "webhook.queued", s.paid_payment_no, x.type() + " " + x.event_id());
+      break;
+    }
+    case v1::Event::kWebhookAttempted: {
+      const auto& x = e.webhook_attempted();
+      auto& webhook = webhook_of(s, x.event_id());
+      webhook.attempts += 1;
+      webhook.last_status = x.status();
+      std::string detail = x.event_id() + " attempt " + std::to_string(webhook.attempts) + ": ";
+      detail +=
+          x.status() != 0 ? std::string("HTTP ").append(std::to_string(x.status())) : x.error();
+      note(s, at, "webhook.attempted", s.paid_payment_no, std::move(detail));
+      break;
+    }
+    case v1::Event::kWebhookDelivered: {
+      const auto& x = e.webhook_delivered();
+      auto& webhook = webhook_of(s, x.event_id());
+      ONCEPAY_CHECK(webhook.status == v1::Webhook::PENDING);
+      webhook.attempts += 1;
+      webhook.last_status = x.status();
+      webhook.status = v1::Webhook::DELIVERED;
+      webhook.ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
+      note(s, at, "webhook.delivered", s.paid_payment_no,
+           x.event_id() + " attempt " + std::to_string(webhook.attempts) + ": HTTP " +
+               std::to_string(x.status()));
       break;
     }
     case v1::Event::kOrderClosed:

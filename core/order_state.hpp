@@ -69,6 +69,26 @@ struct RefundState {
   bool operator==(const RefundState&) const = default;
 };
 
+using WebhookStatus = v1::Webhook::Status;
+
+// A merchant webhook event (docs/API.md "Merchant notifications"): POSTed to
+// the order's notify_url on the WEBHOOK ladder until a 2xx answers or the
+// ladder (notify.retry-ladder) runs out.
+struct WebhookState {
+  std::string event_id;  // stable; merchants dedupe on it
+  std::string type;      // "order.paid" | "refund.succeeded"
+  int64_t created_ms = 0;
+  WebhookStatus status = v1::Webhook::PENDING;
+  int32_t attempts = 0;     // delivery attempts made
+  int32_t last_status = 0;  // HTTP status of the last attempt (0: none)
+  Ladder ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
+  int32_t step = 0;
+  int64_t due_ms = 0;
+  int64_t anchor_ms = 0;
+
+  bool operator==(const WebhookState&) const = default;
+};
+
 struct TimelineEntry {
   int64_t at_ms = 0;
   std::string type;
@@ -92,6 +112,7 @@ struct OrderState {
   std::vector<AttemptState> attempts;
   std::vector<TimelineEntry> timeline;
   std::vector<RefundState> refunds;
+  std::vector<WebhookState> webhooks;
 
   bool opened() const { return status != v1::Order::STATUS_UNSPECIFIED; }
   AttemptState* find(std::string_view payment_no);
@@ -101,6 +122,8 @@ struct OrderState {
   const AttemptState* live() const;
   RefundState* find_refund(std::string_view refund_no);
   const RefundState* find_refund(std::string_view refund_no) const;
+  WebhookState* find_webhook(std::string_view event_id);
+  const WebhookState* find_webhook(std::string_view event_id) const;
   // Pending and succeeded refunds: what may no longer be refunded.
   int64_t committed_refunds_minor() const;
   bool operator==(const OrderState&) const = default;

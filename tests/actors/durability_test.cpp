@@ -11,10 +11,14 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "actors/engine.hpp"
+#include "core/order_decide.hpp"
+#include "net/http_server.hpp"
+#include "net/json.hpp"
 
 namespace oncepay::actors {
 namespace {
@@ -382,6 +386,65 @@ TEST_F(DurabilityTest, TimerArmedBeforeTheRestartFiresAfterIt) {
   customize_ = nullptr;
   ASSERT_EQ(open_engine(), "");
   EXPECT_EQ(dump(), before);
+}
+
+// A webhook that failed before the restart is retried after it, with the
+// same event_id, from the recovered WEBHOOK ladder.
+TEST_F(DurabilityTest, PendingWebhookIsDeliveredAfterARestart) {
+  customize_ = [](EngineOptions& o) { o.payment.notify_retry_ladder_ms = {1'500, 600'000}; };
+  std::mutex mutex;
+  std::vector<std::string> event_ids;
+  std::atomic<bool> accept{false};
+  net::HttpServerOptions server_options;
+  server_options.port = 0;
+  net::HttpServer receiver(
+      server_options,
+      [&](net::HttpRequest request, net::Responder respond) {
+        v1::WebhookEvent event;
+        EXPECT_TRUE(net::parse_json(request.body, &event, nullptr)) << request.body;
+        {
+          std::lock_guard lock(mutex);
+          event_ids.push_back(event.event_id());
+        }
+        net::HttpResponse response;
+        response.status = accept.load() ? 200 : 503;
+        respond(std::move(response));
+      },
+      [](int status, std::string_view, std::string_view) {
+        net::HttpResponse response;
+        response.status = status;
+        return response;
+      });
+  std::string error;
+  ASSERT_TRUE(receiver.start(&error)) << error;
+
+  ASSERT_EQ(open_engine(), "");
+  PayMsg msg = pay_msg("o-hook");
+  msg.command.notify_url =
+      std::string("http://127.0.0.1:").append(std::to_string(receiver.port())).append("/h");
+  OrderReply r = await([&](Engine::Done d) { engine_->pay(msg, std::move(d)); });
+  ASSERT_EQ(r.code, core::Code::kCreated);
+  ASSERT_EQ(engine_->sandbox()->pay(r.order.attempt().payment_no(), false),
+            channels::CallOutcome::kOk);
+  wait_for_order("o-hook", [](const OrderReply& x) {
+    for (const auto& e : x.order.events()) {
+      if (e.type() == "webhook.attempted") return true;
+    }
+    return false;
+  });
+  crash();  // well before the 1.5 s retry
+  accept = true;
+  ASSERT_EQ(open_engine(), "");
+  wait_for_order("o-hook", [](const OrderReply& x) {
+    for (const auto& e : x.order.events()) {
+      if (e.type() == "webhook.delivered") return true;
+    }
+    return false;
+  });
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(event_ids.size(), 2u);
+  EXPECT_EQ(event_ids[0], event_ids[1]);
+  EXPECT_EQ(event_ids[0], core::order_paid_event_id(r.order.attempt().payment_no()));
 }
 
 TEST_F(DurabilityTest, FailedFdatasyncRefusesStateChanges) {

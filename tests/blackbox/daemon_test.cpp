@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
+#include "core/signature.hpp"
 #include "daemon_process.hpp"
 #include "net/http_client.hpp"
+#include "net/http_server.hpp"
 #include "net/json.hpp"
 #include "oncepay.pb.h"
 
@@ -29,7 +32,7 @@ class DaemonTest : public ::testing::Test {
         {"--http.port=0", "--data-dir=" + dir_->path(), "--payment.in-flight-window=400ms",
          "--payment.max-attempts=3", "--payment.query-ladder=600ms,1200ms,2400ms",
          "--payment.fast-expiry-ladder=300ms,600ms", "--channel.timeout=1s",
-         "--sandbox.notify-retry=100ms,200ms,400ms"});
+         "--sandbox.notify-retry=100ms,200ms,400ms", "--notify.retry-ladder=200ms,200ms,400ms"});
     if (!daemon_->wait_ready()) throw std::runtime_error("oncepayd did not become ready");
   }
   static void TearDownTestSuite() {
@@ -356,6 +359,84 @@ TEST_F(DaemonTest, MerchantsAreIsolatedAndAdminNeedsItsToken) {
       parse<v1::MerchantView>(call("GET", "/admin/merchants/bb-m2", "", "Bearer admin-dev-token"));
   EXPECT_FALSE(shown.has_api_key());
   EXPECT_FALSE(shown.has_webhook_secret());
+}
+
+// A merchant's webhook receiver: a real local HTTP server that answers 500
+// to the first delivery and 200 afterwards.
+TEST_F(DaemonTest, WebhookIsSignedAndRetriedUntilTheReceiverAnswers2xx) {
+  std::mutex mutex;
+  std::vector<net::HttpRequest> received;
+  net::HttpServerOptions options;
+  options.port = 0;
+  net::HttpServer receiver(
+      options,
+      [&](net::HttpRequest request, net::Responder respond) {
+        size_t n = 0;
+        {
+          std::lock_guard lock(mutex);
+          received.push_back(std::move(request));
+          n = received.size();
+        }
+        net::HttpResponse response;
+        response.status = n == 1 ? 500 : 200;
+        response.body = "{}";
+        respond(std::move(response));
+      },
+      [](int status, std::string_view, std::string_view) {
+        net::HttpResponse response;
+        response.status = status;
+        return response;
+      });
+  std::string error;
+  ASSERT_TRUE(receiver.start(&error)) << error;
+  const std::string url =
+      std::string("http://127.0.0.1:").append(std::to_string(receiver.port())).append("/hooks");
+  const std::string body =
+      std::string(R"({"amount":1999,"currency":"CNY","channel":"sandbox","notify_url":")")
+          .append(url)
+          .append(R"("})");
+
+  auto first = pay("bb-webhook", body);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string p1 = parse<v1::OrderView>(first).attempt().payment_no();
+  ASSERT_EQ(call("POST", "/sandbox/payments/" + p1 + "/pay", "", "").status, 200);
+  auto view = wait_for("bb-webhook", [](const v1::OrderView& v) {
+    for (const auto& e : v.events()) {
+      if (e.type() == "webhook.delivered") return true;
+    }
+    return false;
+  });
+  bool saw_500 = false;
+  for (const auto& e : view.events()) {
+    saw_500 |= e.type() == "webhook.attempted" && e.detail().find("HTTP 500") != std::string::npos;
+  }
+  EXPECT_TRUE(saw_500) << net::to_json(view);
+
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(received.size(), 2u) << "one failed delivery, one retry";
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  std::string event_id;
+  for (const auto& request : received) {
+    EXPECT_EQ(request.method, "POST");
+    EXPECT_EQ(request.path, "/hooks");
+    EXPECT_EQ(core::verify_header("whsec_test_demo", request.header("x-oncepay-signature"),
+                                  request.body, now_s),
+              core::SignatureCheck::kOk)
+        << request.header("x-oncepay-signature");
+    EXPECT_EQ(core::verify_header("whsec_other", request.header("x-oncepay-signature"),
+                                  request.body, now_s),
+              core::SignatureCheck::kMismatch);
+    v1::WebhookEvent event;
+    ASSERT_TRUE(net::parse_json(request.body, &event, &error)) << error << request.body;
+    EXPECT_EQ(event.type(), "order.paid");
+    EXPECT_EQ(event.data().merchant_order_no(), "bb-webhook");
+    EXPECT_EQ(event.data().paid_payment_no(), p1);
+    EXPECT_FALSE(event.created_at().empty());
+    if (event_id.empty()) event_id = event.event_id();
+    EXPECT_EQ(event.event_id(), event_id) << "a retry keeps the event_id";
+  }
 }
 
 TEST(DaemonLifecycleTest, SigtermDrainsAndExitsZero) {

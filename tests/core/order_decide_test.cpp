@@ -600,6 +600,161 @@ TEST_F(OrderDecideTest, ReplayRebuildsRefunds) {
   EXPECT_EQ(replayed, state_);
 }
 
+// ---------------------------------------------------------------- webhooks
+
+class WebhookDecideTest : public OrderDecideTest {
+ protected:
+  WebhookDecideTest() { config_.notify_retry_ladder_ms = {100, 200}; }
+
+  static PayCommand notify_cmd() {
+    PayCommand cmd = pay_cmd();
+    cmd.notify_url = "http://127.0.0.1:9/hook";
+    return cmd;
+  }
+  void paying_with_url() { answer(pay(notify_cmd()), prepaid()); }
+  Step webhook_timer(const std::string& event_id) {
+    const WebhookState* w = state_.find_webhook(event_id);
+    return record(decide_webhook_timer(state_, event_id, w->step, ctx()));
+  }
+  Step deliver(const Step& pending, int32_t http_status) {
+    EXPECT_TRUE(pending.webhook.has_value());
+    EXPECT_FALSE(pending.call.has_value());
+    ChannelReply r{http_status >= 200 && http_status < 300 ? ChannelOutcome::kOk
+                                                           : ChannelOutcome::kUnavailable};
+    r.http_status = http_status;
+    if (http_status == 0) r.detail = "connection refused";
+    return record(resume(state_, pending.flow, r, ctx()));
+  }
+  int count_queued(std::string_view type) const {
+    int n = 0;
+    for (const auto& e : log_) n += e.has_webhook_queued() && e.webhook_queued().type() == type;
+    return n;
+  }
+  void expect_replay_equal() const {
+    OrderState replayed;
+    for (const auto& e : log_) apply(replayed, e);
+    EXPECT_TRUE(replayed == state_);
+  }
+};
+
+TEST_F(WebhookDecideTest, PaidOrderWithNotifyUrlQueuesOneOrderPaid) {
+  paying_with_url();
+  Step s = notice(ChannelNotice::Kind::kSuccess, "P1");
+  EXPECT_EQ(count_queued("order.paid"), 1);
+  ASSERT_EQ(state_.webhooks.size(), 1u);
+  const WebhookState& w = state_.webhooks[0];
+  EXPECT_EQ(w.event_id, order_paid_event_id("P1"));
+  EXPECT_EQ(w.type, "order.paid");
+  EXPECT_EQ(w.status, v1::Webhook::PENDING);
+  EXPECT_EQ(w.ladder, v1::TimerArmed::WEBHOOK);
+  EXPECT_EQ(w.step, 0);
+  EXPECT_EQ(w.due_ms, now_) << "the first delivery is due at once";
+  bool armed = false;
+  for (const auto& e : s.events) {
+    armed |= e.has_timer_armed() && e.timer_armed().event_id() == w.event_id;
+  }
+  EXPECT_TRUE(armed);
+  expect_replay_equal();
+}
+
+TEST_F(WebhookDecideTest, NoNotifyUrlQueuesNothing) {
+  paid();
+  EXPECT_TRUE(state_.webhooks.empty());
+}
+
+TEST_F(WebhookDecideTest, DuplicateSuccessDoesNotQueueTwice) {
+  paying_with_url();
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  EXPECT_EQ(pay(notify_cmd()).reply->code, Code::kOrderAlreadyPaid);
+  EXPECT_EQ(count_queued("order.paid"), 1);
+  EXPECT_EQ(state_.webhooks.size(), 1u);
+}
+
+TEST_F(WebhookDecideTest, TwoXxDeliversAndEndsTheLadder) {
+  paying_with_url();
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  const std::string id = order_paid_event_id("P1");
+  Step s = webhook_timer(id);
+  ASSERT_TRUE(s.webhook);
+  EXPECT_EQ(*s.webhook, id);
+  deliver(s, 204);
+  const WebhookState* w = state_.find_webhook(id);
+  EXPECT_EQ(w->status, v1::Webhook::DELIVERED);
+  EXPECT_EQ(w->attempts, 1);
+  EXPECT_EQ(w->last_status, 204);
+  EXPECT_EQ(state_.timeline.back().type, "webhook.delivered");
+  EXPECT_TRUE(deliver(s, 500).events.empty()) << "a late answer for a settled step is stale";
+  EXPECT_FALSE(decide_webhook_timer(state_, id, 0, ctx()).webhook) << "a stale timer does nothing";
+  expect_replay_equal();
+}
+
+TEST_F(WebhookDecideTest, FailedDeliveriesRetryOnTheLadderThenStop) {
+  paying_with_url();
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  const std::string id = order_paid_event_id("P1");
+  const int64_t queued_at = now_;
+  deliver(webhook_timer(id), 500);
+  const WebhookState* w = state_.find_webhook(id);
+  EXPECT_EQ(w->status, v1::Webhook::PENDING);
+  EXPECT_EQ(w->step, 1);
+  EXPECT_EQ(w->due_ms, queued_at + 100);
+  now_ = w->due_ms + 30;  // a late timer does not push the ladder back
+  deliver(webhook_timer(id), 0);
+  EXPECT_EQ(w->step, 2);
+  EXPECT_EQ(w->due_ms, queued_at + 300);
+  now_ = w->due_ms;
+  deliver(webhook_timer(id), 503);
+  EXPECT_EQ(w->status, v1::Webhook::UNDELIVERED);
+  EXPECT_EQ(w->attempts, 3);
+  EXPECT_EQ(w->ladder, v1::TimerArmed::LADDER_UNSPECIFIED);
+  EXPECT_EQ(state_.timeline.back().type, "webhook.undelivered");
+  int attempted = 0;
+  for (const auto& entry : state_.timeline) attempted += entry.type == "webhook.attempted";
+  EXPECT_EQ(attempted, 3) << "every attempt is in the timeline";
+  EXPECT_FALSE(decide_webhook_timer(state_, id, 2, ctx()).webhook);
+  expect_replay_equal();
+}
+
+TEST_F(WebhookDecideTest, AutoRefundedDuplicateNeverQueuesOrderPaid) {
+  paying_with_url();
+  now_ += 11'000;
+  Step c = answer(pay(notify_cmd()), state(ChannelPayState::kNotPay));
+  answer(answer(c, ok()), prepaid());                     // P1 closed, P2 PAYING
+  notice(ChannelNotice::Kind::kSuccess, "P1", "T-late");  // crossed the close: refunded
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  EXPECT_TRUE(state_.webhooks.empty());
+  notice(ChannelNotice::Kind::kSuccess, "P2", "T2");
+  ASSERT_EQ(state_.webhooks.size(), 1u);
+  EXPECT_EQ(state_.webhooks[0].event_id, order_paid_event_id("P2"));
+  expect_replay_equal();
+}
+
+TEST_F(WebhookDecideTest, SuccessAfterPaidIsRefundedWithoutAWebhook) {
+  policy_ = Policy::kRefundDuplicates;
+  paying_with_url();
+  now_ += 11'000;
+  answer(pay(notify_cmd()), prepaid());  // P1 superseded, P2 PAYING
+  notice(ChannelNotice::Kind::kSuccess, "P2", "T2");
+  notice(ChannelNotice::Kind::kSuccess, "P1", "T1");
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  EXPECT_EQ(count_queued("order.paid"), 1);
+  EXPECT_EQ(state_.webhooks.size(), 1u);
+}
+
+TEST_F(WebhookDecideTest, RefundSucceededIsQueued) {
+  paying_with_url();
+  notice(ChannelNotice::Kind::kSuccess, "P1");
+  refund("r-1", 500);
+  answer(refund_timer("r-1"), ok());
+  EXPECT_EQ(count_queued("refund.succeeded"), 1);
+  const WebhookState* w = state_.find_webhook(refund_succeeded_event_id("P1", "r-1"));
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->type, "refund.succeeded");
+  EXPECT_EQ(w->ladder, v1::TimerArmed::WEBHOOK);
+  expect_replay_equal();
+}
+
 TEST(PaymentConfigTest, DefaultsAreValidAndBadValuesAreNamed) {
   PaymentConfig c;
   EXPECT_EQ(validate(c), "");

@@ -51,6 +51,18 @@ OrderState full_state() {
   s.attempts.push_back(b);
   s.timeline.push_back({kT0, "order.opened", "", ""});
   s.timeline.push_back({kT0 + 1, "check.scheduled", "P1", "query step 0"});
+  WebhookState w;
+  w.event_id = "evt_P2_paid";
+  w.type = "order.paid";
+  w.created_ms = kT0 + 12'000;
+  w.status = v1::Webhook::PENDING;
+  w.attempts = 3;
+  w.last_status = 503;
+  w.ladder = v1::TimerArmed::WEBHOOK;
+  w.step = 3;
+  w.due_ms = kT0 + 90'000;
+  w.anchor_ms = kT0 + 60'000;
+  s.webhooks.push_back(w);
   return s;
 }
 
