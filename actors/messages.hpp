@@ -3,7 +3,7 @@
 //
 // These types travel between actors of one process only for now: they are
 // declared CAF_ALLOW_UNSAFE_MESSAGE_TYPE (no serializer). A cluster node
-// needs inspect() overloads for them first (see docs/ROADMAP in README).
+// needs inspect() overloads for them first; the cluster is not built yet.
 #pragma once
 
 #include <caf/all.hpp>
