@@ -1,5 +1,6 @@
 #include "actors/webhooks.hpp"
 
+#include <cctype>
 #include <chrono>
 
 #include "core/signature.hpp"
@@ -14,8 +15,19 @@ int64_t unix_seconds() {
       .count();
 }
 
+bool has_room(const WebhookActorState& st, const std::string& destination) {
+  if (st.in_flight >= st.options.max_in_flight) return false;
+  auto it = st.in_flight_by_destination.find(destination);
+  return it == st.in_flight_by_destination.end() ||
+         it->second < st.options.max_in_flight_per_destination;
+}
+
 void start(webhook_pointer self, uint64_t token, const WebhookPost& post) {
-  ++self->state.in_flight;
+  auto& st = self->state;
+  std::string destination = webhook_destination(post.url);
+  ++st.in_flight;
+  ++st.in_flight_by_destination[destination];
+  st.destination_of.emplace(token, std::move(destination));
   std::vector<std::pair<std::string, std::string>> headers{
       {"Content-Type", "application/json"},
       {"X-Oncepay-Signature", core::sign_header(post.secret, unix_seconds(), post.body)},
@@ -28,7 +40,32 @@ void start(webhook_pointer self, uint64_t token, const WebhookPost& post) {
                               });
 }
 
+// Starts queued posts, oldest first, whose destination has a free slot.
+void start_queued(webhook_pointer self) {
+  auto& st = self->state;
+  for (auto it = st.queued.begin();
+       it != st.queued.end() && st.in_flight < st.options.max_in_flight;) {
+    if (!has_room(st, webhook_destination(it->second.url))) {
+      ++it;
+      continue;
+    }
+    auto [token, post] = std::move(*it);
+    it = st.queued.erase(it);
+    start(self, token, post);
+  }
+}
+
 }  // namespace
+
+std::string webhook_destination(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) == kScheme) url.remove_prefix(kScheme.size());
+  url = url.substr(0, url.find('/'));
+  std::string out(url);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (out.find(':') == std::string::npos) out += ":80";
+  return out;
+}
 
 core::ChannelReply webhook_reply(const net::HttpClientResult& result) {
   core::ChannelReply reply;
@@ -60,7 +97,7 @@ webhook_actor::behavior_type webhook_actor_impl(webhook_pointer self,
         const uint64_t token = st.next_token++;
         auto promise = self->make_response_promise<core::ChannelReply>();
         st.waiting.emplace(token, promise);
-        if (st.in_flight < st.options.max_in_flight) {
+        if (has_room(st, webhook_destination(post.url))) {
           start(self, token, post);
         } else {
           st.queued.emplace_back(token, std::move(post));
@@ -70,15 +107,18 @@ webhook_actor::behavior_type webhook_actor_impl(webhook_pointer self,
       [self](WebhookDoneMsg& done) {
         auto& st = self->state;
         --st.in_flight;
+        if (auto d = st.destination_of.find(done.token); d != st.destination_of.end()) {
+          auto count = st.in_flight_by_destination.find(d->second);
+          if (count != st.in_flight_by_destination.end() && --count->second == 0) {
+            st.in_flight_by_destination.erase(count);
+          }
+          st.destination_of.erase(d);
+        }
         if (auto it = st.waiting.find(done.token); it != st.waiting.end()) {
           it->second.deliver(webhook_reply(done.result));
           st.waiting.erase(it);
         }
-        if (!st.queued.empty()) {
-          auto [token, post] = std::move(st.queued.front());
-          st.queued.pop_front();
-          start(self, token, post);
-        }
+        start_queued(self);
       },
   };
 }

@@ -8,9 +8,12 @@
 // the client's connect + request timeouts (OrderEnv::webhook_timeout); the
 // reply is a core::ChannelReply: kOk for a 2xx, kUnavailable otherwise, with
 // the HTTP status (0 when no response came back) and a readable detail.
-// Bounded: at most WebhookOptions::max_in_flight POSTs run at once; up to
-// max_queued more wait in FIFO order; beyond that a post is answered at once
-// as undelivered ("webhook queue full") and retried on the order's ladder.
+// Bounded: at most WebhookOptions::max_in_flight POSTs run at once, and at
+// most max_in_flight_per_destination to one host:port, so a slow merchant
+// holds only its own slots; up to max_queued more wait, started in FIFO
+// order as soon as their destination has a free slot; beyond that a post is
+// answered at once as undelivered ("webhook queue full") and retried on the
+// order's ladder.
 // Redelivery is the order's business (its WEBHOOK ladder), never this actor's.
 #pragma once
 
@@ -18,6 +21,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "actors/messages.hpp"
@@ -44,8 +48,12 @@ struct WebhookDoneMsg {
 
 struct WebhookOptions {
   size_t max_in_flight = 64;
+  size_t max_in_flight_per_destination = 8;
   size_t max_queued = 10'000;
 };
+
+// "host:port" of an http:// URL (the unit of per-destination concurrency).
+std::string webhook_destination(std::string_view url);
 
 using webhook_actor = caf::typed_actor<caf::replies_to<WebhookPost>::with<core::ChannelReply>,
                                        caf::reacts_to<WebhookDoneMsg>>;
@@ -57,6 +65,8 @@ struct WebhookActorState {
   std::unordered_map<uint64_t, caf::typed_response_promise<core::ChannelReply>> waiting;
   std::deque<std::pair<uint64_t, WebhookPost>> queued;
   size_t in_flight = 0;
+  std::unordered_map<std::string, size_t> in_flight_by_destination;
+  std::unordered_map<uint64_t, std::string> destination_of;  // running posts
   static inline const char* name = "oncepay.webhooks";
 };
 

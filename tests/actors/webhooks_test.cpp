@@ -1,0 +1,107 @@
+// The webhook delivery actor against real local receivers: per-destination
+// concurrency keeps a slow merchant from holding every delivery slot.
+#include "actors/webhooks.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "net/http_server.hpp"
+
+namespace oncepay::actors {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(WebhookDestinationTest, HostAndPortOfTheUrl) {
+  EXPECT_EQ(webhook_destination("http://127.0.0.1:9000/hook"), "127.0.0.1:9000");
+  EXPECT_EQ(webhook_destination("http://Shop.Example/x?y=1"), "shop.example:80");
+  EXPECT_EQ(webhook_destination("http://a:1"), "a:1");
+}
+
+// A receiver that holds every request until released (a slow merchant), or
+// answers at once.
+class Receiver {
+ public:
+  explicit Receiver(bool hold) : hold_(hold) {
+    net::HttpServerOptions o;
+    o.port = 0;
+    server_ = std::make_unique<net::HttpServer>(
+        o,
+        [this](net::HttpRequest, net::Responder respond) {
+          ++received_;
+          net::HttpResponse ok;
+          ok.status = 200;
+          if (!hold_) return respond(ok);
+          std::lock_guard lock(mutex_);
+          held_.push_back(std::move(respond));
+        },
+        [](int status, std::string_view, std::string_view) {
+          net::HttpResponse r;
+          r.status = status;
+          return r;
+        });
+    EXPECT_TRUE(server_->start(nullptr));
+  }
+  ~Receiver() {
+    release();
+    server_->stop();
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    for (auto& r : held_) {
+      net::HttpResponse ok;
+      ok.status = 200;
+      r(ok);
+    }
+    held_.clear();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/h"; }
+  int received() const { return received_.load(); }
+
+ private:
+  bool hold_;
+  std::atomic<int> received_{0};
+  std::mutex mutex_;
+  std::vector<net::Responder> held_;
+  std::unique_ptr<net::HttpServer> server_;
+};
+
+TEST(WebhookActorTest, SlowMerchantHoldsOnlyItsOwnSlots) {
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  auto client = std::make_shared<net::HttpClient>(net::HttpClientOptions{});
+  WebhookOptions options;
+  options.max_in_flight = 4;
+  options.max_in_flight_per_destination = 2;
+  auto webhooks = system.spawn(webhook_actor_impl, client, options);
+  Receiver slow(/*hold=*/true);
+  Receiver fast(/*hold=*/false);
+  caf::scoped_actor self{system};
+  for (int i = 0; i < 3; ++i) {  // the third waits for a slot at the slow merchant
+    self->send(webhooks, WebhookPost{slow.url(), "{}", "whsec", "evt_slow_" + std::to_string(i)});
+  }
+  core::ChannelReply fast_reply;
+  self->request(webhooks, 5s, WebhookPost{fast.url(), "{}", "whsec", "evt_fast"})
+      .receive([&](core::ChannelReply& r) { fast_reply = r; },
+               [&](caf::error& e) { ADD_FAILURE() << to_string(e); });
+  EXPECT_EQ(fast_reply.outcome, core::ChannelOutcome::kOk) << fast_reply.detail;
+  for (int i = 0; i < 100 && slow.received() < 2; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(slow.received(), 2) << "only two slots for one destination";
+  slow.release();
+  for (int i = 0; i < 200 && slow.received() < 3; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(slow.received(), 3) << "the queued post starts once a slot frees";
+  slow.release();
+  int answered = 0;
+  for (int i = 0; i < 3; ++i) {
+    self->receive([&](core::ChannelReply&) { ++answered; }, caf::after(5s) >> [] {});
+  }
+  EXPECT_EQ(answered, 3);
+  caf::anon_send_exit(webhooks, caf::exit_reason::user_shutdown);
+  client->stop();
+}
+
+}  // namespace
+}  // namespace oncepay::actors

@@ -1,0 +1,67 @@
+// The merchant API's input checks (net/validate.hpp), one named case each.
+#include "net/validate.hpp"
+
+#include <gtest/gtest.h>
+
+namespace oncepay::net {
+namespace {
+
+v1::PayRequest pay(int64_t amount = 1999, std::string currency = "CNY") {
+  v1::PayRequest r;
+  r.set_amount(amount);
+  r.set_currency(std::move(currency));
+  r.set_channel("sandbox");
+  return r;
+}
+
+TEST(ValidateTest, AcceptsAPlainPay) { EXPECT_EQ(check_pay(pay()), ""); }
+
+TEST(ValidateTest, AmountMustBePositive) {
+  EXPECT_NE(check_pay(pay(0)), "");
+  EXPECT_NE(check_pay(pay(-5)), "");
+}
+
+TEST(ValidateTest, CurrencyMustBeIso4217) {
+  EXPECT_NE(check_pay(pay(1, "XXX")), "");
+  EXPECT_NE(check_pay(pay(1, "cny")), "");
+  EXPECT_EQ(check_pay(pay(1, "USD")), "");
+}
+
+TEST(ValidateTest, NotifyUrlMustBeDeliverableHttp) {
+  auto r = pay();
+  r.set_notify_url("http://127.0.0.1:9000/hook");
+  EXPECT_EQ(check_pay(r), "");
+  r.set_notify_url("https://shop.example/hook");
+  EXPECT_NE(check_pay(r).find("https:// is not supported"), std::string::npos);
+  r.set_notify_url("ftp://x");
+  EXPECT_NE(check_pay(r), "");
+  r.set_notify_url("http://");
+  EXPECT_NE(check_pay(r), "");
+  r.set_notify_url("http://" + std::string(3000, 'a'));
+  EXPECT_NE(check_pay(r), "");
+}
+
+TEST(ValidateTest, OrderNumbersAreTokens) {
+  EXPECT_EQ(check_order_no("order_2024-01"), "");
+  EXPECT_NE(check_order_no(""), "");
+  EXPECT_NE(check_order_no("bad id"), "");
+  EXPECT_NE(check_order_no(std::string(65, 'a')), "");
+}
+
+TEST(ValidateTest, RefundsNeedATokenAndAPositiveAmount) {
+  v1::RefundRequest r;
+  r.set_refund_no("r-1");
+  r.set_amount(1);
+  EXPECT_EQ(check_refund(r), "");
+  r.set_amount(0);
+  EXPECT_NE(check_refund(r), "");
+  r.set_amount(1);
+  r.set_refund_no("r 1");
+  EXPECT_NE(check_refund(r), "");
+  r.set_refund_no("r-1");
+  r.set_reason(std::string(300, 'x'));
+  EXPECT_NE(check_refund(r), "");
+}
+
+}  // namespace
+}  // namespace oncepay::net
