@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "channels/sim_protocol.hpp"
+
 namespace oncepay::actors {
 
 namespace {
@@ -58,45 +60,6 @@ channel_actor::behavior_type worker_impl(channel_actor::pointer, SandboxChannel*
   return {
       [channel](core::ChannelCall& call) -> core::ChannelReply { return channel->handle(call); },
   };
-}
-
-core::ChannelPayState to_core(channels::PayState s) {
-  switch (s) {
-    case channels::PayState::kNotPay:
-      return core::ChannelPayState::kNotPay;
-    case channels::PayState::kSuccess:
-      return core::ChannelPayState::kSuccess;
-    case channels::PayState::kClosed:
-      return core::ChannelPayState::kClosed;
-    case channels::PayState::kRefund:
-      return core::ChannelPayState::kRefund;
-    case channels::PayState::kPayError:
-      return core::ChannelPayState::kPayError;
-  }
-  return core::ChannelPayState::kNotPay;
-}
-
-// The model's outcomes in the core's vocabulary: a lost answer is
-// kUnavailable; refusals the core does not tell apart are kRejected.
-core::ChannelOutcome to_core(channels::CallOutcome o) {
-  switch (o) {
-    case channels::CallOutcome::kOk:
-      return core::ChannelOutcome::kOk;
-    case channels::CallOutcome::kNotFound:
-      return core::ChannelOutcome::kNotFound;
-    case channels::CallOutcome::kUnavailable:
-    case channels::CallOutcome::kTimeout:
-      return core::ChannelOutcome::kUnavailable;
-    case channels::CallOutcome::kAlreadyPaid:
-      return core::ChannelOutcome::kAlreadyPaid;
-    case channels::CallOutcome::kNotPaid:
-      return core::ChannelOutcome::kNotPaid;
-    case channels::CallOutcome::kClosed:
-    case channels::CallOutcome::kExceeds:
-    case channels::CallOutcome::kRejected:
-      return core::ChannelOutcome::kRejected;
-  }
-  return core::ChannelOutcome::kRejected;
 }
 
 uint64_t seed_or_random(uint64_t seed) {
@@ -177,45 +140,12 @@ void SandboxChannel::set_faults(const channels::Faults& faults) {
 }
 
 core::ChannelReply SandboxChannel::handle(const core::ChannelCall& call) {
+  // The same call-to-reply path the simulator's wire protocol is checked
+  // against, so the built-in sandbox and oncepay-channel-sim answer alike.
   std::unique_lock lock(shared_->mutex);
-  auto& model = shared_->model;
-  core::ChannelReply reply;
-  const int64_t now = now_ms();
-  switch (call.op) {
-    case core::ChannelOp::kPrepay: {
-      auto r = model.prepay(call.payment_no, call.amount_minor, call.currency, call.subject, now);
-      reply.outcome = to_core(r.outcome);
-      reply.prepay_id = r.prepay_id;
-      reply.pay_url = r.pay_url;
-      if (r.outcome == channels::CallOutcome::kTimeout) reply.detail = "prepay timed out";
-      break;
-    }
-    case core::ChannelOp::kQuery: {
-      auto r = model.query(call.payment_no);
-      reply.outcome = to_core(r.outcome);
-      reply.state = to_core(r.state);
-      reply.channel_trade_no = r.channel_trade_no;
-      break;
-    }
-    case core::ChannelOp::kClose:
-    case core::ChannelOp::kReverse: {
-      auto r = call.op == core::ChannelOp::kClose ? model.close(call.payment_no, now)
-                                                  : model.reverse(call.payment_no, now);
-      reply.outcome = to_core(r.outcome);
-      reply.channel_trade_no = r.channel_trade_no;
-      break;
-    }
-    case core::ChannelOp::kRefund: {
-      auto r = model.refund(call.payment_no, call.refund_no, call.amount_minor, now);
-      reply.outcome = to_core(r.outcome);
-      break;
-    }
-  }
-  if (reply.detail.empty() && reply.outcome != core::ChannelOutcome::kOk) {
-    reply.detail = std::string(core::to_string(reply.outcome));
-  }
+  auto answer = channels::sim::apply_call(shared_->model, call, now_ms());
   flush_outbox(lock);
-  return reply;
+  return channels::sim::to_reply(call.op, answer);
 }
 
 }  // namespace oncepay::actors
