@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -361,7 +362,13 @@ Status Wal::write_batch(const std::vector<Pending>& batch) {
   s = pwrite_all(active_fd_, batch_buffer_, active_size_, active_path_);
   if (!s.is_ok()) return s;
   const bool synced = options_.fsync;
-  if (synced && sync_data(active_fd_) != 0) return errno_status("fdatasync", active_path_, errno);
+  if (synced) {
+    const auto start = std::chrono::steady_clock::now();
+    if (sync_data(active_fd_) != 0) return errno_status("fdatasync", active_path_, errno);
+    histograms_.fsync_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  histograms_.batch_records.observe(static_cast<double>(records));
   active_size_ += batch_buffer_.size();
 
   std::lock_guard lock(mu_);

@@ -54,6 +54,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/histogram.hpp"
 #include "storage/status.hpp"
 #include "storage/wal_format.hpp"
 
@@ -84,6 +85,15 @@ struct WalStats {
   std::uint64_t batches = 0;  // group commits (writes) since open
   std::uint64_t fsyncs = 0;   // batch fdatasync calls since open
   std::uint64_t bytes = 0;    // record bytes written since open (headers included)
+};
+
+// Distributions of the group commit, for /metrics: records per batch and
+// the duration of each batch's fdatasync (only when fsync is on). Lock-free;
+// read them from any thread.
+struct WalHistograms {
+  core::AtomicHistogram batch_records{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}};
+  core::AtomicHistogram fsync_seconds{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
 };
 
 // What open() found and did, for the startup log.
@@ -136,6 +146,7 @@ class Wal {
   // False once a write or fdatasync failed (sticky).
   bool healthy() const;
   WalStats stats() const;
+  const WalHistograms& histograms() const { return histograms_; }
   const WalRecovery& recovery() const { return recovery_; }
 
   // Writes every queued append, completes its callback, and joins the writer
@@ -188,6 +199,7 @@ class Wal {
   bool closing_ = false;                            // guarded by mu_
   bool writer_done_ = false;                        // guarded by mu_
   WalStats stats_;                                  // guarded by mu_
+  WalHistograms histograms_;                        // lock-free
   std::mutex close_mu_;                             // serializes close()
   mutable std::mutex files_mu_;                     // replay() vs remove_segments_before()
 };

@@ -554,6 +554,18 @@ TEST_F(WalTest, BatchLimitsAreRespected) {
   const WalStats stats = wal->stats();
   EXPECT_EQ(stats.records, 10u);
   EXPECT_EQ(stats.batches, 4u);  // 1, then 9 queued in batches of 3
+
+  // The /metrics histograms saw the same batches: one of 1 record, three of
+  // 3, and one fdatasync each.
+  const auto sizes = wal->histograms().batch_records.snapshot();
+  EXPECT_EQ(sizes.count(), 4u);
+  EXPECT_EQ(sizes.sum, 10.0);
+  ASSERT_GE(sizes.bounds.size(), 3u);
+  EXPECT_EQ(sizes.bounds[0], 1.0);
+  EXPECT_EQ(sizes.cumulative[0], 1u);  // <= 1
+  EXPECT_EQ(sizes.cumulative[1], 1u);  // <= 2
+  EXPECT_EQ(sizes.cumulative[2], 4u);  // <= 4
+  EXPECT_EQ(wal->histograms().fsync_seconds.snapshot().count(), 4u);
 }
 
 TEST_F(WalTest, AppendBlocksWhenTheQueueIsFull) {
