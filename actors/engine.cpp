@@ -65,6 +65,8 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     ONCEPAY_CHECK(env_->channels.count(name) == 0 && "two channels with one name");
     env_->channels.emplace(name, channel);
   }
+  env_->observer = std::make_shared<OrderObserver>(options_.state_log);
+  for (const auto& [name, channel] : env_->channels) env_->observer->add_channel(name);
   env_->storage_timeout = options_.storage_timeout;
   env_->merchants = &merchants_;
   webhook_client_ = std::make_shared<net::HttpClient>(options_.webhook_client);
@@ -283,6 +285,11 @@ std::string Engine::status_detail() const {
     return out;
   }
   return "ok";
+}
+
+std::shared_ptr<const storage::Wal> Engine::wal() const {
+  if (!durability_) return nullptr;
+  return durability_->wal();
 }
 
 bool Engine::has_channel(std::string_view name) const {

@@ -79,6 +79,10 @@ struct EngineOptions {
   bool checkpoint_on_shutdown = true;
   // Test hook: replaces fdatasync in the WAL (storage::WalOptions).
   std::function<int(int fd)> wal_fdatasync_hook;
+
+  // Where order state changes are logged, one JSON line each (null: not
+  // logged). Shared: the log may outlive the engine.
+  std::shared_ptr<StateLog> state_log;
 };
 
 class Engine {
@@ -133,6 +137,11 @@ class Engine {
   SandboxChannel* sandbox() { return sandbox_.get(); }
   Merchants& merchants() { return merchants_; }
   const OrderEnv& env() const { return *env_; }
+  // Counters of the order actors, for /metrics.
+  const OrderObserver& observer() const { return *env_->observer; }
+  // The WAL (for its group-commit histograms); null when in memory, not
+  // started yet, or stopped.
+  std::shared_ptr<const storage::Wal> wal() const;
 
  private:
   template <class Msg>

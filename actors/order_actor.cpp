@@ -59,6 +59,10 @@ struct Shell {
     }
   }
 
+  void observe(const std::vector<v1::Event>& events) const {
+    env->observer->recorded(order(), events, env->now_ms(self->clock()));
+  }
+
   // The durability seam (write-ahead rule): every event an order emits passes
   // through here before any of its effects leave the process. The step's
   // events become one WAL record (v1::WalRecord{order}); the actor awaits the
@@ -71,6 +75,7 @@ struct Shell {
     if (events->empty()) return then();
     if (!env->wal) {
       index_attempts(*events);
+      observe(*events);
       return then();
     }
     v1::WalRecord record;
@@ -84,6 +89,7 @@ struct Shell {
         .await(
             [shell, events, then](uint64_t) mutable {
               shell.index_attempts(*events);
+              shell.observe(*events);
               then();
             },
             [shell, failed](caf::error& err) mutable {
@@ -156,13 +162,17 @@ struct Shell {
       return run(core::resume(order(), flow, unknown, context(policy)), policy, promise);
     }
     auto shell = *this;
+    const core::ChannelOp op = step.call->op;
+    const std::string_view channel = it->first;  // env->channels outlives the actor
     self->request(it->second, env->channel_timeout, *step.call)
         .await(
-            [shell, flow, policy, promise](core::ChannelReply& reply) mutable {
+            [shell, flow, policy, promise, op, channel](core::ChannelReply& reply) mutable {
+              shell.env->observer->channel_call(channel, op, reply.outcome);
               shell.run(core::resume(shell.order(), flow, reply, shell.context(policy)), policy,
                         promise);
             },
-            [shell, flow, policy, promise](caf::error& err) mutable {
+            [shell, flow, policy, promise, op, channel](caf::error& err) mutable {
+              shell.env->observer->channel_call(channel, op, core::ChannelOutcome::kUnavailable);
               core::ChannelReply lost{core::ChannelOutcome::kUnavailable};
               lost.detail = "no answer: " + to_string(err);
               shell.run(core::resume(shell.order(), flow, lost, shell.context(policy)), policy,
@@ -197,10 +207,12 @@ struct Shell {
     self->request(env->webhooks, env->webhook_timeout, std::move(post))
         .then(
             [shell, flow, policy, promise](core::ChannelReply& reply) mutable {
+              shell.env->observer->webhook_attempt(reply.outcome == core::ChannelOutcome::kOk);
               shell.run(core::resume(shell.order(), flow, reply, shell.context(policy)), policy,
                         promise);
             },
             [shell, flow, policy, promise](caf::error& err) mutable {
+              shell.env->observer->webhook_attempt(false);
               core::ChannelReply lost{core::ChannelOutcome::kUnavailable};
               lost.detail = "no answer: " + to_string(err);
               shell.run(core::resume(shell.order(), flow, lost, shell.context(policy)), policy,
@@ -269,6 +281,7 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
         return *promise;
       },
       [shell, policy](TimerMsg& msg) mutable {
+        shell.env->observer->timer_fired(msg.ladder);
         auto ctx = shell.context(*policy);
         core::Step step;
         if (msg.ladder == v1::TimerArmed::REFUND) {

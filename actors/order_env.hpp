@@ -11,6 +11,7 @@
 
 #include "actors/merchants.hpp"
 #include "actors/messages.hpp"
+#include "actors/order_observer.hpp"
 #include "actors/payment_index.hpp"
 #include "actors/storage_health.hpp"
 #include "actors/wal_actor.hpp"
@@ -55,6 +56,9 @@ struct OrderEnv {
   std::string new_payment_no(int64_t now_ms) const;
 
   std::atomic<uint64_t> live_orders{0};
+
+  // Counters for /metrics and the optional state-change log; never null.
+  std::shared_ptr<OrderObserver> observer = std::make_shared<OrderObserver>();
 };
 
 }  // namespace oncepay::actors

@@ -78,6 +78,8 @@ DaemonConfig::DaemonConfig() {
       .add<std::string>("secret", "shared signing secret with the simulator")
       .add<timespan>("timeout", "bound on one call to the simulator, retries included");
   opt_group{custom_options_, "admin"}.add<std::string>("token", "bearer token of /admin");
+  opt_group{custom_options_, "log"}.add<bool>("state-changes",
+                                              "one JSON line on stderr per order state change");
   opt_group{custom_options_, "demo"}
       .add<std::string>("merchant-id", "the demo merchant (none: no demo merchant)")
       .add<std::string>("api-key", "the demo merchant's API key")
@@ -87,7 +89,7 @@ DaemonConfig::DaemonConfig() {
 
 std::vector<std::string> normalize_args(int argc, char** argv,
                                         std::vector<std::pair<std::string, bool>>* booleans) {
-  static constexpr std::string_view kBooleanOptions[] = {"sandbox.enabled"};
+  static constexpr std::string_view kBooleanOptions[] = {"sandbox.enabled", "log.state-changes"};
   std::vector<std::string> out;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -182,6 +184,7 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   s->api.admin_token = get_or(cfg, "admin.token", std::string(Defaults::kAdminToken));
   s->api.sandbox_enabled = e.sandbox_enabled;
   if (e.sandbox_enabled) s->api.channel_secrets["sandbox"] = sandbox_secret;
+  s->log_state_changes = get_or(cfg, "log.state-changes", true);
   s->demo_merchant_id = get_or(cfg, "demo.merchant-id", std::string(Defaults::kDemoId));
   if (s->demo_merchant_id == "none") s->demo_merchant_id.clear();
   s->demo_api_key = get_or(cfg, "demo.api-key", std::string(Defaults::kDemoKey));

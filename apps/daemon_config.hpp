@@ -29,6 +29,8 @@ struct DaemonSettings {
   net::ApiOptions api;
   std::string data_dir;
   std::vector<int64_t> notify_retry_ladder_ms;
+  // One JSON line on stderr per order state change (actors::StateLog).
+  bool log_state_changes = true;
   // The demo merchant of the embedded default.
   std::string demo_merchant_id;
   std::string demo_api_key;

@@ -77,6 +77,7 @@ int run(int argc, char** argv) {
   caf::actor_system system{cfg};
   settings.engine.data_dir = settings.data_dir;
   settings.engine.payment.notify_retry_ladder_ms = settings.notify_retry_ladder_ms;
+  if (settings.log_state_changes) settings.engine.state_log = std::make_shared<actors::StateLog>();
   std::unique_ptr<actors::SimChannel> sim;
   if (settings.sim_enabled) {
     sim = std::make_unique<actors::SimChannel>(system, settings.sim);

@@ -149,7 +149,7 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
     }
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
-    r.body = metrics_->serialize();
+    r.body = metrics_->serialize(&engine_);
     return respond(std::move(r));
   }
 

@@ -11,6 +11,10 @@
 #include <memory>
 #include <string>
 
+namespace oncepay::actors {
+class Engine;
+}
+
 namespace oncepay::net {
 
 class Metrics {
@@ -21,7 +25,11 @@ class Metrics {
   void set_live_orders(double n);
   // A network channel's breaker: 1 for the state it is in, 0 for the others.
   void set_breaker(const std::string& channel, const std::string& state, uint64_t opened_total);
-  std::string serialize() const;
+  // The text exposition of the gateway's metrics and, when engine is not
+  // null, the engine's: order events and attempts by status, refunds, auto
+  // refunds, ladder timers, channel calls, webhook deliveries and the WAL's
+  // batch-size and fsync-latency histograms (docs/API.md "Observability").
+  std::string serialize(const actors::Engine* engine = nullptr) const;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

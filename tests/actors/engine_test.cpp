@@ -2,11 +2,15 @@
 // coordinator: time is simulated (advance_time), never slept for.
 #include "actors/engine.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <caf/scheduler/test_coordinator.hpp>
+#include <map>
 
 #include "actors/shard.hpp"
+#include "net/json.hpp"
 
 namespace oncepay::actors {
 namespace {
@@ -317,6 +321,103 @@ channel_actor::behavior_type hung_channel(channel_actor::pointer self) {
         return self->make_response_promise<core::ChannelReply>();
       },
   };
+}
+
+// Reads what a StateLog wrote into a pipe, split into lines.
+std::vector<std::string> read_lines(int fd) {
+  std::string all;
+  char chunk[4096];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n <= 0) break;
+    all.append(chunk, static_cast<size_t>(n));
+  }
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t nl; (nl = all.find('\n', start)) != std::string::npos; start = nl + 1) {
+    lines.push_back(all.substr(start, nl - start));
+  }
+  EXPECT_EQ(start, all.size()) << "every line ends with a newline";
+  return lines;
+}
+
+TEST_F(EngineTest, ObserverCountsEventsLadderTimersAndChannelCalls) {
+  v1::SandboxFaults f;
+  f.set_notify_drop(1.0);
+  engine_->sandbox()->set_faults(channels::faults_from_proto(f));
+  OrderReply r = pay();
+  pay();  // a duplicate in the window: no event, no call
+  engine_->sandbox()->pay(r.order.attempt().payment_no(), false);
+  run();
+  advance(60s);  // the query ladder finds the success
+  ASSERT_EQ(get().order.status(), v1::Order::PAID);
+
+  const auto& o = engine_->observer();
+  using Kind = v1::Event::KindCase;
+  EXPECT_EQ(o.events(Kind::kOrderOpened), 1u);
+  EXPECT_EQ(o.events(Kind::kAttemptCreated), 1u);
+  EXPECT_EQ(o.events(Kind::kPrepayAccepted), 1u);
+  EXPECT_EQ(o.events(Kind::kAttemptSucceeded), 1u);
+  EXPECT_EQ(o.events(Kind::kAutoRefundStarted), 0u);
+  EXPECT_EQ(o.timers(v1::TimerArmed::QUERY), 1u);
+  EXPECT_EQ(o.timers(v1::TimerArmed::FAST_EXPIRY), 0u);
+  std::map<std::pair<core::ChannelOp, core::ChannelOutcome>, uint64_t> calls;
+  for (const auto& c : o.channel_calls()) {
+    EXPECT_EQ(c.channel, "sandbox");
+    calls[{c.op, c.outcome}] += c.count;
+  }
+  EXPECT_EQ((calls[{core::ChannelOp::kPrepay, core::ChannelOutcome::kOk}]), 1u);
+  EXPECT_EQ((calls[{core::ChannelOp::kQuery, core::ChannelOutcome::kOk}]), 1u);
+  EXPECT_EQ(calls.size(), 2u);
+}
+
+TEST_F(EngineTest, StateLogHasOneJsonLinePerStateChange) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  ASSERT_EQ(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+  auto log = std::make_shared<StateLog>(fds[1], std::chrono::hours(1));  // flushed by hand
+  engine_.reset();
+  run();
+  customize_ = [log](EngineOptions& o) { o.state_log = log; };
+  start(EngineOptions{});
+
+  OrderReply first = pay();
+  const std::string p1 = first.order.attempt().payment_no();
+  advance(11s);
+  OrderReply second = pay();  // closes attempt 1, opens attempt 2
+  ASSERT_EQ(second.code, core::Code::kCreated);
+  EXPECT_EQ(engine_->sandbox()->pay(p1, true), channels::CallOutcome::kOk);
+  run();  // the late success of attempt 1 is refunded automatically
+  log->flush();
+
+  std::vector<v1::OrderStateChange> changes;
+  for (const auto& line : read_lines(fds[0])) {
+    v1::OrderStateChange c;
+    std::string error;
+    ASSERT_TRUE(net::parse_json(line, &c, &error)) << error << ": " << line;
+    EXPECT_EQ(c.log(), "order_state");
+    EXPECT_EQ(c.merchant_id(), "demo");
+    EXPECT_EQ(c.merchant_order_no(), "o-1");
+    EXPECT_EQ(c.ts().size(), 24u) << c.ts();
+    EXPECT_NE(c.event(), "timer_armed");
+    changes.push_back(c);
+  }
+  close(fds[0]);
+  close(fds[1]);
+  std::vector<std::string> events;
+  for (const auto& c : changes) events.push_back(c.event());
+  const std::vector<std::string> expected = {
+      "order_opened",        "attempt_created",      "prepay_accepted",  // first pay
+      "attempt_closed",      "attempt_created",      "prepay_accepted",  // after the window
+      "auto_refund_started", "auto_refund_succeeded"};
+  EXPECT_EQ(events, expected);
+  ASSERT_EQ(changes.size(), expected.size());
+  EXPECT_EQ(changes[1].payment_no(), p1);
+  EXPECT_EQ(changes[3].payment_no(), p1);
+  EXPECT_EQ(changes[4].payment_no(), second.order.attempt().payment_no());
+  EXPECT_EQ(changes[6].payment_no(), p1);
+  EXPECT_EQ(changes[6].detail().auto_refund_started().payment_no(), p1);
+  EXPECT_EQ(changes.back().order_status(), v1::Order::PAYING);
 }
 
 TEST_F(EngineTest, HungChannelGives503WithinTheChannelTimeout) {

@@ -47,6 +47,7 @@ TEST(DaemonConfigTest, ConfFileEqualsEmbeddedDefault) {
   EXPECT_EQ(a.api.admin_token, b.api.admin_token);
   EXPECT_EQ(a.api.channel_secrets, b.api.channel_secrets);
   EXPECT_EQ(a.demo_api_key, b.demo_api_key);
+  EXPECT_EQ(a.log_state_changes, b.log_state_changes);
 }
 
 TEST(DaemonConfigTest, EmbeddedDefaultMatchesApiMd) {
@@ -84,6 +85,13 @@ TEST(DaemonConfigTest, TlsNeedsCertificateAndKey) {
   auto both = load({"--http.tls-cert=/tmp/c.pem", "--http.tls-key=/tmp/k.pem"});
   EXPECT_EQ(both.error, "");
   EXPECT_EQ(both.settings.http.tls_cert_file, "/tmp/c.pem");
+}
+
+TEST(DaemonConfigTest, StateChangeLogCanBeTurnedOff) {
+  EXPECT_TRUE(load({}).settings.log_state_changes);
+  auto off = load({"--log.state-changes=false"});
+  ASSERT_EQ(off.error, "");
+  EXPECT_FALSE(off.settings.log_state_changes);
 }
 
 TEST(DaemonConfigTest, UnknownOptionIsRefused) {

@@ -27,14 +27,21 @@ namespace oncepay::testing {
 class DaemonProcess {
  public:
   // Starts `binary args...` and waits (bounded) for its listening line.
+  // With stderr_path, the child's stderr goes to that file (appended)
+  // instead of the test's.
   DaemonProcess(const std::string& binary, std::vector<std::string> args,
-                std::chrono::milliseconds startup = std::chrono::seconds(20)) {
+                std::chrono::milliseconds startup = std::chrono::seconds(20),
+                const std::string& stderr_path = {}) {
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, out[0]);
+    if (!stderr_path.empty()) {
+      posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                       O_WRONLY | O_CREAT | O_APPEND, 0644);
+    }
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(binary.c_str()));
     for (auto& a : args) argv.push_back(a.data());

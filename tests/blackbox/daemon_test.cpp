@@ -3,8 +3,12 @@
 // bounded polls on the daemon's answers, never fixed sleeps for outcomes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "core/signature.hpp"
@@ -32,7 +36,8 @@ class DaemonTest : public ::testing::Test {
         {"--http.port=0", "--data-dir=" + dir_->path(), "--payment.in-flight-window=400ms",
          "--payment.max-attempts=3", "--payment.query-ladder=600ms,1200ms,2400ms",
          "--payment.fast-expiry-ladder=300ms,600ms", "--channel.timeout=1s",
-         "--sandbox.notify-retry=100ms,200ms,400ms", "--notify.retry-ladder=200ms,200ms,400ms"});
+         "--sandbox.notify-retry=100ms,200ms,400ms", "--notify.retry-ladder=200ms,200ms,400ms"},
+        20s, stderr_path());
     if (!daemon_->wait_ready()) throw std::runtime_error("oncepayd did not become ready");
   }
   static void TearDownTestSuite() {
@@ -84,6 +89,13 @@ class DaemonTest : public ::testing::Test {
     return view;
   }
 
+  // The daemon's stderr: its state-change log among other lines.
+  static std::string stderr_path() { return dir_->path() + "/oncepayd.stderr"; }
+  static std::string stderr_text() {
+    std::ifstream in(stderr_path());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
   static void faults(const std::string& json) {
     ASSERT_EQ(call("PUT", "/sandbox/faults", json, "").status, 200);
   }
@@ -103,6 +115,76 @@ TEST_F(DaemonTest, HealthAndReadiness) {
   auto metrics = call("GET", "/metrics", "", "");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("oncepay_http_requests_total"), std::string::npos);
+}
+
+// The observability of docs/API.md: a paid order shows in /metrics (attempts,
+// channel calls, WAL histograms) and leaves one JSON line per state change.
+TEST_F(DaemonTest, PaymentShowsInMetricsAndTheStateLog) {
+  auto first = pay("bb-observe");
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string payment_no = parse<v1::OrderView>(first).attempt().payment_no();
+  ASSERT_EQ(call("POST", "/sandbox/payments/" + payment_no + "/pay", "", "").status, 200);
+  wait_for("bb-observe", [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; });
+
+  const std::string metrics = call("GET", "/metrics", "", "").body;
+  for (const char* needle :
+       {"oncepay_attempts_total{status=\"created\"} ",
+        "oncepay_attempts_total{status=\"succeeded\"} ",
+        "oncepay_channel_calls_total{channel=\"sandbox\",op=\"prepay\",outcome=\"ok\"} ",
+        "oncepay_order_events_total{event=\"order_opened\"} ", "oncepay_refunds_total{",
+        "oncepay_ladder_timers_total{ladder=\"query\"} ", "oncepay_webhook_deliveries_total{",
+        "oncepay_wal_batch_records_bucket{le=\"1\"} ", "oncepay_wal_fsync_seconds_count ",
+        "oncepay_live_order_actors "}) {
+    EXPECT_NE(metrics.find(needle), std::string::npos) << needle;
+  }
+  // Counters are positive where this test made them move.
+  auto value_of = [&](const std::string& series) {
+    auto at = metrics.find(series + " ");
+    if (at == std::string::npos) return -1.0;
+    return std::stod(metrics.substr(at + series.size() + 1));
+  };
+  EXPECT_GE(value_of("oncepay_attempts_total{status=\"succeeded\"}"), 1);
+  EXPECT_GE(value_of("oncepay_wal_fsync_seconds_count"), 1);
+
+  // The log is flushed every 100 ms: poll (bounded) for this order's lines.
+  std::vector<v1::OrderStateChange> lines;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    lines.clear();
+    std::istringstream in(stderr_text());
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"bb-observe\"") == std::string::npos) continue;
+      v1::OrderStateChange change;
+      std::string error;
+      ASSERT_TRUE(net::parse_json(line, &change, &error)) << error << ": " << line;
+      lines.push_back(change);
+    }
+    if (!lines.empty() && lines.back().order_status() == v1::Order::PAID) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_FALSE(lines.empty());
+  std::vector<std::string> events;
+  for (const auto& l : lines) {
+    EXPECT_EQ(l.log(), "order_state");
+    EXPECT_EQ(l.merchant_id(), "demo");
+    EXPECT_FALSE(l.ts().empty());
+    events.push_back(l.event());
+  }
+  auto has = [&](const std::string& e) {
+    return std::find(events.begin(), events.end(), e) != events.end();
+  };
+  EXPECT_TRUE(has("order_opened"));
+  EXPECT_TRUE(has("attempt_created"));
+  EXPECT_TRUE(has("prepay_accepted"));
+  EXPECT_TRUE(has("attempt_succeeded"));
+  EXPECT_FALSE(has("timer_armed")) << "ladder bookkeeping is not a state change";
+  for (const auto& l : lines) {
+    if (l.event() == "attempt_succeeded") {
+      EXPECT_EQ(l.payment_no(), payment_no);
+      EXPECT_EQ(l.order_status(), v1::Order::PAID);
+      EXPECT_EQ(l.detail().attempt_succeeded().payment_no(), payment_no);
+    }
+  }
 }
 
 TEST_F(DaemonTest, FirstPayIs201AndRepeatInWindowIs200SameAttempt) {
