@@ -92,7 +92,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
           auto d = weak.lock();
           return d ? d->wal() : nullptr;
         },
-        env_->storage);
+        env_->storage, options_.storage_timeout);
     ready_.store(false, std::memory_order_release);
   }
   std::shared_ptr<const OrderEnv> env = env_;

@@ -85,7 +85,10 @@ struct Shell {
     body->mutable_events()->Reserve(static_cast<int>(events->size()));
     for (const auto& e : *events) *body->add_events() = e;
     auto shell = *this;
-    self->request(env->wal, env->storage_timeout, AppendMsg{record.SerializeAsString()})
+    // No request timeout: the WAL actor answers every append within
+    // storage_timeout itself (its watchdog), which spares the actor clock one
+    // timeout per append.
+    self->request(env->wal, caf::infinite, AppendMsg{record.SerializeAsString()})
         .await(
             [shell, events, then](uint64_t) mutable {
               shell.index_attempts(*events);

@@ -38,8 +38,8 @@ struct OrderEnv {
 
   // Durability (docs/DURABILITY.md). An invalid `wal` handle means an
   // in-memory engine: events are recorded at once. Otherwise every step's
-  // events are appended through `wal` and awaited for at most
-  // storage_timeout (a slower answer counts as a storage failure).
+  // events are appended through `wal` and awaited; the WAL actor answers
+  // within storage_timeout (a slower append counts as a storage failure).
   wal_actor wal;
   std::chrono::milliseconds storage_timeout{10'000};
   std::shared_ptr<StorageHealth> storage = std::make_shared<StorageHealth>();

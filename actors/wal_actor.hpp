@@ -12,7 +12,13 @@
 // execution unit, which belongs to another thread).
 //
 // Failure: a failed append (write or fdatasync error: the Wal is sticky-
-// failed) marks the engine's StorageHealth failed and answers an error.
+// failed) marks the engine's StorageHealth failed and answers an error. So
+// does an append not durable within `timeout` (a stalled disk): callers
+// request with caf::infinite and this actor bounds the wait itself, with one
+// watchdog tick every timeout/4 while appends are outstanding instead of a
+// CAF request timeout per append (each of which costs the actor clock a
+// locked insert, a wake-up and a cancel: the largest item in the hot path's
+// profile, docs/PERFORMANCE.md).
 // Once the health is failed every append is refused at once, so a record is
 // never written after one whose outcome is unknown. Appends before the WAL
 // is open (recovery not finished) are refused too; the engine does not
@@ -20,11 +26,12 @@
 #pragma once
 
 #include <caf/all.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 #include "actors/storage_health.hpp"
 
@@ -46,27 +53,38 @@ struct WalDoneMsg {
   std::string error;
 };
 
-using wal_actor =
-    caf::typed_actor<caf::replies_to<AppendMsg>::with<uint64_t>, caf::reacts_to<WalDoneMsg>>;
+// Internal: the watchdog's tick.
+struct WalTickMsg {};
+
+using wal_actor = caf::typed_actor<caf::replies_to<AppendMsg>::with<uint64_t>,
+                                   caf::reacts_to<WalDoneMsg>, caf::reacts_to<WalTickMsg>>;
 
 // Where the actor finds the Wal: null until recovery opened it.
 using WalSource = std::function<std::shared_ptr<storage::Wal>()>;
 
 struct WalActorState {
+  struct Waiting {
+    caf::typed_response_promise<uint64_t> promise;
+    caf::actor_clock::time_point deadline;
+  };
   WalSource source;
   std::shared_ptr<storage::Wal> wal;
   std::shared_ptr<StorageHealth> health;
+  std::chrono::milliseconds timeout{10'000};
   uint64_t next_token = 0;
-  std::unordered_map<uint64_t, caf::typed_response_promise<uint64_t>> waiting;
+  std::map<uint64_t, Waiting> waiting;  // by token: oldest (earliest deadline) first
+  bool ticking = false;
   static inline const char* name = "oncepay.wal";
 };
 
 using wal_pointer = wal_actor::stateful_pointer<WalActorState>;
 
 wal_actor::behavior_type wal_actor_impl(wal_pointer self, WalSource source,
-                                        std::shared_ptr<StorageHealth> health);
+                                        std::shared_ptr<StorageHealth> health,
+                                        std::chrono::milliseconds timeout);
 
 }  // namespace oncepay::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::AppendMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WalDoneMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WalTickMsg)

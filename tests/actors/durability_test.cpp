@@ -473,6 +473,36 @@ TEST_F(DurabilityTest, FailedFdatasyncRefusesStateChanges) {
   EXPECT_EQ(get("o-1").code, core::Code::kOk);
 }
 
+// A disk that stops answering (fdatasync never returns) is a storage failure
+// after storage_timeout: the waiting pay is answered 503, not left hanging.
+TEST_F(DurabilityTest, StalledDiskFailsStorageWithinTheTimeout) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto stall = std::make_shared<std::atomic<bool>>(false);
+  customize_ = [stall, released](EngineOptions& o) {
+    o.storage_timeout = 300ms;
+    o.wal_fdatasync_hook = [stall, released](int) {
+      if (stall->load()) released.wait();
+      return 0;
+    };
+  };
+  ASSERT_EQ(open_engine(), "");
+  ASSERT_EQ(pay("o-1").code, core::Code::kCreated);
+  stall->store(true);
+  const auto start = std::chrono::steady_clock::now();
+  OrderReply r = pay("o-2");
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.code, core::Code::kStorageUnavailable);
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 5s) << "bounded by storage_timeout plus a watchdog tick";
+  EXPECT_FALSE(engine_->storage_healthy());
+  EXPECT_NE(engine_->status_detail().find("not durable within 300 ms"), std::string::npos)
+      << engine_->status_detail();
+  EXPECT_EQ(pay("o-3").code, core::Code::kStorageUnavailable);
+  stall->store(false);
+  release.set_value();  // let the writer finish before the engine closes the WAL
+}
+
 TEST_F(DurabilityTest, CorruptMiddleRecordRefusesStart) {
   ASSERT_EQ(open_engine(), "");
   for (int i = 0; i < 5; ++i) ASSERT_EQ(pay("o-" + std::to_string(i)).code, core::Code::kCreated);
