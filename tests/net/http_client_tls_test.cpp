@@ -3,13 +3,16 @@
 // has it issue a certificate for the gateway's own HttpServer serving TLS on
 // 127.0.0.1 (port 0), and points the client at it with the CA as its
 // HttpClientOptions::tls_ca_file: success, an untrusted certificate, a host
-// name mismatch, a stalled handshake, a plain server, keep-alive reuse.
+// name mismatch, a stalled handshake, a plain server, keep-alive reuse, SNI.
 // The plain-HTTP client is tested in http_client_test.cpp.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -59,6 +63,77 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// A one-shot HTTPS server that records the SNI host name the client sent:
+// it accepts one connection, completes the handshake, answers one request
+// with 200 and closes.
+class SniRecorder {
+ public:
+  SniRecorder(const std::string& cert_file, const std::string& key_file)
+      : tls_(boost::asio::ssl::context::tls_server),
+        acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    tls_.use_certificate_chain_file(cert_file);
+    tls_.use_private_key_file(key_file, boost::asio::ssl::context::pem);
+    SSL_CTX_set_tlsext_servername_callback(tls_.native_handle(), &SniRecorder::on_server_name);
+    SSL_CTX_set_tlsext_servername_arg(tls_.native_handle(), this);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~SniRecorder() { finish(); }
+
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  // After the one exchange: the name the client asked for, "" for none.
+  std::string server_name() {
+    finish();
+    return server_name_;
+  }
+
+ private:
+  static int on_server_name(SSL* ssl, int* /*alert*/, void* self) {
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    static_cast<SniRecorder*>(self)->server_name_ = name != nullptr ? name : "";
+    return SSL_TLSEXT_ERR_OK;
+  }
+
+  void serve() {
+    namespace beast = boost::beast;
+    namespace http = beast::http;
+    boost::asio::ip::tcp::socket socket(ioc_);
+    beast::error_code ec;
+    acceptor_.accept(socket, ec);
+    if (ec) return;
+    boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream(std::move(socket), tls_);
+    stream.handshake(boost::asio::ssl::stream_base::server, ec);
+    if (ec) return;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> request;
+    http::read(stream, buffer, request, ec);
+    if (ec) return;
+    http::response<http::string_body> response{http::status::ok, 11};
+    response.keep_alive(false);
+    response.prepare_payload();
+    http::write(stream, response, ec);
+    stream.shutdown(ec);
+  }
+
+  // Joins the server thread, first waking it with a connection of our own
+  // in case the client never came (it then fails that one's handshake).
+  void finish() {
+    if (!thread_.joinable()) return;
+    {
+      boost::asio::ip::tcp::socket poke(ioc_);
+      boost::system::error_code ignored;
+      poke.connect(acceptor_.local_endpoint(), ignored);
+    }
+    thread_.join();
+  }
+
+  boost::asio::io_context ioc_;
+  boost::asio::ssl::context tls_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::string server_name_;  // written by the server thread before finish() joins it
+  std::thread thread_;
 };
 
 HttpClientResult send(HttpClient& client, const std::string& url, std::string body = "hi") {
@@ -143,6 +218,29 @@ TEST_F(HttpClientTlsTest, HostNameIsMatchedAgainstDnsName) {
   HttpClientResult result = send(client, url("localhost"));
   ASSERT_TRUE(result.ok) << result.error;
   EXPECT_EQ(result.body, "POST /hook hi");
+}
+
+TEST_F(HttpClientTlsTest, SniCarriesTheHostName) {
+  ASSERT_TRUE(ca_.issue("DNS:localhost", dir_.file("sni.pem"), dir_.file("sni-key.pem")));
+  SniRecorder server(dir_.file("sni.pem"), dir_.file("sni-key.pem"));
+  HttpClient client(trusting_ca());
+  const std::string target =
+      std::string("https://localhost:").append(std::to_string(server.port())).append("/hook");
+  HttpClientResult result = send(client, target);
+  EXPECT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(server.server_name(), "localhost");
+}
+
+// RFC 6066 allows only host names in SNI, never IP literals.
+TEST_F(HttpClientTlsTest, NoSniForAnIpAddress) {
+  ASSERT_TRUE(ca_.issue("IP:127.0.0.1", dir_.file("sni.pem"), dir_.file("sni-key.pem")));
+  SniRecorder server(dir_.file("sni.pem"), dir_.file("sni-key.pem"));
+  HttpClient client(trusting_ca());
+  const std::string target =
+      std::string("https://127.0.0.1:").append(std::to_string(server.port())).append("/hook");
+  HttpClientResult result = send(client, target);
+  EXPECT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(server.server_name(), "");
 }
 
 TEST_F(HttpClientTlsTest, UntrustedCertificateFailsWithReason) {
