@@ -41,14 +41,25 @@
 
 namespace oncepay::actors {
 
+// 5 s to connect (TLS handshake included) and 5 s for the exchange. A
+// function rather than a designated initializer in EngineOptions: with a
+// string among HttpClientOptions' members, GCC 12 takes the defaulted ones
+// for uninitialized (-Wmaybe-uninitialized) wherever EngineOptions{} is made.
+inline net::HttpClientOptions default_webhook_client() {
+  net::HttpClientOptions options;
+  options.connect_timeout = std::chrono::milliseconds{5000};
+  options.request_timeout = std::chrono::milliseconds{5000};
+  return options;
+}
+
 struct EngineOptions {
   core::PaymentConfig payment;
   size_t shards = 64;
   std::chrono::milliseconds channel_timeout{5000};
   // Merchant webhook delivery: the shared client's connect/read timeouts and
-  // the delivery actor's concurrency bound.
-  net::HttpClientOptions webhook_client{.connect_timeout = std::chrono::milliseconds{5000},
-                                        .request_timeout = std::chrono::milliseconds{5000}};
+  // its TLS trust for https:// notify URLs (tls_ca_file, from
+  // notify.tls-ca-file), and the delivery actor's concurrency bound.
+  net::HttpClientOptions webhook_client = default_webhook_client();
   WebhookOptions webhooks;
   // Bound on one request's whole flow (query + close + prepay at most).
   std::chrono::milliseconds request_timeout{30000};

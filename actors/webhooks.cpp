@@ -1,5 +1,6 @@
 #include "actors/webhooks.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 
@@ -58,12 +59,22 @@ void start_queued(webhook_pointer self) {
 }  // namespace
 
 std::string webhook_destination(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) == kScheme) url.remove_prefix(kScheme.size());
-  url = url.substr(0, url.find('/'));
   std::string out(url);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (out.find(':') == std::string::npos) out += ":80";
+  std::string_view port = ":80";
+  if (out.starts_with("https://")) {
+    out.erase(0, 8);
+    port = ":443";
+  } else if (out.starts_with("http://")) {
+    out.erase(0, 7);
+  }
+  out.resize(std::min(out.size(), out.find_first_of("/?#")));
+  // A port follows the last ':' unless that ':' is inside an IPv6 literal.
+  const size_t colon = out.rfind(':');
+  const size_t bracket = out.rfind(']');
+  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) {
+    out += port;
+  }
   return out;
 }
 

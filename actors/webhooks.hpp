@@ -52,7 +52,8 @@ struct WebhookOptions {
   size_t max_queued = 10'000;
 };
 
-// "host:port" of an http:// URL (the unit of per-destination concurrency).
+// "host:port" of an http:// or https:// URL, the port defaulting by scheme
+// (the unit of per-destination concurrency).
 std::string webhook_destination(std::string_view url);
 
 using webhook_actor = caf::typed_actor<caf::replies_to<WebhookPost>::with<core::ChannelReply>,

@@ -1,6 +1,7 @@
 #include "apps/daemon_config.hpp"
 
 #include "core/config.hpp"
+#include "net/http_client.hpp"
 
 namespace oncepay::apps {
 
@@ -63,8 +64,11 @@ DaemonConfig::DaemonConfig() {
                                   "checks of an attempt that stopped counting")
       .add<std::vector<timespan>>("auto-refund-retry", "retries of an automatic refund")
       .add<timespan>("retry-after", "Retry-After of payment_status_unknown");
-  opt_group{custom_options_, "notify"}.add<std::vector<timespan>>("retry-ladder",
-                                                                  "merchant webhook retry ladder");
+  opt_group{custom_options_, "notify"}
+      .add<std::vector<timespan>>("retry-ladder", "merchant webhook retry ladder")
+      .add<std::string>("tls-ca-file",
+                        "PEM CA certificates trusted for https:// webhooks besides the system "
+                        "trust store (empty: the system trust store alone)");
   opt_group{custom_options_, "channel"}.add<timespan>("timeout", "bound on one channel call");
   opt_group{custom_options_, "engine"}
       .add<size_t>("shards", "shard actors")
@@ -161,6 +165,15 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   if (s->notify_retry_ladder_ms.empty()) {
     *error = "notify.retry-ladder must have at least one step";
     return false;
+  }
+  // Checked now so that a bad file stops startup instead of failing every
+  // https:// delivery later.
+  s->engine.webhook_client.tls_ca_file = get_or(cfg, "notify.tls-ca-file", std::string());
+  if (!s->engine.webhook_client.tls_ca_file.empty()) {
+    if (auto problem = net::check_tls_client_options(s->engine.webhook_client); !problem.empty()) {
+      *error = "notify.tls-ca-file: " + problem;
+      return false;
+    }
   }
 
   auto& e = s->engine;

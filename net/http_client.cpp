@@ -1,15 +1,22 @@
 #include "net/http_client.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cassert>
 #include <cctype>
 #include <condition_variable>
@@ -27,28 +34,42 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // How long stop() waits for cancelled requests to report before giving up.
 constexpr std::chrono::milliseconds kStopTimeout{2000};
-constexpr std::string_view kDefaultPort = "80";
 
 struct Url {
+  bool tls = false;  // https://
   std::string host;  // without IPv6 brackets
   std::string port;
   std::string target;  // path and query, at least "/"
 };
 
-// http://host[:port][/path][?query]; nullopt for anything else.
-std::optional<Url> parse_url(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.size() < kScheme.size()) return std::nullopt;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(url[i])) != kScheme[i]) return std::nullopt;
+std::string_view default_port(bool tls) { return tls ? "443" : "80"; }
+
+// Case-insensitive: does `url` start with `scheme` (lower case)?
+bool has_scheme(std::string_view url, std::string_view scheme) {
+  if (url.size() < scheme.size()) return false;
+  for (size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i]) return false;
   }
-  url.remove_prefix(kScheme.size());
+  return true;
+}
+
+// http[s]://host[:port][/path][?query]; nullopt for anything else.
+std::optional<Url> parse_url(std::string_view url) {
+  Url out;
+  if (has_scheme(url, "https://")) {
+    out.tls = true;
+    url.remove_prefix(8);
+  } else if (has_scheme(url, "http://")) {
+    url.remove_prefix(7);
+  } else {
+    return std::nullopt;
+  }
   const size_t slash = std::min(url.find('/'), url.find('?'));
   std::string_view authority = url.substr(0, slash);
-  Url out;
   out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
   if (out.target.starts_with('?')) out.target.insert(0, "/");
   size_t colon = authority.rfind(':');
@@ -60,7 +81,7 @@ std::optional<Url> parse_url(std::string_view url) {
   } else {
     out.host = std::string(authority.substr(0, colon));
   }
-  out.port = colon == std::string_view::npos ? std::string(kDefaultPort)
+  out.port = colon == std::string_view::npos ? std::string(default_port(out.tls))
                                              : std::string(authority.substr(colon + 1));
   const bool digits =
       !out.port.empty() && std::all_of(out.port.begin(), out.port.end(), [](char c) {
@@ -82,8 +103,51 @@ HttpClientResult failure(std::string error) {
   return result;
 }
 
-// The pool's key: one pool per (host, port).
-std::string pool_key(const Url& url) { return "[" + url.host + "]:" + url.port; }
+// The pool's key: one pool per (scheme, host, port).
+std::string pool_key(const Url& url) {
+  return (url.tls ? "https://[" : "http://[") + url.host + "]:" + url.port;
+}
+
+bool is_ip_address(const std::string& host) {
+  beast::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// The client side of TLS for every https:// connection of one client: TLS
+// 1.2+, no compression, the system trust store plus options.tls_ca_file,
+// peer verification on. Null with *error naming what failed.
+std::unique_ptr<asio::ssl::context> make_tls_context(const HttpClientOptions& options,
+                                                     std::string* error) {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  if (SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION) != 1) {
+    *error = "TLS: cannot require TLS 1.2";
+    return nullptr;
+  }
+  context->set_options(asio::ssl::context::default_workarounds |
+                       asio::ssl::context::no_compression);
+  beast::error_code ec;
+  if (context->set_default_verify_paths(ec)) {
+    *error = "TLS: cannot use the system trust store: " + ec.message();
+    return nullptr;
+  }
+  if (!options.tls_ca_file.empty() && context->load_verify_file(options.tls_ca_file, ec)) {
+    *error = "TLS CA file " + options.tls_ca_file + ": " + ec.message();
+    return nullptr;
+  }
+  context->set_verify_mode(asio::ssl::verify_peer);
+  return context;
+}
+
+// Why a handshake failed: the certificate check's own reason when that was
+// it ("hostname mismatch", "self-signed certificate", ...), else `ec`'s.
+std::string handshake_failure(TlsStream& stream, beast::error_code ec) {
+  const long verify = SSL_get_verify_result(stream.native_handle());
+  if (verify == X509_V_OK || ec == beast::error::timeout) return ec.message();
+  return std::string("certificate verification failed (")
+      .append(X509_verify_cert_error_string(verify))
+      .append(")");
+}
 
 // Requests that may be sent twice with the effect of once (RFC 9110 9.2.2),
 // or that the caller marked so with an Idempotency-Key header.
@@ -102,7 +166,9 @@ bool idempotent(const http::request<http::string_body>& request) {
 }
 
 // True when the peer has neither closed `socket` nor sent anything on it: a
-// read that must not block would block. Consumes nothing.
+// read that must not block would block. Consumes nothing. For TLS this looks
+// below the TLS layer, which is right: a live idle TLS connection carries no
+// bytes either (session tickets came before the last response).
 bool quiet_and_open(tcp::socket& socket) {
   beast::error_code ec;
   socket.non_blocking(true, ec);
@@ -114,21 +180,44 @@ bool quiet_and_open(tcp::socket& socket) {
   return open && !ec;
 }
 
-// One TCP connection to a (host, port) and the strand it lives on. Used on
-// that strand only, by the Call that owns it or, while idle, by the pool's
-// watch handlers; `key` is immutable.
+// One connection to a (scheme, host, port), plain or TLS, and the strand it
+// lives on. Used on that strand only, by the Call that owns it or, while
+// idle, by the pool's watch handlers; `key` is immutable.
 struct Connection {
-  Connection(asio::any_io_executor strand, std::string pool_key)
-      : stream(strand), idle_timer(strand), key(std::move(pool_key)) {}
+  // `tls` null: plain HTTP; else the client's TLS context.
+  Connection(asio::any_io_executor strand, std::string pool_key, asio::ssl::context* tls)
+      : idle_timer(strand), key(std::move(pool_key)) {
+    if (tls != nullptr) {
+      tls_stream.emplace(strand, *tls);
+    } else {
+      plain_stream.emplace(strand);
+    }
+  }
+
+  // The TCP layer, which carries the timeouts either way.
+  beast::tcp_stream& tcp() {
+    return tls_stream ? beast::get_lowest_layer(*tls_stream) : *plain_stream;
+  }
+
+  // Calls f(stream) with the stream HTTP is spoken on.
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls_stream) {
+      f(*tls_stream);
+    } else {
+      f(*plain_stream);
+    }
+  }
 
   void close() {
     beast::error_code ignored;
     idle_timer.cancel();
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().close();
   }
 
-  beast::tcp_stream stream;
+  std::optional<beast::tcp_stream> plain_stream;  // exactly one of these two is set
+  std::optional<TlsStream> tls_stream;
   asio::steady_timer idle_timer;  // idle_timeout while in the pool
   const std::string key;
   // Bumped whenever the connection enters or leaves the pool: a watch handler
@@ -150,6 +239,11 @@ class HttpClient::Impl {
   void remove(Call* call);
   const HttpClientOptions& options() const { return options_; }
 
+  // The TLS context of https:// connections, made on first use; null with
+  // *error when it cannot be made (then never retried: the files are read
+  // once). Any thread.
+  asio::ssl::context* tls_context(std::string* error);
+
   // On the connection's strand, after a complete keep-alive response: the
   // connection joins its host's pool, or is closed when that is full or the
   // client is stopping.
@@ -165,7 +259,11 @@ class HttpClient::Impl {
   void watch(const std::shared_ptr<Connection>& connection);
 
   const HttpClientOptions options_;
-  asio::io_context ioc_;  // declared first: destroyed last
+  // Declared before ioc_, so destroyed after the connections in its handlers.
+  std::once_flag tls_once_;
+  std::unique_ptr<asio::ssl::context> tls_;  // set by tls_context()
+  std::string tls_error_;                    // when tls_ is null after tls_context()
+  asio::io_context ioc_;                     // declared before the rest: destroyed after it
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
 
@@ -186,14 +284,16 @@ namespace {
 // the strand only.
 class Call : public std::enable_shared_from_this<Call> {
  public:
+  // `tls` is the client's TLS context for an https:// url, else null.
   Call(asio::any_io_executor strand, HttpClient::Impl* client, Url url, std::string key,
-       http::request<http::string_body> request, std::shared_ptr<Connection> pooled,
-       std::function<void(HttpClientResult)> done)
+       asio::ssl::context* tls, http::request<http::string_body> request,
+       std::shared_ptr<Connection> pooled, std::function<void(HttpClientResult)> done)
       : strand_(strand),
         resolver_(strand),
         resolve_timer_(strand),
         client_(client),
         url_(std::move(url)),
+        tls_(tls),
         key_(std::move(key)),
         request_(std::move(request)),
         idempotent_(idempotent(request_)),
@@ -207,7 +307,7 @@ class Call : public std::enable_shared_from_this<Call> {
     asio::post(strand_, [self = shared_from_this()] {
       self->cancelled_ = true;
       self->resolver_.cancel();
-      if (self->connection_) self->connection_->stream.cancel();
+      if (self->connection_) self->connection_->tcp().cancel();
     });
   }
 
@@ -221,8 +321,8 @@ class Call : public std::enable_shared_from_this<Call> {
       ++connection_->idle_generation;
       connection_->idle_timer.cancel();
       beast::error_code ignored;
-      connection_->stream.socket().cancel(ignored);
-      if (quiet_and_open(connection_->stream.socket())) {
+      connection_->tcp().socket().cancel(ignored);
+      if (quiet_and_open(connection_->tcp().socket())) {
         reused_ = true;
         return send();
       }
@@ -232,10 +332,12 @@ class Call : public std::enable_shared_from_this<Call> {
     resolve();
   }
 
+  // Resolving, connecting and the TLS handshake share one deadline.
   void resolve() {
     if (cancelled_) return fail({}, "cancelled");
     resolve_timed_out_ = false;
-    resolve_timer_.expires_after(client_->options().connect_timeout);
+    connect_deadline_ = std::chrono::steady_clock::now() + client_->options().connect_timeout;
+    resolve_timer_.expires_at(connect_deadline_);
     resolve_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec) return;  // cancelled: the resolve finished first
       self->resolve_timed_out_ = true;
@@ -249,21 +351,53 @@ class Call : public std::enable_shared_from_this<Call> {
     resolve_timer_.cancel();
     if (resolve_timed_out_) ec = beast::error::timeout;
     if (ec || cancelled_) return fail(ec, "resolve");
-    connection_ = std::make_shared<Connection>(strand_, key_);
-    connection_->stream.expires_after(client_->options().connect_timeout);
-    connection_->stream.async_connect(
+    connection_ = std::make_shared<Connection>(strand_, key_, tls_);
+    connection_->tcp().expires_at(connect_deadline_);
+    connection_->tcp().async_connect(
         endpoints, beast::bind_front_handler(&Call::on_connect, shared_from_this()));
   }
 
   void on_connect(beast::error_code ec, const tcp::endpoint& /*endpoint*/) {
     if (ec || cancelled_) return fail(ec, "connect");
+    if (connection_->tls_stream) return handshake();
+    send();
+  }
+
+  // Still under the connect deadline set in resolve().
+  void handshake() {
+    TlsStream& stream = *connection_->tls_stream;
+    SSL* ssl = stream.native_handle();
+    // OpenSSL checks the name while it verifies the chain, so a mismatch is
+    // reported like any other verification failure, with its reason
+    // (X509_V_ERR_HOSTNAME_MISMATCH); the checks are those of
+    // asio::ssl::host_name_verification (X509_check_host, X509_check_ip_asc).
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    bool configured = false;
+    if (is_ip_address(url_.host)) {
+      configured = X509_VERIFY_PARAM_set1_ip_asc(param, url_.host.c_str()) == 1;
+    } else {
+      configured = X509_VERIFY_PARAM_set1_host(param, url_.host.c_str(), url_.host.size()) == 1 &&
+                   SSL_set_tlsext_host_name(ssl, url_.host.c_str()) == 1;  // SNI
+    }
+    if (!configured) return fail({}, "tls setup", "cannot set the expected host name");
+    stream.async_handshake(asio::ssl::stream_base::client,
+                           beast::bind_front_handler(&Call::on_handshake, shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec || cancelled_) {
+      return fail(ec, "tls handshake", handshake_failure(*connection_->tls_stream, ec));
+    }
     send();
   }
 
   void send() {
-    connection_->stream.expires_after(client_->options().request_timeout);
-    http::async_write(connection_->stream, request_,
-                      beast::bind_front_handler(&Call::on_write, shared_from_this()));
+    connection_->tcp().expires_after(client_->options().request_timeout);
+    connection_->with_stream([this](auto& stream) {
+      http::async_write(stream, request_,
+                        beast::bind_front_handler(&Call::on_write, shared_from_this()));
+    });
   }
 
   void on_write(beast::error_code ec, size_t /*bytes*/) {
@@ -275,8 +409,10 @@ class Call : public std::enable_shared_from_this<Call> {
     parser_.emplace();
     parser_->body_limit(static_cast<uint64_t>(client_->options().body_limit_bytes));
     if (request_.method() == http::verb::head) parser_->skip(true);
-    http::async_read(connection_->stream, buffer_, *parser_,
-                     beast::bind_front_handler(&Call::on_read, shared_from_this()));
+    connection_->with_stream([this](auto& stream) {
+      http::async_read(stream, buffer_, *parser_,
+                       beast::bind_front_handler(&Call::on_read, shared_from_this()));
+    });
   }
 
   void on_read(beast::error_code ec, size_t /*bytes*/) {
@@ -315,10 +451,12 @@ class Call : public std::enable_shared_from_this<Call> {
     resolve();
   }
 
-  // The one error path.
-  void fail(beast::error_code ec, const char* what) {
+  // The one error path. `detail` says what went wrong when `ec` alone does
+  // not (or there is no `ec`).
+  void fail(beast::error_code ec, const char* what, std::string detail = {}) {
     if (cancelled_) return finish(failure("client stopped"));
-    std::string error = std::string(what) + " " + url_.host + ":" + url_.port + ": " + ec.message();
+    std::string error = std::string(what) + " " + url_.host + ":" + url_.port + ": " +
+                        (detail.empty() ? ec.message() : detail);
     if (reused_) error += " (on a reused connection)";
     finish(failure(std::move(error)));
   }
@@ -342,6 +480,7 @@ class Call : public std::enable_shared_from_this<Call> {
   asio::steady_timer resolve_timer_;
   HttpClient::Impl* client_;
   Url url_;
+  asio::ssl::context* tls_;  // the client's, for https://; null for http://
   std::string key_;
   http::request<http::string_body> request_;
   const bool idempotent_;
@@ -349,6 +488,7 @@ class Call : public std::enable_shared_from_this<Call> {
   std::function<void(HttpClientResult)> done_;
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
+  std::chrono::steady_clock::time_point connect_deadline_;  // of resolve, connect, handshake
   bool resolve_timed_out_ = false;
   bool cancelled_ = false;
   bool reused_ = false;    // the current connection came from the pool
@@ -366,7 +506,7 @@ http::request<http::string_body> make_request(
   for (auto& [name, value] : headers) request.insert(name, value);
   const bool ipv6 = url.host.find(':') != std::string::npos;
   const std::string host = ipv6 ? "[" + url.host + "]" : url.host;
-  request.set(http::field::host, url.port == kDefaultPort ? host : host + ":" + url.port);
+  request.set(http::field::host, url.port == default_port(url.tls) ? host : host + ":" + url.port);
   request.set(http::field::user_agent, "oncepay");
   request.erase(http::field::connection);
   request.keep_alive(keep_alive);
@@ -390,7 +530,13 @@ void HttpClient::Impl::request(std::string method, std::string url,
                                std::string body, std::function<void(HttpClientResult)> done) {
   assert(done);
   std::optional<Url> parsed = parse_url(url);
-  if (!parsed) return done(failure("invalid URL (want http://host[:port]/path): " + url));
+  if (!parsed) return done(failure("invalid URL (want http[s]://host[:port]/path): " + url));
+  asio::ssl::context* tls = nullptr;
+  if (parsed->tls) {
+    std::string error;
+    tls = tls_context(&error);
+    if (tls == nullptr) return done(failure(std::move(error)));
+  }
   std::string key = pool_key(*parsed);
   http::request<http::string_body> message =
       make_request(method, *parsed, headers, body, options_.keep_alive);
@@ -403,12 +549,18 @@ void HttpClient::Impl::request(std::string method, std::string url,
     }
     std::shared_ptr<Connection> pooled = take_idle(key);
     // A pooled connection's strand serializes its new request with its watch.
-    asio::any_io_executor strand = pooled ? pooled->stream.get_executor() : asio::make_strand(ioc_);
-    call = std::make_shared<Call>(strand, this, std::move(*parsed), std::move(key),
+    asio::any_io_executor strand = pooled ? pooled->tcp().get_executor() : asio::make_strand(ioc_);
+    call = std::make_shared<Call>(strand, this, std::move(*parsed), std::move(key), tls,
                                   std::move(message), std::move(pooled), std::move(done));
     calls_.emplace(call.get(), call);
   }
   call->start();
+}
+
+asio::ssl::context* HttpClient::Impl::tls_context(std::string* error) {
+  std::call_once(tls_once_, [this] { tls_ = make_tls_context(options_, &tls_error_); });
+  if (!tls_) *error = tls_error_;
+  return tls_.get();
 }
 
 void HttpClient::Impl::remove(Call* call) {
@@ -457,7 +609,7 @@ void HttpClient::Impl::watch(const std::shared_ptr<Connection>& connection) {
   };
   connection->idle_timer.expires_after(options_.idle_timeout);
   connection->idle_timer.async_wait(on_wake);
-  connection->stream.socket().async_wait(tcp::socket::wait_read, on_wake);
+  connection->tcp().socket().async_wait(tcp::socket::wait_read, on_wake);
 }
 
 void HttpClient::Impl::evict(const std::shared_ptr<Connection>& connection) {
@@ -523,6 +675,14 @@ void HttpClient::request(std::string method, std::string url,
 void HttpClient::stop() { impl_->stop(); }
 
 size_t HttpClient::idle_connections() const { return impl_->idle_connections(); }
+
+bool is_http_url(std::string_view url) { return parse_url(url).has_value(); }
+
+std::string check_tls_client_options(const HttpClientOptions& options) {
+  std::string error;
+  make_tls_context(options, &error);
+  return error;
+}
 
 HttpClientResult http_request_blocking(std::string method, std::string url,
                                        std::vector<std::pair<std::string, std::string>> headers,

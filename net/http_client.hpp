@@ -1,13 +1,30 @@
 // HttpClient: a small asynchronous HTTP/1.1 client (Boost.Beast over Asio)
 // for outgoing calls: merchant webhooks, the channel simulator, tests.
 //
-// Plain http:// only (no TLS yet). Every request is bounded: resolving and
-// connecting by connect_timeout, writing the request and reading the whole
-// response by request_timeout, the response body by body_limit_bytes.
+// http:// and https:// (TLS over OpenSSL). Every request is bounded:
+// resolving, connecting and, for https, the TLS handshake together by
+// connect_timeout; writing the request and reading the whole response by
+// request_timeout; the response body by body_limit_bytes.
+//
+// TLS (https:// URLs): TLS 1.2 or later; SNI with the URL's host name (not
+// for IP literals, RFC 6066); the server's certificate chain must verify
+// against the system trust store (OpenSSL's default paths) plus, when set,
+// the PEM certificates of HttpClientOptions::tls_ca_file; and its
+// subjectAltName (or CN) must match the URL's host (a name, or an IP
+// address). A failed verification is an ordinary failed request whose
+// error says why, e.g. "tls handshake shop.example:443: certificate
+// verification failed (hostname mismatch)". There is no way to switch
+// verification off. The TLS configuration is loaded on the first https://
+// request; when tls_ca_file cannot be used every https:// request fails
+// naming it (check_tls_client_options() tells up front). The client closes
+// a TLS connection without close_notify: it does so only between requests
+// or after a failure, and its requests are framed by Content-Length, so a
+// server cannot take the close for a truncated request.
 //
 // Keep-alive pool (HttpClientOptions::keep_alive, on by default): per
-// (host, port) the client keeps up to max_idle_per_host idle connections and
-// a request takes the most recently used one before opening a new one. One
+// (scheme, host, port) the client keeps up to max_idle_per_host idle
+// connections and a request takes the most recently used one before opening
+// a new one (for https, a reused connection skips the handshake). One
 // request at a time per connection (no pipelining); the number of open
 // connections is not capped, only the idle ones. A connection goes back to
 // the pool after a complete response unless the server answered
@@ -41,7 +58,8 @@
 // request() returns. `done` must not block and must not call stop().
 //
 // Failure modes are values: HttpClientResult::ok is false, with a readable
-// `error`, on an invalid URL, resolve/connect/write/read errors, timeouts, a
+// `error`, on an invalid URL, resolve/connect/TLS/write/read errors (an
+// untrusted certificate or a host name mismatch included), timeouts, a
 // malformed or oversized response, and requests cut short by stop(). Any HTTP
 // status, 4xx and 5xx included, is ok == true.
 #pragma once
@@ -51,20 +69,25 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace oncepay::net {
 
 struct HttpClientOptions {
-  std::chrono::milliseconds connect_timeout{3000};  // resolve + TCP connect
+  std::chrono::milliseconds connect_timeout{3000};  // resolve + TCP connect + TLS handshake
   std::chrono::milliseconds request_timeout{5000};  // write request + read response
   size_t body_limit_bytes = 1 << 20;                // response body
   // Keep-alive pool; keep_alive == false sends `Connection: close` and opens
   // one connection per request.
   bool keep_alive = true;
-  size_t max_idle_per_host = 16;                  // idle connections kept per (host, port)
+  size_t max_idle_per_host = 16;                  // idle connections kept per (scheme, host, port)
   std::chrono::milliseconds idle_timeout{30000};  // an idle connection is closed after this
+  // https:// only: a PEM file of further CA certificates to trust, on top of
+  // the system trust store (a private CA, a test's throwaway CA). Empty: the
+  // system trust store alone.
+  std::string tls_ca_file;
 };
 
 struct HttpClientResult {
@@ -84,7 +107,7 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Sends `method` `url` (http://host[:port]/path?query) with `headers`
+  // Sends `method` `url` (http[s]://host[:port]/path?query) with `headers`
   // (Host, Content-Length, Connection and User-Agent are set by the client)
   // and `body`, then calls `done` with the outcome.
   void request(std::string method, std::string url,
@@ -105,6 +128,16 @@ class HttpClient {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// True when request() takes `url`: http:// or https:// (either in any case),
+// a host, an optional numeric port, an optional path and query. Pure.
+bool is_http_url(std::string_view url);
+
+// Empty when the TLS settings of `options` are usable, else why not, naming
+// the file (e.g. a tls_ca_file that is missing or holds no certificate). For
+// a daemon to refuse such a configuration at startup rather than fail every
+// https:// request later. Any thread.
+std::string check_tls_client_options(const HttpClientOptions& options);
 
 // Blocking convenience, mostly for tests: one request on a temporary client
 // (so no connection reuse) whose connect and request timeouts are both

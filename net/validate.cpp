@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "net/http_client.hpp"
+
 namespace oncepay::net {
 
 namespace {
@@ -49,12 +51,15 @@ std::string check_pay(const v1::PayRequest& r) {
   if (r.channel().empty()) return "channel is required";
   if (r.subject().size() > kMaxSubjectBytes) return "subject must be at most 256 bytes";
   if (!r.notify_url().empty()) {
+    // Accepted exactly when the webhook client can send to it, so that an
+    // accepted notify_url is one oncepay can actually deliver to.
     const auto& url = r.notify_url();
-    // https:// targets are refused until the webhook client speaks TLS, so
-    // that an accepted notify_url is one oncepay can actually deliver to.
-    if (url.rfind("http://", 0) != 0 || url.size() <= 7 || url.size() > kMaxNotifyUrlBytes) {
-      return "notify_url must be an http:// URL of at most 2048 bytes (https:// is not supported "
-             "yet)";
+    const bool printable = std::all_of(url.begin(), url.end(), [](char c) {
+      return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+    });
+    if (url.size() > kMaxNotifyUrlBytes || !printable || !is_http_url(url)) {
+      return "notify_url must be an http:// or https:// URL with a host, without spaces, of at "
+             "most 2048 bytes";
     }
   }
   return {};

@@ -21,6 +21,18 @@ TEST(WebhookDestinationTest, HostAndPortOfTheUrl) {
   EXPECT_EQ(webhook_destination("http://a:1"), "a:1");
 }
 
+TEST(WebhookDestinationTest, HttpsDefaultsToPort443) {
+  EXPECT_EQ(webhook_destination("https://Shop.Example/hook"), "shop.example:443");
+  EXPECT_EQ(webhook_destination("https://shop.example:8443/hook"), "shop.example:8443");
+  EXPECT_EQ(webhook_destination("HTTPS://Shop.Example/hook"), "shop.example:443");
+}
+
+TEST(WebhookDestinationTest, Ipv6LiteralAndQueryWithoutPath) {
+  EXPECT_EQ(webhook_destination("http://[::1]/hook"), "[::1]:80");
+  EXPECT_EQ(webhook_destination("https://[::1]:9443/hook"), "[::1]:9443");
+  EXPECT_EQ(webhook_destination("https://shop.example?x=1"), "shop.example:443");
+}
+
 // A receiver that holds every request until released (a slow merchant), or
 // answers at once.
 class Receiver {

@@ -4,6 +4,11 @@
 #include "apps/daemon_config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "tests/support/throwaway_pki.hpp"
 
 namespace oncepay::apps {
 namespace {
@@ -41,6 +46,7 @@ TEST(DaemonConfigTest, ConfFileEqualsEmbeddedDefault) {
   EXPECT_EQ(a.engine.payment.fast_expiry_ladder_ms, b.engine.payment.fast_expiry_ladder_ms);
   EXPECT_EQ(a.engine.payment.auto_refund_retry_ms, b.engine.payment.auto_refund_retry_ms);
   EXPECT_EQ(a.notify_retry_ladder_ms, b.notify_retry_ladder_ms);
+  EXPECT_EQ(a.engine.webhook_client.tls_ca_file, b.engine.webhook_client.tls_ca_file);
   EXPECT_EQ(a.engine.channel_timeout, b.engine.channel_timeout);
   EXPECT_EQ(a.engine.shards, b.engine.shards);
   EXPECT_EQ(a.engine.sandbox_enabled, b.engine.sandbox_enabled);
@@ -92,6 +98,32 @@ TEST(DaemonConfigTest, StateChangeLogCanBeTurnedOff) {
   auto off = load({"--log.state-changes=false"});
   ASSERT_EQ(off.error, "");
   EXPECT_FALSE(off.settings.log_state_changes);
+}
+
+TEST(DaemonConfigTest, WebhookCaFileDefaultsToTheSystemTrustStore) {
+  auto p = load({});
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(p.settings.engine.webhook_client.tls_ca_file, "");
+}
+
+TEST(DaemonConfigTest, WebhookCaFileReachesTheWebhookClient) {
+  const std::string ca_file =
+      (std::filesystem::temp_directory_path() /
+       std::string("oncepay_config_test_ca_").append(std::to_string(getpid())))
+          .string();
+  tls_testing::TestCa ca;
+  ASSERT_TRUE(ca.ok());
+  ASSERT_TRUE(ca.write(ca_file));
+  auto p = load({"--notify.tls-ca-file=" + ca_file});
+  std::filesystem::remove(ca_file);
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(p.settings.engine.webhook_client.tls_ca_file, ca_file);
+}
+
+TEST(DaemonConfigTest, UnusableWebhookCaFileIsRefusedNamingIt) {
+  auto p = load({"--notify.tls-ca-file=/nonexistent/ca.pem"});
+  EXPECT_NE(p.error.find("notify.tls-ca-file"), std::string::npos) << p.error;
+  EXPECT_NE(p.error.find("/nonexistent/ca.pem"), std::string::npos) << p.error;
 }
 
 TEST(DaemonConfigTest, UnknownOptionIsRefused) {

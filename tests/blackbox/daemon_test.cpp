@@ -17,6 +17,7 @@
 #include "net/http_server.hpp"
 #include "net/json.hpp"
 #include "oncepay.pb.h"
+#include "tests/support/throwaway_pki.hpp"
 
 namespace oncepay {
 namespace {
@@ -31,19 +32,27 @@ class DaemonTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
+    // The merchants' https receivers get certificates from this throwaway CA,
+    // which the daemon trusts through --notify.tls-ca-file.
+    ca_ = new tls_testing::TestCa();
+    if (!ca_->ok() || !ca_->write(ca_file())) throw std::runtime_error("cannot make the test CA");
     daemon_ = new testing::DaemonProcess(
         ONCEPAYD_PATH,
         {"--http.port=0", "--data-dir=" + dir_->path(), "--payment.in-flight-window=400ms",
          "--payment.max-attempts=3", "--payment.query-ladder=600ms,1200ms,2400ms",
          "--payment.fast-expiry-ladder=300ms,600ms", "--channel.timeout=1s",
-         "--sandbox.notify-retry=100ms,200ms,400ms", "--notify.retry-ladder=200ms,200ms,400ms"},
+         "--sandbox.notify-retry=100ms,200ms,400ms", "--notify.retry-ladder=200ms,200ms,400ms",
+         "--notify.tls-ca-file=" + ca_file()},
         20s, stderr_path());
     if (!daemon_->wait_ready()) throw std::runtime_error("oncepayd did not become ready");
   }
   static void TearDownTestSuite() {
     delete daemon_;
+    delete ca_;
     delete dir_;
   }
+
+  static std::string ca_file() { return dir_->path() + "/webhook-ca.pem"; }
 
   static net::HttpClientResult call(const std::string& method, const std::string& path,
                                     const std::string& body = {}, std::string auth = kKey) {
@@ -103,10 +112,12 @@ class DaemonTest : public ::testing::Test {
   static void wait_past_window() { std::this_thread::sleep_for(450ms); }
 
   static testing::TempDir* dir_;
+  static tls_testing::TestCa* ca_;
   static testing::DaemonProcess* daemon_;
 };
 
 testing::TempDir* DaemonTest::dir_ = nullptr;
+tls_testing::TestCa* DaemonTest::ca_ = nullptr;
 testing::DaemonProcess* DaemonTest::daemon_ = nullptr;
 
 TEST_F(DaemonTest, HealthAndReadiness) {
@@ -519,6 +530,128 @@ TEST_F(DaemonTest, WebhookIsSignedAndRetriedUntilTheReceiverAnswers2xx) {
     if (event_id.empty()) event_id = event.event_id();
     EXPECT_EQ(event.event_id(), event_id) << "a retry keeps the event_id";
   }
+}
+
+// A merchant's https webhook receiver: the gateway's own HttpServer serving
+// TLS with `cert_file` and `key_file`, answering 200 and keeping what it got.
+class HttpsReceiver {
+ public:
+  HttpsReceiver(const std::string& cert_file, const std::string& key_file) {
+    net::HttpServerOptions options;
+    options.port = 0;
+    options.drain_timeout = 500ms;
+    options.tls_cert_file = cert_file;
+    options.tls_key_file = key_file;
+    server_ = std::make_unique<net::HttpServer>(
+        options,
+        [this](net::HttpRequest request, net::Responder respond) {
+          {
+            std::lock_guard lock(mutex_);
+            received_.push_back(std::move(request));
+          }
+          respond(net::HttpResponse{.status = 200, .body = "{}"});
+        },
+        [](int status, std::string_view, std::string_view) {
+          return net::HttpResponse{.status = status};
+        });
+  }
+
+  bool start(std::string* error) { return server_->start(error); }
+
+  std::string url(std::string_view path) const {
+    return std::string("https://127.0.0.1:").append(std::to_string(server_->port())).append(path);
+  }
+
+  std::vector<net::HttpRequest> received() const {
+    std::lock_guard lock(mutex_);
+    return received_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<net::HttpRequest> received_;
+  std::unique_ptr<net::HttpServer> server_;  // last: stopped before the rest goes
+};
+
+std::string pay_body_with_notify_url(const std::string& url) {
+  return std::string(R"({"amount":1999,"currency":"CNY","channel":"sandbox","notify_url":")")
+      .append(url)
+      .append(R"("})");
+}
+
+bool has_event(const v1::OrderView& view, std::string_view type) {
+  for (const auto& e : view.events()) {
+    if (e.type() == type) return true;
+  }
+  return false;
+}
+
+TEST_F(DaemonTest, HttpsWebhookIsDeliveredToAReceiverOfTheTrustedCa) {
+  const std::string cert_file = dir_->path() + "/receiver.pem";
+  const std::string key_file = dir_->path() + "/receiver-key.pem";
+  ASSERT_TRUE(ca_->issue("IP:127.0.0.1", cert_file, key_file));
+  HttpsReceiver receiver(cert_file, key_file);
+  std::string error;
+  ASSERT_TRUE(receiver.start(&error)) << error;
+
+  auto first = pay("bb-https-webhook", pay_body_with_notify_url(receiver.url("/hooks")));
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string p1 = parse<v1::OrderView>(first).attempt().payment_no();
+  ASSERT_EQ(call("POST", "/sandbox/payments/" + p1 + "/pay", "", "").status, 200);
+  auto view = wait_for("bb-https-webhook",
+                       [](const v1::OrderView& v) { return has_event(v, "webhook.delivered"); });
+  EXPECT_TRUE(has_event(view, "webhook.delivered")) << net::to_json(view);
+
+  const auto received = receiver.received();
+  ASSERT_EQ(received.size(), 1u) << net::to_json(view);
+  const auto& request = received.front();
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.path, "/hooks");
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  EXPECT_EQ(core::verify_header("whsec_test_demo", request.header("x-oncepay-signature"),
+                                request.body, now_s),
+            core::SignatureCheck::kOk)
+      << request.header("x-oncepay-signature");
+  v1::WebhookEvent event;
+  ASSERT_TRUE(net::parse_json(request.body, &event, &error)) << error << request.body;
+  EXPECT_EQ(event.type(), "order.paid");
+  EXPECT_EQ(event.data().merchant_order_no(), "bb-https-webhook");
+  EXPECT_EQ(event.data().paid_payment_no(), p1);
+}
+
+// A receiver whose certificate no trusted CA issued: each attempt fails in
+// the handshake, the timeline says why, nothing reaches the receiver.
+TEST_F(DaemonTest, HttpsWebhookToAnUntrustedReceiverIsAFailedAttemptWithTheReason) {
+  const std::string cert_file = dir_->path() + "/untrusted.pem";
+  const std::string key_file = dir_->path() + "/untrusted-key.pem";
+  tls_testing::TestCa stranger("a CA the daemon does not trust");
+  ASSERT_TRUE(stranger.ok());
+  ASSERT_TRUE(stranger.issue("IP:127.0.0.1", cert_file, key_file));
+  HttpsReceiver receiver(cert_file, key_file);
+  std::string error;
+  ASSERT_TRUE(receiver.start(&error)) << error;
+
+  auto first = pay("bb-https-untrusted", pay_body_with_notify_url(receiver.url("/hooks")));
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string p1 = parse<v1::OrderView>(first).attempt().payment_no();
+  ASSERT_EQ(call("POST", "/sandbox/payments/" + p1 + "/pay", "", "").status, 200);
+  auto view = wait_for("bb-https-untrusted", [](const v1::OrderView& v) {
+    for (const auto& e : v.events()) {
+      if (e.type() == "webhook.attempted") return true;
+    }
+    return false;
+  });
+  bool explained = false;
+  for (const auto& e : view.events()) {
+    explained |= e.type() == "webhook.attempted" &&
+                 e.detail().find("certificate verification failed") != std::string::npos;
+  }
+  EXPECT_TRUE(explained) << net::to_json(view);
+  EXPECT_FALSE(has_event(view, "webhook.delivered"));
+  EXPECT_TRUE(receiver.received().empty());
+  EXPECT_EQ(call("GET", "/healthz", "", "").status, 200);
 }
 
 TEST(DaemonLifecycleTest, SigtermDrainsAndExitsZero) {

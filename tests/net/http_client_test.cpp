@@ -119,7 +119,8 @@ TEST_F(HttpClientTest, ErrorStatusIsStillOk) {
 
 TEST_F(HttpClientTest, InvalidUrlFailsAtOnce) {
   HttpClient client(HttpClientOptions{});
-  for (std::string bad : {"https://127.0.0.1/", "127.0.0.1:80/", "http://:80/", "http://h:x/"}) {
+  for (std::string bad :
+       {"ftp://127.0.0.1/", "127.0.0.1:80/", "http://:80/", "http://h:x/", "https://:443/"}) {
     bool called = false;
     client.request("GET", bad, {}, {}, [&](HttpClientResult result) {
       called = true;

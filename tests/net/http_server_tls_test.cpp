@@ -1,13 +1,10 @@
 // Tests for the TLS side of net/http_server.{hpp,cpp}. Each test makes a
-// throwaway self-signed certificate (EC P-256, CN and IP SAN 127.0.0.1) in a
-// temporary directory, runs an HTTPS server on 127.0.0.1 (port 0) and talks to
-// it with a small Beast TLS client whose only trust anchor is that
-// certificate. The plain-HTTP behaviour is tested in http_server_test.cpp.
+// throwaway self-signed certificate (EC P-256, CN and IP SAN 127.0.0.1; see
+// tests/support/throwaway_pki.hpp) in a temporary directory, runs an HTTPS
+// server on 127.0.0.1 (port 0) and talks to it with a small Beast TLS client
+// whose only trust anchor is that certificate. The plain-HTTP behaviour is
+// tested in http_server_test.cpp.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <stdlib.h>
 
 #include <boost/asio/connect.hpp>
@@ -27,6 +24,7 @@
 #include <thread>
 
 #include "net/http_server.hpp"
+#include "tests/support/throwaway_pki.hpp"
 
 namespace oncepay::net {
 namespace {
@@ -74,49 +72,16 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
+using tls_testing::make_certificate;
+using tls_testing::make_key;
+using tls_testing::PkeyPtr;
+using tls_testing::write_certificate;
+using tls_testing::write_key;
+using tls_testing::X509Ptr;
 
-PkeyPtr make_key() { return PkeyPtr(EVP_EC_gen("P-256"), &EVP_PKEY_free); }
-
-// A self-signed certificate for 127.0.0.1, valid from an hour ago for a day.
+// A self-signed certificate for 127.0.0.1 (CN and IP SAN).
 X509Ptr make_certificate(EVP_PKEY* key) {
-  X509Ptr cert(X509_new(), &X509_free);
-  if (!cert) return cert;
-  X509_set_version(cert.get(), 2);  // v3, for the subjectAltName
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
-  X509_set_pubkey(cert.get(), key);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  X509V3_CTX context;
-  X509V3_set_ctx_nodb(&context);
-  X509V3_set_ctx(&context, cert.get(), cert.get(), nullptr, nullptr, 0);
-  X509_EXTENSION* san =
-      X509V3_EXT_conf_nid(nullptr, &context, NID_subject_alt_name, "IP:127.0.0.1");
-  if (san == nullptr || X509_add_ext(cert.get(), san, -1) != 1) cert.reset();
-  X509_EXTENSION_free(san);
-  if (cert && X509_sign(cert.get(), key, EVP_sha256()) == 0) cert.reset();
-  return cert;
-}
-
-bool write_key(EVP_PKEY* key, const std::string& path) {
-  BIO* out = BIO_new_file(path.c_str(), "w");
-  if (out == nullptr) return false;
-  const bool ok = PEM_write_bio_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
-  BIO_free(out);
-  return ok;
-}
-
-bool write_certificate(X509* cert, const std::string& path) {
-  BIO* out = BIO_new_file(path.c_str(), "w");
-  if (out == nullptr) return false;
-  const bool ok = PEM_write_bio_X509(out, cert) == 1;
-  BIO_free(out);
-  return ok;
+  return make_certificate(key, tls_testing::CertificateSpec{});
 }
 
 // Runs `ioc` until the one operation started on it completes; the operation

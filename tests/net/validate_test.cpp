@@ -31,14 +31,41 @@ TEST(ValidateTest, NotifyUrlMustBeDeliverableHttp) {
   auto r = pay();
   r.set_notify_url("http://127.0.0.1:9000/hook");
   EXPECT_EQ(check_pay(r), "");
-  r.set_notify_url("https://shop.example/hook");
-  EXPECT_NE(check_pay(r).find("https:// is not supported"), std::string::npos);
   r.set_notify_url("ftp://x");
-  EXPECT_NE(check_pay(r), "");
+  EXPECT_NE(check_pay(r).find("http:// or https://"), std::string::npos);
   r.set_notify_url("http://");
   EXPECT_NE(check_pay(r), "");
   r.set_notify_url("http://" + std::string(3000, 'a'));
   EXPECT_NE(check_pay(r), "");
+}
+
+TEST(ValidateTest, NotifyUrlMayBeHttps) {
+  auto r = pay();
+  r.set_notify_url("https://shop.example/hook");
+  EXPECT_EQ(check_pay(r), "");
+  r.set_notify_url("https://shop.example:8443/hook?x=1");
+  EXPECT_EQ(check_pay(r), "");
+  r.set_notify_url("https://[::1]:8443/hook");
+  EXPECT_EQ(check_pay(r), "");
+  r.set_notify_url("https://");
+  EXPECT_NE(check_pay(r), "");
+}
+
+TEST(ValidateTest, NotifyUrlNeedsHostAndNumericPort) {
+  auto r = pay();
+  for (const char* bad :
+       {"https://:443/hook", "http:///hook", "https://shop.example:x/hook", "https://[::1/hook"}) {
+    r.set_notify_url(bad);
+    EXPECT_NE(check_pay(r), "") << bad;
+  }
+}
+
+TEST(ValidateTest, NotifyUrlWithoutSpacesOrControlCharacters) {
+  auto r = pay();
+  for (const char* bad : {"https://shop.example/a hook", "https://shop.example/\r\nX: y"}) {
+    r.set_notify_url(bad);
+    EXPECT_NE(check_pay(r), "") << bad;
+  }
 }
 
 TEST(ValidateTest, OrderNumbersAreTokens) {
