@@ -5,6 +5,7 @@
 
 #include "channels/sim_protocol.hpp"
 #include "core/check.hpp"
+#include "core/wall_clock.hpp"
 #include "net/http_client.hpp"
 
 namespace oncepay::actors {
@@ -172,12 +173,6 @@ struct SimChannel::Shared {
 
 namespace {
 
-int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool retryable(core::ChannelOp op) { return op != core::ChannelOp::kPrepay; }
 
 core::ChannelReply unavailable(std::string detail) {
@@ -230,7 +225,7 @@ void start_attempt(Worker* self, const SharedPtr& shared, uint64_t id) {
   std::vector<std::pair<std::string, std::string>> headers = {
       {"Content-Type", "application/json"},
       {"X-Channel-Signature",
-       sim::sign_request(o.secret, unix_seconds(), p.wire.method, p.wire.path, p.wire.body)},
+       sim::sign_request(o.secret, core::unix_seconds(), p.wire.method, p.wire.path, p.wire.body)},
   };
   caf::weak_actor_ptr weak{self->ctrl()};
   // The callback runs on an I/O thread (or here, when the client is stopped):
@@ -274,8 +269,9 @@ void on_attempt_done(Worker* self, const SharedPtr& shared, SimAttemptDone& done
                            unavailable("channel unreachable: " + r.error), false);
   }
   if (o.verify_answers) {
-    auto check = sim::verify_response(o.secret, header_of(r, sim::kSignatureHeader), r.status,
-                                      p.wire.path, r.body, unix_seconds(), o.signature_tolerance_s);
+    auto check =
+        sim::verify_response(o.secret, header_of(r, sim::kSignatureHeader), r.status, p.wire.path,
+                             r.body, core::unix_seconds(), o.signature_tolerance_s);
     if (check != core::SignatureCheck::kOk) {
       return finish(self, shared, done.call_id,
                     unavailable(std::string("answer signature ")

@@ -5,16 +5,11 @@
 #include <chrono>
 
 #include "core/signature.hpp"
+#include "core/wall_clock.hpp"
 
 namespace oncepay::actors {
 
 namespace {
-
-int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool has_room(const WebhookActorState& st, const std::string& destination) {
   if (st.in_flight >= st.options.max_in_flight) return false;
@@ -31,7 +26,7 @@ void start(webhook_pointer self, uint64_t token, const WebhookPost& post) {
   st.destination_of.emplace(token, std::move(destination));
   std::vector<std::pair<std::string, std::string>> headers{
       {"Content-Type", "application/json"},
-      {"X-Oncepay-Signature", core::sign_header(post.secret, unix_seconds(), post.body)},
+      {"X-Oncepay-Signature", core::sign_header(post.secret, core::unix_seconds(), post.body)},
       {"Idempotency-Key", post.event_id},
   };
   webhook_actor me = self;

@@ -13,17 +13,12 @@
 
 #include "apps/daemon_config.hpp"
 #include "core/signature.hpp"
+#include "core/wall_clock.hpp"
 #include "net/json.hpp"
 
 namespace {
 
 using namespace oncepay;
-
-int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The sandbox reaches the engine exactly like a real channel: a signed
 // notification through the gateway's /v1/channels/sandbox/notify handler.
@@ -37,7 +32,7 @@ void wire_sandbox(actors::Engine& engine, net::Api& api, const std::string& secr
         request.body = net::to_json(body);
         request.headers.emplace_back("content-type", "application/json");
         request.headers.emplace_back("x-channel-signature",
-                                     core::sign_header(secret, unix_seconds(), request.body));
+                                     core::sign_header(secret, core::unix_seconds(), request.body));
         request.remote_address = "sandbox";
         api.handle(std::move(request), [acked = std::move(acked)](net::HttpResponse response) {
           acked(response.status / 100 == 2);

@@ -6,6 +6,7 @@
 #include "channels/sim_protocol.hpp"
 #include "core/codes.hpp"
 #include "core/signature.hpp"
+#include "core/wall_clock.hpp"
 #include "net/json.hpp"
 
 namespace oncepay::apps {
@@ -14,18 +15,6 @@ namespace {
 
 using core::Code;
 namespace sim = channels::sim;
-
-int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 uint64_t seed_or_random(uint64_t seed) {
   if (seed != 0) return seed;
@@ -179,11 +168,11 @@ net::HttpResponse SimServer::channel_api(const net::HttpRequest& request) {
     r.body = std::move(body);
     r.headers.emplace_back(
         "X-Channel-Signature",
-        sim::sign_response(options_.secret, unix_seconds(), status, request.path, r.body));
+        sim::sign_response(options_.secret, core::unix_seconds(), status, request.path, r.body));
     return r;
   };
   auto check = sim::verify_request(options_.secret, request.header(sim::kSignatureHeader),
-                                   request.method, request.path, request.body, unix_seconds(),
+                                   request.method, request.path, request.body, core::unix_seconds(),
                                    options_.signature_tolerance_s);
   if (check != core::SignatureCheck::kOk) {
     return finish(401, sim::error_body("unauthorized", "bad X-Channel-Signature: " +
@@ -202,7 +191,7 @@ net::HttpResponse SimServer::channel_api(const net::HttpRequest& request) {
   sim::CallAnswer answer;
   {
     std::lock_guard lock(model_mutex_);
-    answer = sim::apply_call(model_, call, unix_ms());
+    answer = sim::apply_call(model_, call, core::unix_ms());
     flush_outbox();
   }
   auto wire = sim::encode_answer(call.op, answer);
@@ -259,8 +248,8 @@ net::HttpResponse SimServer::sandbox(const net::HttpRequest& req,
   channels::CallOutcome outcome;
   {
     std::lock_guard lock(model_mutex_);
-    outcome = pay ? model_.pay(payment_no, body.after_close(), unix_ms())
-                  : model_.fail(payment_no, unix_ms());
+    outcome = pay ? model_.pay(payment_no, body.after_close(), core::unix_ms())
+                  : model_.fail(payment_no, core::unix_ms());
     flush_outbox();
   }
   switch (outcome) {
@@ -347,7 +336,7 @@ void SimServer::deliver(Delivery delivery) {
   std::string body = net::to_json(delivery.body);
   std::vector<std::pair<std::string, std::string>> headers = {
       {"Content-Type", "application/json"},
-      {"X-Channel-Signature", core::sign_header(options_.secret, unix_seconds(), body)},
+      {"X-Channel-Signature", core::sign_header(options_.secret, core::unix_seconds(), body)},
   };
   client_->request("POST", options_.notify_url, std::move(headers), std::move(body),
                    [this, delivery = std::move(delivery)](net::HttpClientResult result) mutable {

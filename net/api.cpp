@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/signature.hpp"
+#include "core/wall_clock.hpp"
 #include "net/json.hpp"
 #include "net/metrics.hpp"
 #include "net/validate.hpp"
@@ -64,12 +65,6 @@ std::string_view bearer(const HttpRequest& request) {
   constexpr std::string_view kPrefix = "Bearer ";
   if (h.size() <= kPrefix.size() || h.substr(0, kPrefix.size()) != kPrefix) return {};
   return h.substr(kPrefix.size());
-}
-
-int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // A body that may be empty (optional JSON object).
@@ -175,7 +170,7 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
       return respond(error_of(Code::kNotFound, "no such channel"));
     }
     auto check = core::verify_header(secret->second, req.header("x-channel-signature"), req.body,
-                                     unix_seconds(), options_.signature_tolerance_s);
+                                     core::unix_seconds(), options_.signature_tolerance_s);
     if (check != core::SignatureCheck::kOk) {
       return respond(Api::error(401, "invalid_signature",
                                 "X-Channel-Signature is " + std::string(core::to_string(check))));

@@ -12,6 +12,7 @@
 
 #include "channels/sim_protocol.hpp"
 #include "core/signature.hpp"
+#include "core/wall_clock.hpp"
 #include "daemon_process.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -32,12 +33,6 @@ std::string sim_binary() {
   // Built next to oncepayd (apps/); the test target may not name it yet.
   return (std::filesystem::path(ONCEPAYD_PATH).parent_path() / "oncepay-channel-sim").string();
 #endif
-}
-
-int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // A notification receiver: records every delivery; answers 500 to the first
@@ -125,8 +120,8 @@ class ChannelSimTest : public ::testing::Test {
     std::vector<std::pair<std::string, std::string>> headers = {
         {"Content-Type", "application/json"}};
     if (sign) {
-      headers.emplace_back("X-Channel-Signature", sim::sign_request(kSecret, unix_seconds(), "POST",
-                                                                    wire.path, wire.body));
+      headers.emplace_back("X-Channel-Signature", sim::sign_request(kSecret, core::unix_seconds(),
+                                                                    "POST", wire.path, wire.body));
     }
     auto result = net::http_request_blocking("POST", sim_->base_url() + wire.path, headers,
                                              wire.body, 3000ms);
@@ -136,7 +131,7 @@ class ChannelSimTest : public ::testing::Test {
       if (name == sim::kSignatureHeader) signature = value;
     }
     EXPECT_EQ(sim::verify_response(kSecret, signature, result.status, wire.path, result.body,
-                                   unix_seconds()),
+                                   core::unix_seconds()),
               core::SignatureCheck::kOk);
     return result;
   }
@@ -214,7 +209,7 @@ TEST_F(ChannelSimTest, UnsignedOrMissignedRequestsAre401AndChangeNothing) {
 
   // Signed for another path: a replayed signature does not carry over.
   auto wire = sim::encode_call(prepay("bb-2"));
-  auto other = sim::sign_request(kSecret, unix_seconds(), "POST",
+  auto other = sim::sign_request(kSecret, core::unix_seconds(), "POST",
                                  "/channel/v1/payments/bb-3/prepay", wire.body);
   auto r = net::http_request_blocking("POST", sim_->base_url() + wire.path,
                                       {{"X-Channel-Signature", other}}, wire.body, 3000ms);
@@ -271,7 +266,7 @@ TEST_F(ChannelSimTest, SignedNotificationArrivesAndIsRetriedUntilAcknowledged) {
   ASSERT_EQ(deliveries.size(), 3u);
   std::string notify_id;
   for (const auto& d : deliveries) {
-    EXPECT_EQ(core::verify_header(kSecret, d.signature, d.body, unix_seconds()),
+    EXPECT_EQ(core::verify_header(kSecret, d.signature, d.body, core::unix_seconds()),
               core::SignatureCheck::kOk)
         << d.signature;
     v1::ChannelNotification n;
