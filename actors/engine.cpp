@@ -83,6 +83,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     d.segment_bytes = options_.wal_segment_bytes;
     d.max_orders_per_commit = std::max<std::size_t>(1, options_.checkpoint_orders_per_commit);
     durability_ = std::make_shared<Durability>(std::move(d), env_->storage);
+    env_->stored = durability_->stored();
     std::weak_ptr<Durability> weak = durability_;
     env_->wal = system.spawn(
         wal_actor_impl,
@@ -95,6 +96,9 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
   }
   std::shared_ptr<const OrderEnv> env = env_;
   for (size_t i = 0; i < options_.shards; ++i) shards_.push_back(system.spawn(shard_impl, env));
+  if (durability_) {
+    stored_timers_ = system.spawn(stored_timers_impl, env, shards_, options_.stored_timer_window);
+  }
   for (size_t i = 0; i < options_.bridges; ++i) bridges_.push_back(system.spawn(bridge_impl));
 }
 
@@ -104,6 +108,7 @@ Engine::~Engine() {
   ready_.store(false, std::memory_order_release);
   for (auto& s : shards_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   for (auto& b : bridges_) caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+  if (stored_timers_) caf::anon_send_exit(stored_timers_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(webhooks_, caf::exit_reason::user_shutdown);
   webhook_client_->stop();  // deliveries in flight end as failed attempts
   if (durability_) {
@@ -152,6 +157,10 @@ void Engine::install(Recovered& recovered) {
   for (size_t i = 0; i < shards_.size(); ++i) {
     if (!pending[i].orders.empty()) caf::anon_send(shards_[i], std::move(pending[i]));
   }
+  // The wake-ups of stored timers too: sent after the restores, so a shard
+  // already holds the tail's orders (whose stored timers may be stale) when
+  // their wake-ups arrive, and ignores them.
+  caf::anon_send(stored_timers_, scan_timers_atom::value);
 }
 
 std::string Engine::recovery_summary() const {
@@ -222,9 +231,34 @@ void Engine::get_order(GetOrderMsg msg, Done done) {
   submit(key, std::move(msg), std::move(done));
 }
 
+std::optional<OrderKey> Engine::order_of_payment(const std::string& payment_no,
+                                                 bool* failed) const {
+  *failed = false;
+  if (auto key = env_->index->find(payment_no)) return key;
+  if (!env_->stored) return std::nullopt;
+  OrderKey key;
+  storage::Status st = env_->stored->find_payment(payment_no, &key);
+  if (st.is_ok()) return key;
+  if (!st.is_not_found()) {
+    env_->storage->fail("reading the stored payment index", st.to_string());
+    *failed = true;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+OrderReply unreadable() {
+  return OrderReply{core::Code::kStorageUnavailable, "the payment could not be read from storage"};
+}
+
+}  // namespace
+
 void Engine::get_payment(const std::string& merchant_id, const std::string& payment_no, Done done) {
   if (auto code = refuse(false)) return done(refusal(*code));
-  auto key = env_->index->find(payment_no);
+  bool failed = false;
+  auto key = order_of_payment(payment_no, &failed);
+  if (failed) return done(unreadable());
   if (!key || key->merchant_id != merchant_id) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
   }
@@ -233,7 +267,9 @@ void Engine::get_payment(const std::string& merchant_id, const std::string& paym
 
 void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done) {
   if (auto code = refuse(true)) return done(refusal(*code));
-  auto key = env_->index->find(notice.payment_no);
+  bool failed = false;
+  auto key = order_of_payment(notice.payment_no, &failed);
+  if (failed) return done(unreadable());
   if (!key || !has_channel(channel)) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
   }

@@ -75,6 +75,13 @@ struct RestoreMsg {
   std::vector<RestoredOrder> orders;
 };
 
+// Lazy recovery: a stored timer of this order came due (actors/stored_timers.hpp).
+// The shard loads the order if it does not hold it; the order actor re-arms
+// its timers and the due one fires.
+struct WakeMsg {
+  OrderKey key;
+};
+
 // The answer to every order request: an outcome code and, when the order
 // exists, its view (order requests) or the payment's view (GetPaymentMsg).
 struct OrderReply {
@@ -97,13 +104,15 @@ using order_actor = caf::typed_actor<
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
     caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
 
-// A shard: same requests, routed to (and spawning) its order actors, plus
-// the recovered orders it spawns before the engine turns ready.
+// A shard: same requests, routed to (and spawning or loading) its order
+// actors, plus the recovered orders it spawns before the engine turns ready
+// and the wake-ups of stored timers.
 using shard_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
-    caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>>;
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>,
+    caf::reacts_to<WakeMsg>>;
 
 // A payment channel: the one interface every adapter serves. A call that
 // cannot be answered within the caller's timeout is treated as kUnavailable.
@@ -121,5 +130,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::TimerMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RefundMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::OrderReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RestoreMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WakeMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelCall)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelReply)

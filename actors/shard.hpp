@@ -1,9 +1,19 @@
 // A shard: owns the order actors of its slice of (merchant_id,
-// merchant_order_no) keys. A pay request spawns the order's actor on first
-// use; every other request for an order it never saw is answered 404 here
-// without spawning anything. Shards hold no order state of their own.
-// After a restart, RestoreMsg hands a shard the recovered orders of its
-// slice; it spawns their actors at once (eager recovery, docs/DURABILITY.md).
+// merchant_order_no) keys. Shards hold no order state of their own.
+//
+// An order it does not hold yet is looked up in the stored snapshot first
+// (durable engines: OrderEnv::stored, lazy recovery, docs/DURABILITY.md): if
+// the last checkpoint stored it, the shard spawns its actor from that state
+// (timers re-armed from their persisted due_ms) and hands it the message.
+// Otherwise a pay request spawns a fresh order actor, and every other
+// request is answered "not found" here without spawning anything. If the
+// store cannot be read, the request is answered kStorageUnavailable and
+// storage is marked failed. An order actor, once spawned, lives as long as
+// its shard.
+//
+// After a restart, RestoreMsg hands a shard the orders the WAL tail touched,
+// rebuilt; it spawns their actors at once. WakeMsg (a stored timer came due)
+// loads the order if the shard does not hold it, else it is ignored.
 #pragma once
 
 #include <memory>
@@ -16,7 +26,7 @@
 namespace oncepay::actors {
 
 struct ShardState {
-  std::unordered_map<std::string, order_actor> orders;
+  std::unordered_map<std::string, order_actor> orders;  // by order_key_bytes
   static inline const char* name = "oncepay.shard";
 };
 
