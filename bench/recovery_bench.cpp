@@ -88,16 +88,25 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-uint64_t vm_rss_kib() {
+// A field of /proc/self/status in KiB ("VmRSS", "RssAnon", "RssFile").
+uint64_t status_kib(std::string_view field) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+    if (line.size() > field.size() && line.compare(0, field.size(), field) == 0 &&
+        line[field.size()] == ':') {
+      return std::stoull(line.substr(field.size() + 1));
+    }
   }
   return 0;
 }
 
+uint64_t vm_rss_kib() { return status_kib("VmRSS"); }
+
 double rss_mib() { return static_cast<double>(vm_rss_kib()) / 1024.0; }
+// The heap and other private memory, without the file pages (LMDB's map,
+// the binary) that VmRSS also counts and the kernel can drop at will.
+double rss_anon_mib() { return static_cast<double>(status_kib("RssAnon")) / 1024.0; }
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -418,7 +427,9 @@ struct Measure {
   double rss_ready_mib = 0;
   double rss_spawned_mib = 0;
   double rss_touched_mib = 0;
-  uint64_t live_orders = 0;  // order actors after the probes and touches
+  double anon_ready_mib = 0;    // RssAnon at ready
+  double anon_touched_mib = 0;  // RssAnon at the end
+  uint64_t live_orders = 0;     // order actors after the probes and touches
   std::string summary;
 };
 
@@ -464,6 +475,7 @@ bool measure(const Options& options, Measure* m, std::string* error) {
   auto result = started.get_future().get();
   m->ready_s = seconds_since(start);
   m->rss_ready_mib = rss_mib();
+  m->anon_ready_mib = rss_anon_mib();
   if (!result.first) {
     *error = "recovery failed: " + result.second;
     return false;
@@ -505,6 +517,7 @@ bool measure(const Options& options, Measure* m, std::string* error) {
   }
   m->touch_s = seconds_since(touch_start);
   m->rss_touched_mib = rss_mib();
+  m->anon_touched_mib = rss_anon_mib();
   m->live_orders = engine->env().live_orders.load();
   if (bad.load() != 0) {
     *error =
@@ -649,21 +662,25 @@ int main(int argc, char** argv) {
       "%llu more orders loaded on first use in %.2f s; %llu live orders; teardown %.2f s\n",
       m.ready_s, m.construct_s, m.spawned_s, static_cast<unsigned long long>(options.touch),
       m.touch_s, static_cast<unsigned long long>(m.live_orders), m.teardown_s);
-  std::printf("VmRSS: %.0f MiB before, %.0f MiB at ready, %.0f MiB spawned, %.0f MiB touched\n",
-              m.rss_before_mib, m.rss_ready_mib, m.rss_spawned_mib, m.rss_touched_mib);
+  std::printf(
+      "VmRSS: %.0f MiB before, %.0f MiB at ready, %.0f MiB spawned, %.0f MiB touched; "
+      "RssAnon %.0f MiB at ready, %.0f MiB touched\n",
+      m.rss_before_mib, m.rss_ready_mib, m.rss_spawned_mib, m.rss_touched_mib, m.anon_ready_mib,
+      m.anon_touched_mib);
   char json[1024];
-  std::snprintf(json, sizeof json,
-                "{\"bench\":\"recovery\",\"orders\":%llu,\"tail\":%llu,\"shards\":%zu,"
-                "\"build_s\":%.2f,\"construct_s\":%.3f,\"ready_s\":%.3f,\"spawned_s\":%.3f,"
-                "\"touch\":%llu,\"touch_s\":%.3f,\"live_orders\":%llu,"
-                "\"teardown_s\":%.3f,\"rss_before_mib\":%.0f,\"rss_ready_mib\":%.0f,"
-                "\"rss_spawned_mib\":%.0f,\"rss_touched_mib\":%.0f}",
-                static_cast<unsigned long long>(options.orders),
-                static_cast<unsigned long long>(options.tail), options.shards, build_s,
-                m.construct_s, m.ready_s, m.spawned_s,
-                static_cast<unsigned long long>(options.touch), m.touch_s,
-                static_cast<unsigned long long>(m.live_orders), m.teardown_s, m.rss_before_mib,
-                m.rss_ready_mib, m.rss_spawned_mib, m.rss_touched_mib);
+  std::snprintf(
+      json, sizeof json,
+      "{\"bench\":\"recovery\",\"orders\":%llu,\"tail\":%llu,\"shards\":%zu,"
+      "\"build_s\":%.2f,\"construct_s\":%.3f,\"ready_s\":%.3f,\"spawned_s\":%.3f,"
+      "\"touch\":%llu,\"touch_s\":%.3f,\"live_orders\":%llu,"
+      "\"teardown_s\":%.3f,\"rss_before_mib\":%.0f,\"rss_ready_mib\":%.0f,"
+      "\"rss_spawned_mib\":%.0f,\"rss_touched_mib\":%.0f,\"anon_ready_mib\":%.0f,"
+      "\"anon_touched_mib\":%.0f}",
+      static_cast<unsigned long long>(options.orders),
+      static_cast<unsigned long long>(options.tail), options.shards, build_s, m.construct_s,
+      m.ready_s, m.spawned_s, static_cast<unsigned long long>(options.touch), m.touch_s,
+      static_cast<unsigned long long>(m.live_orders), m.teardown_s, m.rss_before_mib,
+      m.rss_ready_mib, m.rss_spawned_mib, m.rss_touched_mib, m.anon_ready_mib, m.anon_touched_mib);
   std::printf("%s\n", json);
   return 0;
 }
