@@ -13,6 +13,15 @@ namespace {
 
 Status closed() { return Status::io_error("the snapshot store is closed"); }
 
+// A key no checkpoint can have written (LMDB keys are 1..max_key_bytes) is
+// simply not there; asking LMDB would be an invalid_argument, which must not
+// count as a storage failure (a client chooses the ids it asks for).
+bool storable(const storage::SnapshotStore& store, const std::string& key) {
+  return !key.empty() && key.size() <= store.max_key_bytes();
+}
+
+Status absent() { return Status::not_found("not in the snapshot"); }
+
 }  // namespace
 
 void StoredOrders::attach(const storage::SnapshotStore* store) {
@@ -30,8 +39,9 @@ Status StoredOrders::load(const OrderKey& key, core::OrderState* out) const {
   {
     std::shared_lock lock(mutex_);
     if (store_ == nullptr) return closed();
-    Status st =
-        store_->read(kOrdersTable, order_key_bytes(key.merchant_id, key.merchant_order_no), &bytes);
+    const std::string k = order_key_bytes(key.merchant_id, key.merchant_order_no);
+    if (!storable(*store_, k)) return absent();
+    Status st = store_->read(kOrdersTable, k, &bytes);
     if (!st.is_ok()) return st;
   }
   v1::OrderSnapshot snapshot;
@@ -48,6 +58,7 @@ Status StoredOrders::find_payment(const std::string& payment_no, OrderKey* out) 
   {
     std::shared_lock lock(mutex_);
     if (store_ == nullptr) return closed();
+    if (!storable(*store_, payment_no)) return absent();
     Status st = store_->read(kPaymentsTable, payment_no, &bytes);
     if (!st.is_ok()) return st;
   }

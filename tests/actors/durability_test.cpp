@@ -653,6 +653,13 @@ TEST_F(DurabilityTest, PaymentLookupAndChannelNoticeReachAnOrderNotLoadedYet) {
   notice.payment_no = "P0000000000000none00000001";
   OrderReply unknown = await([&](Engine::Done d) { engine_->notify("sandbox", notice, d); });
   EXPECT_EQ(unknown.code, core::Code::kPaymentNotFound);
+  // Ids no checkpoint could have stored are just unknown, not a storage failure.
+  EXPECT_EQ(get_payment(std::string(600, 'P')).code, core::Code::kPaymentNotFound);
+  notice.payment_no.clear();
+  unknown = await([&](Engine::Done d) { engine_->notify("sandbox", notice, d); });
+  EXPECT_EQ(unknown.code, core::Code::kPaymentNotFound);
+  EXPECT_EQ(get(std::string(600, 'o')).code, core::Code::kOrderNotFound);
+  EXPECT_TRUE(engine_->storage_healthy()) << engine_->status_detail();
 }
 
 // A channel that answers prepays and records every query (with the wall
