@@ -17,11 +17,12 @@
 // used (e.g. a corrupt WAL record: the error names the file and offset): log
 // the error and exit non-zero. Recovery is lazy: it rebuilds the orders of
 // the WAL tail; the others are loaded from the snapshot on first use, and
-// the stored-timer actor loads an order when a stored timer of it comes due. Every state change
-// (pay, close, notify, create_merchant) is durable in the WAL before its callback runs. After a
-// storage failure (sticky) state changes are answered kStorageUnavailable;
-// reads keep working. The destructor stops the engine: it takes a last
-// checkpoint (unless checkpoint_on_shutdown is off) and closes the storage.
+// the stored-timer actor loads an order when a stored timer of it comes
+// due. Every state change (pay, close, notify, create_merchant) is durable
+// in the WAL before its callback runs. After a storage failure (sticky)
+// state changes are answered kStorageUnavailable; reads keep working. The
+// destructor stops the engine: it takes a last checkpoint (unless
+// checkpoint_on_shutdown is off) and closes the storage.
 #pragma once
 
 #include <atomic>
@@ -114,10 +115,10 @@ class Engine {
   // Recovers from data_dir on a background thread (the storage thread), then
   // calls on_done on that thread: (true, "") once the merchants and the WAL
   // tail's orders are installed, the stored timers are scheduled, and
-  // ready() is true; (false, error) when recovery
-  // failed (ready() stays false; destroy the engine). In-memory engines call
-  // on_done(true, "") at once. Call once. on_done must not destroy the
-  // Engine (the destructor joins the thread on_done runs on).
+  // ready() is true; (false, error) when recovery failed (ready() stays
+  // false; destroy the engine). In-memory engines call on_done(true, "") at
+  // once. Call once. on_done must not destroy the Engine (the destructor
+  // joins the thread on_done runs on).
   using StartDone = std::function<void(bool ok, std::string error)>;
   void start(StartDone on_done);
   // One line about what recovery found (orders, merchants, LSNs, a cut torn
