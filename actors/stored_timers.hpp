@@ -13,9 +13,9 @@
 // Only orders an actor holds ever change, so the stored timers of the
 // others never change and one pass over the table, in due order, is enough.
 // A failed read marks storage failed (STYLE rule 8) and is retried a window
-// later. Engine::start() sends the first scan_timers_atom once recovery has
-// handed the WAL tail's orders to their shards (in-memory engines have no
-// such actor).
+// later. The engine sends the first scan_timers_atom at the end of recovery,
+// after it handed the WAL tail's orders to their shards (in-memory engines
+// have no such actor).
 #pragma once
 
 #include <chrono>
