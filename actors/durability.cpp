@@ -213,7 +213,7 @@ std::string describe(const Recovered& r) {
   out += std::to_string(r.last_lsn);
   out += "; ";
   out += std::to_string(r.orders.size());
-  out += " orders of the tail held, the rest loaded on first use";
+  out += " orders of the tail parked in memory, the rest loaded on first use";
   if (r.migrated_layout) out += "; stored timers rebuilt (snapshot layout 1 -> 2)";
   if (r.wal.truncated_bytes > 0) {
     out += "; cut a torn tail of ";

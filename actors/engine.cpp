@@ -140,7 +140,11 @@ void Engine::install(Recovered& recovered) {
   // Merchants first: an order's timers follow its merchant's policy.
   for (auto& m : recovered.merchants) merchants_.put(std::move(m));
   std::vector<RestoreMsg> pending(shards_.size());
+  ParkedTimersMsg timers;
   for (auto& state : recovered.orders) {
+    if (auto due = next_due_ms(state)) {
+      timers.due.push_back(DueOrder{*due, OrderKey{state.merchant_id, state.merchant_order_no}});
+    }
     for (const auto& a : state.attempts) {
       env_->index->insert(a.payment_no, OrderKey{state.merchant_id, state.merchant_order_no});
     }
@@ -157,10 +161,10 @@ void Engine::install(Recovered& recovered) {
   for (size_t i = 0; i < shards_.size(); ++i) {
     if (!pending[i].orders.empty()) caf::anon_send(shards_[i], std::move(pending[i]));
   }
-  // The wake-ups of stored timers too: sent after the restores, so a shard
-  // already holds the tail's orders (whose stored timers may be stale) when
-  // their wake-ups arrive, and ignores them.
-  caf::anon_send(stored_timers_, scan_timers_atom::value);
+  // The parked orders' timers, and the first scan of the stored ones: sent
+  // after the restores, so a shard has parked the tail's orders (whose
+  // stored timers may be stale) before any wake-up for them arrives.
+  caf::anon_send(stored_timers_, std::move(timers));
 }
 
 std::string Engine::recovery_summary() const {

@@ -64,8 +64,10 @@ struct RefundMsg {
   core::Policy policy = core::Policy::kStrict;
 };
 
-// Recovery: orders rebuilt from the snapshot and the WAL tail, handed to
-// their shard, which spawns their actors with that state (timers re-armed).
+// Recovery: the orders the WAL tail touched, rebuilt (stored snapshot + the
+// tail's events), handed to their shard, which parks them until their first
+// use or timer and then spawns their actors with that state (timers
+// re-armed).
 struct RestoredOrder {
   core::OrderState state;
   core::Policy policy = core::Policy::kStrict;  // the merchant's, for its timers
@@ -75,9 +77,10 @@ struct RestoreMsg {
   std::vector<RestoredOrder> orders;
 };
 
-// Lazy recovery: a stored timer of this order came due (actors/stored_timers.hpp).
-// The shard loads the order if it does not hold it; the order actor re-arms
-// its timers and the due one fires.
+// Lazy recovery: a timer of this order, which had no actor when the timer
+// was scheduled, came due (actors/stored_timers.hpp). The shard spawns the
+// order's actor unless it has one; the actor re-arms its timers and the due
+// one fires.
 struct WakeMsg {
   OrderKey key;
 };
@@ -105,8 +108,8 @@ using order_actor = caf::typed_actor<
     caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
 
 // A shard: same requests, routed to (and spawning or loading) its order
-// actors, plus the recovered orders it spawns before the engine turns ready
-// and the wake-ups of stored timers.
+// actors, plus the recovered orders it parks before the engine turns ready
+// and the wake-ups of timers of orders without an actor.
 using shard_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,

@@ -40,11 +40,17 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
     return adopt(std::move(key), self->spawn<caf::linked>(restored_order_actor_impl, env,
                                                           std::move(state), policy));
   };
-  // The order's actor: held, or spawned from its stored snapshot.
+  // The order's actor: held, or spawned from its parked state or its
+  // stored snapshot.
   auto find = [self, env, restore](const OrderKey& key) -> Lookup {
     std::string k = order_key_bytes(key.merchant_id, key.merchant_order_no);
     if (auto it = self->state.orders.find(k); it != self->state.orders.end()) {
       return Lookup{it->second};
+    }
+    if (auto it = self->state.parked.find(k); it != self->state.parked.end()) {
+      RestoredOrder parked = std::move(it->second);
+      self->state.parked.erase(it);
+      return Lookup{restore(std::move(k), std::move(parked.state), parked.policy)};
     }
     if (!env->stored) return Lookup{};
     core::OrderState state;
@@ -95,16 +101,19 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         if (!found.order) return found.failed ? unreadable() : missing_payment();
         return self->delegate(found.order, std::move(msg));
       },
-      [self, restore](RestoreMsg& msg) {
+      [self](RestoreMsg& msg) {
+        // Parked, not spawned: most of them are not used soon, and the
+        // stored-timer actor wakes those with a timer when it comes due.
         for (auto& restored : msg.orders) {
           std::string key =
               order_key_bytes(restored.state.merchant_id, restored.state.merchant_order_no);
           if (self->state.orders.count(key) != 0) continue;  // recovery gives each order once
-          restore(std::move(key), std::move(restored.state), restored.policy);
+          self->state.parked.emplace(std::move(key), std::move(restored));
         }
       },
       [find](WakeMsg& msg) {
-        // Loads the order unless held; its actor re-arms the due timer.
+        // Spawns the order's actor unless it has one; the actor re-arms the
+        // due timer.
         find(msg.key);
       },
   };

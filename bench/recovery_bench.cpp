@@ -5,9 +5,9 @@
 // its layout, keys and OrderSnapshot encoding: actors/snapshot_layout.hpp;
 // the WAL is appended with storage::Wal), then times Engine construction +
 // start() until on_done(ok) (ready), and then until one get_order per shard
-// has answered (queued behind the shard's RestoreMsgs of the tail's orders;
-// each probe order that is not in the tail is loaded from the snapshot on
-// that first use: recovery is lazy). --touch=N then asks for N more orders
+// has answered (queued behind the shard's RestoreMsgs, which park the tail's
+// orders; each probe order that is not in the tail is loaded from the
+// snapshot on that first use: recovery is lazy). --touch=N then asks for N more orders
 // spread over the snapshot (each loaded on first use) and times that. RSS
 // (/proc/self/status VmRSS) is printed at each point. The last stdout line
 // is one JSON object. Method and figures: docs/PERFORMANCE.md.

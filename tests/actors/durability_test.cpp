@@ -751,7 +751,7 @@ TEST_F(LazyTimerTest, OverdueStoredTimerOfAnOrderNotLoadedFiresAtOnce) {
   const std::string payment_no = stored_paying_order("o-due");
   move_stored_timer("o-due", wall_now_ms() - 60'000);
   ASSERT_EQ(open_engine(), "");
-  EXPECT_NE(engine_->recovery_summary().find("; 0 orders of the tail held"), std::string::npos)
+  EXPECT_NE(engine_->recovery_summary().find("; 0 orders of the tail parked"), std::string::npos)
       << engine_->recovery_summary();
   int64_t queried_ms = 0;
   ASSERT_TRUE(calls_->wait_for_query(payment_no, &queried_ms)) << "the query never came";
@@ -769,6 +769,29 @@ TEST_F(LazyTimerTest, OverdueStoredTimerOfAnOrderNotLoadedFiresAtOnce) {
   crash();
   ASSERT_EQ(open_engine(), "");
   EXPECT_EQ(dump(), before);
+}
+
+// The WAL tail's orders are parked without an actor; a timer of one fires
+// on time though no request ever asks for the order.
+TEST_F(LazyTimerTest, TimerOfAParkedTailOrderFiresWithoutARequest) {
+  customize_ = [this](EngineOptions& o) {
+    o.channels.emplace("probe", probe_);
+    o.payment.query_ladder_ms = {1'500, 600'000};
+  };
+  ASSERT_EQ(open_engine(), "");
+  PayMsg msg = pay_msg("o-tail");
+  msg.command.channel = "probe";
+  OrderReply r = await([&](Engine::Done d) { engine_->pay(msg, std::move(d)); });
+  ASSERT_EQ(r.code, core::Code::kCreated);
+  crash();  // well before the 1.5 s query; no checkpoint: the order is in the tail
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_NE(engine_->recovery_summary().find("; 1 orders of the tail parked"), std::string::npos)
+      << engine_->recovery_summary();
+  EXPECT_EQ(live_orders(), 0u) << "parked, no actor";
+  int64_t queried_ms = 0;
+  ASSERT_TRUE(calls_->wait_for_query(r.order.attempt().payment_no(), &queried_ms))
+      << "the query never came";
+  EXPECT_EQ(live_orders(), 1u);
 }
 
 // A stored timer due beyond the first read-ahead window still fires on time:

@@ -117,8 +117,10 @@ class StoredTimersTest : public ::testing::Test {
     ASSERT_TRUE(store_->commit_checkpoint(1, m).is_ok());
   }
 
-  // The shards and the stored-timer actor, started as Engine::start does.
-  void start() {
+  // The shards and the stored-timer actor, started as recovery does: the
+  // tail's orders parked in their shards, then their timers and the first
+  // scan.
+  void start(std::vector<core::OrderState> tail = {}) {
     stored_->attach(store_.get());
     auto env = std::make_shared<OrderEnv>();
     // Step 1 of every order here is due 60 min after its creation (T0 - 10 min).
@@ -134,7 +136,15 @@ class StoredTimersTest : public ::testing::Test {
     for (int i = 0; i < 3; ++i) shards_.push_back(system_.spawn(shard_impl, env_));
     timers_ =
         system_.spawn(stored_timers_impl, env_, shards_, std::chrono::milliseconds(kMinuteMs));
-    caf::anon_send(timers_, scan_timers_atom::value);
+    ParkedTimersMsg parked;
+    for (auto& state : tail) {
+      OrderKey key{state.merchant_id, state.merchant_order_no};
+      if (auto due = next_due_ms(state)) parked.due.push_back(DueOrder{*due, key});
+      RestoreMsg restore;
+      restore.orders.push_back(RestoredOrder{std::move(state), core::Policy::kStrict});
+      caf::anon_send(shards_[shard_of(key, shards_.size())], std::move(restore));
+    }
+    caf::anon_send(timers_, std::move(parked));
     sched_.run();
   }
 
@@ -212,6 +222,33 @@ TEST_F(StoredTimersTest, HeldOrderIgnoresItsStoredTimer) {
   // One query: the actor's own timer; the stored row's wake-up changed nothing.
   EXPECT_EQ(*queries_, std::vector<std::string>{"P-1"});
   EXPECT_EQ(live(), 1u);
+}
+
+// The WAL tail's orders are parked in their shards without an actor; their
+// timers come from recovery (not from the stale stored rows) and wake them.
+TEST_F(StoredTimersTest, ParkedOrdersAreWokenByTheirOwnTimers) {
+  // o-tail is stored with a timer at T0 + 5 min, but the tail moved it to
+  // T0 + 30 s: the parked state decides.
+  store({paying_order("o-tail", "P-tail", kT0 + 5 * kMinuteMs)});
+  start({paying_order("o-tail", "P-tail", kT0 + 30'000),
+         paying_order("o-tail-overdue", "P-tail-overdue", kT0 - kMinuteMs),
+         paying_order("o-tail-quiet", "P-tail-quiet", 0)});
+  EXPECT_EQ(*queries_, std::vector<std::string>{"P-tail-overdue"});
+  EXPECT_EQ(live(), 1u);
+  advance(29s);
+  EXPECT_EQ(queries_->size(), 1u);
+  advance(1s);
+  EXPECT_EQ(*queries_, (std::vector<std::string>{"P-tail-overdue", "P-tail"}));
+  EXPECT_EQ(live(), 2u);
+  // The stale stored row's wake-up at T0 + 5 min finds the actor: ignored.
+  advance(5min);
+  EXPECT_EQ(queries_->size(), 2u);
+  // A parked order is served from its parked state, not from the snapshot.
+  EXPECT_EQ(live(), 2u);
+  OrderReply quiet = get("o-tail-quiet");
+  EXPECT_EQ(quiet.code, core::Code::kOk);
+  EXPECT_EQ(quiet.order.attempts(0).payment_no(), "P-tail-quiet");
+  EXPECT_EQ(live(), 3u);
 }
 
 TEST_F(StoredTimersTest, UnknownOrderIsNotFoundAndNothingIsSpawned) {
