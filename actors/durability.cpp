@@ -14,11 +14,6 @@ using storage::Status;
 
 namespace {
 
-constexpr const char* kOrdersTable = "orders";
-constexpr const char* kPaymentsTable = "payments";
-constexpr const char* kMerchantsTable = "merchants";
-constexpr const char* kTimersTable = "timers";
-
 std::string with_lsn(std::string_view what, uint64_t lsn) {
   std::string out(what);
   out += " (WAL record lsn ";
@@ -48,15 +43,21 @@ void fold_events(core::OrderState& state, const v1::OrderEvents& record) {
   for (const auto& event : record.events()) core::apply(state, event);
 }
 
-std::vector<std::string> timer_keys(const core::OrderState& state) {
-  std::vector<std::string> keys;
-  for (const auto& a : state.attempts) {
-    if (a.ladder != v1::TimerArmed::LADDER_UNSPECIFIED) {
-      keys.push_back(timer_key_bytes(a.due_ms, a.payment_no));
-    }
+// The stored state of the order under `key` into *state (*found false and
+// the state untouched if the snapshot does not hold it). Storage thread.
+Status load_stored(const storage::SnapshotStore& store, const std::string& key, uint64_t lsn,
+                   core::OrderState* state, bool* found) {
+  std::string stored;
+  Status got = store.get(kOrdersTable, key, &stored);
+  *found = got.is_ok();
+  if (got.is_not_found()) return Status::ok();
+  if (!got.is_ok()) return got;
+  v1::OrderSnapshot snapshot;
+  if (!snapshot.ParseFromString(stored)) {
+    return Status::corruption(with_lsn("the stored snapshot of an order does not parse", lsn));
   }
-  std::sort(keys.begin(), keys.end());
-  return keys;
+  *state = core::from_snapshot(snapshot);
+  return Status::ok();
 }
 
 // The orders and merchants one checkpoint transaction writes.
@@ -92,19 +93,12 @@ struct CheckpointBatch {
     auto it = orders.find(key);
     if (it == orders.end()) {
       TouchedOrder touched;
-      std::string stored;
-      Status got = store.get(kOrdersTable, key, &stored);
-      if (got.is_ok()) {
-        v1::OrderSnapshot snapshot;
-        if (!snapshot.ParseFromString(stored)) {
-          return Status::corruption(
-              with_lsn("the stored snapshot of an order does not parse", lsn));
-        }
-        touched.state = core::from_snapshot(snapshot);
+      bool found = false;
+      Status got = load_stored(store, key, lsn, &touched.state, &found);
+      if (!got.is_ok()) return got;
+      if (found) {
         touched.stored_attempts = touched.state.attempts.size();
         touched.stored_timer_keys = timer_keys(touched.state);
-      } else if (!got.is_not_found()) {
-        return got;
       }
       it = orders.emplace(key, std::move(touched)).first;
     }
@@ -141,25 +135,50 @@ void log_line(const std::string& line) {
   std::fflush(stderr);
 }
 
+// Lazy recovery needs every armed timer of every stored order in `timers`;
+// layout 1 stored the attempts' timers only. Rebuilds the table's rows from
+// the stored orders once (puts are idempotent: a crash midway just runs it
+// again) and then marks the store layout 2. A fresh store is only marked.
+Status ensure_layout(storage::SnapshotStore& store, size_t per_commit, bool* migrated) {
+  *migrated = false;
+  std::string version;
+  Status st = store.get(kLayoutTable, kLayoutVersionKey, &version);
+  if (st.is_ok()) {
+    if (version == kLayoutVersion) return Status::ok();
+    return Status::corruption("the snapshot has layout version \"" + version + "\"; this build " +
+                              "reads version " + kLayoutVersion);
+  }
+  if (!st.is_not_found()) return st;
+  std::vector<storage::Mutation> puts;
+  Status bad;
+  size_t orders = 0;
+  st = store.scan(kOrdersTable, [&](std::string_view key, std::string_view value) {
+    v1::OrderSnapshot snapshot;
+    if (!snapshot.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      if (bad.is_ok()) bad = Status::corruption("a snapshot order does not parse");
+      return;
+    }
+    ++orders;
+    for (std::string& timer : timer_keys(core::from_snapshot(snapshot))) {
+      puts.push_back({kTimersTable, std::move(timer), std::string(key)});
+    }
+  });
+  if (!st.is_ok()) return st;
+  if (!bad.is_ok()) return bad;
+  *migrated = orders > 0;
+  puts.push_back({kLayoutTable, kLayoutVersionKey, std::string(kLayoutVersion)});
+  const uint64_t lsn = store.checkpoint_lsn();  // the tables' content does not change
+  for (size_t at = 0; at < puts.size(); at += per_commit) {
+    const auto end =
+        puts.begin() + static_cast<std::ptrdiff_t>(std::min(puts.size(), at + per_commit));
+    st = store.commit_checkpoint(
+        lsn, std::vector<storage::Mutation>(puts.begin() + static_cast<std::ptrdiff_t>(at), end));
+    if (!st.is_ok()) return st;
+  }
+  return Status::ok();
+}
+
 }  // namespace
-
-std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no) {
-  std::string key;
-  key.reserve(merchant_id.size() + 1 + merchant_order_no.size());
-  key += merchant_id;
-  key += '\x1f';  // never part of either id
-  key += merchant_order_no;
-  return key;
-}
-
-std::string timer_key_bytes(int64_t due_ms, const std::string& payment_no) {
-  // Big-endian, so that keys sort by due time.
-  std::string key(8, '\0');
-  const auto due = static_cast<uint64_t>(due_ms);
-  for (int i = 0; i < 8; ++i) key[static_cast<size_t>(i)] = static_cast<char>(due >> (56 - 8 * i));
-  key += payment_no;
-  return key;
-}
 
 v1::MerchantCreated merchant_record(const Merchant& merchant) {
   v1::MerchantCreated record;
@@ -183,7 +202,7 @@ bool merchant_from_record(const v1::MerchantCreated& record, Merchant* out) {
 
 std::string describe(const Recovered& r) {
   std::string out = "recovered ";
-  out += std::to_string(r.orders.size());
+  out += std::to_string(r.stored_orders + r.new_orders);
   out += " orders and ";
   out += std::to_string(r.merchants.size());
   out += " merchants: snapshot at lsn ";
@@ -192,6 +211,10 @@ std::string describe(const Recovered& r) {
   out += std::to_string(r.replayed_records);
   out += " WAL records up to lsn ";
   out += std::to_string(r.last_lsn);
+  out += "; ";
+  out += std::to_string(r.orders.size());
+  out += " orders of the tail parked in memory, the rest loaded on first use";
+  if (r.migrated_layout) out += "; stored timers rebuilt (snapshot layout 1 -> 2)";
   if (r.wal.truncated_bytes > 0) {
     out += "; cut a torn tail of ";
     out += std::to_string(r.wal.truncated_bytes);
@@ -253,6 +276,7 @@ void Durability::close_storage() {
   // The WAL actor may hold the Wal a while longer; close() releases the
   // directory now (its later appends are refused).
   if (wal) wal->close();
+  stored_->detach();  // waits for the reads in progress
   store_.reset();
 }
 
@@ -261,6 +285,7 @@ void Durability::run(InstallFn install, DoneFn done) {
   Status st = recover(&recovered);
   if (st.is_ok()) {
     checkpoint_lsn_.store(recovered.checkpoint_lsn, std::memory_order_release);
+    stored_->attach(store_.get());
     install(recovered);
     recovered = Recovered{};  // the actors own the orders now
   } else {
@@ -312,14 +337,16 @@ Status Durability::recover(Recovered* out) {
   snapshot_options.map_size_bytes = options_.map_size_bytes;
   snapshot_options.max_map_size_bytes =
       std::max(options_.map_size_bytes, options_.max_map_size_bytes);
-  snapshot_options.tables = {kOrdersTable, kPaymentsTable, kMerchantsTable, kTimersTable};
+  snapshot_options.tables = snapshot_tables();
   Status st = storage::SnapshotStore::open(snapshot_options, &store_);
+  if (!st.is_ok()) return st;
+  st = ensure_layout(*store_, options_.max_orders_per_commit, &out->migrated_layout);
   if (!st.is_ok()) return st;
   out->checkpoint_lsn = store_->checkpoint_lsn();
 
-  // Snapshot first.
+  // Snapshot first: the merchants, and how many orders it holds (they stay
+  // there until used).
   std::map<std::string, Merchant> merchants;
-  std::unordered_map<std::string, core::OrderState> orders;
   Status bad;
   st = store_->scan(kMerchantsTable, [&](std::string_view key, std::string_view value) {
     v1::MerchantCreated record;
@@ -335,18 +362,11 @@ Status Durability::recover(Recovered* out) {
   });
   if (!st.is_ok()) return st;
   if (!bad.is_ok()) return bad;
-  st = store_->scan(kOrdersTable, [&](std::string_view key, std::string_view value) {
-    v1::OrderSnapshot snapshot;
-    if (!snapshot.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      if (bad.is_ok()) bad = Status::corruption("a snapshot order does not parse");
-      return;
-    }
-    orders.emplace(std::string(key), core::from_snapshot(snapshot));
-  });
+  st = store_->count(kOrdersTable, &out->stored_orders);
   if (!st.is_ok()) return st;
-  if (!bad.is_ok()) return bad;
 
-  // Then the WAL tail after the snapshot's LSN.
+  // Then the WAL tail after the snapshot's LSN: each order it touches starts
+  // from its stored snapshot (or empty) and folds the tail's events.
   storage::WalOptions wal_options;
   wal_options.dir = options_.data_dir + "/wal";
   wal_options.fsync = options_.fsync;
@@ -356,6 +376,7 @@ Status Durability::recover(Recovered* out) {
   st = storage::Wal::open(wal_options, &wal);
   if (!st.is_ok()) return st;
   out->wal = wal->recovery();
+  std::unordered_map<std::string, core::OrderState> orders;
   st = wal->replay(out->checkpoint_lsn, [&](uint64_t lsn, std::string_view payload) {
     if (!bad.is_ok()) return;
     v1::WalRecord record;
@@ -372,7 +393,17 @@ Status Durability::recover(Recovered* out) {
       return;
     }
     const auto& o = record.order();
-    fold_events(orders[order_key_bytes(o.merchant_id(), o.merchant_order_no())], o);
+    std::string key = order_key_bytes(o.merchant_id(), o.merchant_order_no());
+    auto it = orders.find(key);
+    if (it == orders.end()) {
+      core::OrderState state;
+      bool found = false;
+      bad = load_stored(*store_, key, lsn, &state, &found);
+      if (!bad.is_ok()) return;
+      if (!found) ++out->new_orders;
+      it = orders.emplace(std::move(key), std::move(state)).first;
+    }
+    fold_events(it->second, o);
   });
   if (!st.is_ok()) return st;
   if (!bad.is_ok()) return bad;

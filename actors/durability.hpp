@@ -1,7 +1,12 @@
 // Durability: the storage thread of a durable engine. It owns the snapshot
-// store (LMDB wants one thread: this one) and opens the WAL; it runs
+// store (LMDB wants one writer thread: this one) and opens the WAL; it runs
 // recovery once, then checkpoints periodically and on request. Formats,
 // tables and the recovery and checkpoint rules: docs/DURABILITY.md.
+//
+// Recovery is lazy: it loads the merchants and rebuilds only the orders the
+// WAL tail (the records after the checkpoint) touches; every other order
+// stays in the snapshot and is read through stored() when it is first used
+// (StoredOrders: any thread, concurrently with checkpoints).
 //
 // Checkpoints do not stop order actors. State is a fold of events, so the
 // storage thread rebuilds the snapshot itself: it replays the WAL records
@@ -14,10 +19,11 @@
 // a longer tail is committed in several transactions, each exact at its LSN).
 //
 // Threads and ownership: the engine owns the Durability. start() starts the
-// storage thread; every callback (install, done) runs on it. wal() may be
-// called from any thread. stop() (or the destructor) joins the thread and
-// closes the WAL and the store; it may run on any thread but the storage
-// thread. A WAL or LMDB failure marks the shared StorageHealth failed.
+// storage thread; every callback (install, done) runs on it. wal() and
+// stored() may be called from any thread. stop() (or the destructor) joins
+// the thread and closes the WAL and the store (StoredOrders reads fail from
+// then on); it may run on any thread but the storage thread. A WAL or LMDB
+// failure marks the shared StorageHealth failed.
 #pragma once
 
 #include <chrono>
@@ -31,7 +37,9 @@
 #include <vector>
 
 #include "actors/merchants.hpp"
+#include "actors/snapshot_layout.hpp"
 #include "actors/storage_health.hpp"
+#include "actors/stored_orders.hpp"
 #include "core/order_state.hpp"
 #include "storage/snapshot_store.hpp"
 #include "storage/status.hpp"
@@ -53,15 +61,19 @@ struct DurabilityOptions {
   std::size_t max_orders_per_commit = 50'000;
 };
 
-// What recovery rebuilt: every order (snapshot + WAL tail) and every
-// merchant created through the admin API.
+// What recovery rebuilt: the orders the WAL tail touched (stored snapshot +
+// the tail's events) and every merchant created through the admin API. The
+// other stored orders stay in the snapshot (Durability::stored()).
 struct Recovered {
-  std::vector<core::OrderState> orders;
+  std::vector<core::OrderState> orders;  // the WAL tail's
   std::vector<Merchant> merchants;
+  uint64_t stored_orders = 0;     // orders in the snapshot
+  uint64_t new_orders = 0;        // orders of the tail the snapshot did not hold
   uint64_t checkpoint_lsn = 0;    // the snapshot's LSN
   uint64_t replayed_records = 0;  // WAL records after it
   uint64_t last_lsn = 0;
-  storage::WalRecovery wal;  // what Wal::open found and cut
+  storage::WalRecovery wal;      // what Wal::open found and cut
+  bool migrated_layout = false;  // the snapshot's timers were rebuilt (layout 1 -> 2)
 };
 
 // One line for the startup log.
@@ -70,10 +82,6 @@ std::string describe(const Recovered& recovered);
 // The WAL and snapshot forms of a merchant (api key as its SHA-256 hex only).
 v1::MerchantCreated merchant_record(const Merchant& merchant);
 bool merchant_from_record(const v1::MerchantCreated& record, Merchant* out);
-
-// Snapshot keys (docs/DURABILITY.md).
-std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no);
-std::string timer_key_bytes(int64_t due_ms, const std::string& payment_no);
 
 class Durability {
  public:
@@ -95,6 +103,10 @@ class Durability {
 
   // The open WAL once recovery opened it; null before and after stop().
   std::shared_ptr<storage::Wal> wal() const;
+
+  // The stored orders: readable once recovery succeeded (before install
+  // runs), closed by stop(). The same object for the Durability's life.
+  std::shared_ptr<const StoredOrders> stored() const { return stored_; }
 
   // Asks for a checkpoint now; done(status) runs on the storage thread when
   // it committed (or failed). Before recovery finished the request waits; if
@@ -118,6 +130,7 @@ class Durability {
   const DurabilityOptions options_;
   std::shared_ptr<StorageHealth> health_;
   std::unique_ptr<storage::SnapshotStore> store_;  // storage thread only
+  std::shared_ptr<StoredOrders> stored_ = std::make_shared<StoredOrders>();
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

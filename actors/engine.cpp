@@ -85,6 +85,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     d.segment_bytes = options_.wal_segment_bytes;
     d.max_orders_per_commit = std::max<std::size_t>(1, options_.checkpoint_orders_per_commit);
     durability_ = std::make_shared<Durability>(std::move(d), env_->storage);
+    env_->stored = durability_->stored();
     std::weak_ptr<Durability> weak = durability_;
     env_->wal = system.spawn(
         wal_actor_impl,
@@ -97,6 +98,9 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
   }
   std::shared_ptr<const OrderEnv> env = env_;
   for (size_t i = 0; i < options_.shards; ++i) shards_.push_back(system.spawn(shard_impl, env));
+  if (durability_) {
+    stored_timers_ = system.spawn(stored_timers_impl, env, shards_, options_.stored_timer_window);
+  }
   for (size_t i = 0; i < options_.bridges; ++i) bridges_.push_back(system.spawn(bridge_impl));
 }
 
@@ -106,6 +110,7 @@ Engine::~Engine() {
   ready_.store(false, std::memory_order_release);
   for (auto& s : shards_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   for (auto& b : bridges_) caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+  if (stored_timers_) caf::anon_send_exit(stored_timers_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(webhooks_, caf::exit_reason::user_shutdown);
   webhook_client_->stop();  // deliveries in flight end as failed attempts
   if (durability_) {
@@ -137,7 +142,11 @@ void Engine::install(Recovered& recovered) {
   // Merchants first: an order's timers follow its merchant's policy.
   for (auto& m : recovered.merchants) merchants_.put(std::move(m));
   std::vector<RestoreMsg> pending(shards_.size());
+  ParkedTimersMsg timers;
   for (auto& state : recovered.orders) {
+    if (auto due = next_due_ms(state)) {
+      timers.due.push_back(DueOrder{*due, OrderKey{state.merchant_id, state.merchant_order_no}});
+    }
     for (const auto& a : state.attempts) {
       env_->index->insert(a.payment_no, OrderKey{state.merchant_id, state.merchant_order_no});
     }
@@ -154,6 +163,10 @@ void Engine::install(Recovered& recovered) {
   for (size_t i = 0; i < shards_.size(); ++i) {
     if (!pending[i].orders.empty()) caf::anon_send(shards_[i], std::move(pending[i]));
   }
+  // The parked orders' timers, and the first scan of the stored ones: sent
+  // after the restores, so a shard has parked the tail's orders (whose
+  // stored timers may be stale) before any wake-up for them arrives.
+  caf::anon_send(stored_timers_, std::move(timers));
 }
 
 std::string Engine::recovery_summary() const {
@@ -224,9 +237,34 @@ void Engine::get_order(GetOrderMsg msg, Done done) {
   submit(key, std::move(msg), std::move(done));
 }
 
+std::optional<OrderKey> Engine::order_of_payment(const std::string& payment_no,
+                                                 bool* failed) const {
+  *failed = false;
+  if (auto key = env_->index->find(payment_no)) return key;
+  if (!env_->stored) return std::nullopt;
+  OrderKey key;
+  storage::Status st = env_->stored->find_payment(payment_no, &key);
+  if (st.is_ok()) return key;
+  if (!st.is_not_found()) {
+    env_->storage->fail("reading the stored payment index", st.to_string());
+    *failed = true;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+OrderReply unreadable() {
+  return OrderReply{core::Code::kStorageUnavailable, "the payment could not be read from storage"};
+}
+
+}  // namespace
+
 void Engine::get_payment(const std::string& merchant_id, const std::string& payment_no, Done done) {
   if (auto code = refuse(false)) return done(refusal(*code));
-  auto key = env_->index->find(payment_no);
+  bool failed = false;
+  auto key = order_of_payment(payment_no, &failed);
+  if (failed) return done(unreadable());
   if (!key || key->merchant_id != merchant_id) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
   }
@@ -235,7 +273,9 @@ void Engine::get_payment(const std::string& merchant_id, const std::string& paym
 
 void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done) {
   if (auto code = refuse(true)) return done(refusal(*code));
-  auto key = env_->index->find(notice.payment_no);
+  bool failed = false;
+  auto key = order_of_payment(notice.payment_no, &failed);
+  if (failed) return done(unreadable());
   if (!key || !has_channel(channel)) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
   }

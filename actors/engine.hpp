@@ -15,11 +15,14 @@
 // meanwhile; on_done(true, "") means ready (every request is answered
 // kNotReady before), on_done(false, error) means the data on disk cannot be
 // used (e.g. a corrupt WAL record: the error names the file and offset): log
-// the error and exit non-zero. Every state change (pay, close, notify,
-// create_merchant) is durable in the WAL before its callback runs. After a
-// storage failure (sticky) state changes are answered kStorageUnavailable;
-// reads keep working. The destructor stops the engine: it takes a last
-// checkpoint (unless checkpoint_on_shutdown is off) and closes the storage.
+// the error and exit non-zero. Recovery is lazy: it rebuilds the orders of
+// the WAL tail; the others are loaded from the snapshot on first use, and
+// the stored-timer actor loads an order when a stored timer of it comes
+// due. Every state change (pay, close, notify, create_merchant) is durable
+// in the WAL before its callback runs. After a storage failure (sticky)
+// state changes are answered kStorageUnavailable; reads keep working. The
+// destructor stops the engine: it takes a last checkpoint (unless
+// checkpoint_on_shutdown is off) and closes the storage.
 #pragma once
 
 #include <atomic>
@@ -37,6 +40,7 @@
 #include "actors/messages.hpp"
 #include "actors/order_env.hpp"
 #include "actors/sandbox_channel.hpp"
+#include "actors/stored_timers.hpp"
 #include "actors/webhooks.hpp"
 
 namespace oncepay::actors {
@@ -86,6 +90,9 @@ struct EngineOptions {
   // checkpoint transaction may hold (its memory bound).
   std::size_t wal_segment_bytes = 64 * storage::wal_format::kMiB;
   std::size_t checkpoint_orders_per_commit = 50'000;
+  // Lazy recovery: how far ahead the stored timers of orders not in memory
+  // are read (actors/stored_timers.hpp).
+  std::chrono::milliseconds stored_timer_window{60'000};
   // Tests set this false to leave as a crash would (no last checkpoint).
   bool checkpoint_on_shutdown = true;
   // Test hook: replaces fdatasync in the WAL (storage::WalOptions).
@@ -121,11 +128,12 @@ class Engine {
   void create_merchant(const std::string& merchant_id, core::Policy policy, MerchantDone done);
 
   // Recovers from data_dir on a background thread (the storage thread), then
-  // calls on_done on that thread: (true, "") once every recovered order and
-  // merchant is installed and ready() is true; (false, error) when recovery
-  // failed (ready() stays false; destroy the engine). In-memory engines call
-  // on_done(true, "") at once. Call once. on_done must not destroy the
-  // Engine (the destructor joins the thread on_done runs on).
+  // calls on_done on that thread: (true, "") once the merchants and the WAL
+  // tail's orders are installed, the stored timers are scheduled, and
+  // ready() is true; (false, error) when recovery failed (ready() stays
+  // false; destroy the engine). In-memory engines call on_done(true, "") at
+  // once. Call once. on_done must not destroy the Engine (the destructor
+  // joins the thread on_done runs on).
   using StartDone = std::function<void(bool ok, std::string error)>;
   void start(StartDone on_done);
   // One line about what recovery found (orders, merchants, LSNs, a cut torn
@@ -160,6 +168,9 @@ class Engine {
   // kNotReady / kStorageUnavailable when a request cannot be taken now.
   std::optional<core::Code> refuse(bool changes_state) const;
   void install(Recovered& recovered);
+  // payment_no -> its order: the in-memory index, else the snapshot.
+  // *failed when the snapshot could not be read.
+  std::optional<OrderKey> order_of_payment(const std::string& payment_no, bool* failed) const;
 
   caf::actor_system& system_;
   EngineOptions options_;
@@ -169,6 +180,7 @@ class Engine {
   std::shared_ptr<net::HttpClient> webhook_client_;
   webhook_actor webhooks_;
   std::vector<shard_actor> shards_;
+  stored_timers_actor stored_timers_;  // durable engines only
   std::vector<caf::actor> bridges_;
   std::atomic<size_t> next_bridge_{0};
   std::shared_ptr<Durability> durability_;  // null: in-memory

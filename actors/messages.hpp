@@ -64,8 +64,10 @@ struct RefundMsg {
   core::Policy policy = core::Policy::kStrict;
 };
 
-// Recovery: orders rebuilt from the snapshot and the WAL tail, handed to
-// their shard, which spawns their actors with that state (timers re-armed).
+// Recovery: the orders the WAL tail touched, rebuilt (stored snapshot + the
+// tail's events), handed to their shard, which parks them until their first
+// use or timer and then spawns their actors with that state (timers
+// re-armed).
 struct RestoredOrder {
   core::OrderState state;
   core::Policy policy = core::Policy::kStrict;  // the merchant's, for its timers
@@ -73,6 +75,14 @@ struct RestoredOrder {
 
 struct RestoreMsg {
   std::vector<RestoredOrder> orders;
+};
+
+// Lazy recovery: a timer of this order, which had no actor when the timer
+// was scheduled, came due (actors/stored_timers.hpp). The shard spawns the
+// order's actor unless it has one; the actor re-arms its timers and the due
+// one fires.
+struct WakeMsg {
+  OrderKey key;
 };
 
 // The answer to every order request: an outcome code and, when the order
@@ -97,13 +107,15 @@ using order_actor = caf::typed_actor<
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
     caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
 
-// A shard: same requests, routed to (and spawning) its order actors, plus
-// the recovered orders it spawns before the engine turns ready.
+// A shard: same requests, routed to (and spawning or loading) its order
+// actors, plus the recovered orders it parks before the engine turns ready
+// and the wake-ups of timers of orders without an actor.
 using shard_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
-    caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>>;
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>,
+    caf::reacts_to<WakeMsg>>;
 
 // A payment channel: the one interface every adapter serves. A call that
 // cannot be answered within the caller's timeout is treated as kUnavailable.
@@ -121,5 +133,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::TimerMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RefundMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::OrderReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RestoreMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WakeMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelCall)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelReply)

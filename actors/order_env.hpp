@@ -14,6 +14,7 @@
 #include "actors/order_observer.hpp"
 #include "actors/payment_index.hpp"
 #include "actors/storage_health.hpp"
+#include "actors/stored_orders.hpp"
 #include "actors/wal_actor.hpp"
 #include "actors/webhooks.hpp"
 #include "core/config.hpp"
@@ -43,6 +44,9 @@ struct OrderEnv {
   wal_actor wal;
   std::chrono::milliseconds storage_timeout{10'000};
   std::shared_ptr<StorageHealth> storage = std::make_shared<StorageHealth>();
+  // Lazy recovery: the orders the last checkpoint stored, which shards load
+  // on first use. Null in an in-memory engine.
+  std::shared_ptr<const StoredOrders> stored;
 
   // Wall-clock time derived from the actor clock, so that tests running on
   // CAF's test coordinator see simulated time everywhere.

@@ -3,81 +3,118 @@
 #include <xxhash.h>
 
 #include "actors/order_actor.hpp"
+#include "actors/snapshot_layout.hpp"
 
 namespace oncepay::actors {
 
+size_t shard_of(const OrderKey& key, size_t shard_count) {
+  const std::string k = order_key_bytes(key.merchant_id, key.merchant_order_no);
+  return static_cast<size_t>(XXH3_64bits(k.data(), k.size()) % shard_count);
+}
+
 namespace {
 
-std::string map_key(const OrderKey& key) {
-  std::string out;
-  out.reserve(key.merchant_id.size() + 1 + key.merchant_order_no.size());
-  out += key.merchant_id;
-  out += '\x1f';  // never part of either id
-  out += key.merchant_order_no;
-  return out;
+// How a shard finds an order's actor.
+struct Lookup {
+  order_actor order;    // null: the order exists nowhere (or the store failed)
+  bool failed = false;  // the stored snapshot could not be read
+};
+
+OrderReply missing_order() { return OrderReply{core::Code::kOrderNotFound, "no such order"}; }
+OrderReply missing_payment() { return OrderReply{core::Code::kPaymentNotFound, "no such payment"}; }
+OrderReply unreadable() {
+  return OrderReply{core::Code::kStorageUnavailable, "the order could not be read from storage"};
 }
 
 }  // namespace
 
-size_t shard_of(const OrderKey& key, size_t shard_count) {
-  const std::string k = map_key(key);
-  return static_cast<size_t>(XXH3_64bits(k.data(), k.size()) % shard_count);
-}
-
 shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const OrderEnv> env) {
-  auto find = [self](const OrderKey& key) -> order_actor {
-    auto it = self->state.orders.find(map_key(key));
-    return it == self->state.orders.end() ? order_actor{} : it->second;
-  };
-  auto find_or_spawn = [self, env, find](const OrderKey& key) -> order_actor {
-    if (auto existing = find(key)) return existing;
-    // Linked: when the shard stops, its orders stop with it.
-    auto order = self->spawn<caf::linked>(order_actor_impl, env, key);
-    self->state.orders.emplace(map_key(key), order);
+  // Linked: when the shard stops, its orders stop with it.
+  auto adopt = [self, env](std::string key, order_actor order) {
+    self->state.orders.emplace(std::move(key), order);
     const_cast<OrderEnv&>(*env).live_orders.fetch_add(1, std::memory_order_relaxed);
     return order;
   };
-  auto missing = [] { return OrderReply{core::Code::kOrderNotFound, "no such order"}; };
+  auto restore = [self, env, adopt](std::string key, core::OrderState state,
+                                    core::Policy policy) -> order_actor {
+    return adopt(std::move(key), self->spawn<caf::linked>(restored_order_actor_impl, env,
+                                                          std::move(state), policy));
+  };
+  // The order's actor: held, or spawned from its parked state or its
+  // stored snapshot.
+  auto find = [self, env, restore](const OrderKey& key) -> Lookup {
+    std::string k = order_key_bytes(key.merchant_id, key.merchant_order_no);
+    if (auto it = self->state.orders.find(k); it != self->state.orders.end()) {
+      return Lookup{it->second};
+    }
+    if (auto it = self->state.parked.find(k); it != self->state.parked.end()) {
+      RestoredOrder parked = std::move(it->second);
+      self->state.parked.erase(it);
+      return Lookup{restore(std::move(k), std::move(parked.state), parked.policy)};
+    }
+    if (!env->stored) return Lookup{};
+    core::OrderState state;
+    storage::Status st = env->stored->load(key, &state);
+    if (st.is_not_found()) return Lookup{};
+    if (!st.is_ok()) {
+      env->storage->fail("loading a stored order", st.to_string());
+      return Lookup{order_actor{}, true};
+    }
+    const core::Policy policy = env->merchants != nullptr
+                                    ? env->merchants->policy_of(key.merchant_id)
+                                    : core::Policy::kStrict;
+    return Lookup{restore(std::move(k), std::move(state), policy)};
+  };
   return {
-      [self, find_or_spawn](PayMsg& msg) -> caf::delegated<OrderReply> {
+      [self, env, find, adopt](PayMsg& msg) -> caf::result<OrderReply> {
         OrderKey key{msg.command.merchant_id, msg.command.merchant_order_no};
-        return self->delegate(find_or_spawn(key), std::move(msg));
+        Lookup found = find(key);
+        if (found.failed) return unreadable();
+        if (!found.order) {
+          found.order = adopt(order_key_bytes(key.merchant_id, key.merchant_order_no),
+                              self->spawn<caf::linked>(order_actor_impl, env, key));
+        }
+        return self->delegate(found.order, std::move(msg));
       },
-      [self, find, missing](CloseMsg& msg) -> caf::result<OrderReply> {
-        auto order = find(msg.key);
-        if (!order) return missing();
-        return self->delegate(order, std::move(msg));
+      [self, find](CloseMsg& msg) -> caf::result<OrderReply> {
+        Lookup found = find(msg.key);
+        if (!found.order) return found.failed ? unreadable() : missing_order();
+        return self->delegate(found.order, std::move(msg));
       },
-      [self, find, missing](RefundMsg& msg) -> caf::result<OrderReply> {
-        auto order = find(msg.key);
-        if (!order) return missing();
-        return self->delegate(order, std::move(msg));
+      [self, find](RefundMsg& msg) -> caf::result<OrderReply> {
+        Lookup found = find(msg.key);
+        if (!found.order) return found.failed ? unreadable() : missing_order();
+        return self->delegate(found.order, std::move(msg));
       },
-      [self, find, missing](GetOrderMsg& msg) -> caf::result<OrderReply> {
-        auto order = find(msg.key);
-        if (!order) return missing();
-        return self->delegate(order, std::move(msg));
+      [self, find](GetOrderMsg& msg) -> caf::result<OrderReply> {
+        Lookup found = find(msg.key);
+        if (!found.order) return found.failed ? unreadable() : missing_order();
+        return self->delegate(found.order, std::move(msg));
       },
       [self, find](GetPaymentMsg& msg) -> caf::result<OrderReply> {
-        auto order = find(msg.key);
-        if (!order) return OrderReply{core::Code::kPaymentNotFound, "no such payment"};
-        return self->delegate(order, std::move(msg));
+        Lookup found = find(msg.key);
+        if (!found.order) return found.failed ? unreadable() : missing_payment();
+        return self->delegate(found.order, std::move(msg));
       },
       [self, find](NoticeMsg& msg) -> caf::result<OrderReply> {
-        auto order = find(msg.key);
-        if (!order) return OrderReply{core::Code::kPaymentNotFound, "no such payment"};
-        return self->delegate(order, std::move(msg));
+        Lookup found = find(msg.key);
+        if (!found.order) return found.failed ? unreadable() : missing_payment();
+        return self->delegate(found.order, std::move(msg));
       },
-      [self, env](RestoreMsg& msg) {
+      [self](RestoreMsg& msg) {
+        // Parked, not spawned: most of them are not used soon, and the
+        // stored-timer actor wakes those with a timer when it comes due.
         for (auto& restored : msg.orders) {
           std::string key =
-              map_key(OrderKey{restored.state.merchant_id, restored.state.merchant_order_no});
+              order_key_bytes(restored.state.merchant_id, restored.state.merchant_order_no);
           if (self->state.orders.count(key) != 0) continue;  // recovery gives each order once
-          auto order = self->spawn<caf::linked>(restored_order_actor_impl, env,
-                                                std::move(restored.state), restored.policy);
-          self->state.orders.emplace(std::move(key), order);
-          const_cast<OrderEnv&>(*env).live_orders.fetch_add(1, std::memory_order_relaxed);
+          self->state.parked.emplace(std::move(key), std::move(restored));
         }
+      },
+      [find](WakeMsg& msg) {
+        // Spawns the order's actor unless it has one; the actor re-arms the
+        // due timer.
+        find(msg.key);
       },
   };
 }

@@ -1,9 +1,20 @@
 // A shard: owns the order actors of its slice of (merchant_id,
-// merchant_order_no) keys. A pay request spawns the order's actor on first
-// use; every other request for an order it never saw is answered 404 here
-// without spawning anything. Shards hold no order state of their own.
-// After a restart, RestoreMsg hands a shard the recovered orders of its
-// slice; it spawns their actors at once (eager recovery, docs/DURABILITY.md).
+// merchant_order_no) keys. Shards hold no order state of their own, except
+// the parked orders of a recovery until their actors are spawned.
+//
+// An order it has no actor for yet is looked up, in this order: among the
+// parked orders (RestoreMsg: the orders the WAL tail touched, rebuilt by
+// recovery), then in the stored snapshot (durable engines:
+// OrderEnv::stored, lazy recovery, docs/DURABILITY.md). If found, the shard
+// spawns its actor from that state (timers re-armed from their persisted
+// due_ms) and hands it the message. Otherwise a pay request spawns a fresh
+// order actor, and every other request is answered "not found" here
+// without spawning anything. If the store cannot be read, the request is
+// answered kStorageUnavailable and storage is marked failed. An order
+// actor, once spawned, lives as long as its shard.
+//
+// WakeMsg (a timer of an order without an actor came due) spawns the
+// order's actor the same way; for an order that has one it is ignored.
 #pragma once
 
 #include <memory>
@@ -16,7 +27,8 @@
 namespace oncepay::actors {
 
 struct ShardState {
-  std::unordered_map<std::string, order_actor> orders;
+  std::unordered_map<std::string, order_actor> orders;    // by order_key_bytes
+  std::unordered_map<std::string, RestoredOrder> parked;  // no actor yet; same keys
   static inline const char* name = "oncepay.shard";
 };
 

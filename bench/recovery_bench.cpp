@@ -2,10 +2,13 @@
 // what it holds after. It builds a data dir of --orders order snapshots and
 // a --tail record WAL tail WITHOUT running the engine (the snapshot is
 // committed straight into the LMDB tables the durability layer reads, with
-// its keys and OrderSnapshot encoding; the WAL is appended with storage::Wal),
-// then times Engine construction + start() until on_done(ok) (ready), and
-// then until every shard has spawned its restored order actors (a get_order
-// to one order per shard, queued behind the shard's RestoreMsgs). RSS
+// its layout, keys and OrderSnapshot encoding: actors/snapshot_layout.hpp;
+// the WAL is appended with storage::Wal), then times Engine construction +
+// start() until on_done(ok) (ready), and then until one get_order per shard
+// has answered (queued behind the shard's RestoreMsgs, which park the tail's
+// orders; each probe order that is not in the tail is loaded from the
+// snapshot on that first use: recovery is lazy). --touch=N then asks for N more orders
+// spread over the snapshot (each loaded on first use) and times that. RSS
 // (/proc/self/status VmRSS) is printed at each point. The last stdout line
 // is one JSON object. Method and figures: docs/PERFORMANCE.md.
 //
@@ -18,7 +21,7 @@
 // PAYING snapshot order. Every timer is due 30 days ahead, so none fires.
 //
 // Usage: oncepay-recovery-bench [--orders=N] [--tail=M] [--data-dir=DIR]
-//          [--keep] [--measure-only | --phases-only] [--shards=S]
+//          [--keep] [--measure-only | --phases-only] [--shards=S] [--touch=K]
 // --measure-only recovers an existing --data-dir (built earlier with --keep)
 // in a fresh process, so that the build's memory is not in the RSS.
 // --phases-only times the storage half of recovery alone (no engine).
@@ -44,6 +47,7 @@
 #include "actors/durability.hpp"
 #include "actors/engine.hpp"
 #include "actors/shard.hpp"
+#include "actors/snapshot_layout.hpp"
 #include "core/order_snapshot.hpp"
 #include "core/order_state.hpp"
 #include "oncepay.pb.h"
@@ -57,11 +61,14 @@ using storage::Status;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kMerchant = "bench";
-// The durability layer's table names (actors/durability.cpp, docs/DURABILITY.md).
-constexpr const char* kOrdersTable = "orders";
-constexpr const char* kPaymentsTable = "payments";
-constexpr const char* kMerchantsTable = "merchants";
-constexpr const char* kTimersTable = "timers";
+// The durability layer's tables (actors/snapshot_layout.hpp, docs/DURABILITY.md).
+using actors::kLayoutTable;
+using actors::kLayoutVersion;
+using actors::kLayoutVersionKey;
+using actors::kMerchantsTable;
+using actors::kOrdersTable;
+using actors::kPaymentsTable;
+using actors::kTimersTable;
 constexpr uint64_t kCheckpointLsn = 1;  // WAL lsn 1: the merchant record
 constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
 
@@ -74,22 +81,32 @@ struct Options {
   bool phases_only = false;
   size_t shards = 64;
   size_t orders_per_commit = 50'000;
+  uint64_t touch = 0;  // orders asked for after ready (each loaded on first use)
 };
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-uint64_t vm_rss_kib() {
+// A field of /proc/self/status in KiB ("VmRSS", "RssAnon", "RssFile").
+uint64_t status_kib(std::string_view field) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+    if (line.size() > field.size() && line.compare(0, field.size(), field) == 0 &&
+        line[field.size()] == ':') {
+      return std::stoull(line.substr(field.size() + 1));
+    }
   }
   return 0;
 }
 
+uint64_t vm_rss_kib() { return status_kib("VmRSS"); }
+
 double rss_mib() { return static_cast<double>(vm_rss_kib()) / 1024.0; }
+// The heap and other private memory, without the file pages (LMDB's map,
+// the binary) that VmRSS also counts and the kernel can drop at will.
+double rss_anon_mib() { return static_cast<double>(status_kib("RssAnon")) / 1024.0; }
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -112,6 +129,8 @@ bool parse_args(int argc, char** argv, Options* out) {
       out->data_dir = std::string(arg.substr(11));
     } else if (starts_with(arg, "--shards=")) {
       out->shards = std::stoul(std::string(arg.substr(9)));
+    } else if (starts_with(arg, "--touch=")) {
+      out->touch = std::stoull(std::string(arg.substr(8)));
     } else if (arg == "--keep") {
       out->keep = true;
     } else if (arg == "--measure-only") {
@@ -235,11 +254,7 @@ void add_mutations(const core::OrderState& s, std::vector<storage::Mutation>* ou
   const std::string key = actors::order_key_bytes(s.merchant_id, s.merchant_order_no);
   out->push_back({kOrdersTable, key, core::to_snapshot(s).SerializeAsString()});
   for (const auto& a : s.attempts) out->push_back({kPaymentsTable, a.payment_no, key});
-  for (const auto& a : s.attempts) {
-    if (a.ladder != v1::TimerArmed::LADDER_UNSPECIFIED) {
-      out->push_back({kTimersTable, actors::timer_key_bytes(a.due_ms, a.payment_no), key});
-    }
-  }
+  for (auto& timer : actors::timer_keys(s)) out->push_back({kTimersTable, std::move(timer), key});
 }
 
 actors::Merchant bench_merchant() {
@@ -330,7 +345,7 @@ bool build(const Options& options, std::string* error) {
   // 2. The snapshot: checkpoint at lsn 1, committed in chunks (each exact at lsn 1).
   storage::SnapshotOptions snapshot_options;
   snapshot_options.dir = options.data_dir + "/snapshot";
-  snapshot_options.tables = {kOrdersTable, kPaymentsTable, kMerchantsTable, kTimersTable};
+  snapshot_options.tables = actors::snapshot_tables();
   std::unique_ptr<storage::SnapshotStore> store;
   st = storage::SnapshotStore::open(snapshot_options, &store);
   if (!st.is_ok()) {
@@ -338,6 +353,7 @@ bool build(const Options& options, std::string* error) {
     return false;
   }
   std::vector<storage::Mutation> mutations;
+  mutations.push_back({kLayoutTable, kLayoutVersionKey, std::string(kLayoutVersion)});
   mutations.push_back({kMerchantsTable, kMerchant, merchant.merchant().SerializeAsString()});
   uint64_t snapshot_bytes = 0;
   for (uint64_t n = 0; n < options.orders; ++n) {
@@ -405,10 +421,15 @@ struct Measure {
   double construct_s = 0;  // caf::actor_system + Engine construction
   double ready_s = 0;      // construction + start() until on_done(ok)
   double spawned_s = 0;    // ... until every shard answered a get_order behind its restores
+  double touch_s = 0;      // Options::touch more get_orders, one after the other
   double teardown_s = 0;   // ~Engine + ~actor_system
   double rss_before_mib = 0;
   double rss_ready_mib = 0;
   double rss_spawned_mib = 0;
+  double rss_touched_mib = 0;
+  double anon_ready_mib = 0;    // RssAnon at ready
+  double anon_touched_mib = 0;  // RssAnon at the end
+  uint64_t live_orders = 0;     // order actors after the probes and touches
   std::string summary;
 };
 
@@ -454,6 +475,7 @@ bool measure(const Options& options, Measure* m, std::string* error) {
   auto result = started.get_future().get();
   m->ready_s = seconds_since(start);
   m->rss_ready_mib = rss_mib();
+  m->anon_ready_mib = rss_anon_mib();
   if (!result.first) {
     *error = "recovery failed: " + result.second;
     return false;
@@ -480,6 +502,23 @@ bool measure(const Options& options, Measure* m, std::string* error) {
   }
   m->spawned_s = seconds_since(start);
   m->rss_spawned_mib = rss_mib();
+  // On-demand loads: orders spread over the snapshot, one request at a time.
+  const auto touch_start = Clock::now();
+  for (uint64_t i = 0; i < options.touch; ++i) {
+    const uint64_t n = (i * (options.orders / options.touch)) | 1;  // odd: PAID, not in the tail
+    if (n >= options.orders) break;
+    std::promise<bool> answered;
+    engine->get_order(
+        actors::GetOrderMsg{actors::OrderKey{kMerchant, order_no(n)}},
+        [&answered](actors::OrderReply reply) {
+          answered.set_value(reply.has_view && reply.order.status() == v1::Order::PAID);
+        });
+    if (!answered.get_future().get()) bad.fetch_add(1);
+  }
+  m->touch_s = seconds_since(touch_start);
+  m->rss_touched_mib = rss_mib();
+  m->anon_touched_mib = rss_anon_mib();
+  m->live_orders = engine->env().live_orders.load();
   if (bad.load() != 0) {
     *error =
         std::to_string(bad.load()) + " probe orders were missing or not as built after recovery";
@@ -492,16 +531,17 @@ bool measure(const Options& options, Measure* m, std::string* error) {
   return error->empty();
 }
 
-// The storage half of recovery alone, timed step by step, as
-// Durability::recover does it (no engine, no actors): LMDB scan + parse +
-// from_snapshot into a map, then Wal::open and the tail folded with apply.
+// Decoding every stored order (LMDB scan + parse + from_snapshot into a map),
+// then Wal::open and the tail folded with apply: what recovery cost when it
+// was eager, timed step by step (no engine, no actors). Lazy recovery only
+// does the last two, with one LMDB read per stored order the tail touches.
 bool phases(const Options& options, std::string* error) {
   malloc_trim(0);
   const double rss0 = rss_mib();
   auto start = Clock::now();
   storage::SnapshotOptions snapshot_options;
   snapshot_options.dir = options.data_dir + "/snapshot";
-  snapshot_options.tables = {kOrdersTable, kPaymentsTable, kMerchantsTable, kTimersTable};
+  snapshot_options.tables = actors::snapshot_tables();
   std::unique_ptr<storage::SnapshotStore> store;
   Status st = storage::SnapshotStore::open(snapshot_options, &store);
   if (!st.is_ok()) {
@@ -571,7 +611,7 @@ int main(int argc, char** argv) {
   if (!parse_args(argc, argv, &options)) {
     std::fprintf(stderr,
                  "usage: oncepay-recovery-bench [--orders=N] [--tail=M] [--data-dir=DIR] "
-                 "[--keep] [--measure-only | --phases-only] [--shards=S]\n");
+                 "[--keep] [--measure-only | --phases-only] [--shards=S] [--touch=K]\n");
     return 2;
   }
   bool remove_dir = false;
@@ -618,21 +658,29 @@ int main(int argc, char** argv) {
   }
   std::printf("recovery: %s\n", m.summary.c_str());
   std::printf(
-      "ready after %.2f s (construction %.2f s); all shards spawned after %.2f s; "
-      "teardown %.2f s\n",
-      m.ready_s, m.construct_s, m.spawned_s, m.teardown_s);
-  std::printf("VmRSS: %.0f MiB before, %.0f MiB at ready, %.0f MiB spawned\n", m.rss_before_mib,
-              m.rss_ready_mib, m.rss_spawned_mib);
+      "ready after %.2f s (construction %.2f s); every shard answered after %.2f s; "
+      "%llu more orders loaded on first use in %.2f s; %llu live orders; teardown %.2f s\n",
+      m.ready_s, m.construct_s, m.spawned_s, static_cast<unsigned long long>(options.touch),
+      m.touch_s, static_cast<unsigned long long>(m.live_orders), m.teardown_s);
+  std::printf(
+      "VmRSS: %.0f MiB before, %.0f MiB at ready, %.0f MiB spawned, %.0f MiB touched; "
+      "RssAnon %.0f MiB at ready, %.0f MiB touched\n",
+      m.rss_before_mib, m.rss_ready_mib, m.rss_spawned_mib, m.rss_touched_mib, m.anon_ready_mib,
+      m.anon_touched_mib);
   char json[1024];
-  std::snprintf(json, sizeof json,
-                "{\"bench\":\"recovery\",\"orders\":%llu,\"tail\":%llu,\"shards\":%zu,"
-                "\"build_s\":%.2f,\"construct_s\":%.3f,\"ready_s\":%.3f,\"spawned_s\":%.3f,"
-                "\"teardown_s\":%.3f,\"rss_before_mib\":%.0f,\"rss_ready_mib\":%.0f,"
-                "\"rss_spawned_mib\":%.0f}",
-                static_cast<unsigned long long>(options.orders),
-                static_cast<unsigned long long>(options.tail), options.shards, build_s,
-                m.construct_s, m.ready_s, m.spawned_s, m.teardown_s, m.rss_before_mib,
-                m.rss_ready_mib, m.rss_spawned_mib);
+  std::snprintf(
+      json, sizeof json,
+      "{\"bench\":\"recovery\",\"orders\":%llu,\"tail\":%llu,\"shards\":%zu,"
+      "\"build_s\":%.2f,\"construct_s\":%.3f,\"ready_s\":%.3f,\"spawned_s\":%.3f,"
+      "\"touch\":%llu,\"touch_s\":%.3f,\"live_orders\":%llu,"
+      "\"teardown_s\":%.3f,\"rss_before_mib\":%.0f,\"rss_ready_mib\":%.0f,"
+      "\"rss_spawned_mib\":%.0f,\"rss_touched_mib\":%.0f,\"anon_ready_mib\":%.0f,"
+      "\"anon_touched_mib\":%.0f}",
+      static_cast<unsigned long long>(options.orders),
+      static_cast<unsigned long long>(options.tail), options.shards, build_s, m.construct_s,
+      m.ready_s, m.spawned_s, static_cast<unsigned long long>(options.touch), m.touch_s,
+      static_cast<unsigned long long>(m.live_orders), m.teardown_s, m.rss_before_mib,
+      m.rss_ready_mib, m.rss_spawned_mib, m.rss_touched_mib, m.anon_ready_mib, m.anon_touched_mib);
   std::printf("%s\n", json);
   return 0;
 }

@@ -6,7 +6,9 @@
 
 #include <cassert>
 #include <filesystem>
+#include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <utility>
 
 namespace oncepay::storage {
@@ -146,7 +148,9 @@ Status SnapshotStore::grow_map(const Status& cause) {
   const std::size_t doubled = map_size_bytes_ > options_.max_map_size_bytes / 2
                                   ? options_.max_map_size_bytes
                                   : map_size_bytes_ * 2;
-  // Legal here: the owner thread holds no transaction between calls.
+  // Legal here: the owner thread holds no transaction between calls, and
+  // the lock keeps the any-thread readers out.
+  std::unique_lock lock(resize_mutex_);
   const int rc = mdb_env_set_mapsize(env_, doubled);
   if (rc != 0) return lmdb_error("grow map to " + std::to_string(doubled) + " bytes", rc);
   MDB_envinfo info;
@@ -295,6 +299,76 @@ Status SnapshotStore::get(const std::string& table, const std::string& key,
   mdb_txn_abort(txn);
   if (rc == MDB_NOTFOUND) return Status::not_found(table + ": no such key");
   if (rc != 0) return lmdb_error("get from " + table, rc);
+  return Status::ok();
+}
+
+Status SnapshotStore::read(const std::string& table, std::string_view key,
+                           std::string* value) const {
+  MDB_dbi dbi = 0;
+  Status s = table_dbi(table, &dbi);
+  if (!s.is_ok()) return s;
+  if (key.empty() || key.size() > max_key_bytes()) {
+    return Status::invalid_argument("key of " + std::to_string(key.size()) + " bytes");
+  }
+  std::shared_lock lock(resize_mutex_);
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) return lmdb_error("begin read", rc);
+  MDB_val k = as_val(key);
+  MDB_val v{};
+  rc = mdb_get(txn, dbi, &k, &v);
+  if (rc == 0) value->assign(static_cast<const char*>(v.mv_data), v.mv_size);
+  mdb_txn_abort(txn);
+  if (rc == MDB_NOTFOUND) return Status::not_found(table + ": no such key");
+  if (rc != 0) return lmdb_error("read from " + table, rc);
+  return Status::ok();
+}
+
+Status SnapshotStore::read_range(const std::string& table, std::string_view from_key,
+                                 const RangeFn& fn) const {
+  MDB_dbi dbi = 0;
+  Status s = table_dbi(table, &dbi);
+  if (!s.is_ok()) return s;
+  if (from_key.size() > max_key_bytes()) {
+    return Status::invalid_argument("key of " + std::to_string(from_key.size()) + " bytes");
+  }
+  std::shared_lock lock(resize_mutex_);
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) return lmdb_error("begin read", rc);
+  MDB_cursor* cursor = nullptr;
+  rc = mdb_cursor_open(txn, dbi, &cursor);
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return lmdb_error("cursor", rc);
+  }
+  MDB_val key = as_val(from_key);
+  MDB_val value{};
+  // MDB_SET_RANGE: the first key >= from_key (an empty key means the first).
+  rc = from_key.empty() ? mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+                        : mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+  for (; rc == 0; rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
+    if (!fn(as_view(key), as_view(value))) break;
+  }
+  mdb_cursor_close(cursor);
+  mdb_txn_abort(txn);
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error("read range of " + table, rc);
+  return Status::ok();
+}
+
+Status SnapshotStore::count(const std::string& table, std::uint64_t* out) const {
+  MDB_dbi dbi = 0;
+  Status s = table_dbi(table, &dbi);
+  if (!s.is_ok()) return s;
+  std::shared_lock lock(resize_mutex_);
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) return lmdb_error("begin read", rc);
+  MDB_stat stat{};
+  rc = mdb_stat(txn, dbi, &stat);
+  mdb_txn_abort(txn);
+  if (rc != 0) return lmdb_error("stat of " + table, rc);
+  *out = stat.ms_entries;
   return Status::ok();
 }
 

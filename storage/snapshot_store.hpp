@@ -4,7 +4,8 @@
 // internal "meta" table holding the checkpoint LSN: the WAL position the
 // tables reflect. A checkpoint writes its mutations and its LSN in ONE LMDB
 // write transaction, so after a crash the tables and the LSN always agree;
-// recovery = scan the tables, then Wal::replay(checkpoint_lsn()).
+// recovery = read the tables (all at once, or on demand), then
+// Wal::replay(checkpoint_lsn()).
 // The storage layer does not know what keys and values mean.
 //
 // Threads and ownership
@@ -16,6 +17,12 @@
 //   on any thread once the owner has stopped using the store.
 // - scan() and get() read a consistent snapshot (one read transaction); the
 //   string_views they hand out are valid only during the callback / call.
+// - The exception: read(), read_range() and count() may be called from ANY
+//   thread, concurrently with the owner's commits (LMDB readers never block
+//   the writer; the environment is opened MDB_NOTLS, and each call opens and
+//   closes its own read transaction). They wait while the owner grows the
+//   map (LMDB allows no transaction in the process during that). The store
+//   must outlive every such call: the caller guards its lifetime.
 // - LMDB forbids opening one environment twice in a process: open a
 //   directory at most once at a time.
 //
@@ -40,6 +47,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -93,6 +101,14 @@ class SnapshotStore {
   // Copies the value of key into *value; Status::not_found if absent.
   Status get(const std::string& table, const std::string& key, std::string* value) const;
 
+  // Any thread (see above). read() is get(); read_range() calls fn for the
+  // records with key >= from_key in key order until fn returns false;
+  // count() is the number of records in table.
+  using RangeFn = std::function<bool(std::string_view key, std::string_view value)>;
+  Status read(const std::string& table, std::string_view key, std::string* value) const;
+  Status read_range(const std::string& table, std::string_view from_key, const RangeFn& fn) const;
+  Status count(const std::string& table, std::uint64_t* out) const;
+
   bool healthy() const;
   // The current LMDB map size (grows on MDB_MAP_FULL).
   std::size_t map_size_bytes() const;
@@ -116,6 +132,8 @@ class SnapshotStore {
   std::size_t map_size_bytes_ = 0;
   Status failure_;  // sticky
   mutable std::atomic<std::thread::id> owner_{};
+  // Shared by the any-thread readers, exclusive while the map grows.
+  mutable std::shared_mutex resize_mutex_;
 };
 
 }  // namespace oncepay::storage

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -16,9 +17,12 @@
 #include <thread>
 
 #include "actors/engine.hpp"
+#include "actors/snapshot_layout.hpp"
 #include "core/order_decide.hpp"
+#include "core/order_snapshot.hpp"
 #include "net/http_server.hpp"
 #include "net/json.hpp"
+#include "storage/snapshot_store.hpp"
 
 namespace oncepay::actors {
 namespace {
@@ -169,6 +173,54 @@ class DurabilityTest : public ::testing::Test {
   }
 
   void SetUp() override { orders_seen().clear(); }
+
+  // The snapshot of a stopped engine, opened directly.
+  std::unique_ptr<storage::SnapshotStore> open_snapshot() {
+    storage::SnapshotOptions o;
+    o.dir = dir_ + "/snapshot";
+    o.tables = snapshot_tables();
+    std::unique_ptr<storage::SnapshotStore> store;
+    const storage::Status st = storage::SnapshotStore::open(o, &store);
+    EXPECT_TRUE(st.is_ok()) << st.to_string();
+    return store;
+  }
+
+  core::OrderState stored_order(const storage::SnapshotStore& store, const std::string& order) {
+    std::string bytes;
+    EXPECT_TRUE(store.get(kOrdersTable, order_key_bytes("demo", order), &bytes).is_ok());
+    v1::OrderSnapshot snapshot;
+    EXPECT_TRUE(snapshot.ParseFromString(bytes));
+    return core::from_snapshot(snapshot);
+  }
+
+  std::vector<std::string> stored_timer_rows(const storage::SnapshotStore& store) {
+    std::vector<std::string> rows;
+    EXPECT_TRUE(store
+                    .scan(kTimersTable,
+                          [&](std::string_view key, std::string_view) { rows.emplace_back(key); })
+                    .is_ok());
+    return rows;
+  }
+
+  // What happens to a stopped engine's order while it is down: its first
+  // attempt's armed timer moves to due_ms (in the snapshot, as a checkpoint
+  // would have written it).
+  void move_stored_timer(const std::string& order, int64_t due_ms) {
+    auto store = open_snapshot();
+    ASSERT_TRUE(store);
+    core::OrderState state = stored_order(*store, order);
+    ASSERT_FALSE(state.attempts.empty());
+    std::vector<storage::Mutation> mutations;
+    const std::string key = order_key_bytes("demo", order);
+    for (auto& old : timer_keys(state)) mutations.push_back({kTimersTable, old, std::nullopt});
+    state.attempts[0].due_ms = due_ms;
+    for (auto& now : timer_keys(state)) mutations.push_back({kTimersTable, now, key});
+    mutations.push_back({kOrdersTable, key, core::to_snapshot(state).SerializeAsString()});
+    const storage::Status st = store->commit_checkpoint(store->checkpoint_lsn(), mutations);
+    ASSERT_TRUE(st.is_ok()) << st.to_string();
+  }
+
+  uint64_t live_orders() const { return engine_->env().live_orders.load(); }
 
   caf::actor_system_config config_;
   caf::actor_system system_;
@@ -532,6 +584,313 @@ TEST_F(DurabilityTest, CorruptMiddleRecordRefusesStart) {
     engine_->get_order(GetOrderMsg{{"demo", "o-1"}}, d);
   });
   EXPECT_EQ(r.code, core::Code::kNotReady);
+}
+
+// ---------------------------------------------------------------- lazy recovery
+
+// The whole reply a client would see.
+std::string describe(const OrderReply& r) {
+  std::string out = std::string(core::to_string(r.code));
+  out += '|';
+  out += r.message;
+  out += '|';
+  out += r.payment_no;
+  out += '|';
+  out += std::to_string(r.retry_after_s);
+  out += '|';
+  out += r.order.DebugString();
+  out += r.payment.DebugString();
+  return out;
+}
+
+// After a checkpoint every order is in the snapshot: a restart holds none of
+// them, loads each on its first request, and answers exactly as before.
+TEST_F(DurabilityTest, OrdersNotTouchedSinceTheCheckpointAnswerAsBeforeTheRestart) {
+  ASSERT_EQ(open_engine(), "");
+  OrderReply paid = pay("o-paid");
+  ASSERT_EQ(paid.code, core::Code::kCreated);
+  ASSERT_EQ(engine_->sandbox()->pay(paid.order.attempt().payment_no(), false),
+            channels::CallOutcome::kOk);
+  wait_for_order("o-paid", [](const OrderReply& r) { return r.order.status() == v1::Order::PAID; });
+  ASSERT_EQ(pay("o-closed").code, core::Code::kCreated);
+  ASSERT_EQ(close("o-closed").order.status(), v1::Order::CLOSED);
+  ASSERT_EQ(pay("o-open").code, core::Code::kCreated);
+  // Duplicates decide without events: the same request answers the same.
+  const std::string paid_again = describe(pay("o-paid"));
+  const std::string closed_again = describe(pay("o-closed"));
+  const std::string open_again = describe(pay("o-open"));  // inside the in-flight window
+  const std::string close_paid = describe(close("o-paid"));
+  ASSERT_EQ(checkpoint(), "");
+  const auto before = dump();
+  crash();
+
+  ASSERT_EQ(open_engine(), "");
+  const std::string summary = engine_->recovery_summary();
+  EXPECT_NE(summary.find("recovered 3 orders"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("replayed 0 WAL records"), std::string::npos) << summary;
+  EXPECT_EQ(live_orders(), 0u) << "nothing is loaded before it is used";
+  EXPECT_EQ(describe(pay("o-paid")), paid_again);
+  EXPECT_EQ(live_orders(), 1u);
+  EXPECT_EQ(describe(pay("o-closed")), closed_again);
+  EXPECT_EQ(describe(pay("o-open")), open_again);
+  EXPECT_EQ(describe(close("o-paid")), close_paid);
+  EXPECT_EQ(dump(), before);
+  EXPECT_EQ(live_orders(), 3u);
+  // Orders that exist nowhere are still unknown, and a pay creates one fresh.
+  EXPECT_EQ(get("o-none").code, core::Code::kOrderNotFound);
+  EXPECT_EQ(close("o-none").code, core::Code::kOrderNotFound);
+  EXPECT_EQ(get_payment("P0000000000000none00000001").code, core::Code::kPaymentNotFound);
+  OrderReply fresh = pay("o-new");
+  EXPECT_EQ(fresh.code, core::Code::kCreated);
+  EXPECT_EQ(fresh.order.attempts_size(), 1);
+  // And all of it survives the next crash (the snapshot, the tail, the new order).
+  const auto second = dump();
+  crash();
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(dump(), second);
+}
+
+TEST_F(DurabilityTest, PaymentLookupAndChannelNoticeReachAnOrderNotLoadedYet) {
+  ASSERT_EQ(open_engine(), "");
+  OrderReply a = pay("o-a");
+  OrderReply b = pay("o-b");
+  ASSERT_EQ(a.code, core::Code::kCreated);
+  ASSERT_EQ(b.code, core::Code::kCreated);
+  const std::string a_payment = a.order.attempt().payment_no();
+  const std::string b_payment = b.order.attempt().payment_no();
+  const std::string payment_before = describe(get_payment(a_payment));
+  ASSERT_EQ(checkpoint(), "");
+  crash();
+
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(live_orders(), 0u);
+  // GET /v1/payments/{payment_no}: found through the stored payment index.
+  EXPECT_EQ(describe(get_payment(a_payment)), payment_before);
+  EXPECT_EQ(live_orders(), 1u);
+  OrderReply other = await([&](Engine::Done d) { engine_->get_payment("shop-x", a_payment, d); });
+  EXPECT_EQ(other.code, core::Code::kPaymentNotFound) << "another merchant's payment";
+  // A channel notification for o-b (sent as the gateway would; this
+  // process's sandbox never saw the payment).
+  core::ChannelNotice notice;
+  notice.kind = core::ChannelNotice::Kind::kSuccess;
+  notice.payment_no = b_payment;
+  notice.channel_trade_no = "4200000001";
+  notice.amount_minor = 1999;
+  OrderReply acked = await([&](Engine::Done d) { engine_->notify("sandbox", notice, d); });
+  EXPECT_TRUE(core::is_success(acked.code)) << core::to_string(acked.code);
+  EXPECT_EQ(get("o-b").order.status(), v1::Order::PAID);
+  EXPECT_EQ(live_orders(), 2u);
+  notice.payment_no = "P0000000000000none00000001";
+  OrderReply unknown = await([&](Engine::Done d) { engine_->notify("sandbox", notice, d); });
+  EXPECT_EQ(unknown.code, core::Code::kPaymentNotFound);
+  // Ids no checkpoint could have stored are just unknown, not a storage failure.
+  EXPECT_EQ(get_payment(std::string(600, 'P')).code, core::Code::kPaymentNotFound);
+  notice.payment_no.clear();
+  unknown = await([&](Engine::Done d) { engine_->notify("sandbox", notice, d); });
+  EXPECT_EQ(unknown.code, core::Code::kPaymentNotFound);
+  EXPECT_EQ(get(std::string(600, 'o')).code, core::Code::kOrderNotFound);
+  EXPECT_TRUE(engine_->storage_healthy()) << engine_->status_detail();
+}
+
+// A channel that answers prepays and records every query (with the wall
+// time it arrived), so that a test can wait for a timer without asking the
+// order anything.
+struct ProbeCalls {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::pair<std::string, int64_t>> queries;  // payment_no, unix ms
+
+  bool wait_for_query(const std::string& payment_no, int64_t* at_ms) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, kWait, [&] {
+      for (const auto& [p, at] : queries) {
+        if (p == payment_no) {
+          *at_ms = at;
+          return true;
+        }
+      }
+      return false;
+    });
+  }
+};
+
+channel_actor::behavior_type probe_channel(channel_actor::pointer,
+                                           std::shared_ptr<ProbeCalls> calls) {
+  return {
+      [calls](core::ChannelCall& call) -> core::ChannelReply {
+        core::ChannelReply reply;
+        reply.outcome = core::ChannelOutcome::kOk;
+        if (call.op == core::ChannelOp::kPrepay) {
+          reply.prepay_id = std::string("pp-").append(call.payment_no);
+          reply.pay_url = std::string("https://probe.example/pay/").append(call.payment_no);
+        } else if (call.op == core::ChannelOp::kQuery) {
+          reply.state = core::ChannelPayState::kNotPay;
+          const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+          std::lock_guard lock(calls->mutex);
+          calls->queries.emplace_back(call.payment_no, now_ms);
+          calls->cv.notify_all();
+        }
+        return reply;
+      },
+  };
+}
+
+int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class LazyTimerTest : public DurabilityTest {
+ protected:
+  LazyTimerTest() : calls_(std::make_shared<ProbeCalls>()) {
+    probe_ = system_.spawn(probe_channel, calls_);
+    customize_ = [this](EngineOptions& o) {
+      o.channels.emplace("probe", probe_);
+      if (window_.count() > 0) o.stored_timer_window = window_;
+    };
+  }
+  ~LazyTimerTest() override {
+    engine_.reset();
+    caf::anon_send_exit(probe_, caf::exit_reason::user_shutdown);
+  }
+
+  // An order paying through the probe (query ladder 10 min: nothing fires
+  // on its own during the test), checkpointed, the engine crashed.
+  std::string stored_paying_order(const std::string& order) {
+    EXPECT_EQ(open_engine(), "");
+    PayMsg msg = pay_msg(order);
+    msg.command.channel = "probe";
+    OrderReply r = await([&](Engine::Done d) { engine_->pay(msg, std::move(d)); });
+    EXPECT_EQ(r.code, core::Code::kCreated);
+    EXPECT_EQ(checkpoint(), "");
+    crash();
+    return r.order.attempt().payment_no();
+  }
+
+  std::shared_ptr<ProbeCalls> calls_;
+  channel_actor probe_;
+  std::chrono::milliseconds window_{0};
+};
+
+// A deadline that passed while the engine was down fires at once after the
+// restart, though no request ever loads the order.
+TEST_F(LazyTimerTest, OverdueStoredTimerOfAnOrderNotLoadedFiresAtOnce) {
+  const std::string payment_no = stored_paying_order("o-due");
+  move_stored_timer("o-due", wall_now_ms() - 60'000);
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_NE(engine_->recovery_summary().find("; 0 orders of the tail parked"), std::string::npos)
+      << engine_->recovery_summary();
+  int64_t queried_ms = 0;
+  ASSERT_TRUE(calls_->wait_for_query(payment_no, &queried_ms)) << "the query never came";
+  EXPECT_EQ(live_orders(), 1u) << "the stored timer loaded the order";
+  // The ladder moved on (step 1 armed), durably: it is there after a crash.
+  wait_for_order("o-due", [](const OrderReply& r) {
+    for (const auto& e : r.order.events()) {
+      if (e.type() == "check.scheduled" && e.detail().find("query step 1") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  });
+  const auto before = dump();
+  crash();
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(dump(), before);
+}
+
+// The WAL tail's orders are parked without an actor; a timer of one fires
+// on time though no request ever asks for the order.
+TEST_F(LazyTimerTest, TimerOfAParkedTailOrderFiresWithoutARequest) {
+  customize_ = [this](EngineOptions& o) {
+    o.channels.emplace("probe", probe_);
+    o.payment.query_ladder_ms = {1'500, 600'000};
+  };
+  ASSERT_EQ(open_engine(), "");
+  PayMsg msg = pay_msg("o-tail");
+  msg.command.channel = "probe";
+  OrderReply r = await([&](Engine::Done d) { engine_->pay(msg, std::move(d)); });
+  ASSERT_EQ(r.code, core::Code::kCreated);
+  crash();  // well before the 1.5 s query; no checkpoint: the order is in the tail
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_NE(engine_->recovery_summary().find("; 1 orders of the tail parked"), std::string::npos)
+      << engine_->recovery_summary();
+  EXPECT_EQ(live_orders(), 0u) << "parked, no actor";
+  int64_t queried_ms = 0;
+  ASSERT_TRUE(calls_->wait_for_query(r.order.attempt().payment_no(), &queried_ms))
+      << "the query never came";
+  EXPECT_EQ(live_orders(), 1u);
+}
+
+// A stored timer due beyond the first read-ahead window still fires on time:
+// the stored-timer actor comes back for it.
+TEST_F(LazyTimerTest, StoredTimerBeyondTheWindowFiresOnTime) {
+  window_ = std::chrono::milliseconds(100);
+  const std::string payment_no = stored_paying_order("o-later");
+  const int64_t due_ms = wall_now_ms() + 600;
+  move_stored_timer("o-later", due_ms);
+  ASSERT_EQ(open_engine(), "");
+  int64_t queried_ms = 0;
+  ASSERT_TRUE(calls_->wait_for_query(payment_no, &queried_ms)) << "the query never came";
+  // Not early (the engine's clock is the wall clock read once at
+  // construction plus the steady clock since: allow a few ms of skew).
+  EXPECT_GE(queried_ms, due_ms - 20);
+  EXPECT_EQ(live_orders(), 1u);
+}
+
+// A snapshot written before every timer was stored (layout 1: attempts'
+// timers only) gets the missing rows once at startup, so that a pending
+// webhook of an order nobody asks for is still retried.
+TEST_F(DurabilityTest, Layout1SnapshotGetsTheMissingTimerRows) {
+  customize_ = [](EngineOptions& o) { o.payment.notify_retry_ladder_ms = {600'000}; };
+  ASSERT_EQ(open_engine(), "");
+  PayMsg msg = pay_msg("o-hook");
+  msg.command.notify_url = "http://127.0.0.1:1/hook";  // refused: the webhook ladder is armed
+  OrderReply r = await([&](Engine::Done d) { engine_->pay(msg, std::move(d)); });
+  ASSERT_EQ(r.code, core::Code::kCreated);
+  ASSERT_EQ(engine_->sandbox()->pay(r.order.attempt().payment_no(), false),
+            channels::CallOutcome::kOk);
+  wait_for_order("o-hook", [](const OrderReply& x) {
+    for (const auto& e : x.order.events()) {
+      if (e.type() == "webhook.attempted") return true;
+    }
+    return false;
+  });
+  ASSERT_EQ(checkpoint(), "");
+  crash();
+  std::vector<std::string> expected;
+  {
+    // Make it look like layout 1.
+    auto store = open_snapshot();
+    ASSERT_TRUE(store);
+    const core::OrderState state = stored_order(*store, "o-hook");
+    ASSERT_FALSE(state.webhooks.empty());
+    expected = timer_keys(state);
+    ASSERT_EQ(stored_timer_rows(*store), expected);
+    std::vector<storage::Mutation> mutations{{kLayoutTable, kLayoutVersionKey, std::nullopt}};
+    for (const auto& key : expected) {
+      const bool attempt_timer = key.find('\x1f') == std::string::npos;
+      if (!attempt_timer) mutations.push_back({kTimersTable, key, std::nullopt});
+    }
+    ASSERT_EQ(mutations.size(), 2u) << "one webhook timer";
+    ASSERT_TRUE(store->commit_checkpoint(store->checkpoint_lsn(), mutations).is_ok());
+  }
+  ASSERT_EQ(open_engine(), "");
+  const std::string summary = engine_->recovery_summary();
+  EXPECT_NE(summary.find("stored timers rebuilt"), std::string::npos) << summary;
+  crash();
+  {
+    auto store = open_snapshot();
+    ASSERT_TRUE(store);
+    EXPECT_EQ(stored_timer_rows(*store), expected);
+    std::string version;
+    ASSERT_TRUE(store->get(kLayoutTable, kLayoutVersionKey, &version).is_ok());
+    EXPECT_EQ(version, kLayoutVersion);
+  }
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(engine_->recovery_summary().find("stored timers rebuilt"), std::string::npos);
 }
 
 }  // namespace

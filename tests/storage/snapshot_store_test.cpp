@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -302,6 +303,94 @@ TEST_F(SnapshotStoreTest, UseFromASecondThreadIsAProgrammerError) {
         other.join();
       },
       "owner");
+}
+
+TEST_F(SnapshotStoreTest, ReadAndReadRangeFromAnyThread) {
+  auto store = open_store();
+  ASSERT_TRUE(store
+                  ->commit_checkpoint(1, {put("timers", "a1", "x"), put("timers", "b1", "y"),
+                                          put("timers", "b2", "z"), put("orders", "o1", "s")})
+                  .is_ok());
+  std::thread other([&] {
+    std::string value;
+    EXPECT_TRUE(store->read("orders", "o1", &value).is_ok());
+    EXPECT_EQ(value, "s");
+    EXPECT_TRUE(store->read("orders", "o2", &value).is_not_found());
+    std::vector<std::string> seen;
+    EXPECT_TRUE(store
+                    ->read_range("timers", "b",
+                                 [&](std::string_view key, std::string_view v) {
+                                   seen.push_back(std::string(key) + "=" + std::string(v));
+                                   return true;
+                                 })
+                    .is_ok());
+    EXPECT_EQ(seen, (std::vector<std::string>{"b1=y", "b2=z"}));
+    seen.clear();
+    EXPECT_TRUE(store
+                    ->read_range("timers", "",
+                                 [&](std::string_view key, std::string_view) {
+                                   seen.emplace_back(key);
+                                   return seen.size() < 2;  // stops after the second
+                                 })
+                    .is_ok());
+    EXPECT_EQ(seen, (std::vector<std::string>{"a1", "b1"}));
+    std::uint64_t n = 0;
+    EXPECT_TRUE(store->count("timers", &n).is_ok());
+    EXPECT_EQ(n, 3u);
+    EXPECT_TRUE(store->read("nope", "k", &value).is_invalid_argument());
+  });
+  other.join();
+}
+
+// Readers on other threads see whole checkpoints only, while the owner
+// commits and grows the map under them (LMDB forbids any transaction during
+// a resize: the store keeps them apart).
+TEST_F(SnapshotStoreTest, ConcurrentReadersSeeWholeCheckpointsWhileTheMapGrows) {
+  SnapshotOptions o = options();
+  o.map_size_bytes = 64 * kKiB;
+  o.max_map_size_bytes = 64 * kKiB * kKiB;
+  auto store = open_store(o);
+  ASSERT_TRUE(store->commit_checkpoint(1, {put("orders", "count", "0")}).is_ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      do {
+        // "count" = n and the n rows o0..o(n-1) are committed together.
+        std::string count;
+        std::uint64_t rows = 0;
+        ASSERT_TRUE(store
+                        ->read_range("orders", "",
+                                     [&](std::string_view key, std::string_view value) {
+                                       if (key == "count") {
+                                         count = std::string(value);
+                                       } else {
+                                         ++rows;
+                                       }
+                                       return true;
+                                     })
+                        .is_ok());
+        ASSERT_EQ(std::to_string(rows), count);
+        reads.fetch_add(1);
+      } while (!stop.load());
+    });
+  }
+  const std::size_t initial = store->map_size_bytes();
+  for (int lsn = 2; lsn <= 21; ++lsn) {
+    std::vector<Mutation> mutations;
+    const int first = (lsn - 2) * 100;
+    for (int i = first; i < first + 100; ++i) {
+      mutations.push_back(put("orders", numbered("o", i), std::string(kKiB, 'v')));
+    }
+    mutations.push_back(put("orders", "count", std::to_string(first + 100)));
+    const Status s = store->commit_checkpoint(static_cast<std::uint64_t>(lsn), mutations);
+    ASSERT_TRUE(s.is_ok()) << s.to_string();
+  }
+  stop = true;
+  for (auto& r : readers) r.join();
+  EXPECT_GT(store->map_size_bytes(), initial);
+  EXPECT_GT(reads.load(), 0);
 }
 
 }  // namespace

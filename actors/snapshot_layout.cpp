@@ -1,0 +1,76 @@
+#include "actors/snapshot_layout.hpp"
+
+#include <algorithm>
+
+namespace oncepay::actors {
+
+namespace {
+
+constexpr char kKeySeparator = '\x1f';  // never part of an id
+constexpr size_t kDueBytes = 8;
+
+void add_timer(std::vector<std::string>* keys, core::Ladder ladder, int64_t due_ms,
+               const std::string& payment_no, char kind, const std::string& id) {
+  if (ladder == v1::TimerArmed::LADDER_UNSPECIFIED) return;
+  std::string key = timer_key_bytes(due_ms, payment_no);
+  if (kind != 0) {
+    key += kKeySeparator;
+    key += kind;
+    key += id;
+  }
+  keys->push_back(std::move(key));
+}
+
+}  // namespace
+
+std::vector<std::string> snapshot_tables() {
+  return {kOrdersTable, kPaymentsTable, kMerchantsTable, kTimersTable, kLayoutTable};
+}
+
+std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no) {
+  std::string key;
+  key.reserve(merchant_id.size() + 1 + merchant_order_no.size());
+  key += merchant_id;
+  key += kKeySeparator;
+  key += merchant_order_no;
+  return key;
+}
+
+bool parse_order_key(std::string_view bytes, OrderKey* out) {
+  const size_t at = bytes.find(kKeySeparator);
+  if (at == std::string_view::npos || at == 0 || at + 1 == bytes.size()) return false;
+  out->merchant_id.assign(bytes.substr(0, at));
+  out->merchant_order_no.assign(bytes.substr(at + 1));
+  return true;
+}
+
+std::string timer_key_bytes(int64_t due_ms, const std::string& payment_no) {
+  // Big-endian, so that keys sort by due time.
+  std::string key(kDueBytes, '\0');
+  const auto due = static_cast<uint64_t>(due_ms);
+  for (size_t i = 0; i < kDueBytes; ++i) key[i] = static_cast<char>(due >> (56 - 8 * i));
+  key += payment_no;
+  return key;
+}
+
+int64_t timer_key_due_ms(std::string_view key) {
+  if (key.size() < kDueBytes) return 0;
+  uint64_t due = 0;
+  for (size_t i = 0; i < kDueBytes; ++i) due = (due << 8) | static_cast<unsigned char>(key[i]);
+  return static_cast<int64_t>(due);
+}
+
+std::vector<std::string> timer_keys(const core::OrderState& state) {
+  std::vector<std::string> keys;
+  for (const auto& a : state.attempts) add_timer(&keys, a.ladder, a.due_ms, a.payment_no, 0, {});
+  for (const auto& r : state.refunds) {
+    add_timer(&keys, r.ladder, r.due_ms, state.paid_payment_no, 'R', r.refund_no);
+  }
+  for (const auto& w : state.webhooks) {
+    add_timer(&keys, w.ladder, w.due_ms, state.paid_payment_no, 'W', w.event_id);
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+}  // namespace oncepay::actors

@@ -1,0 +1,50 @@
+// The LMDB layout of a durable engine's snapshot (docs/DURABILITY.md,
+// "Snapshot tables"): the table names and the key encodings, shared by the
+// checkpointer (durability.cpp), on-demand loading (stored_orders.cpp) and
+// the recovery bench, so that all of them read and write the same bytes.
+//
+// Contract: pure functions and constants, any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "core/order_state.hpp"
+
+namespace oncepay::actors {
+
+inline constexpr const char* kOrdersTable = "orders";
+inline constexpr const char* kPaymentsTable = "payments";
+inline constexpr const char* kMerchantsTable = "merchants";
+inline constexpr const char* kTimersTable = "timers";
+// `layout` holds one key, `version`: "2" once `timers` holds every armed
+// timer of every stored order (attempts, refunds, webhooks), which lazy
+// recovery relies on. A store without it (layout 1: attempt timers only) is
+// migrated once at startup (Durability::recover).
+inline constexpr const char* kLayoutTable = "layout";
+inline constexpr const char* kLayoutVersionKey = "version";
+inline constexpr const char* kLayoutVersion = "2";
+
+// Every table above, for storage::SnapshotOptions::tables.
+std::vector<std::string> snapshot_tables();
+
+// `merchant_id` 0x1F `merchant_order_no` (0x1F is never part of an id).
+std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no);
+// The inverse; false if `bytes` is not an order key.
+bool parse_order_key(std::string_view bytes, OrderKey* out);
+
+// A timer key: `due_ms` as 8 bytes big-endian (keys sort by due time), then
+// what makes it unique: an attempt's payment_no; for a refund the paid
+// payment_no, 0x1F, 'R', refund_no; for a webhook the paid payment_no, 0x1F,
+// 'W', event_id.
+std::string timer_key_bytes(int64_t due_ms, const std::string& payment_no);
+// The due time of a timer key (its first 8 bytes; 0 if shorter).
+int64_t timer_key_due_ms(std::string_view key);
+// The keys of every armed timer of the order (attempts, refunds, webhooks),
+// sorted.
+std::vector<std::string> timer_keys(const core::OrderState& state);
+
+}  // namespace oncepay::actors

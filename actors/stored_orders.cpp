@@ -1,0 +1,98 @@
+#include "actors/stored_orders.hpp"
+
+#include <mutex>
+
+#include "actors/snapshot_layout.hpp"
+#include "core/order_snapshot.hpp"
+
+namespace oncepay::actors {
+
+using storage::Status;
+
+namespace {
+
+Status closed() { return Status::io_error("the snapshot store is closed"); }
+
+// A key no checkpoint can have written (LMDB keys are 1..max_key_bytes) is
+// simply not there; asking LMDB would be an invalid_argument, which must not
+// count as a storage failure (a client chooses the ids it asks for).
+bool storable(const storage::SnapshotStore& store, const std::string& key) {
+  return !key.empty() && key.size() <= store.max_key_bytes();
+}
+
+Status absent() { return Status::not_found("not in the snapshot"); }
+
+}  // namespace
+
+void StoredOrders::attach(const storage::SnapshotStore* store) {
+  std::unique_lock lock(mutex_);
+  store_ = store;
+}
+
+void StoredOrders::detach() {
+  std::unique_lock lock(mutex_);  // waits for the reads in progress
+  store_ = nullptr;
+}
+
+Status StoredOrders::load(const OrderKey& key, core::OrderState* out) const {
+  std::string bytes;
+  {
+    std::shared_lock lock(mutex_);
+    if (store_ == nullptr) return closed();
+    const std::string k = order_key_bytes(key.merchant_id, key.merchant_order_no);
+    if (!storable(*store_, k)) return absent();
+    Status st = store_->read(kOrdersTable, k, &bytes);
+    if (!st.is_ok()) return st;
+  }
+  v1::OrderSnapshot snapshot;
+  if (!snapshot.ParseFromString(bytes)) {
+    return Status::corruption("the stored snapshot of order " + key.merchant_id + "/" +
+                              key.merchant_order_no + " does not parse");
+  }
+  *out = core::from_snapshot(snapshot);
+  return Status::ok();
+}
+
+Status StoredOrders::find_payment(const std::string& payment_no, OrderKey* out) const {
+  std::string bytes;
+  {
+    std::shared_lock lock(mutex_);
+    if (store_ == nullptr) return closed();
+    if (!storable(*store_, payment_no)) return absent();
+    Status st = store_->read(kPaymentsTable, payment_no, &bytes);
+    if (!st.is_ok()) return st;
+  }
+  if (!parse_order_key(bytes, out)) {
+    return Status::corruption("the stored order key of payment " + payment_no + " is not one");
+  }
+  return Status::ok();
+}
+
+Status StoredOrders::scan_timers(int64_t from_ms, int64_t until_ms, const TimerFn& fn,
+                                 std::optional<int64_t>* next_due_ms) const {
+  next_due_ms->reset();
+  if (until_ms <= from_ms) return Status::ok();
+  std::shared_lock lock(mutex_);
+  if (store_ == nullptr) return closed();
+  const std::string from_key = timer_key_bytes(from_ms < 0 ? 0 : from_ms, "");
+  Status bad;
+  Status st =
+      store_->read_range(kTimersTable, from_key, [&](std::string_view key, std::string_view value) {
+        const int64_t due = timer_key_due_ms(key);
+        if (due >= until_ms) {
+          *next_due_ms = due;
+          return false;
+        }
+        OrderKey order;
+        if (!parse_order_key(value, &order)) {
+          bad = Status::corruption("a stored timer's order key is not one");
+          return false;
+        }
+        fn(due, std::move(order));
+        return true;
+      });
+  if (!st.is_ok()) return st;
+  return bad;
+}
+
+}  // namespace oncepay::actors
