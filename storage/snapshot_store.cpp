@@ -280,15 +280,8 @@ Status SnapshotStore::scan(const std::string& table, const ScanFn& fn) const {
   return Status::ok();
 }
 
-Status SnapshotStore::get(const std::string& table, const std::string& key,
-                          std::string* value) const {
-  assert_owner_thread();
-  MDB_dbi dbi = 0;
-  Status s = table_dbi(table, &dbi);
-  if (!s.is_ok()) return s;
-  if (key.empty() || key.size() > max_key_bytes()) {
-    return Status::invalid_argument("key of " + std::to_string(key.size()) + " bytes");
-  }
+Status SnapshotStore::get_in_own_txn(const std::string& table, unsigned int dbi,
+                                     std::string_view key, std::string* value) const {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
   if (rc != 0) return lmdb_error("begin read", rc);
@@ -302,6 +295,18 @@ Status SnapshotStore::get(const std::string& table, const std::string& key,
   return Status::ok();
 }
 
+Status SnapshotStore::get(const std::string& table, const std::string& key,
+                          std::string* value) const {
+  assert_owner_thread();
+  MDB_dbi dbi = 0;
+  Status s = table_dbi(table, &dbi);
+  if (!s.is_ok()) return s;
+  if (key.empty() || key.size() > max_key_bytes()) {
+    return Status::invalid_argument("key of " + std::to_string(key.size()) + " bytes");
+  }
+  return get_in_own_txn(table, dbi, key, value);
+}
+
 Status SnapshotStore::read(const std::string& table, std::string_view key,
                            std::string* value) const {
   MDB_dbi dbi = 0;
@@ -311,17 +316,7 @@ Status SnapshotStore::read(const std::string& table, std::string_view key,
     return Status::invalid_argument("key of " + std::to_string(key.size()) + " bytes");
   }
   std::shared_lock lock(resize_mutex_);
-  MDB_txn* txn = nullptr;
-  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
-  if (rc != 0) return lmdb_error("begin read", rc);
-  MDB_val k = as_val(key);
-  MDB_val v{};
-  rc = mdb_get(txn, dbi, &k, &v);
-  if (rc == 0) value->assign(static_cast<const char*>(v.mv_data), v.mv_size);
-  mdb_txn_abort(txn);
-  if (rc == MDB_NOTFOUND) return Status::not_found(table + ": no such key");
-  if (rc != 0) return lmdb_error("read from " + table, rc);
-  return Status::ok();
+  return get_in_own_txn(table, dbi, key, value);
 }
 
 Status SnapshotStore::read_range(const std::string& table, std::string_view from_key,

@@ -122,6 +122,9 @@ class SnapshotStore {
   Status grow_map(const Status& cause);
   Status apply(std::uint64_t lsn, const std::vector<Mutation>& mutations, bool* map_full);
   Status table_dbi(const std::string& table, unsigned int* dbi) const;
+  // One mdb_get in a read transaction of its own (get() and read()).
+  Status get_in_own_txn(const std::string& table, unsigned int dbi, std::string_view key,
+                        std::string* value) const;
   void assert_owner_thread() const;
 
   const SnapshotOptions options_;

@@ -24,6 +24,7 @@
 
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/throwaway_pki.hpp"
 
 namespace oncepay::net {
@@ -43,27 +44,7 @@ void echo(HttpRequest request, Responder respond) {
   respond(std::move(response));
 }
 
-// A directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "oncepay_client_tls_XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  bool ok() const { return !path_.empty(); }
-  std::string file(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 // A one-shot HTTPS server that records the SNI host name the client sent:
 // it accepts one connection, completes the handshake, answers one request
@@ -198,7 +179,7 @@ class HttpClientTlsTest : public ::testing::Test {
     return options;
   }
 
-  TempDir dir_;
+  TempDir dir_{"oncepay_client_tls"};
   tls_testing::TestCa ca_;
   std::unique_ptr<HttpServer> server_;
 };

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "net/http_server.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/throwaway_pki.hpp"
 
 namespace oncepay::net {
@@ -51,26 +52,7 @@ void echo(HttpRequest request, Responder respond) {
   respond(std::move(response));
 }
 
-// A directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "oncepay_tls_XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  bool ok() const { return !path_.empty(); }
-  std::string file(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 using tls_testing::make_certificate;
 using tls_testing::make_key;
@@ -260,7 +242,7 @@ class HttpServerTlsTest : public ::testing::Test {
     return true;
   }
 
-  TempDir dir_;
+  TempDir dir_{"oncepay_tls"};
   std::unique_ptr<HttpServer> server_;
 };
 
