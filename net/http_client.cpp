@@ -27,6 +27,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "net/url.hpp"
+
 namespace oncepay::net {
 namespace {
 
@@ -38,58 +40,6 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // How long stop() waits for cancelled requests to report before giving up.
 constexpr std::chrono::milliseconds kStopTimeout{2000};
-
-struct Url {
-  bool tls = false;  // https://
-  std::string host;  // without IPv6 brackets
-  std::string port;
-  std::string target;  // path and query, at least "/"
-};
-
-std::string_view default_port(bool tls) { return tls ? "443" : "80"; }
-
-// Case-insensitive: does `url` start with `scheme` (lower case)?
-bool has_scheme(std::string_view url, std::string_view scheme) {
-  if (url.size() < scheme.size()) return false;
-  for (size_t i = 0; i < scheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i]) return false;
-  }
-  return true;
-}
-
-// http[s]://host[:port][/path][?query]; nullopt for anything else.
-std::optional<Url> parse_url(std::string_view url) {
-  Url out;
-  if (has_scheme(url, "https://")) {
-    out.tls = true;
-    url.remove_prefix(8);
-  } else if (has_scheme(url, "http://")) {
-    url.remove_prefix(7);
-  } else {
-    return std::nullopt;
-  }
-  const size_t slash = std::min(url.find('/'), url.find('?'));
-  std::string_view authority = url.substr(0, slash);
-  out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-  if (out.target.starts_with('?')) out.target.insert(0, "/");
-  size_t colon = authority.rfind(':');
-  if (authority.starts_with('[')) {  // [::1]:8080
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    out.host = std::string(authority.substr(1, close - 1));
-    colon = authority.find(':', close);
-  } else {
-    out.host = std::string(authority.substr(0, colon));
-  }
-  out.port = colon == std::string_view::npos ? std::string(default_port(out.tls))
-                                             : std::string(authority.substr(colon + 1));
-  const bool digits =
-      !out.port.empty() && std::all_of(out.port.begin(), out.port.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c));
-      });
-  if (out.host.empty() || !digits) return std::nullopt;
-  return out;
-}
 
 std::string lower_case(std::string_view text) {
   std::string out(text);
@@ -675,8 +625,6 @@ void HttpClient::request(std::string method, std::string url,
 void HttpClient::stop() { impl_->stop(); }
 
 size_t HttpClient::idle_connections() const { return impl_->idle_connections(); }
-
-bool is_http_url(std::string_view url) { return parse_url(url).has_value(); }
 
 std::string check_tls_client_options(const HttpClientOptions& options) {
   std::string error;

@@ -129,9 +129,7 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// True when request() takes `url`: http:// or https:// (either in any case),
-// a host, an optional numeric port, an optional path and query. Pure.
-bool is_http_url(std::string_view url);
+// request() takes exactly the URLs net::is_http_url() (net/url.hpp) accepts.
 
 // Empty when the TLS settings of `options` are usable, else why not, naming
 // the file (e.g. a tls_ca_file that is missing or holds no certificate). For

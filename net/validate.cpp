@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "net/http_client.hpp"
+#include "net/url.hpp"
 
 namespace oncepay::net {
 

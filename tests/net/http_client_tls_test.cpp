@@ -341,16 +341,5 @@ TEST_F(HttpClientTlsTest, CheckAcceptsUsableCaFileAndSystemStore) {
   EXPECT_EQ(check_tls_client_options(HttpClientOptions{}), "");
 }
 
-TEST(HttpUrlTest, HttpAndHttpsWithHost) {
-  EXPECT_TRUE(is_http_url("http://127.0.0.1:9000/hook"));
-  EXPECT_TRUE(is_http_url("https://shop.example/hook?x=1"));
-  EXPECT_TRUE(is_http_url("HTTPS://shop.example"));
-  EXPECT_TRUE(is_http_url("https://[::1]:8443/"));
-  EXPECT_FALSE(is_http_url("ftp://shop.example/"));
-  EXPECT_FALSE(is_http_url("https://"));
-  EXPECT_FALSE(is_http_url("https://:443/"));
-  EXPECT_FALSE(is_http_url("https://shop.example:port/"));
-}
-
 }  // namespace
 }  // namespace oncepay::net
