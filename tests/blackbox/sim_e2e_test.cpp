@@ -57,7 +57,8 @@ class SimE2ETest : public ::testing::Test {
             "--http.port=" + std::to_string(port_), "--data-dir=" + dir_.path(),
             "--channel-sim.url=" + sim_->base_url(), std::string("--channel-sim.secret=") + kSecret,
             "--channel-sim.timeout=700ms", "--payment.in-flight-window=300ms",
-            "--payment.query-ladder=1s,2s,4s", "--payment.fast-expiry-ladder=300ms,600ms"});
+            "--payment.query-ladder=1s,2s,4s", "--payment.fast-expiry-ladder=300ms,600ms",
+            "--log.state-changes=false"});
     ASSERT_TRUE(daemon_->wait_ready());
   }
 
