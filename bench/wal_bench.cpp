@@ -184,6 +184,13 @@ int main(int argc, char** argv) {
     }
     base = templ;
     remove_base = !options.keep;
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(base, ec);  // the rows' dirs go inside
+    if (ec) {
+      std::fprintf(stderr, "cannot create %s: %s\n", base.c_str(), ec.message().c_str());
+      return 1;
+    }
   }
   std::printf("wal bench: dir=%s payload=%zu bytes, %.1f s per row, fsync on\n", base.c_str(),
               options.bytes, options.seconds);
