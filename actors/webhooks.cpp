@@ -1,11 +1,12 @@
 #include "actors/webhooks.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
+#include <optional>
 
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
+#include "net/http_types.hpp"
+#include "net/url.hpp"
 
 namespace oncepay::actors {
 
@@ -54,22 +55,17 @@ void start_queued(webhook_pointer self) {
 }  // namespace
 
 std::string webhook_destination(std::string_view url) {
-  std::string out(url);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string_view port = ":80";
-  if (out.starts_with("https://")) {
-    out.erase(0, 8);
-    port = ":443";
-  } else if (out.starts_with("http://")) {
-    out.erase(0, 7);
-  }
-  out.resize(std::min(out.size(), out.find_first_of("/?#")));
-  // A port follows the last ':' unless that ':' is inside an IPv6 literal.
-  const size_t colon = out.rfind(':');
-  const size_t bracket = out.rfind(']');
-  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) {
-    out += port;
-  }
+  // The host and port the client connects to (net/url.hpp); a URL it would
+  // not take is never sent, so any stable key will do for it.
+  const std::optional<net::Url> parsed = net::parse_url(url);
+  if (!parsed) return net::ascii_lower(url);
+  const bool ipv6 = parsed->host.find(':') != std::string::npos;
+  std::string out;
+  if (ipv6) out.push_back('[');
+  out += net::ascii_lower(parsed->host);
+  if (ipv6) out.push_back(']');
+  out.push_back(':');
+  out += parsed->port;
   return out;
 }
 

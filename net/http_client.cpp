@@ -27,6 +27,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "net/http_types.hpp"
 #include "net/url.hpp"
 
 namespace oncepay::net {
@@ -40,12 +41,6 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // How long stop() waits for cancelled requests to report before giving up.
 constexpr std::chrono::milliseconds kStopTimeout{2000};
-
-std::string lower_case(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 HttpClientResult failure(std::string error) {
   HttpClientResult result;
@@ -377,7 +372,7 @@ class Call : public std::enable_shared_from_this<Call> {
     result.ok = true;
     result.status = static_cast<int>(response.result_int());
     for (const auto& field : response) {
-      result.headers.emplace_back(lower_case(field.name_string()), std::string(field.value()));
+      result.headers.emplace_back(ascii_lower(field.name_string()), std::string(field.value()));
     }
     result.body = std::move(response.body());
     finish(std::move(result));

@@ -87,12 +87,6 @@ std::optional<TransportError> transport_error(beast::error_code ec,
   return std::nullopt;
 }
 
-std::string lower_case(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 HttpRequest to_http_request(http::request<http::string_body>&& message, std::string remote) {
   HttpRequest request;
   request.method = std::string(message.method_string());
@@ -101,7 +95,7 @@ HttpRequest to_http_request(http::request<http::string_body>&& message, std::str
   request.path = request.target.substr(0, question);
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
   for (const auto& field : message) {
-    request.headers.emplace_back(lower_case(field.name_string()), std::string(field.value()));
+    request.headers.emplace_back(ascii_lower(field.name_string()), std::string(field.value()));
   }
   request.body = std::move(message.body());
   request.remote_address = std::move(remote);

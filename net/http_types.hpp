@@ -2,6 +2,7 @@
 // and the request-to-response functions (api). No I/O here.
 #pragma once
 
+#include <cctype>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,14 @@
 #include <vector>
 
 namespace oncepay::net {
+
+// ASCII lower case (header names, URL hosts, metric labels); other bytes
+// pass through unchanged.
+inline std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ... as received

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "net/http_types.hpp"
 
 namespace oncepay::net {
 
@@ -55,14 +56,9 @@ std::string event_name(Kind kind) {
   return v1::Event::descriptor()->FindFieldByNumber(static_cast<int>(kind))->name();
 }
 
-// Label values are lowercase: "query", "unavailable".
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+std::string ladder_name(core::Ladder ladder) {
+  return ascii_lower(v1::TimerArmed::Ladder_Name(ladder));
 }
-
-std::string ladder_name(core::Ladder ladder) { return lower(v1::TimerArmed::Ladder_Name(ladder)); }
 
 std::vector<MetricFamily> engine_families(const actors::Engine& engine) {
   const auto& o = engine.observer();
@@ -124,8 +120,8 @@ std::vector<MetricFamily> engine_families(const actors::Engine& engine) {
   for (const auto& c : o.channel_calls()) {
     add_counter(calls,
                 {{"channel", c.channel},
-                 {"op", lower(core::to_string(c.op))},
-                 {"outcome", lower(core::to_string(c.outcome))}},
+                 {"op", ascii_lower(core::to_string(c.op))},
+                 {"outcome", ascii_lower(core::to_string(c.outcome))}},
                 c.count);
   }
   out.push_back(std::move(calls));
