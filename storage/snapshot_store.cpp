@@ -259,6 +259,14 @@ Status SnapshotStore::scan(const std::string& table, const ScanFn& fn) const {
   MDB_dbi dbi = 0;
   Status s = table_dbi(table, &dbi);
   if (!s.is_ok()) return s;
+  return walk_in_own_txn("scan " + table, dbi, {}, [&fn](std::string_view k, std::string_view v) {
+    fn(k, v);
+    return true;
+  });
+}
+
+Status SnapshotStore::walk_in_own_txn(const std::string& what, unsigned int dbi,
+                                      std::string_view from_key, const RangeFn& fn) const {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
   if (rc != 0) return lmdb_error("begin read", rc);
@@ -268,15 +276,17 @@ Status SnapshotStore::scan(const std::string& table, const ScanFn& fn) const {
     mdb_txn_abort(txn);
     return lmdb_error("cursor", rc);
   }
-  MDB_val key{};
+  MDB_val key = as_val(from_key);
   MDB_val value{};
-  for (rc = mdb_cursor_get(cursor, &key, &value, MDB_FIRST); rc == 0;
-       rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
-    fn(as_view(key), as_view(value));
+  // MDB_SET_RANGE: the first key >= from_key (an empty key means the first).
+  rc = from_key.empty() ? mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+                        : mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+  for (; rc == 0; rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
+    if (!fn(as_view(key), as_view(value))) break;
   }
   mdb_cursor_close(cursor);
   mdb_txn_abort(txn);
-  if (rc != MDB_NOTFOUND) return lmdb_error("scan " + table, rc);
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(what, rc);
   return Status::ok();
 }
 
@@ -328,27 +338,7 @@ Status SnapshotStore::read_range(const std::string& table, std::string_view from
     return Status::invalid_argument("key of " + std::to_string(from_key.size()) + " bytes");
   }
   std::shared_lock lock(resize_mutex_);
-  MDB_txn* txn = nullptr;
-  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
-  if (rc != 0) return lmdb_error("begin read", rc);
-  MDB_cursor* cursor = nullptr;
-  rc = mdb_cursor_open(txn, dbi, &cursor);
-  if (rc != 0) {
-    mdb_txn_abort(txn);
-    return lmdb_error("cursor", rc);
-  }
-  MDB_val key = as_val(from_key);
-  MDB_val value{};
-  // MDB_SET_RANGE: the first key >= from_key (an empty key means the first).
-  rc = from_key.empty() ? mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
-                        : mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
-  for (; rc == 0; rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
-    if (!fn(as_view(key), as_view(value))) break;
-  }
-  mdb_cursor_close(cursor);
-  mdb_txn_abort(txn);
-  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error("read range of " + table, rc);
-  return Status::ok();
+  return walk_in_own_txn("read range of " + table, dbi, from_key, fn);
 }
 
 Status SnapshotStore::count(const std::string& table, std::uint64_t* out) const {

@@ -122,6 +122,11 @@ class SnapshotStore {
   Status grow_map(const Status& cause);
   Status apply(std::uint64_t lsn, const std::vector<Mutation>& mutations, bool* map_full);
   Status table_dbi(const std::string& table, unsigned int* dbi) const;
+  // A cursor walk from from_key (empty: the first key) while fn returns
+  // true, in a read transaction of its own (scan() and read_range()); `what`
+  // names a failed walk.
+  Status walk_in_own_txn(const std::string& what, unsigned int dbi, std::string_view from_key,
+                         const RangeFn& fn) const;
   // One mdb_get in a read transaction of its own (get() and read()).
   Status get_in_own_txn(const std::string& table, unsigned int dbi, std::string_view key,
                         std::string* value) const;
