@@ -64,8 +64,33 @@ Status load_stored(const storage::SnapshotStore& store, const std::string& key, 
 struct TouchedOrder {
   core::OrderState state;
   size_t stored_attempts = 0;                  // attempts the stored snapshot had
-  std::vector<std::string> stored_timer_keys;  // sorted
+  std::vector<std::string> stored_timer_keys;   // sorted
+  std::vector<std::string> stored_review_keys;  // sorted
 };
+
+// The `reviews` rows of one checkpointed order: its open items now, and
+// deletes for the stored ones that closed. Items never change once open, so
+// a row present before and after needs no write.
+void review_mutations(const std::string& key, const TouchedOrder& t,
+                      std::vector<storage::Mutation>* out) {
+  const std::vector<std::string> now = review_keys(t.state);
+  for (const auto& old : t.stored_review_keys) {
+    if (!std::binary_search(now.begin(), now.end(), old)) {
+      out->push_back({kReviewsTable, old, std::nullopt});
+    }
+  }
+  for (const auto& r : t.state.reviews) {
+    std::string row = review_key_bytes(key, r.item_id);
+    if (std::binary_search(t.stored_review_keys.begin(), t.stored_review_keys.end(), row)) continue;
+    v1::ReviewSnapshot value;
+    value.set_item_id(r.item_id);
+    value.set_reason(r.reason);
+    value.set_payment_no(r.payment_no);
+    value.set_detail(r.detail);
+    value.set_opened_ms(r.opened_ms);
+    out->push_back({kReviewsTable, std::move(row), value.SerializeAsString()});
+  }
+}
 
 struct CheckpointBatch {
   std::unordered_map<std::string, TouchedOrder> orders;
@@ -99,6 +124,7 @@ struct CheckpointBatch {
       if (found) {
         touched.stored_attempts = touched.state.attempts.size();
         touched.stored_timer_keys = timer_keys(touched.state);
+        touched.stored_review_keys = review_keys(touched.state);
       }
       it = orders.emplace(key, std::move(touched)).first;
     }
@@ -124,6 +150,7 @@ struct CheckpointBatch {
           out.push_back({kTimersTable, due, key});
         }
       }
+      review_mutations(key, t, &out);
     }
     for (const auto& [id, bytes] : merchants) out.push_back({kMerchantsTable, id, bytes});
     return out;
@@ -364,6 +391,20 @@ Status Durability::recover(Recovered* out) {
   if (!bad.is_ok()) return bad;
   st = store_->count(kOrdersTable, &out->stored_orders);
   if (!st.is_ok()) return st;
+  st = store_->scan(kReviewsTable, [&](std::string_view key, std::string_view value) {
+    StoredReview stored;
+    v1::ReviewSnapshot item;
+    if (!parse_review_key(key, &stored.order) ||
+        !item.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      if (bad.is_ok()) bad = Status::corruption("a snapshot review item does not parse");
+      return;
+    }
+    stored.item = {item.item_id(), item.reason(), item.payment_no(), item.detail(),
+                   item.opened_ms()};
+    out->reviews.push_back(std::move(stored));
+  });
+  if (!st.is_ok()) return st;
+  if (!bad.is_ok()) return bad;
 
   // Then the WAL tail after the snapshot's LSN: each order it touches starts
   // from its stored snapshot (or empty) and folds the tail's events.

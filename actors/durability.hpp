@@ -64,8 +64,16 @@ struct DurabilityOptions {
 // What recovery rebuilt: the orders the WAL tail touched (stored snapshot +
 // the tail's events) and every merchant created through the admin API. The
 // other stored orders stay in the snapshot (Durability::stored()).
+struct StoredReview {
+  OrderKey order;
+  core::ReviewState item;
+};
+
 struct Recovered {
   std::vector<core::OrderState> orders;  // the WAL tail's
+  // The open review items of the stored orders (table `reviews`), as of the
+  // snapshot: the tail's orders carry newer ones.
+  std::vector<StoredReview> reviews;
   std::vector<Merchant> merchants;
   uint64_t stored_orders = 0;     // orders in the snapshot
   uint64_t new_orders = 0;        // orders of the tail the snapshot did not hold

@@ -141,6 +141,19 @@ void Engine::install(Recovered& recovered) {
   }
   // Merchants first: an order's timers follow its merchant's policy.
   for (auto& m : recovered.merchants) merchants_.put(std::move(m));
+  // Review items: the snapshot's, then the tail's orders (newer) replace
+  // those of the orders they touched.
+  std::map<std::string, std::pair<OrderKey, std::vector<core::ReviewState>>> stored_reviews;
+  for (auto& r : recovered.reviews) {
+    auto& entry =
+        stored_reviews[order_key_bytes(r.order.merchant_id, r.order.merchant_order_no)];
+    entry.first = r.order;
+    entry.second.push_back(std::move(r.item));
+  }
+  for (const auto& [key, entry] : stored_reviews) env_->reviews->set(entry.first, entry.second);
+  for (const auto& state : recovered.orders) {
+    env_->reviews->set(OrderKey{state.merchant_id, state.merchant_order_no}, state.reviews);
+  }
   std::vector<RestoreMsg> pending(shards_.size());
   ParkedTimersMsg timers;
   for (auto& state : recovered.orders) {
@@ -279,6 +292,8 @@ void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done
   if (!key || !has_channel(channel)) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
   }
+  // The order decides whether the payment is this channel's (decide_notice).
+  notice.channel = channel;
   NoticeMsg msg{*key, std::move(notice), merchants_.policy_of(key->merchant_id)};
   submit(*key, std::move(msg), std::move(done));
 }

@@ -156,6 +156,8 @@ class Engine {
   SandboxChannel* sandbox() { return sandbox_.get(); }
   Merchants& merchants() { return merchants_; }
   const OrderEnv& env() const { return *env_; }
+  // The review list (GET /admin/review): open review items of every order.
+  const ReviewIndex& reviews() const { return *env_->reviews; }
   // Counters of the order actors, for /metrics.
   const OrderObserver& observer() const { return *env_->observer; }
   // The WAL (for its group-commit histograms); null when in memory, not

@@ -59,6 +59,17 @@ struct Shell {
     }
   }
 
+  // The review list follows the order's open items once they are durable.
+  void index_reviews(const std::vector<v1::Event>& events) const {
+    for (const auto& e : events) {
+      if (e.has_review_opened() || e.has_review_closed()) {
+        env->reviews->set(OrderKey{order().merchant_id, order().merchant_order_no},
+                          order().reviews);
+        return;
+      }
+    }
+  }
+
   void observe(const std::vector<v1::Event>& events) const {
     env->observer->recorded(order(), events, env->now_ms(self->clock()));
   }
@@ -75,6 +86,7 @@ struct Shell {
     if (events->empty()) return then();
     if (!env->wal) {
       index_attempts(*events);
+      index_reviews(*events);
       observe(*events);
       return then();
     }
@@ -92,6 +104,7 @@ struct Shell {
         .await(
             [shell, events, then](uint64_t) mutable {
               shell.index_attempts(*events);
+              shell.index_reviews(*events);
               shell.observe(*events);
               then();
             },
@@ -324,6 +337,9 @@ order_actor::behavior_type restored_order_actor_impl(order_pointer self,
   for (const auto& w : self->state.order.webhooks) {
     shell.arm_timer(self->state.order.paid_payment_no, w.ladder, w.step, w.due_ms, now_ms, {},
                     w.event_id);
+  }
+  if (self->state.order.expiry_due_ms != 0) {
+    shell.arm_timer({}, v1::TimerArmed::ORDER_EXPIRY, 0, self->state.order.expiry_due_ms, now_ms);
   }
   return order_behavior(self, std::move(env), policy);
 }

@@ -13,6 +13,7 @@
 #include "actors/messages.hpp"
 #include "actors/order_observer.hpp"
 #include "actors/payment_index.hpp"
+#include "actors/review_index.hpp"
 #include "actors/storage_health.hpp"
 #include "actors/stored_orders.hpp"
 #include "actors/wal_actor.hpp"
@@ -27,6 +28,8 @@ struct OrderEnv {
   std::chrono::milliseconds channel_timeout{5000};
   std::map<std::string, channel_actor, std::less<>> channels;
   std::shared_ptr<PaymentIndex> index;
+  // The review list's read copy; never null.
+  std::shared_ptr<ReviewIndex> reviews = std::make_shared<ReviewIndex>();
 
   // Merchant webhooks: deliveries go to `webhooks` (an invalid handle: none
   // can be made, every attempt counts as failed) and are awaited for at most

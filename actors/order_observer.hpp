@@ -65,7 +65,7 @@ std::string state_change_line(const core::OrderState& order, const v1::Event& ev
 
 class OrderObserver {
  public:
-  static constexpr size_t kEventKinds = 32;  // Event oneof field numbers are below this
+  static constexpr size_t kEventKinds = 40;  // Event oneof field numbers are below this
   static constexpr size_t kLadders = 8;
   static constexpr size_t kOps = 5;       // core::ChannelOp
   static constexpr size_t kOutcomes = 6;  // core::ChannelOutcome

@@ -6,7 +6,8 @@ namespace oncepay::actors {
 
 namespace {
 
-constexpr char kKeySeparator = '\x1f';  // never part of an id
+constexpr char kKeySeparator = '\x1f';     // never part of an id
+constexpr char kReviewSeparator = '\x1e';  // never part of an id
 constexpr size_t kDueBytes = 8;
 
 void add_timer(std::vector<std::string>* keys, core::Ladder ladder, int64_t due_ms,
@@ -24,7 +25,7 @@ void add_timer(std::vector<std::string>* keys, core::Ladder ladder, int64_t due_
 }  // namespace
 
 std::vector<std::string> snapshot_tables() {
-  return {kOrdersTable, kPaymentsTable, kMerchantsTable, kTimersTable, kLayoutTable};
+  return {kOrdersTable, kPaymentsTable, kMerchantsTable, kTimersTable, kReviewsTable, kLayoutTable};
 }
 
 std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no) {
@@ -69,6 +70,32 @@ std::vector<std::string> timer_keys(const core::OrderState& state) {
   for (const auto& w : state.webhooks) {
     add_timer(&keys, w.ladder, w.due_ms, state.paid_payment_no, 'W', w.event_id);
   }
+  if (state.expiry_due_ms != 0 && !state.attempts.empty()) {
+    // The order's deadline: named after its first attempt, which is unique.
+    add_timer(&keys, v1::TimerArmed::ORDER_EXPIRY, state.expiry_due_ms,
+              state.attempts.front().payment_no, 'E', {});
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+std::string review_key_bytes(const std::string& order_key, const std::string& item_id) {
+  std::string key = order_key;
+  key += kReviewSeparator;
+  key += item_id;
+  return key;
+}
+
+bool parse_review_key(std::string_view bytes, OrderKey* out) {
+  const size_t at = bytes.find(kReviewSeparator);
+  if (at == std::string_view::npos || at + 1 == bytes.size()) return false;
+  return parse_order_key(bytes.substr(0, at), out);
+}
+
+std::vector<std::string> review_keys(const core::OrderState& state) {
+  std::vector<std::string> keys;
+  const std::string order = order_key_bytes(state.merchant_id, state.merchant_order_no);
+  for (const auto& r : state.reviews) keys.push_back(review_key_bytes(order, r.item_id));
   std::sort(keys.begin(), keys.end());
   return keys;
 }

@@ -20,6 +20,10 @@ inline constexpr const char* kOrdersTable = "orders";
 inline constexpr const char* kPaymentsTable = "payments";
 inline constexpr const char* kMerchantsTable = "merchants";
 inline constexpr const char* kTimersTable = "timers";
+// Every open review item of every stored order (GET /admin/review), so that
+// recovery can list them without loading the orders: key review_key_bytes(),
+// value v1::ReviewSnapshot. Written by checkpoints like `timers`.
+inline constexpr const char* kReviewsTable = "reviews";
 // `layout` holds one key, `version`: "2" once `timers` holds every armed
 // timer of every stored order (attempts, refunds, webhooks), which lazy
 // recovery relies on. A store without it (layout 1: attempt timers only) is
@@ -43,8 +47,15 @@ bool parse_order_key(std::string_view bytes, OrderKey* out);
 std::string timer_key_bytes(int64_t due_ms, const std::string& payment_no);
 // The due time of a timer key (its first 8 bytes; 0 if shorter).
 int64_t timer_key_due_ms(std::string_view key);
-// The keys of every armed timer of the order (attempts, refunds, webhooks),
-// sorted.
+// The keys of every armed timer of the order (attempts, refunds, webhooks,
+// the order's deadline), sorted.
 std::vector<std::string> timer_keys(const core::OrderState& state);
+
+// A review key: the order key, 0x1E, the item_id.
+std::string review_key_bytes(const std::string& order_key, const std::string& item_id);
+// The order of a review key; false if `bytes` is not one.
+bool parse_review_key(std::string_view bytes, OrderKey* out);
+// The keys of the order's open review items, sorted.
+std::vector<std::string> review_keys(const core::OrderState& state);
 
 }  // namespace oncepay::actors

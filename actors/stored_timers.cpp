@@ -77,6 +77,7 @@ std::optional<int64_t> next_due_ms(const core::OrderState& state) {
   for (const auto& a : state.attempts) consider(a.ladder, a.due_ms);
   for (const auto& r : state.refunds) consider(r.ladder, r.due_ms);
   for (const auto& w : state.webhooks) consider(w.ladder, w.due_ms);
+  if (state.expiry_due_ms != 0) consider(v1::TimerArmed::ORDER_EXPIRY, state.expiry_due_ms);
   return next;
 }
 

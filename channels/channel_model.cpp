@@ -252,6 +252,7 @@ void ChannelModel::apply_refund(ChannelPayment& payment, std::string_view refund
   body.set_status(v1::ChannelNotification::REFUND_SUCCESS);
   body.set_channel_trade_no(payment.channel_trade_no);
   body.set_amount(amount_minor);
+  body.set_currency(payment.currency);
   body.set_refund_no(std::string(refund_no));
   emit(body);
 }
@@ -341,6 +342,7 @@ void ChannelModel::notify_outcome(const Record& record, const std::string& notif
   body.set_status(status);
   body.set_channel_trade_no(record.payment.channel_trade_no);
   body.set_amount(record.payment.amount_minor);
+  body.set_currency(record.payment.currency);
   emit(body);
 }
 

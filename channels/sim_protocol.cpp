@@ -376,6 +376,8 @@ core::ChannelReply to_reply(core::ChannelOp op, const CallAnswer& answer) {
       if (answer.record) {
         if (op == core::ChannelOp::kQuery) reply.state = to_core(answer.record->status());
         reply.channel_trade_no = answer.record->channel_trade_no();
+        reply.paid_amount_minor = answer.record->amount();
+        reply.paid_currency = answer.record->currency();
       }
       break;
     case core::ChannelOp::kRefund:

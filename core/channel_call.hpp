@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,11 @@ struct ChannelReply {
   std::string prepay_id;                             // prepay
   std::string pay_url;                               // prepay
   std::string detail;                                // for the timeline and logs
+  // Query / close answers that show the payment: the amount and currency the
+  // channel holds for it. A success is kept only when both match the
+  // attempt's; unset (nullopt / empty) when the channel did not say.
+  std::optional<int64_t> paid_amount_minor;
+  std::string paid_currency;
   // Webhook deliveries (Step::webhook) only: the HTTP status, 0 when no
   // response came back; outcome is kOk for a 2xx, else kUnavailable.
   int32_t http_status = 0;

@@ -8,6 +8,24 @@ namespace oncepay::core {
 
 std::string auto_refund_no(std::string_view payment_no) { return "AR" + std::string(payment_no); }
 
+std::string review_item_id(std::string_view reason, std::string_view subject) {
+  std::string out(reason);
+  out += ':';
+  out += subject;
+  return out;
+}
+
+bool is_review_reason(std::string_view reason) {
+  return reason == kReviewAmountMismatch || reason == kReviewAutoRefundFailed ||
+         reason == kReviewUnknownUnresolved || reason == kReviewWebhookExhausted;
+}
+
+int64_t order_deadline_ms(const OrderState& state, const PaymentConfig& config) {
+  ONCEPAY_CHECK(!config.query_ladder_ms.empty());
+  const int64_t first = state.attempts.empty() ? state.created_ms : state.attempts.front().created_ms;
+  return first + config.query_ladder_ms.back();
+}
+
 std::string order_paid_event_id(std::string_view payment_no) {
   return "evt_" + std::string(payment_no) + "_paid";
 }
@@ -38,6 +56,7 @@ bool notice_from_proto(const v1::ChannelNotification& body, ChannelNotice* out) 
   n.channel_trade_no = body.channel_trade_no();
   n.amount_minor = body.amount();
   n.refund_no = body.refund_no();
+  if (body.has_currency()) n.currency = body.currency();
   *out = std::move(n);
   return true;
 }
@@ -47,6 +66,22 @@ namespace {
 bool is_paid(OrderStatus status) {
   return status == v1::Order::PAID || status == v1::Order::REFUNDED ||
          status == v1::Order::PARTIALLY_REFUNDED;
+}
+
+// What a channel result said was paid or refunded, and how it was learned.
+struct Reported {
+  std::optional<int64_t> amount_minor;  // nullopt: the channel did not say
+  std::string currency;                 // empty: the channel did not say
+  std::string source;                   // "notify" | "query" | "close"
+
+  bool matches(int64_t expected_minor, const std::string& expected_currency) const {
+    return (!amount_minor || *amount_minor == expected_minor) &&
+           (currency.empty() || currency == expected_currency);
+  }
+};
+
+Reported reported_by(const ChannelReply& r, std::string source) {
+  return Reported{r.paid_amount_minor, r.paid_currency, std::move(source)};
 }
 
 bool success_recorded(const AttemptState& attempt) {
@@ -88,6 +123,11 @@ class Decider {
                        ")");
     }
     AttemptState* live = s_.live();
+    if (live == nullptr && s_.expiry_due_ms != 0 && ctx_.now_ms >= s_.expiry_due_ms) {
+      event().mutable_order_expired();
+      emit();
+      return reply(Code::kOrderClosed, "", "the order expired");
+    }
     if (live == nullptr) return start_or_refuse(cmd);
     if (live->status == v1::Attempt::PAYING &&
         ctx_.now_ms - live->created_ms < config().in_flight_window_ms) {
@@ -124,21 +164,40 @@ class Decider {
 
   void notice(const ChannelNotice& n) {
     AttemptState* attempt = s_.find(n.payment_no);
-    ONCEPAY_CHECK((attempt != nullptr) && "notices are routed by payment_no to their order");
+    if (attempt == nullptr || attempt->channel != n.channel) {
+      // Another channel's payment, or none of ours: whoever signs for one
+      // channel cannot settle another's payments.
+      return reply(Code::kPaymentNotFound, "",
+                   "no payment " + n.payment_no + " of channel " + n.channel);
+    }
+    const Reported reported{n.amount_minor, n.currency, "notify"};
     switch (n.kind) {
       case ChannelNotice::Kind::kSuccess:
-        success(*attempt, n.channel_trade_no, "notify");
+        success(*attempt, n.channel_trade_no, reported);
         break;
       case ChannelNotice::Kind::kPayError:
-        if (attempt->open()) fail(*attempt, "the payer's payment failed");
+        if (attempt->open()) {
+          fail(*attempt, "the payer's payment failed");
+        } else {
+          close_review(review_item_id(kReviewUnknownUnresolved, attempt->payment_no),
+                       "the channel reported the payment failed");
+        }
         break;
       case ChannelNotice::Kind::kRefundSuccess:
         if (attempt->status == v1::Attempt::AUTO_REFUNDING &&
             n.refund_no == attempt->auto_refund_no) {
-          auto_refunded(*attempt);
+          if (!reported.matches(auto_refund_amount(*attempt), s_.currency)) {
+            refund_mismatch(*attempt, n.refund_no, auto_refund_amount(*attempt), reported);
+          } else {
+            auto_refunded(*attempt);
+          }
         } else if (RefundState* refund = s_.find_refund(n.refund_no);
                    refund != nullptr && refund->status == v1::Refund::PENDING) {
-          refund_succeeded(*refund);
+          if (!reported.matches(refund->amount_minor, s_.currency)) {
+            refund_mismatch(*attempt, n.refund_no, refund->amount_minor, reported);
+          } else {
+            refund_succeeded(*refund);
+          }
         }
         break;
       case ChannelNotice::Kind::kRefundFailed:
@@ -152,6 +211,7 @@ class Decider {
   }
 
   void timer(const std::string& payment_no, Ladder ladder, int32_t step) {
+    if (ladder == v1::TimerArmed::ORDER_EXPIRY) return order_expiry_timer();
     AttemptState* attempt = s_.find(payment_no);
     if (attempt == nullptr || attempt->ladder != ladder || attempt->step != step) return;
     switch (ladder) {
@@ -170,7 +230,7 @@ class Decider {
       case v1::TimerArmed::AUTO_REFUND:
         if (attempt->status == v1::Attempt::AUTO_REFUNDING) {
           ChannelCall refund = make_call(ChannelOp::kRefund, *attempt);
-          refund.amount_minor = s_.amount_minor;
+          refund.amount_minor = auto_refund_amount(*attempt);
           refund.refund_no = attempt->auto_refund_no;
           step_.call = std::move(refund);
           step_.flow = Flow{Stage::kAutoRefund, payment_no, {}, step};
@@ -348,7 +408,7 @@ class Decider {
       switch (r.state) {
         case ChannelPayState::kSuccess:
         case ChannelPayState::kRefund:
-          success(attempt, r.channel_trade_no, "query");
+          success(attempt, r.channel_trade_no, reported_by(r, "query"));
           return reply_after_success();
         case ChannelPayState::kNotPay:
           if (exhausted()) return refuse_exhausted();
@@ -375,7 +435,7 @@ class Decider {
         arm_fast(attempt, 1, "closed at the channel");
         return start_or_refuse(cmd);
       case ChannelOutcome::kAlreadyPaid:
-        success(attempt, r.channel_trade_no, "close");
+        success(attempt, r.channel_trade_no, reported_by(r, "close"));
         return reply_after_success();
       case ChannelOutcome::kNotFound:
         fail(attempt, "the channel never saw this payment");
@@ -407,9 +467,12 @@ class Decider {
         arm_fast(attempt, 1, "closed at the channel");
         break;
       case ChannelOutcome::kAlreadyPaid:
-        success(attempt, r.channel_trade_no, "close");
-        return reply(Code::kOrderAlreadyPaid, s_.paid_payment_no,
-                     "the order was paid before it could be closed");
+        success(attempt, r.channel_trade_no, reported_by(r, "close"));
+        if (is_paid(s_.status)) {
+          return reply(Code::kOrderAlreadyPaid, s_.paid_payment_no,
+                       "the order was paid before it could be closed");
+        }
+        break;  // a success that did not count is refunded; the order closes
       case ChannelOutcome::kNotFound:
         fail(attempt, "the channel never saw this payment");
         break;
@@ -430,7 +493,7 @@ class Decider {
       switch (r.state) {
         case ChannelPayState::kSuccess:
         case ChannelPayState::kRefund:
-          return success(attempt, r.channel_trade_no, "query");
+          return success(attempt, r.channel_trade_no, reported_by(r, "query"));
         case ChannelPayState::kClosed:
           return closed(attempt, "closed at the channel");
         case ChannelPayState::kPayError:
@@ -467,9 +530,9 @@ class Decider {
           expire(attempt);
         }
         arm_fast(attempt, 1, "closed at the channel");
-        return expire_order_if_done();
+        return settle_if_idle();
       case ChannelOutcome::kAlreadyPaid:
-        return success(attempt, r.channel_trade_no, "close");
+        return success(attempt, r.channel_trade_no, reported_by(r, "close"));
       case ChannelOutcome::kNotFound:
         return fail(attempt, "the channel never saw this payment");
       default:
@@ -485,7 +548,7 @@ class Decider {
         closed(attempt, attempt.superseded ? "superseded" : "closed at the channel");
         return arm_fast(attempt, step + 1, "closed at the channel");
       case ChannelOutcome::kAlreadyPaid:
-        return success(attempt, r.channel_trade_no, "close");
+        return success(attempt, r.channel_trade_no, reported_by(r, "close"));
       case ChannelOutcome::kNotFound:
         return fail(attempt, "the channel never saw this payment");
       default:
@@ -497,7 +560,7 @@ class Decider {
     if (success_recorded(attempt)) return;
     if (r.outcome == ChannelOutcome::kOk &&
         (r.state == ChannelPayState::kSuccess || r.state == ChannelPayState::kRefund)) {
-      return success(attempt, r.channel_trade_no, "query");
+      return success(attempt, r.channel_trade_no, reported_by(r, "query"));
     }
     std::string seen = r.outcome == ChannelOutcome::kOk ? std::string(to_string(r.state))
                                                         : std::string(to_string(r.outcome));
@@ -513,8 +576,14 @@ class Decider {
       return arm(attempt, v1::TimerArmed::AUTO_REFUND, step + 1,
                  attempt.anchor_ms + retries[static_cast<size_t>(step)], seen, attempt.anchor_ms);
     }
-    // Out of retries: it stays AUTO_REFUNDING, for reconciliation to settle.
+    // Out of retries: it stays AUTO_REFUNDING, for reconciliation and a
+    // person to settle.
     arm(attempt, v1::TimerArmed::LADDER_UNSPECIFIED, 0, 0, seen + "; left to reconciliation", 0);
+    open_review(kReviewAutoRefundFailed, attempt.payment_no, attempt.payment_no,
+                "the automatic refund " + attempt.auto_refund_no + " of " +
+                    std::to_string(auto_refund_amount(attempt)) + " " + s_.currency +
+                    " is unconfirmed after " + std::to_string(retries.size() + 1) +
+                    " attempts (" + seen + ")");
   }
 
   void on_refund(const Flow& flow, const ChannelReply& r) {
@@ -565,7 +634,9 @@ class Decider {
       auto* delivered = event().mutable_webhook_delivered();
       delivered->set_event_id(flow.event_id);
       delivered->set_status(r.http_status);
-      return emit();
+      emit();
+      return close_review(review_item_id(kReviewWebhookExhausted, flow.event_id),
+                          "webhook delivered");
     }
     auto* attempted = event().mutable_webhook_attempted();
     attempted->set_event_id(flow.event_id);
@@ -584,6 +655,11 @@ class Decider {
     armed->set_ladder(v1::TimerArmed::LADDER_UNSPECIFIED);
     armed->set_event_id(flow.event_id);
     emit();
+    open_review(kReviewWebhookExhausted, flow.event_id, s_.paid_payment_no,
+                flow.event_id + " was not accepted after " +
+                    std::to_string(s_.find_webhook(flow.event_id)->attempts) +
+                    " attempts; the last: " +
+                    (r.http_status != 0 ? "HTTP " + std::to_string(r.http_status) : r.detail));
   }
 
   void arm_webhook(const std::string& event_id, int32_t step, int64_t due_ms, int64_t anchor_ms) {
@@ -645,8 +721,13 @@ class Decider {
     const auto& ladder = config().fast_expiry_ladder_ms;
     if (step > static_cast<int32_t>(ladder.size())) {
       if (attempt.open()) {
-        expire(attempt);
-        return expire_order_if_done();
+        // Neither a query nor a close got an answer: the payer may have paid.
+        const std::string was(v1::Attempt::Status_Name(attempt.status));
+        expire(attempt, /*unconfirmed=*/true);
+        open_review(kReviewUnknownUnresolved, attempt.payment_no, attempt.payment_no,
+                    "the attempt was " + was + " when its ladders ended without the channel " +
+                        "confirming its outcome (" + detail + ")");
+        return settle_if_idle();
       }
       return arm(attempt, v1::TimerArmed::LADDER_UNSPECIFIED, 0, 0, std::move(detail), 0);
     }
@@ -668,28 +749,149 @@ class Decider {
     emit();
   }
 
-  void expire_order_if_done() {
+  // An order with no open attempt left stays payable until its deadline
+  // (order_deadline_ms), like any unpaid order: then it expires. Before the
+  // deadline an ORDER_EXPIRY timer is armed for it.
+  void settle_if_idle() {
     if (s_.status != v1::Order::PAYING) return;
     for (const auto& attempt : s_.attempts) {
       if (attempt.open()) return;
     }
+    const int64_t deadline = order_deadline_ms(s_, config());
+    if (ctx_.now_ms >= deadline) {
+      event().mutable_order_expired();
+      return emit();
+    }
+    if (s_.expiry_due_ms == deadline) return;
+    arm_order_expiry(deadline, "no attempt is open");
+  }
+
+  void arm_order_expiry(int64_t due_ms, std::string detail) {
+    auto* armed = event().mutable_timer_armed();
+    armed->set_ladder(due_ms == 0 ? v1::TimerArmed::LADDER_UNSPECIFIED
+                                  : v1::TimerArmed::ORDER_EXPIRY);
+    armed->set_due_ms(due_ms);
+    armed->set_detail(std::move(detail));
+    emit();
+  }
+
+  void order_expiry_timer() {
+    if (s_.expiry_due_ms == 0 || s_.status != v1::Order::PAYING) return;  // stale
+    for (const auto& attempt : s_.attempts) {
+      if (attempt.open()) return arm_order_expiry(0, "");  // its own ladder decides
+    }
+    if (ctx_.now_ms < s_.expiry_due_ms) return;  // re-armed later; that timer decides
     event().mutable_order_expired();
     emit();
   }
+
+  // ------------------------------------------------------------ review list
+
+  void open_review(std::string_view reason, std::string_view subject,
+                   const std::string& payment_no, std::string detail) {
+    std::string id = review_item_id(reason, subject);
+    if (s_.find_review(id) != nullptr) return;
+    auto* opened = event().mutable_review_opened();
+    opened->set_item_id(std::move(id));
+    opened->set_reason(std::string(reason));
+    opened->set_payment_no(payment_no);
+    opened->set_detail(std::move(detail));
+    emit();
+  }
+
+  void close_review(const std::string& item_id, std::string resolution) {
+    if (s_.find_review(item_id) == nullptr) return;
+    auto* closed = event().mutable_review_closed();
+    closed->set_item_id(item_id);
+    closed->set_resolution(std::move(resolution));
+    emit();
+  }
+
+  // ------------------------------------------------------------ mismatches
+
+  int64_t auto_refund_amount(const AttemptState& attempt) const {
+    return attempt.auto_refund_amount_minor > 0 ? attempt.auto_refund_amount_minor
+                                                : s_.amount_minor;
+  }
+
+  std::string describe(int64_t amount_minor, const std::string& currency) const {
+    return std::to_string(amount_minor) + " " + (currency.empty() ? s_.currency : currency);
+  }
+
+  void record_mismatch(const AttemptState& attempt, const std::string& refund_no,
+                       int64_t expected_minor, const Reported& reported,
+                       const std::string& trade_no) {
+    auto* m = event().mutable_channel_mismatch();
+    m->set_payment_no(attempt.payment_no);
+    m->set_refund_no(refund_no);
+    m->set_source(reported.source);
+    m->set_reported_amount(reported.amount_minor.value_or(expected_minor));
+    m->set_reported_currency(reported.currency.empty() ? s_.currency : reported.currency);
+    m->set_expected_amount(expected_minor);
+    m->set_expected_currency(s_.currency);
+    m->set_channel_trade_no(trade_no);
+    emit();
+  }
+
+  std::string mismatch_detail(const std::string& what, int64_t expected_minor,
+                              const Reported& reported) const {
+    return "the channel reported " + what + " of " +
+           describe(reported.amount_minor.value_or(expected_minor), reported.currency) +
+           ", expected " + describe(expected_minor, s_.currency) + " (via " + reported.source +
+           ")";
+  }
+
+  // A refund result of another amount or currency than the refund's: the
+  // refund stays as it was and a person looks at it.
+  void refund_mismatch(const AttemptState& attempt, const std::string& refund_no,
+                       int64_t expected_minor, const Reported& reported) {
+    const std::string subject = attempt.payment_no + ":" + refund_no;
+    if (s_.find_review(review_item_id(kReviewAmountMismatch, subject)) != nullptr) return;
+    record_mismatch(attempt, refund_no, expected_minor, reported, "");
+    open_review(kReviewAmountMismatch, subject, attempt.payment_no,
+                mismatch_detail("refund " + refund_no, expected_minor, reported));
+  }
+
+  // A success of another amount or currency than the attempt's. Money moved,
+  // so it is neither kept nor ignored: what was reported is refunded
+  // automatically, and a person reviews it. A success that reports no money
+  // at all is not one: the attempt stays as it is and the ladder asks again.
+  void mismatched_success(AttemptState& attempt, const std::string& trade_no,
+                          const Reported& reported) {
+    const std::string id = review_item_id(kReviewAmountMismatch, attempt.payment_no);
+    if (s_.find_review(id) != nullptr) return;  // already known: a duplicate
+    record_mismatch(attempt, "", s_.amount_minor, reported, trade_no);
+    std::string detail = mismatch_detail("a success", s_.amount_minor, reported);
+    open_review(kReviewAmountMismatch, attempt.payment_no, attempt.payment_no, detail);
+    const int64_t moved = reported.amount_minor.value_or(s_.amount_minor);
+    if (success_recorded(attempt) || moved <= 0) return;
+    const bool was_open = attempt.open();
+    start_auto_refund(attempt, trade_no, "amount_mismatch: " + detail, moved,
+                      std::string(kReviewAmountMismatch));
+    if (was_open) settle_if_idle();
+  }
+
 
   // ------------------------------------------------------------ transitions
 
   // A success reported for `attempt`: it becomes the order's payment if it
   // still counts, else it is refunded automatically. Duplicates do nothing.
-  void success(AttemptState& attempt, const std::string& trade_no, const std::string& source) {
+  // Only a success of the attempt's amount and currency is one; any other is
+  // a mismatch (mismatched_success).
+  void success(AttemptState& attempt, const std::string& trade_no, const Reported& reported) {
+    if (!reported.matches(s_.amount_minor, s_.currency)) {
+      return mismatched_success(attempt, trade_no, reported);
+    }
     if (success_recorded(attempt)) return;
+    close_review(review_item_id(kReviewUnknownUnresolved, attempt.payment_no),
+                 "the channel reported a success");
     const bool counts = s_.status == v1::Order::PAYING && attempt.open() &&
                         (!attempt.superseded || ctx_.policy == Policy::kRefundDuplicates);
     if (!counts) return start_auto_refund(attempt, trade_no, why_not_counted(attempt));
     auto* succeeded = event().mutable_attempt_succeeded();
     succeeded->set_payment_no(attempt.payment_no);
     succeeded->set_channel_trade_no(trade_no);
-    succeeded->set_source(source);
+    succeeded->set_source(reported.source);
     emit();
     queue_webhook(order_paid_event_id(attempt.payment_no), kOrderPaidEvent);
     // Every other attempt still open at the channel must not take money too.
@@ -709,12 +911,15 @@ class Decider {
     return "the attempt was " + std::string(v1::Attempt::Status_Name(attempt.status));
   }
 
-  void start_auto_refund(AttemptState& attempt, const std::string& trade_no, std::string why) {
+  void start_auto_refund(AttemptState& attempt, const std::string& trade_no, std::string why,
+                         int64_t amount_minor = 0, std::string reason = {}) {
     auto* started = event().mutable_auto_refund_started();
     started->set_payment_no(attempt.payment_no);
     started->set_refund_no(auto_refund_no(attempt.payment_no));
     started->set_channel_trade_no(trade_no);
     started->set_why(std::move(why));
+    if (amount_minor != 0 && amount_minor != s_.amount_minor) started->set_amount(amount_minor);
+    started->set_reason(std::move(reason));
     emit();
     arm(attempt, v1::TimerArmed::AUTO_REFUND, 0, ctx_.now_ms, "refund through the channel",
         ctx_.now_ms);
@@ -725,6 +930,8 @@ class Decider {
     done->set_payment_no(attempt.payment_no);
     done->set_refund_no(attempt.auto_refund_no);
     emit();
+    close_review(review_item_id(kReviewAutoRefundFailed, attempt.payment_no),
+                 "the automatic refund succeeded");
   }
 
   void supersede(AttemptState& attempt, const std::string& by) {
@@ -749,8 +956,10 @@ class Decider {
     emit();
   }
 
-  void expire(AttemptState& attempt) {
-    event().mutable_attempt_expired()->set_payment_no(attempt.payment_no);
+  void expire(AttemptState& attempt, bool unconfirmed = false) {
+    auto* expired = event().mutable_attempt_expired();
+    expired->set_payment_no(attempt.payment_no);
+    expired->set_unconfirmed(unconfirmed);
     emit();
   }
 

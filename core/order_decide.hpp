@@ -48,13 +48,18 @@ struct RefundCommand {
   std::string reason;
 };
 
-// A channel's asynchronous result for one payment_no.
+// A channel's asynchronous result for one payment_no. It applies only to an
+// attempt of the channel it arrived from (`channel`, the notify route's
+// name), and a success or refund result only with the attempt's (or the
+// refund's) amount and currency; see decide_notice.
 struct ChannelNotice {
   enum class Kind : uint8_t { kSuccess, kPayError, kRefundSuccess, kRefundFailed };
   Kind kind = Kind::kSuccess;
+  std::string channel;  // the channel that sent it (set by the shell, required)
   std::string payment_no;
   std::string channel_trade_no;
-  int64_t amount_minor = 0;
+  int64_t amount_minor = 0;  // the amount paid (success) or refunded (refund results)
+  std::string currency;      // empty: the channel did not say (the attempt's is assumed)
   std::string refund_no;
 };
 
@@ -117,6 +122,14 @@ struct Context {
 
 Step decide_pay(OrderState& state, const PayCommand& command, const Context& context);
 Step decide_close(OrderState& state, const Context& context);
+// A channel notification. Reply kPaymentNotFound, and no event, when the
+// order has no attempt with notice.payment_no of notice.channel (another
+// channel's payment, or one never created). A success whose amount or
+// currency differs from the attempt's records a ChannelMismatch, opens an
+// amount_mismatch review item and refunds what was reported automatically
+// (the order does not become PAID; the payer may pay again); a refund result
+// whose amount differs records the mismatch and opens a review item, and the
+// refund stays as it was. The reply is kOk otherwise (duplicates included).
 Step decide_notice(OrderState& state, const ChannelNotice& notice, const Context& context);
 Step decide_timer(OrderState& state, const std::string& payment_no, Ladder ladder, int32_t step,
                   const Context& context);
@@ -136,6 +149,20 @@ inline constexpr std::string_view kOrderPaidEvent = "order.paid";
 inline constexpr std::string_view kRefundSucceededEvent = "refund.succeeded";
 std::string order_paid_event_id(std::string_view payment_no);
 std::string refund_succeeded_event_id(std::string_view payment_no, std::string_view refund_no);
+
+// Review list reasons (docs/API.md "Review list") and item ids.
+inline constexpr std::string_view kReviewAmountMismatch = "amount_mismatch";
+inline constexpr std::string_view kReviewAutoRefundFailed = "auto_refund_failed";
+inline constexpr std::string_view kReviewUnknownUnresolved = "unknown_unresolved";
+inline constexpr std::string_view kReviewWebhookExhausted = "webhook_exhausted";
+// "<reason>:<subject>": subject is a payment_no, "<payment_no>:<refund_no>"
+// or a webhook event_id, all globally unique.
+std::string review_item_id(std::string_view reason, std::string_view subject);
+bool is_review_reason(std::string_view reason);
+
+// The order's deadline: its first attempt's start plus the query ladder's
+// last offset. An order with no open attempt stays payable until then.
+int64_t order_deadline_ms(const OrderState& state, const PaymentConfig& config);
 
 // The refund_no oncepay uses at the channel for an automatic refund.
 std::string auto_refund_no(std::string_view payment_no);

@@ -21,6 +21,7 @@ void to_proto(const AttemptState& a, v1::AttemptSnapshot* out) {
   out->set_due_ms(a.due_ms);
   out->set_anchor_ms(a.anchor_ms);
   out->set_auto_refund_no(a.auto_refund_no);
+  out->set_auto_refund_amount_minor(a.auto_refund_amount_minor);
 }
 
 AttemptState from_proto(const v1::AttemptSnapshot& a) {
@@ -41,6 +42,7 @@ AttemptState from_proto(const v1::AttemptSnapshot& a) {
   out.due_ms = a.due_ms();
   out.anchor_ms = a.anchor_ms();
   out.auto_refund_no = a.auto_refund_no();
+  out.auto_refund_amount_minor = a.auto_refund_amount_minor();
   return out;
 }
 
@@ -125,6 +127,15 @@ v1::OrderSnapshot to_snapshot(const OrderState& s) {
   }
   for (const auto& refund : s.refunds) to_proto(refund, out.add_refunds());
   for (const auto& webhook : s.webhooks) to_proto(webhook, out.add_webhooks());
+  for (const auto& review : s.reviews) {
+    auto* r = out.add_reviews();
+    r->set_item_id(review.item_id);
+    r->set_reason(review.reason);
+    r->set_payment_no(review.payment_no);
+    r->set_detail(review.detail);
+    r->set_opened_ms(review.opened_ms);
+  }
+  out.set_expiry_due_ms(s.expiry_due_ms);
   return out;
 }
 
@@ -149,6 +160,10 @@ OrderState from_snapshot(const v1::OrderSnapshot& p) {
   }
   for (const auto& r : p.refunds()) s.refunds.push_back(from_proto(r));
   for (const auto& w : p.webhooks()) s.webhooks.push_back(from_proto(w));
+  for (const auto& r : p.reviews()) {
+    s.reviews.push_back({r.item_id(), r.reason(), r.payment_no(), r.detail(), r.opened_ms()});
+  }
+  s.expiry_due_ms = p.expiry_due_ms();
   return s;
 }
 

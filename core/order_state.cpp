@@ -1,5 +1,6 @@
 #include "core/order_state.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <string>
 
@@ -62,6 +63,13 @@ WebhookState* OrderState::find_webhook(std::string_view event_id) {
 
 const WebhookState* OrderState::find_webhook(std::string_view event_id) const {
   return const_cast<OrderState*>(this)->find_webhook(event_id);
+}
+
+const ReviewState* OrderState::find_review(std::string_view item_id) const {
+  for (const auto& review : reviews) {
+    if (review.item_id == item_id) return &review;
+  }
+  return nullptr;
 }
 
 int64_t OrderState::committed_refunds_minor() const {
@@ -136,6 +144,8 @@ std::string_view ladder_name(Ladder ladder) {
       return "fast_expiry";
     case v1::TimerArmed::AUTO_REFUND:
       return "auto_refund";
+    case v1::TimerArmed::ORDER_EXPIRY:
+      return "order_expiry";
     default:
       return "none";
   }
@@ -219,7 +229,8 @@ void apply(OrderState& s, const v1::Event& e) {
       auto& attempt = attempt_of(s, x.payment_no());
       set_status(attempt, v1::Attempt::EXPIRED, at);
       disarm(attempt);
-      note(s, at, "attempt.expired", x.payment_no());
+      note(s, at, "attempt.expired", x.payment_no(),
+           x.unconfirmed() ? "the channel never confirmed the outcome" : "");
       break;
     }
     case v1::Event::kAttemptSuperseded: {
@@ -234,6 +245,18 @@ void apply(OrderState& s, const v1::Event& e) {
     }
     case v1::Event::kTimerArmed: {
       const auto& x = e.timer_armed();
+      if (x.payment_no().empty()) {  // the order-level deadline
+        ONCEPAY_CHECK(x.ladder() == v1::TimerArmed::ORDER_EXPIRY ||
+                      x.ladder() == v1::TimerArmed::LADDER_UNSPECIFIED);
+        s.expiry_due_ms = x.ladder() == v1::TimerArmed::ORDER_EXPIRY ? x.due_ms() : 0;
+        if (s.expiry_due_ms != 0) {
+          std::string detail = x.detail().empty() ? std::string() : x.detail() + "; ";
+          note(s, at, "check.scheduled", "",
+               detail + "the order expires at " + format_time(x.due_ms()) +
+                   " unless a new attempt is paid");
+        }
+        break;
+      }
       if (!x.event_id().empty()) {  // a merchant webhook's ladder
         arm_webhook(s, x, at);
         break;
@@ -272,6 +295,7 @@ void apply(OrderState& s, const v1::Event& e) {
       auto& attempt = attempt_of(s, x.payment_no());
       set_status(attempt, v1::Attempt::AUTO_REFUNDING, at);
       attempt.auto_refund_no = x.refund_no();
+      attempt.auto_refund_amount_minor = x.amount();
       if (!x.channel_trade_no().empty()) attempt.channel_trade_no = x.channel_trade_no();
       disarm(attempt);
       note(s, at, "auto_refund.started", x.payment_no(), x.why());
@@ -358,12 +382,41 @@ void apply(OrderState& s, const v1::Event& e) {
     }
     case v1::Event::kOrderClosed:
       s.status = v1::Order::CLOSED;
+      s.expiry_due_ms = 0;
       note(s, at, "order.closed");
       break;
     case v1::Event::kOrderExpired:
       s.status = v1::Order::EXPIRED;
+      s.expiry_due_ms = 0;
       note(s, at, "order.expired");
       break;
+    case v1::Event::kChannelMismatch: {
+      const auto& x = e.channel_mismatch();
+      std::string what = x.refund_no().empty() ? "a success" : "refund " + x.refund_no();
+      note(s, at, "channel.mismatch", x.payment_no(),
+           "the channel reported " + what + " of " + std::to_string(x.reported_amount()) + " " +
+               x.reported_currency() + ", expected " + std::to_string(x.expected_amount()) + " " +
+               x.expected_currency() + " (via " + x.source() + ")");
+      break;
+    }
+    case v1::Event::kReviewOpened: {
+      const auto& x = e.review_opened();
+      ONCEPAY_CHECK(s.find_review(x.item_id()) == nullptr);
+      s.reviews.push_back({x.item_id(), x.reason(), x.payment_no(), x.detail(), at});
+      note(s, at, "review.opened", x.payment_no(), x.reason() + ": " + x.detail());
+      break;
+    }
+    case v1::Event::kReviewClosed: {
+      const auto& x = e.review_closed();
+      auto it = std::find_if(s.reviews.begin(), s.reviews.end(),
+                             [&](const ReviewState& r) { return r.item_id == x.item_id(); });
+      ONCEPAY_CHECK((it != s.reviews.end()) && "closing a review item the order does not have");
+      std::string payment_no = it->payment_no;
+      std::string reason = it->reason;
+      s.reviews.erase(it);
+      note(s, at, "review.closed", std::move(payment_no), reason + ": " + x.resolution());
+      break;
+    }
     case v1::Event::KIND_NOT_SET:
       ONCEPAY_CHECK((false) && "event without a kind");
       break;

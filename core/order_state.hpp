@@ -44,6 +44,9 @@ struct AttemptState {
   int64_t due_ms = 0;
   int64_t anchor_ms = 0;  // the armed ladder's offsets count from here
   std::string auto_refund_no;
+  // What the automatic refund returns, in minor units; 0 means the order's
+  // amount. Set when the channel reported another amount (amount_mismatch).
+  int64_t auto_refund_amount_minor = 0;
 
   // PAYING or UNKNOWN: the channel may still take the payer's money.
   bool open() const { return status == v1::Attempt::PAYING || status == v1::Attempt::UNKNOWN; }
@@ -97,6 +100,18 @@ struct TimelineEntry {
   bool operator==(const TimelineEntry&) const = default;
 };
 
+// An open item of the review list (docs/API.md "Review list"): something
+// about this order needs a person. Closed items leave `reviews`; the
+// timeline keeps their history.
+struct ReviewState {
+  std::string item_id;  // unique across the engine: "<reason>:<payment_no or event_id>"
+  std::string reason;   // amount_mismatch | auto_refund_failed | unknown_unresolved | webhook_exhausted
+  std::string payment_no;
+  std::string detail;
+  int64_t opened_ms = 0;
+  bool operator==(const ReviewState&) const = default;
+};
+
 struct OrderState {
   std::string merchant_id;
   std::string merchant_order_no;
@@ -113,6 +128,10 @@ struct OrderState {
   std::vector<TimelineEntry> timeline;
   std::vector<RefundState> refunds;
   std::vector<WebhookState> webhooks;
+  std::vector<ReviewState> reviews;  // open items only
+  // The order-level deadline timer (ladder ORDER_EXPIRY), armed while the
+  // order is payable but has no open attempt; 0 when not armed.
+  int64_t expiry_due_ms = 0;
 
   bool opened() const { return status != v1::Order::STATUS_UNSPECIFIED; }
   AttemptState* find(std::string_view payment_no);
@@ -124,6 +143,7 @@ struct OrderState {
   const RefundState* find_refund(std::string_view refund_no) const;
   WebhookState* find_webhook(std::string_view event_id);
   const WebhookState* find_webhook(std::string_view event_id) const;
+  const ReviewState* find_review(std::string_view item_id) const;
   // Pending and succeeded refunds: what may no longer be refunded.
   int64_t committed_refunds_minor() const;
   bool operator==(const OrderState&) const = default;

@@ -8,6 +8,7 @@
 #include "core/wall_clock.hpp"
 #include "net/json.hpp"
 #include "net/metrics.hpp"
+#include "net/query.hpp"
 #include "net/validate.hpp"
 
 namespace oncepay::net {
@@ -74,6 +75,51 @@ bool parse_optional(const std::string& body, google::protobuf::Message* out, std
 }
 
 }  // namespace
+
+// GET /admin/review?cursor=&limit=&reason= (docs/API.md "Review list").
+static HttpResponse review_page(const actors::ReviewIndex& reviews, const HttpRequest& req) {
+  std::map<std::string, std::string, std::less<>> params;
+  std::string why;
+  if (!parse_query(req.query, &params, &why)) return invalid(why);
+  size_t limit = actors::kDefaultReviewPage;
+  std::string_view cursor;
+  std::string_view reason;
+  for (const auto& [name, value] : params) {
+    if (name == "limit") {
+      if (!parse_limit(value, actors::kMaxReviewPage, &limit)) {
+        return invalid("limit must be an integer from 1 to " +
+                       std::to_string(actors::kMaxReviewPage));
+      }
+    } else if (name == "cursor") {
+      cursor = value;
+    } else if (name == "reason") {
+      if (!core::is_review_reason(value)) {
+        return invalid("reason must be one of amount_mismatch, auto_refund_failed, "
+                       "unknown_unresolved, webhook_exhausted");
+      }
+      reason = value;
+    } else {
+      return invalid("unknown query parameter \"" + name + "\"");
+    }
+  }
+  actors::ReviewIndex::Page page;
+  if (!reviews.list(cursor, limit, reason, &page)) {
+    return invalid("cursor is not one this server returned");
+  }
+  v1::ReviewListView view;
+  for (const auto& entry : page.items) {
+    auto* item = view.add_items();
+    item->set_item_id(entry.item.item_id);
+    item->set_merchant_id(entry.order.merchant_id);
+    item->set_merchant_order_no(entry.order.merchant_order_no);
+    item->set_payment_no(entry.item.payment_no);
+    item->set_reason(entry.item.reason);
+    item->set_since(core::format_time(entry.item.opened_ms));
+    item->set_detail(entry.item.detail);
+  }
+  view.set_next(page.next);
+  return json_response(200, view);
+}
 
 HttpResponse Api::error(int status, std::string_view code, std::string_view message) {
   v1::ErrorResponse body;
@@ -234,6 +280,11 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
       view.set_merchant_id(merchant->merchant_id);
       view.set_policy(std::string(core::to_string(merchant->policy)));
       return respond(json_response(200, view));
+    }
+    if (is({"admin", "review"})) {
+      *route = "/admin/review";
+      if (m != "GET") return respond(method_not_allowed("GET"));
+      return respond(review_page(engine_.reviews(), req));
     }
     return respond(error_of(Code::kNotFound, "no such route"));
   }

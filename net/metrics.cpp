@@ -98,6 +98,26 @@ std::vector<MetricFamily> engine_families(const actors::Engine& engine) {
   add_counter(auto_refunds, {{"outcome", "succeeded"}}, o.events(Kind::kAutoRefundSucceeded));
   out.push_back(std::move(auto_refunds));
 
+  auto mismatches = family("oncepay_channel_mismatches_total",
+                           "Channel results (success or refund) whose amount or currency differed "
+                           "from the attempt's: refunded automatically and put on review",
+                           MetricType::Counter);
+  add_counter(mismatches, {}, o.events(Kind::kChannelMismatch));
+  out.push_back(std::move(mismatches));
+
+  auto review = family("oncepay_review_items", "Open items of the review list, by reason",
+                       MetricType::Gauge);
+  const auto open_items = engine.reviews().counts();
+  for (const char* reason : {"amount_mismatch", "auto_refund_failed", "unknown_unresolved",
+                             "webhook_exhausted"}) {
+    auto it = open_items.find(reason);
+    ClientMetric m;
+    m.label = {{"reason", reason}};
+    m.gauge.value = it == open_items.end() ? 0.0 : static_cast<double>(it->second);
+    review.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(review));
+
   auto refunds =
       family("oncepay_refunds_total", "Merchant refunds, by outcome", MetricType::Counter);
   add_counter(refunds, {{"outcome", "requested"}}, o.events(Kind::kRefundRequested));
@@ -110,7 +130,7 @@ std::vector<MetricFamily> engine_families(const actors::Engine& engine) {
                        MetricType::Counter);
   for (auto ladder :
        {v1::TimerArmed::QUERY, v1::TimerArmed::FAST_EXPIRY, v1::TimerArmed::AUTO_REFUND,
-        v1::TimerArmed::REFUND, v1::TimerArmed::WEBHOOK}) {
+        v1::TimerArmed::REFUND, v1::TimerArmed::WEBHOOK, v1::TimerArmed::ORDER_EXPIRY}) {
     add_counter(timers, {{"ladder", ladder_name(ladder)}}, o.timers(ladder));
   }
   out.push_back(std::move(timers));

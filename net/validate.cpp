@@ -74,4 +74,16 @@ std::string check_refund(const v1::RefundRequest& r) {
   return {};
 }
 
+bool parse_limit(std::string_view text, size_t max, size_t* out) {
+  if (text.empty() || text.size() > 9) return false;
+  size_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<size_t>(c - '0');
+  }
+  if (value < 1 || value > max) return false;
+  *out = value;
+  return true;
+}
+
 }  // namespace oncepay::net

@@ -25,5 +25,7 @@ std::string check_order_no(std::string_view merchant_order_no);
 // Everything but the channel's existence, which the engine knows.
 std::string check_pay(const v1::PayRequest& request);
 std::string check_refund(const v1::RefundRequest& request);
+// A page size: decimal digits only, 1..max.
+bool parse_limit(std::string_view text, size_t max, size_t* out);
 
 }  // namespace oncepay::net

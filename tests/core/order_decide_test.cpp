@@ -56,6 +56,7 @@ class OrderDecideTest : public ::testing::Test {
   Step notice(ChannelNotice::Kind kind, const std::string& payment_no, std::string trade = "T1") {
     ChannelNotice n;
     n.kind = kind;
+    n.channel = "sandbox";
     n.payment_no = payment_no;
     n.channel_trade_no = std::move(trade);
     n.amount_minor = 1999;
@@ -93,6 +94,12 @@ class OrderDecideTest : public ::testing::Test {
   void paying() {
     Step s = pay();
     answer(s, prepaid());
+  }
+
+  void expect_replay_equal() const {
+    OrderState replayed;
+    for (const auto& e : log_) apply(replayed, e);
+    EXPECT_TRUE(replayed == state_);
   }
 
   AttemptStatus status_of(const std::string& payment_no) const {
@@ -403,7 +410,55 @@ TEST_F(OrderDecideTest, UnknownPrepayThatExistsIsReversed) {
   EXPECT_EQ(close.call->op, ChannelOp::kClose);
   answer(close, ok());
   EXPECT_EQ(status_of("P1"), v1::Attempt::CLOSED);
-  EXPECT_EQ(state_.status, v1::Order::EXPIRED) << "nothing else could pay it";
+}
+
+// Issue #10 (4): a reversed UNKNOWN prepay does not shorten the order's
+// life: the order stays payable until the ladder's end counted from the
+// first attempt, then expires.
+TEST_F(OrderDecideTest, ReversedUnknownPrepayKeepsOrderPayableUntilItsDeadline) {
+  answer(pay(), outcome(ChannelOutcome::kUnavailable));
+  now_ = state_.find("P1")->due_ms;
+  answer(answer(timer("P1"), state(ChannelPayState::kNotPay)), ok());
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+  EXPECT_EQ(state_.expiry_due_ms, kT0 + 4'000) << "first attempt + the ladder's last offset";
+  now_ = kT0 + 3'999;
+  EXPECT_TRUE(record(decide_timer(state_, "", v1::TimerArmed::ORDER_EXPIRY, 0, ctx()))
+                  .events.empty())
+      << "an early timer decides nothing";
+  now_ = kT0 + 4'000;
+  record(decide_timer(state_, "", v1::TimerArmed::ORDER_EXPIRY, 0, ctx()));
+  EXPECT_EQ(state_.status, v1::Order::EXPIRED);
+  EXPECT_EQ(state_.expiry_due_ms, 0);
+  expect_replay_equal();
+}
+
+TEST_F(OrderDecideTest, RetryAfterReversedUnknownPrepayCreatesTheNextAttempt) {
+  answer(pay(), outcome(ChannelOutcome::kUnavailable));
+  now_ = state_.find("P1")->due_ms;
+  answer(answer(timer("P1"), state(ChannelPayState::kNotPay)), ok());
+  Step again = pay();
+  ASSERT_TRUE(again.call);
+  EXPECT_EQ(again.call->op, ChannelOp::kPrepay);
+  EXPECT_EQ(again.call->payment_no, "P2");
+  Step created = answer(again, prepaid());
+  ASSERT_TRUE(created.reply);
+  EXPECT_EQ(created.reply->code, Code::kCreated);
+  // The deadline timer finds an open attempt: it disarms; P2's ladder decides.
+  now_ = kT0 + 4'000;
+  record(decide_timer(state_, "", v1::TimerArmed::ORDER_EXPIRY, 0, ctx()));
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+  EXPECT_EQ(state_.expiry_due_ms, 0);
+}
+
+TEST_F(OrderDecideTest, PayAfterTheDeadlinePassedUnseenExpiresTheOrder) {
+  answer(pay(), outcome(ChannelOutcome::kUnavailable));
+  now_ = state_.find("P1")->due_ms;
+  answer(answer(timer("P1"), state(ChannelPayState::kNotPay)), ok());
+  now_ = kT0 + 5'000;  // the deadline timer has not fired yet (e.g. a restart)
+  Step late = pay();
+  ASSERT_TRUE(late.reply);
+  EXPECT_EQ(late.reply->code, Code::kOrderClosed);
+  EXPECT_EQ(state_.status, v1::Order::EXPIRED);
 }
 
 TEST_F(OrderDecideTest, UnknownPrepayTheChannelNeverSawFails) {
@@ -580,8 +635,10 @@ TEST_F(OrderDecideTest, RefundNotificationSettlesAPendingRefund) {
   refund("r-1", 100);
   ChannelNotice n;
   n.kind = ChannelNotice::Kind::kRefundSuccess;
+  n.channel = "sandbox";
   n.payment_no = "P1";
   n.refund_no = "r-1";
+  n.amount_minor = 100;
   record(decide_notice(state_, n, ctx()));
   EXPECT_EQ(state_.find_refund("r-1")->status, v1::Refund::SUCCEEDED);
   Step late = refund_timer("r-1");
@@ -629,11 +686,6 @@ class WebhookDecideTest : public OrderDecideTest {
     int n = 0;
     for (const auto& e : log_) n += e.has_webhook_queued() && e.webhook_queued().type() == type;
     return n;
-  }
-  void expect_replay_equal() const {
-    OrderState replayed;
-    for (const auto& e : log_) apply(replayed, e);
-    EXPECT_TRUE(replayed == state_);
   }
 };
 
@@ -708,7 +760,10 @@ TEST_F(WebhookDecideTest, FailedDeliveriesRetryOnTheLadderThenStop) {
   EXPECT_EQ(w->status, v1::Webhook::UNDELIVERED);
   EXPECT_EQ(w->attempts, 3);
   EXPECT_EQ(w->ladder, v1::TimerArmed::LADDER_UNSPECIFIED);
-  EXPECT_EQ(state_.timeline.back().type, "webhook.undelivered");
+  EXPECT_EQ(state_.timeline[state_.timeline.size() - 2].type, "webhook.undelivered");
+  ASSERT_EQ(state_.reviews.size(), 1u);
+  EXPECT_EQ(state_.reviews[0].reason, kReviewWebhookExhausted);
+  EXPECT_EQ(state_.reviews[0].item_id, review_item_id(kReviewWebhookExhausted, id));
   int attempted = 0;
   for (const auto& entry : state_.timeline) attempted += entry.type == "webhook.attempted";
   EXPECT_EQ(attempted, 3) << "every attempt is in the timeline";
@@ -771,6 +826,227 @@ TEST(PaymentConfigTest, DefaultsAreValidAndBadValuesAreNamed) {
 TEST(FormatTimeTest, Rfc3339WithMillis) {
   EXPECT_EQ(format_time(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_time(1'800'000'000'123), "2027-01-15T08:00:00.123Z");
+}
+
+
+// ------------------------------------------------------------ channel results bound to the attempt
+
+class BindingTest : public OrderDecideTest {
+ protected:
+  Step notify(ChannelNotice::Kind kind, const std::string& payment_no, int64_t amount,
+              std::string currency = {}, std::string channel = "sandbox",
+              std::string refund_no = {}) {
+    ChannelNotice n;
+    n.kind = kind;
+    n.channel = std::move(channel);
+    n.payment_no = payment_no;
+    n.channel_trade_no = "T1";
+    n.amount_minor = amount;
+    n.currency = std::move(currency);
+    n.refund_no = std::move(refund_no);
+    return record(decide_notice(state_, n, ctx()));
+  }
+  static ChannelReply paid_state(int64_t amount, std::string currency = "CNY") {
+    ChannelReply r{ChannelOutcome::kOk, ChannelPayState::kSuccess};
+    r.channel_trade_no = "T1";
+    r.paid_amount_minor = amount;
+    r.paid_currency = std::move(currency);
+    return r;
+  }
+  size_t count(std::string_view type) const {
+    size_t n = 0;
+    for (const auto& e : state_.timeline) n += e.type == type;
+    return n;
+  }
+};
+
+TEST_F(BindingTest, NoticeFromAnotherChannelIsPaymentNotFound) {
+  paying();
+  Step s = notify(ChannelNotice::Kind::kSuccess, "P1", 1999, "CNY", "sim");
+  ASSERT_TRUE(s.reply);
+  EXPECT_EQ(s.reply->code, Code::kPaymentNotFound);
+  EXPECT_TRUE(s.events.empty()) << "nothing changes";
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+}
+
+TEST_F(BindingTest, NoticeForAPaymentNeverCreatedIsPaymentNotFound) {
+  paying();
+  Step s = notify(ChannelNotice::Kind::kSuccess, "P-none", 1999);
+  ASSERT_TRUE(s.reply);
+  EXPECT_EQ(s.reply->code, Code::kPaymentNotFound);
+  EXPECT_TRUE(s.events.empty());
+}
+
+TEST_F(BindingTest, SuccessOfAnotherAmountIsRefundedAutomaticallyAndReviewed) {
+  paying();
+  Step s = notify(ChannelNotice::Kind::kSuccess, "P1", 1);
+  ASSERT_TRUE(s.reply);
+  EXPECT_EQ(s.reply->code, Code::kOk) << "acknowledged once durable: the money moved";
+  EXPECT_EQ(state_.status, v1::Order::PAYING) << "not PAID";
+  EXPECT_TRUE(state_.paid_payment_no.empty());
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  EXPECT_EQ(state_.find("P1")->auto_refund_amount_minor, 1) << "what moved goes back";
+  ASSERT_EQ(state_.reviews.size(), 1u);
+  EXPECT_EQ(state_.reviews[0].reason, kReviewAmountMismatch);
+  EXPECT_NE(state_.reviews[0].detail.find("1 CNY, expected 1999 CNY"), std::string::npos)
+      << state_.reviews[0].detail;
+  EXPECT_EQ(count("channel.mismatch"), 1u);
+  EXPECT_TRUE(state_.webhooks.empty()) << "no order.paid";
+  Step refund = timer("P1");
+  ASSERT_TRUE(refund.call);
+  EXPECT_EQ(refund.call->op, ChannelOp::kRefund);
+  EXPECT_EQ(refund.call->amount_minor, 1);
+  expect_replay_equal();
+}
+
+TEST_F(BindingTest, SuccessOfALargerAmountIsRefundedInFull) {
+  paying();
+  notify(ChannelNotice::Kind::kSuccess, "P1", 999999);
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+  Step refund = timer("P1");
+  ASSERT_TRUE(refund.call);
+  EXPECT_EQ(refund.call->amount_minor, 999999);
+}
+
+TEST_F(BindingTest, SuccessOfAnotherCurrencyIsAMismatch) {
+  paying();
+  notify(ChannelNotice::Kind::kSuccess, "P1", 1999, "USD");
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  ASSERT_EQ(state_.reviews.size(), 1u);
+  EXPECT_NE(state_.reviews[0].detail.find("1999 USD"), std::string::npos);
+}
+
+TEST_F(BindingTest, DuplicateMismatchChangesNothing) {
+  paying();
+  notify(ChannelNotice::Kind::kSuccess, "P1", 1);
+  Step again = notify(ChannelNotice::Kind::kSuccess, "P1", 1);
+  EXPECT_TRUE(again.events.empty());
+  ASSERT_TRUE(again.reply);
+  EXPECT_EQ(again.reply->code, Code::kOk);
+}
+
+TEST_F(BindingTest, PayerCanPayAgainAfterAMismatch) {
+  paying();
+  notify(ChannelNotice::Kind::kSuccess, "P1", 1);
+  Step again = pay();
+  ASSERT_TRUE(again.call);
+  EXPECT_EQ(again.call->op, ChannelOp::kPrepay);
+  EXPECT_EQ(again.call->payment_no, "P2");
+  answer(again, prepaid());
+  notify(ChannelNotice::Kind::kSuccess, "P2", 1999);
+  EXPECT_EQ(state_.status, v1::Order::PAID);
+  EXPECT_EQ(state_.paid_payment_no, "P2");
+}
+
+TEST_F(BindingTest, MismatchOnAPaidAttemptIsReviewedOnly) {
+  paying();
+  notify(ChannelNotice::Kind::kSuccess, "P1", 1999);
+  Step odd = notify(ChannelNotice::Kind::kSuccess, "P1", 5);
+  EXPECT_EQ(state_.status, v1::Order::PAID) << "the kept success stays";
+  EXPECT_EQ(status_of("P1"), v1::Attempt::SUCCESS);
+  ASSERT_EQ(state_.reviews.size(), 1u);
+  EXPECT_EQ(state_.reviews[0].reason, kReviewAmountMismatch);
+}
+
+TEST_F(BindingTest, SuccessReportingNoMoneyIsNotASuccess) {
+  paying();
+  notify(ChannelNotice::Kind::kSuccess, "P1", 0);
+  EXPECT_EQ(status_of("P1"), v1::Attempt::PAYING) << "the ladder asks the channel again";
+  EXPECT_EQ(state_.reviews.size(), 1u);
+}
+
+TEST_F(BindingTest, QueryAnswerOfAnotherAmountIsAMismatch) {
+  paying();
+  now_ = state_.find("P1")->due_ms;
+  answer(timer("P1"), paid_state(10));
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  EXPECT_EQ(state_.reviews.size(), 1u);
+}
+
+TEST_F(BindingTest, QueryAnswerOfTheSameAmountPays) {
+  paying();
+  now_ = state_.find("P1")->due_ms;
+  answer(timer("P1"), paid_state(1999));
+  EXPECT_EQ(state_.status, v1::Order::PAID);
+  EXPECT_TRUE(state_.reviews.empty());
+}
+
+TEST_F(BindingTest, RetryAfterTheWindowFindingAMismatchAsksThePayerToRetry) {
+  config_.in_flight_window_ms = 500;  // the window ends before the 4 s deadline here
+  paying();
+  now_ += 1'000;
+  Step query = pay();
+  ASSERT_TRUE(query.call);
+  Step r = answer(query, paid_state(7));
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(r.reply->code, Code::kPaymentStatusUnknown);
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+}
+
+TEST_F(BindingTest, RefundResultOfAnotherAmountIsReviewedAndChangesNoRefund) {
+  paid();
+  refund("r-1", 100);
+  notify(ChannelNotice::Kind::kRefundSuccess, "P1", 90, "CNY", "sandbox", "r-1");
+  EXPECT_EQ(state_.find_refund("r-1")->status, v1::Refund::PENDING);
+  EXPECT_EQ(state_.refunded_minor, 0);
+  ASSERT_EQ(state_.reviews.size(), 1u);
+  EXPECT_EQ(state_.reviews[0].item_id, review_item_id(kReviewAmountMismatch, "P1:r-1"));
+  notify(ChannelNotice::Kind::kRefundSuccess, "P1", 100, "CNY", "sandbox", "r-1");
+  EXPECT_EQ(state_.find_refund("r-1")->status, v1::Refund::SUCCEEDED);
+  expect_replay_equal();
+}
+
+TEST_F(BindingTest, AutoRefundResultOfAnotherAmountIsReviewed) {
+  paying();
+  notify(ChannelNotice::Kind::kSuccess, "P1", 1);
+  notify(ChannelNotice::Kind::kRefundSuccess, "P1", 1999, "CNY", "sandbox", auto_refund_no("P1"));
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  EXPECT_EQ(state_.reviews.size(), 2u);
+  notify(ChannelNotice::Kind::kRefundSuccess, "P1", 1, "CNY", "sandbox", auto_refund_no("P1"));
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDED);
+}
+
+// ------------------------------------------------------------ review list
+
+TEST_F(BindingTest, AutoRefundOutOfRetriesOpensAReviewThatItsSuccessCloses) {
+  paid();
+  state_.attempts.push_back(state_.attempts[0]);
+  state_.attempts[1].payment_no = "PX";
+  state_.attempts[1].status = v1::Attempt::CLOSED;
+  notify(ChannelNotice::Kind::kSuccess, "PX", 1999);
+  ASSERT_EQ(status_of("PX"), v1::Attempt::AUTO_REFUNDING);
+  for (int i = 0; i < 3; ++i) {
+    now_ = std::max(now_, state_.find("PX")->due_ms);
+    answer(timer("PX"), outcome(ChannelOutcome::kUnavailable));
+  }
+  ASSERT_EQ(state_.reviews.size(), 1u);
+  EXPECT_EQ(state_.reviews[0].reason, kReviewAutoRefundFailed);
+  EXPECT_EQ(state_.reviews[0].payment_no, "PX");
+  notify(ChannelNotice::Kind::kRefundSuccess, "PX", 1999, "CNY", "sandbox", auto_refund_no("PX"));
+  EXPECT_EQ(status_of("PX"), v1::Attempt::AUTO_REFUNDED);
+  EXPECT_TRUE(state_.reviews.empty()) << "the cause is resolved";
+}
+
+TEST_F(BindingTest, AttemptNeverConfirmedOpensUnknownUnresolvedUntilTheChannelSpeaks) {
+  answer(pay(), outcome(ChannelOutcome::kUnavailable));
+  // Every query and close goes unanswered until the ladders end.
+  for (int i = 0; i < 12 && state_.find("P1")->open(); ++i) {
+    const AttemptState* a = state_.find("P1");
+    now_ = std::max(now_, a->due_ms);
+    Step s = timer("P1");
+    if (!s.call) break;
+    Step next = answer(s, outcome(ChannelOutcome::kUnavailable));
+    if (next.call) answer(next, outcome(ChannelOutcome::kUnavailable));
+  }
+  ASSERT_EQ(status_of("P1"), v1::Attempt::EXPIRED);
+  ASSERT_EQ(state_.reviews.size(), 1u);
+  EXPECT_EQ(state_.reviews[0].reason, kReviewUnknownUnresolved);
+  notify(ChannelNotice::Kind::kSuccess, "P1", 1999);
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING) << "it no longer counts";
+  EXPECT_TRUE(state_.reviews.empty());
+  expect_replay_equal();
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ OrderState full_state() {
   a.due_ms = kT0 + 60'000;
   a.anchor_ms = kT0 + 4;
   a.auto_refund_no = "R-P1";
+  a.auto_refund_amount_minor = 7;
   s.attempts.push_back(a);
   AttemptState b;
   b.payment_no = "P2";
@@ -63,6 +64,9 @@ OrderState full_state() {
   w.due_ms = kT0 + 90'000;
   w.anchor_ms = kT0 + 60'000;
   s.webhooks.push_back(w);
+  s.reviews.push_back({"amount_mismatch:P1", "amount_mismatch", "P1",
+                       "the channel reported a success of 7 CNY, expected 1999 CNY", kT0 + 5});
+  s.expiry_due_ms = kT0 + 86'400'000;
   return s;
 }
 

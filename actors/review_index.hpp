@@ -1,0 +1,62 @@
+// The review list (docs/API.md "Review list"): every open review item of
+// every order, oldest first, for GET /admin/review. Order actors own the
+// items (core::OrderState::reviews, changed only by ReviewOpened /
+// ReviewClosed events); this index is a read copy that the actor replaces
+// with set() after each durable step that opened or closed one. Recovery
+// fills it from the snapshot's `reviews` table (orders not in memory) and
+// then from the WAL tail's orders, which are newer.
+//
+// Thread-safety: every method may be called from any thread (one mutex; the
+// list is small: items are what needs a person).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "core/order_state.hpp"
+
+namespace oncepay::actors {
+
+struct ReviewEntry {
+  OrderKey order;
+  core::ReviewState item;
+};
+
+// At most this many items per page (GET /admin/review?limit=).
+inline constexpr size_t kMaxReviewPage = 1000;
+inline constexpr size_t kDefaultReviewPage = 100;
+
+class ReviewIndex {
+ public:
+  // Replaces the open items of one order (an empty list removes them).
+  void set(const OrderKey& order, const std::vector<core::ReviewState>& items);
+
+  struct Page {
+    std::vector<ReviewEntry> items;
+    std::string next;  // cursor of the next page; empty when this is the last
+  };
+  // Items after `cursor` (empty: from the oldest), oldest first (opened_ms,
+  // then item_id), at most `limit` (1..kMaxReviewPage), only of `reason`
+  // unless it is empty. False (and nothing set) when the cursor is not one
+  // this index made.
+  bool list(std::string_view cursor, size_t limit, std::string_view reason, Page* out) const;
+
+  // Open items by reason, for /metrics.
+  std::map<std::string, uint64_t> counts() const;
+  size_t size() const;
+
+ private:
+  using AgeKey = std::pair<int64_t, std::string>;  // (opened_ms, item_id)
+  mutable std::mutex mu_;
+  std::map<AgeKey, ReviewEntry> by_age_;
+  // order key bytes -> its items' AgeKeys
+  std::unordered_map<std::string, std::vector<AgeKey>> by_order_;
+};
+
+}  // namespace oncepay::actors
