@@ -63,7 +63,9 @@ DaemonConfig::DaemonConfig() {
       .add<std::vector<timespan>>("fast-expiry-ladder",
                                   "checks of an attempt that stopped counting")
       .add<std::vector<timespan>>("auto-refund-retry", "retries of an automatic refund")
-      .add<timespan>("retry-after", "Retry-After of payment_status_unknown");
+      .add<timespan>("retry-after", "Retry-After of payment_status_unknown")
+      .add<int64_t>("max-amount",
+                    "largest pay amount in minor units (0: only the API's bound, 2^53-1)");
   opt_group{custom_options_, "notify"}
       .add<std::vector<timespan>>("retry-ladder", "merchant webhook retry ladder")
       .add<std::string>("tls-ca-file",
@@ -89,6 +91,82 @@ DaemonConfig::DaemonConfig() {
       .add<std::string>("api-key", "the demo merchant's API key")
       .add<std::string>("webhook-secret", "the demo merchant's webhook secret")
       .add<std::string>("policy", "strict | refund_duplicates");
+}
+
+const std::vector<OptionDefault>& engine_options() {
+  static const std::vector<OptionDefault> kOptions = {
+      {"config", ""},
+      {"data-dir", Defaults::kDataDir},
+      {"http.host", Defaults::kHost},
+      {"http.port", "8080"},
+      {"http.threads", "2"},
+      {"http.max-connections", "1024"},
+      {"http.header-limit", "8192"},
+      {"http.body-limit", "65536"},
+      {"http.read-timeout", "10s"},
+      {"http.idle-timeout", "60s"},
+      {"http.drain-timeout", "10s"},
+      {"http.tls-cert", ""},
+      {"http.tls-key", ""},
+      {"payment.in-flight-window", "10s"},
+      {"payment.max-attempts", "3"},
+      {"payment.query-ladder", "5min,10min,20min,1h,3h,8h,24h"},
+      {"payment.fast-expiry-ladder", "10s,1min,5min,15min"},
+      {"payment.auto-refund-retry", "10s,1min,5min,30min,2h"},
+      {"payment.retry-after", "5s"},
+      {"payment.max-amount", "0"},
+      {"notify.retry-ladder",
+       "15s,15s,30s,3min,10min,20min,30min,30min,30min,60min,3h,3h,3h,6h,6h"},
+      {"notify.tls-ca-file", ""},
+      {"channel.timeout", "5s"},
+      {"engine.shards", "64"},
+      {"engine.request-timeout", "30s"},
+      {"sandbox.enabled", "true"},
+      {"sandbox.secret", Defaults::kSandboxSecret},
+      {"sandbox.notify-retry", "1s,5s,30s,3min,10min"},
+      {"channel-sim.url", ""},
+      {"channel-sim.secret", ""},
+      {"channel-sim.timeout", "3s"},
+      {"admin.token", Defaults::kAdminToken},
+      {"log.state-changes", "true"},
+      {"demo.merchant-id", Defaults::kDemoId},
+      {"demo.api-key", Defaults::kDemoKey},
+      {"demo.webhook-secret", Defaults::kDemoWebhookSecret},
+      {"demo.policy", "strict"},
+  };
+  return kOptions;
+}
+
+bool wants_help(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "-?") return true;
+  }
+  return false;
+}
+
+std::string help_text(const DaemonConfig& cfg) {
+  std::string out =
+      "Usage: oncepayd [--config=FILE] [--group.key=value ...]\n"
+      "Options (durations take ms, s, min, h; lists are comma "
+      "separated):\n";
+  for (const auto& option : engine_options()) {
+    std::string key(option.key);
+    // Top-level keys are CAF's "global" category; --config is --config-file.
+    std::string qualified = key.find('.') == std::string::npos ? "global." + key : key;
+    if (key == "config") qualified = "global.config-file";
+    const auto* described = cfg.options().qualified_name_lookup(qualified);
+    std::string meaning;
+    if (described != nullptr) {
+      meaning.assign(described->description().data(), described->description().size());
+    }
+    if (key == "config") meaning = "configuration file (conf/oncepay.conf holds the defaults)";
+    const std::string value =
+        option.default_value.empty() ? "none" : std::string(option.default_value);
+    out += "  --" + key + "  (default: " + value + ")\n      " + meaning + "\n";
+  }
+  out += "CAF's own options (scheduler, logger, middleman, ...): --long-help\n";
+  return out;
 }
 
 std::vector<std::string> normalize_args(int argc, char** argv,
@@ -154,6 +232,7 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   p.auto_refund_retry_ms = to_ms(get_or(cfg, "payment.auto-refund-retry",
                                         spans({10'000, 60'000, 300'000, 1'800'000, 7'200'000})));
   p.retry_after_s = to_ms(get_or(cfg, "payment.retry-after", ms(5'000))) / 1000;
+  p.max_amount_minor = get_or(cfg, "payment.max-amount", int64_t{0});
   if (auto e = core::validate(p); !e.empty()) {
     *error = e;
     return false;

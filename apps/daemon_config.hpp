@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/engine.hpp"
@@ -21,7 +22,27 @@ namespace oncepay::apps {
 class DaemonConfig : public caf::actor_system_config {
  public:
   DaemonConfig();
+  // Every option, CAF's own included.
+  const caf::config_option_set& options() const { return custom_options_; }
 };
+
+// One engine option as --help lists it: its key, its default as written on
+// the command line ("" when it has none) and, from DaemonConfig, its meaning.
+struct OptionDefault {
+  std::string_view key;  // "http.port"; top-level keys without a group
+  std::string_view default_value;
+};
+
+// Every option oncepayd itself adds, in --help order, with the embedded
+// default's value (the values conf/oncepay.conf writes out).
+const std::vector<OptionDefault>& engine_options();
+
+// True when the arguments ask for --help (or -h, -?).
+bool wants_help(int argc, char** argv);
+
+// The text of `oncepayd --help`: usage, then every engine option with its
+// default and meaning. CAF's own options stay under --long-help.
+std::string help_text(const DaemonConfig& cfg);
 
 struct DaemonSettings {
   net::HttpServerOptions http;

@@ -1,8 +1,8 @@
 // oncepayd: the oncepay daemon. Parses its configuration, starts the actor
 // engine, the HTTP gateway and (in sandbox mode) the built-in sandbox
-// channel, prints `oncepayd listening on http://HOST:PORT` once it serves,
-// and on SIGTERM/SIGINT stops accepting, drains in-flight requests and
-// exits 0.
+// channel, prints `oncepayd listening on http://HOST:PORT` once recovery
+// has finished and requests are answered normally, and on SIGTERM/SIGINT stops accepting, drains
+// in-flight requests and exits 0.
 #include <pthread.h>
 #include <unistd.h>
 
@@ -50,6 +50,10 @@ int run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   apps::DaemonConfig cfg;
+  if (apps::wants_help(argc, argv)) {
+    std::fputs(apps::help_text(cfg).c_str(), stdout);
+    return 0;
+  }
   if (auto err = apps::parse_config(cfg, argc, argv); !err.empty()) {
     std::fprintf(stderr, "oncepayd: %s\n", err.c_str());
     return 2;
@@ -106,19 +110,20 @@ int run(int argc, char** argv) {
                  settings.http.port, error.c_str());
     return 1;
   }
-  std::printf("oncepayd listening on %s://%s:%u\n",
-              settings.http.tls_cert_file.empty() ? "http" : "https", settings.http.host.c_str(),
-              server.port());
-  std::fflush(stdout);
-
   // Recovery runs on the storage thread while /healthz already answers;
-  // /readyz turns 200 when it is done. A failure (a corrupt log, say) ends
-  // the process with the storage error.
+  // /readyz turns 200 when it is done. The listening line is printed only
+  // then, so that a client that waits for it is never answered not_ready.
+  // A failure (a corrupt log, say) ends the process with the storage error.
   std::mutex recovery_mutex;
   std::string recovery_error;
-  engine.start([&](bool ok, std::string error) {
+  const bool tls = !settings.http.tls_cert_file.empty();
+  const std::string host = settings.http.host;
+  const unsigned port = server.port();
+  engine.start([&, tls, host, port](bool ok, std::string error) {
     if (ok) {
       std::fprintf(stderr, "oncepayd: ready: %s\n", engine.recovery_summary().c_str());
+      std::printf("oncepayd listening on %s://%s:%u\n", tls ? "https" : "http", host.c_str(), port);
+      std::fflush(stdout);
       return;
     }
     {

@@ -38,6 +38,7 @@ std::string validate(const PaymentConfig& c) {
     return e;
   }
   if (c.retry_after_s < 1) return "payment.retry-after must be at least 1s";
+  if (c.max_amount_minor < 0) return "payment.max-amount must not be negative (0: no limit)";
   return {};
 }
 

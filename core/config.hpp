@@ -41,6 +41,9 @@ struct PaymentConfig {
       3 * 3600'000, 3 * 3600'000, 3 * 3600'000, 6 * 3600'000, 6 * 3600'000};
   // Retry-After for 503 payment_status_unknown.
   int64_t retry_after_s = 5;
+  // payment.max-amount: a pay request above this many minor units is 400
+  // invalid_request; 0 leaves only the API's own bound (2^53 - 1).
+  int64_t max_amount_minor = 0;
 };
 
 // Empty string when the config is usable, else what is wrong with it.

@@ -224,6 +224,7 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
     v1::ChannelNotification body;
     std::string why;
     if (!parse_json(req.body, &body, &why)) return respond(invalid(why));
+    if (auto e = check_notification(body); !e.empty()) return respond(invalid(e));
     core::ChannelNotice notice;
     if (body.payment_no().empty() || !core::notice_from_proto(body, &notice)) {
       return respond(invalid("payment_no and a known status are required"));
@@ -305,7 +306,9 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
     v1::PayRequest body;
     std::string why;
     if (!parse_json(req.body, &body, &why)) return respond(invalid(why));
-    if (auto e = check_pay(body); !e.empty()) return respond(invalid(e));
+    if (auto e = check_pay(body, engine_.env().payment.max_amount_minor); !e.empty()) {
+      return respond(invalid(e));
+    }
     if (!engine_.has_channel(body.channel())) {
       return respond(invalid("unknown channel \"" + body.channel() + "\""));
     }

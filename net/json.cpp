@@ -1,6 +1,5 @@
 #include "net/json.hpp"
 
-#include <algorithm>
 #include <cassert>
 #include <charconv>
 #include <cmath>
@@ -10,7 +9,6 @@
 #include <system_error>
 
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace oncepay::net {
 namespace {
@@ -19,105 +17,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-
-// ---------------------------------------------------------------- reading
-
-bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// The first non-whitespace character, or '\0' when there is none.
-char first_significant(std::string_view json) {
-  for (char c : json) {
-    if (!is_json_space(c)) return c;
-  }
-  return '\0';
-}
-
-// The deepest nesting of '{' and '[' outside strings. Stops counting once
-// past `limit`; malformed input is left for Protobuf to reject.
-int nesting_depth(std::string_view json, int limit) {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : json) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
-// Protobuf names types like TYPE_INT64 or type.googleapis.com/pkg.Enum.
-std::string describe_expected_type(std::string_view type) {
-  if (type == "TYPE_INT32" || type == "TYPE_INT64" || type == "TYPE_UINT32" ||
-      type == "TYPE_UINT64" || type == "TYPE_SINT32" || type == "TYPE_SINT64" ||
-      type == "TYPE_FIXED32" || type == "TYPE_FIXED64" || type == "TYPE_SFIXED32" ||
-      type == "TYPE_SFIXED64") {
-    return "an integer";
-  }
-  if (type == "TYPE_DOUBLE" || type == "TYPE_FLOAT") return "a number";
-  if (type == "TYPE_STRING") return "a string";
-  if (type == "TYPE_BYTES") return "a base64 string";
-  if (type == "TYPE_BOOL") return "true or false";
-  constexpr std::string_view kTypeUrlPrefix = "type.googleapis.com/";
-  if (type.starts_with(kTypeUrlPrefix)) type.remove_prefix(kTypeUrlPrefix.size());
-  return "a value of " + std::string(type);
-}
-
-// Rewrites the messages of Protobuf 3.21's JSON parser that name a field:
-//   "(amount): invalid value 19.99 for type TYPE_INT64"
-//   "(attempt) nope: Cannot find field."   /   "foo: Cannot find field."
-// Anything else is reported as malformed JSON, first line only.
-std::string describe_parse_error(std::string_view status_message) {
-  constexpr std::string_view kNotFound = ": Cannot find field.";
-  constexpr std::string_view kInvalid = ": invalid value ";
-  constexpr std::string_view kForType = " for type ";
-  if (status_message.ends_with(kNotFound)) {
-    std::string_view where = status_message.substr(0, status_message.size() - kNotFound.size());
-    std::string path;
-    if (where.starts_with('(')) {
-      size_t close = where.find(") ");
-      if (close != std::string_view::npos) {
-        path = std::string(where.substr(1, close - 1)) + ".";
-        where.remove_prefix(close + 2);
-      }
-    }
-    return "unknown field \"" + path + std::string(where) + "\"";
-  }
-  size_t invalid = status_message.find(kInvalid);
-  size_t for_type = status_message.rfind(kForType);
-  if (status_message.starts_with('(') && invalid != std::string_view::npos &&
-      for_type != std::string_view::npos && for_type > invalid) {
-    std::string_view field = status_message.substr(1, invalid - 2);
-    size_t value_at = invalid + kInvalid.size();
-    std::string_view value = status_message.substr(value_at, for_type - value_at);
-    std::string_view type = status_message.substr(for_type + kForType.size());
-    return "field \"" + std::string(field) + "\": invalid value " + std::string(value) +
-           " (expected " + describe_expected_type(type) + ")";
-  }
-  std::string_view first_line = status_message.substr(0, status_message.find('\n'));
-  return "malformed JSON: " + std::string(first_line);
-}
-
-bool set_error(std::string* error, std::string message) {
-  if (error != nullptr) *error = std::move(message);
-  return false;
-}
 
 // ---------------------------------------------------------------- writing
 
@@ -275,27 +174,6 @@ void append_message(const Message& message, std::string* out) {
 }
 
 }  // namespace
-
-bool parse_json(std::string_view json, google::protobuf::Message* out, std::string* error) {
-  assert(out != nullptr);
-  out->Clear();
-  const char first = first_significant(json);
-  if (first == '\0') return set_error(error, "empty body: expected a JSON object");
-  if (first != '{') return set_error(error, "body must be a JSON object");
-  if (nesting_depth(json, kMaxJsonDepth) > kMaxJsonDepth) {
-    return set_error(error, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  }
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  options.case_insensitive_enum_parsing = false;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), out, options);
-  if (!status.ok()) {
-    return set_error(error, describe_parse_error(std::string_view(status.message().data(),
-                                                                  status.message().size())));
-  }
-  return true;
-}
 
 std::string to_json(const google::protobuf::Message& message) {
   std::string out;

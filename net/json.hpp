@@ -2,12 +2,13 @@
 // (never hand-written per message). Pure functions: no I/O, no shared state,
 // callable from any thread.
 //
-// Reading goes through Protobuf's own JSON parser with unknown fields
-// rejected, behind two cheap checks of our own (top level must be an object,
-// nesting at most kMaxJsonDepth). Writing is our own reflection walk because
-// the API prints 64-bit integers as JSON numbers (Protobuf quotes them) and
-// always prints scalar fields without explicit presence, defaults included.
-// See to_json for the exact rules.
+// Reading (net/json_read.cpp) is strict, the request contract of docs/API.md
+// "Conventions": Boost.JSON checks the syntax, then a descriptor walk maps
+// the value onto the message, refusing anything the .proto does not say
+// exactly. Writing (net/json.cpp) is our own reflection walk because the API
+// prints 64-bit integers as JSON numbers (Protobuf quotes them) and always
+// prints scalar fields without explicit presence, defaults included. Every
+// to_json output parses back to the same message. See each function.
 #pragma once
 
 #include <cstddef>
@@ -18,18 +19,29 @@
 
 namespace oncepay::net {
 
-// Inputs nested deeper than this (counting '{' and '[') are rejected before
-// Protobuf sees them, which bounds the parser's recursion.
+// Inputs nested deeper than this (counting objects and arrays, the top-level
+// object included) are rejected by the parser, which bounds its recursion.
 inline constexpr int kMaxJsonDepth = 16;
 
-// Fills *out (cleared first) from a JSON object. Returns false and a human
-// readable *error on: an empty body, a top level that is not an object,
-// nesting deeper than kMaxJsonDepth, malformed JSON, an unknown field, or a
-// value of the wrong type (e.g. 19.99 or "abc" for an int64). The error names
-// the offending field when Protobuf reports it, e.g.
-//   unknown field "foo"
-//   field "amount": invalid value 19.99 (expected an integer)
-// *out may be partly filled on failure. `error` may be null.
+// Fills *out (cleared first) from a JSON object, strictly:
+// - the body is one JSON object (RFC 8259, UTF-8, no comments), nested at
+//   most kMaxJsonDepth deep, with no key twice in any object;
+// - keys are exactly the .proto field names (snake_case; the lowerCamelCase
+//   json_name aliases Protobuf's own parser takes are unknown fields);
+// - int32/int64/uint32/uint64 fields take JSON integers (no fraction, no
+//   exponent, no quotes) within the type's range; double/float fields any
+//   JSON number that is finite in the type; string fields strings; bytes
+//   fields standard base64 strings; bool fields true/false; enum fields
+//   their value names as strings; message fields objects; repeated fields
+//   arrays; null is never a value; at most one member of a oneof.
+// Returns false and a human readable *error naming the field otherwise, e.g.
+//   field "amount": expected an integer, got 1999.0
+//   duplicate field "amount"
+//   unknown field "notifyUrl"       (nested: "attempt.nope", "attempts[0].x")
+//   malformed JSON: syntax error near byte 12
+// Value ranges beyond the type's (amount > 0, ...) are the caller's checks
+// (net/validate.hpp). *out may be partly filled on failure. `error` may be
+// null.
 bool parse_json(std::string_view json, google::protobuf::Message* out, std::string* error);
 
 // Compact JSON (no whitespace) for `message`:

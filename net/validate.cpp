@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
 #include "net/url.hpp"
 
@@ -25,6 +26,12 @@ constexpr std::array<std::string_view, 156> kCurrencies = {
     "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWL",
 };
 
+std::string check_amount(int64_t amount_minor, int64_t min_minor, int64_t max_minor) {
+  if (amount_minor >= min_minor && amount_minor <= max_minor) return {};
+  return "field \"amount\": must be from " + std::to_string(min_minor) + " to " +
+         std::to_string(max_minor) + " minor units, got " + std::to_string(amount_minor);
+}
+
 }  // namespace
 
 bool is_token(std::string_view value, size_t max_bytes) {
@@ -44,8 +51,13 @@ std::string check_order_no(std::string_view merchant_order_no) {
   return "merchant_order_no must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'";
 }
 
-std::string check_pay(const v1::PayRequest& r) {
-  if (r.amount() <= 0) return "amount must be a positive integer number of minor units";
+std::string check_pay(const v1::PayRequest& r, int64_t max_amount_minor) {
+  if (auto e = check_amount(r.amount(), 1, kMaxAmountMinor); !e.empty()) return e;
+  if (max_amount_minor > 0 && r.amount() > max_amount_minor) {
+    return "field \"amount\": " + std::to_string(r.amount()) +
+           " minor units is above this gateway's limit (payment.max-amount) of " +
+           std::to_string(max_amount_minor);
+  }
   if (r.currency().empty()) return "currency is required";
   if (!is_currency(r.currency())) return "currency must be an ISO-4217 code such as \"CNY\"";
   if (r.channel().empty()) return "channel is required";
@@ -69,7 +81,7 @@ std::string check_refund(const v1::RefundRequest& r) {
   if (!is_token(r.refund_no(), kMaxRefundNoBytes)) {
     return "refund_no must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'";
   }
-  if (r.amount() <= 0) return "amount must be a positive integer number of minor units";
+  if (auto e = check_amount(r.amount(), 1, kMaxAmountMinor); !e.empty()) return e;
   if (r.reason().size() > kMaxReasonBytes) return "reason must be at most 256 bytes";
   return {};
 }
@@ -84,6 +96,10 @@ bool parse_limit(std::string_view text, size_t max, size_t* out) {
   if (value < 1 || value > max) return false;
   *out = value;
   return true;
+}
+
+std::string check_notification(const v1::ChannelNotification& n) {
+  return check_amount(n.amount(), 0, kMaxAmountMinor);
 }
 
 }  // namespace oncepay::net

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 
 #include "tests/support/throwaway_pki.hpp"
 
@@ -45,6 +46,7 @@ TEST(DaemonConfigTest, ConfFileEqualsEmbeddedDefault) {
   EXPECT_EQ(a.engine.payment.query_ladder_ms, b.engine.payment.query_ladder_ms);
   EXPECT_EQ(a.engine.payment.fast_expiry_ladder_ms, b.engine.payment.fast_expiry_ladder_ms);
   EXPECT_EQ(a.engine.payment.auto_refund_retry_ms, b.engine.payment.auto_refund_retry_ms);
+  EXPECT_EQ(a.engine.payment.max_amount_minor, b.engine.payment.max_amount_minor);
   EXPECT_EQ(a.notify_retry_ladder_ms, b.notify_retry_ladder_ms);
   EXPECT_EQ(a.engine.webhook_client.tls_ca_file, b.engine.webhook_client.tls_ca_file);
   EXPECT_EQ(a.engine.channel_timeout, b.engine.channel_timeout);
@@ -145,6 +147,99 @@ TEST(DaemonConfigTest, TestSecretsNeedTheSandbox) {
   EXPECT_EQ(ok.error, "");
   EXPECT_FALSE(ok.settings.engine.sandbox_enabled);
   EXPECT_TRUE(ok.settings.api.channel_secrets.empty());
+}
+
+TEST(DaemonConfigTest, MaxAmountDefaultsToNoLimitAndIsOverridable) {
+  EXPECT_EQ(load({}).settings.engine.payment.max_amount_minor, 0);
+  EXPECT_EQ(load({"--payment.max-amount=500000"}).settings.engine.payment.max_amount_minor, 500000);
+  EXPECT_NE(load({"--payment.max-amount=-1"}).error.find("payment.max-amount"), std::string::npos);
+}
+
+std::string help() {
+  DaemonConfig cfg;
+  return help_text(cfg);
+}
+
+TEST(DaemonHelpTest, ListsEngineOptionsWithDefaults) {
+  const std::string text = help();
+  EXPECT_NE(text.find("--payment.query-ladder  (default: 5min,10min,20min,1h,3h,8h,24h)\n      "
+                      "query offsets of a pending attempt"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("--payment.max-amount  (default: 0)"), std::string::npos) << text;
+  EXPECT_NE(text.find("--http.port  (default: 8080)\n      port to listen on"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("--data-dir  (default: ./var)"), std::string::npos) << text;
+  EXPECT_NE(text.find("--long-help"), std::string::npos) << text;
+}
+
+// Every option DaemonConfig adds (all of the groups below, and data-dir) is
+// in the help with a meaning.
+TEST(DaemonHelpTest, ListsEveryOptionDaemonConfigAdds) {
+  const std::set<std::string, std::less<>> ours = {"http",   "payment",    "notify", "channel",
+                                                   "engine", "sandbox",    "admin",  "log",
+                                                   "demo",   "channel-sim"};
+  DaemonConfig cfg;
+  const std::string text = help_text(cfg);
+  size_t checked = 0;
+  for (const auto& option : cfg.options()) {
+    std::string category(option.category().data(), option.category().size());
+    if (ours.count(category) == 0) continue;
+    const std::string key =
+        category + "." + std::string(option.long_name().data(), option.long_name().size());
+    EXPECT_NE(text.find("  --" + key + "  (default: "), std::string::npos) << key;
+    ++checked;
+  }
+  EXPECT_GT(checked, 30u);
+  size_t listed = 0;
+  for (const auto& option : engine_options()) {
+    if (option.key != "config" && option.key != "data-dir") ++listed;
+  }
+  EXPECT_EQ(listed, checked) << "engine_options() lists an option DaemonConfig does not add";
+}
+
+// The help's defaults, given back as arguments, change nothing.
+TEST(DaemonHelpTest, HelpDefaultsAreTheEmbeddedDefaults) {
+  std::vector<std::string> args;
+  for (const auto& option : engine_options()) {
+    if (option.default_value.empty()) continue;
+    args.push_back("--" + std::string(option.key) + "=" + std::string(option.default_value));
+  }
+  Parsed builtin = load({});
+  Parsed given = load(args);
+  ASSERT_EQ(given.error, "");
+  const auto& a = builtin.settings;
+  const auto& b = given.settings;
+  EXPECT_EQ(a.data_dir, b.data_dir);
+  EXPECT_EQ(a.http.host, b.http.host);
+  EXPECT_EQ(a.http.port, b.http.port);
+  EXPECT_EQ(a.http.threads, b.http.threads);
+  EXPECT_EQ(a.http.max_connections, b.http.max_connections);
+  EXPECT_EQ(a.http.header_limit_bytes, b.http.header_limit_bytes);
+  EXPECT_EQ(a.http.body_limit_bytes, b.http.body_limit_bytes);
+  EXPECT_EQ(a.http.read_timeout, b.http.read_timeout);
+  EXPECT_EQ(a.http.idle_timeout, b.http.idle_timeout);
+  EXPECT_EQ(a.http.drain_timeout, b.http.drain_timeout);
+  EXPECT_EQ(a.engine.payment.in_flight_window_ms, b.engine.payment.in_flight_window_ms);
+  EXPECT_EQ(a.engine.payment.max_attempts, b.engine.payment.max_attempts);
+  EXPECT_EQ(a.engine.payment.query_ladder_ms, b.engine.payment.query_ladder_ms);
+  EXPECT_EQ(a.engine.payment.fast_expiry_ladder_ms, b.engine.payment.fast_expiry_ladder_ms);
+  EXPECT_EQ(a.engine.payment.auto_refund_retry_ms, b.engine.payment.auto_refund_retry_ms);
+  EXPECT_EQ(a.engine.payment.retry_after_s, b.engine.payment.retry_after_s);
+  EXPECT_EQ(a.engine.payment.max_amount_minor, b.engine.payment.max_amount_minor);
+  EXPECT_EQ(a.notify_retry_ladder_ms, b.notify_retry_ladder_ms);
+  EXPECT_EQ(a.engine.channel_timeout, b.engine.channel_timeout);
+  EXPECT_EQ(a.engine.shards, b.engine.shards);
+  EXPECT_EQ(a.engine.request_timeout, b.engine.request_timeout);
+  EXPECT_EQ(a.engine.sandbox_enabled, b.engine.sandbox_enabled);
+  EXPECT_EQ(a.engine.sandbox.notify_retry_ms, b.engine.sandbox.notify_retry_ms);
+  EXPECT_EQ(a.api.admin_token, b.api.admin_token);
+  EXPECT_EQ(a.api.channel_secrets, b.api.channel_secrets);
+  EXPECT_EQ(a.log_state_changes, b.log_state_changes);
+  EXPECT_EQ(a.demo_merchant_id, b.demo_merchant_id);
+  EXPECT_EQ(a.demo_api_key, b.demo_api_key);
+  EXPECT_EQ(a.demo_webhook_secret, b.demo_webhook_secret);
+  EXPECT_EQ(a.demo_policy, b.demo_policy);
 }
 
 }  // namespace

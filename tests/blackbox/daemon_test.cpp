@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "core/signature.hpp"
+#include "core/wall_clock.hpp"
 #include "daemon_process.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -435,6 +437,61 @@ TEST_F(DaemonTest, HostileInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(error_code(forged), "invalid_signature");
 }
 
+// docs/API.md "Conventions": every breach of the strict JSON contract is
+// 400 invalid_request naming the field, and creates nothing.
+TEST_F(DaemonTest, StrictJsonBreachesAre400NamingTheFieldAndCreateNothing) {
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {R"({"amount":1999.0,"currency":"CNY","channel":"sandbox"})",
+       R"(field "amount": expected an integer, got 1999.0)"},
+      {R"({"amount":1e3,"currency":"CNY","channel":"sandbox"})",
+       R"(field "amount": expected an integer, got 1e3)"},
+      {R"({"amount":"1999","currency":"CNY","channel":"sandbox"})",
+       R"(field "amount": expected an integer, got "1999")"},
+      {R"({"amount":true,"currency":"CNY","channel":"sandbox"})",
+       R"(field "amount": expected an integer, got true)"},
+      {R"({"amount":100,"amount":200,"currency":"CNY","channel":"sandbox"})",
+       R"(duplicate field "amount")"},
+      {R"({"amount":1,"currency":"CNY","channel":"sandbox","notifyUrl":"http://h/x"})",
+       R"(unknown field "notifyUrl")"},
+      {R"({"amount":9007199254740992,"currency":"CNY","channel":"sandbox"})",
+       R"(field "amount": must be from 1 to 9007199254740991 minor units, got 9007199254740992)"},
+  };
+  for (const auto& [body, message] : bodies) {
+    auto r = pay("bb-strict", body);
+    EXPECT_EQ(r.status, 400) << body;
+    auto error = parse<v1::ErrorResponse>(r);
+    EXPECT_EQ(error.error().code(), "invalid_request") << body;
+    EXPECT_EQ(error.error().message(), message) << body;
+  }
+  EXPECT_EQ(call("GET", "/v1/orders/bb-strict").status, 404) << "nothing was created";
+
+  auto refund = call("POST", "/v1/orders/bb-strict/refunds", R"({"refund_no":"r1","amount":5.0})");
+  EXPECT_EQ(refund.status, 400);
+  EXPECT_EQ(parse<v1::ErrorResponse>(refund).error().message(),
+            R"(field "amount": expected an integer, got 5.0)");
+  auto faults = call("PUT", "/sandbox/faults", R"({"notify_drop":"0.5"})", "");
+  EXPECT_EQ(faults.status, 400);
+  EXPECT_EQ(parse<v1::ErrorResponse>(faults).error().message(),
+            R"(field "notify_drop": expected a number, got "0.5")");
+  auto merchant =
+      call("POST", "/admin/merchants", R"({"merchant_id":"bb-strict-m","merchantId":"x"})",
+           "Bearer admin-dev-token");
+  EXPECT_EQ(merchant.status, 400);
+  EXPECT_EQ(call("GET", "/admin/merchants/bb-strict-m", {}, "Bearer admin-dev-token").status, 404);
+  // A correctly signed channel callback is held to the same contract.
+  const std::string notify =
+      R"({"notify_id":"n1","payment_no":"P1","payment_no":"P2","status":"SUCCESS"})";
+  Headers headers{
+      {"Content-Type", "application/json"},
+      {"X-Channel-Signature", core::sign_header("chsec_sandbox", core::unix_seconds(), notify)}};
+  auto callback = net::http_request_blocking(
+      "POST", daemon_->base_url() + "/v1/channels/sandbox/notify", headers, notify, 5s);
+  ASSERT_TRUE(callback.ok) << callback.error;
+  EXPECT_EQ(callback.status, 400);
+  EXPECT_EQ(parse<v1::ErrorResponse>(callback).error().message(),
+            R"(duplicate field "payment_no")");
+}
+
 TEST_F(DaemonTest, MerchantsAreIsolatedAndAdminNeedsItsToken) {
   ASSERT_EQ(pay("bb-mine").status, 201);
   auto created = call("POST", "/admin/merchants", R"({"merchant_id":"bb-m2","policy":"strict"})",
@@ -666,6 +723,63 @@ TEST(DaemonLifecycleTest, RefusesTestSecretsWithoutSandbox) {
                    ONCEPAYD_PATH,
                    {"--http.port=0", "--data-dir=" + dir.path(), "--sandbox.enabled=false"}, 5s),
                std::runtime_error);
+}
+
+// The listening line means "ready": a request sent right after it, while a
+// restart has orders to recover, is answered normally, never 503 not_ready.
+TEST(DaemonLifecycleTest, FirstRequestAfterTheListeningLineIsServedAfterRecovery) {
+  testing::TempDir dir;
+  const std::vector<std::string> args = {"--http.port=0", "--data-dir=" + dir.path(),
+                                         "--log.state-changes=false",
+                                         "--payment.max-amount=100000"};
+  Headers headers{{"Content-Type", "application/json"}, {"Authorization", kKey}};
+  constexpr int kOrders = 200;
+  {
+    testing::DaemonProcess daemon(ONCEPAYD_PATH, args);
+    for (int i = 0; i < kOrders; ++i) {
+      auto r = net::http_request_blocking(
+          "POST", daemon.base_url() + "/v1/orders/restart-" + std::to_string(i) + "/pay", headers,
+          kPayBody, 5s);
+      ASSERT_TRUE(r.ok && r.status == 201) << r.status << " " << r.body;
+    }
+    ASSERT_EQ(daemon.stop(SIGTERM), 0);
+  }
+  testing::DaemonProcess daemon(ONCEPAYD_PATH, args);
+  // No wait_ready(): the line alone must be enough.
+  auto first = net::http_request_blocking(
+      "GET", daemon.base_url() + "/v1/orders/restart-" + std::to_string(kOrders - 1), headers, {},
+      5s);
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_EQ(first.status, 200) << first.body;
+  auto ready = net::http_request_blocking("GET", daemon.base_url() + "/readyz", {}, {}, 5s);
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  // payment.max-amount is in force.
+  auto over =
+      net::http_request_blocking("POST", daemon.base_url() + "/v1/orders/restart-over/pay", headers,
+                                 R"({"amount":100001,"currency":"CNY","channel":"sandbox"})", 5s);
+  EXPECT_EQ(over.status, 400) << over.body;
+  EXPECT_NE(over.body.find("payment.max-amount"), std::string::npos) << over.body;
+  auto at_limit = net::http_request_blocking(
+      "POST", daemon.base_url() + "/v1/orders/restart-limit/pay", headers,
+      R"({"amount":100000,"currency":"CNY","channel":"sandbox"})", 5s);
+  EXPECT_EQ(at_limit.status, 201) << at_limit.body;
+}
+
+TEST(DaemonLifecycleTest, HelpListsEngineOptionsWithDefaults) {
+  FILE* pipe = popen(ONCEPAYD_PATH " --help", "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string text;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
+  const int status = pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_NE(text.find("--payment.query-ladder  (default: 5min,10min,20min,1h,3h,8h,24h)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("--payment.max-amount  (default: 0)"), std::string::npos) << text;
+  EXPECT_NE(text.find("--http.port  (default: 8080)"), std::string::npos) << text;
+  EXPECT_NE(text.find("--notify.retry-ladder  (default: 15s,"), std::string::npos) << text;
 }
 
 }  // namespace

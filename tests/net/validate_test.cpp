@@ -92,3 +92,60 @@ TEST(ValidateTest, RefundsNeedATokenAndAPositiveAmount) {
 
 }  // namespace
 }  // namespace oncepay::net
+
+namespace oncepay::net {
+namespace {
+
+TEST(ValidateAmount, PayAmountAboveTwoTo53IsRefused) {
+  v1::PayRequest r;
+  r.set_amount(kMaxAmountMinor);
+  r.set_currency("CNY");
+  r.set_channel("sandbox");
+  EXPECT_EQ(check_pay(r), "");
+  r.set_amount(kMaxAmountMinor + 1);
+  EXPECT_EQ(check_pay(r), R"(field "amount": must be from 1 to 9007199254740991 minor units, )"
+                          R"(got 9007199254740992)");
+  r.set_amount(0);
+  EXPECT_EQ(check_pay(r),
+            R"(field "amount": must be from 1 to 9007199254740991 minor units, got 0)");
+}
+
+TEST(ValidateAmount, PayAmountAboveConfiguredMaxIsRefused) {
+  v1::PayRequest r;
+  r.set_amount(100'000);
+  r.set_currency("CNY");
+  r.set_channel("sandbox");
+  EXPECT_EQ(check_pay(r, 100'000), "");
+  EXPECT_EQ(check_pay(r, 0), "") << "0 means no extra limit";
+  r.set_amount(100'001);
+  EXPECT_EQ(check_pay(r, 100'000),
+            R"(field "amount": 100001 minor units is above this gateway's limit )"
+            R"((payment.max-amount) of 100000)");
+}
+
+TEST(ValidateAmount, RefundAmountMustBeOneToTwoTo53) {
+  v1::RefundRequest r;
+  r.set_refund_no("r-1");
+  r.set_amount(kMaxAmountMinor);
+  EXPECT_EQ(check_refund(r), "");
+  r.set_amount(kMaxAmountMinor + 1);
+  EXPECT_NE(check_refund(r).find(R"(field "amount")"), std::string::npos);
+  r.set_amount(-5);
+  EXPECT_NE(check_refund(r).find(R"(field "amount")"), std::string::npos);
+}
+
+TEST(ValidateAmount, NotificationAmountMayBeZeroButNotNegativeOrHuge) {
+  v1::ChannelNotification n;
+  n.set_status(v1::ChannelNotification::PAYERROR);
+  EXPECT_EQ(check_notification(n), "");
+  n.set_amount(kMaxAmountMinor);
+  EXPECT_EQ(check_notification(n), "");
+  n.set_amount(-1);
+  EXPECT_EQ(check_notification(n),
+            R"(field "amount": must be from 0 to 9007199254740991 minor units, got -1)");
+  n.set_amount(kMaxAmountMinor + 1);
+  EXPECT_NE(check_notification(n).find(R"(field "amount")"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace oncepay::net
