@@ -1,10 +1,11 @@
 // Test helper: the log of HTTP exchanges that tools/openapi/check-responses.js
 // holds against docs/openapi.yaml. When the environment variable
 // ONCEPAY_RESPONSE_LOG names a file, log_exchange() appends one JSON line
-//   {"server","method","path","status","content_type","body"}
+//   {"server","method","path","status","content_type","headers","body"}
 // per exchange; otherwise it does nothing. `server` names the binary that
 // answered (oncepayd, oncepay-channel-sim): the checker looks at oncepayd's
-// only. `path` is as sent, query included.
+// only. `path` is as sent, query included; `headers` the response's, names
+// lower-cased.
 //
 // Threads: any. Each line is one write(2) to a file opened with O_APPEND, so
 // lines of concurrent threads and of parallel test processes never
@@ -66,7 +67,14 @@ inline void log_exchange(std::string_view server, std::string_view method, std::
   append_json_string(path, &line);
   line += ",\"status\":" + std::to_string(result.status) + ",\"content_type\":";
   append_json_string(response_header(result, "content-type"), &line);
-  line += ",\"body\":";
+  line += ",\"headers\":{";
+  for (size_t i = 0; i < result.headers.size(); ++i) {
+    if (i > 0) line.push_back(',');
+    append_json_string(result.headers[i].first, &line);
+    line.push_back(':');
+    append_json_string(result.headers[i].second, &line);
+  }
+  line += "},\"body\":";
   append_json_string(result.body, &line);
   line += "}\n";
   const int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -4,15 +4,19 @@
 //   node check-responses.js SPEC LOG
 //
 // LOG holds one JSON object a line, {"server", "method", "path", "status",
-// "content_type", "body"}, appended by tests/blackbox/daemon_process.hpp when
+// "content_type", "headers", "body"}, appended by tests/blackbox/daemon_process.hpp when
 // ONCEPAY_RESPONSE_LOG names it. Only exchanges with oncepayd are checked
 // (server == "oncepayd"); the channel simulator is another server.
 //
 // Each exchange must match a path template and method of the spec, answer a
 // status that operation documents, with a documented content type, and a
 // JSON body valid against the response schema (JSON Schema 2020-12, as
-// OpenAPI 3.1 defines it). A path no template matches must be a 404 error;
-// a documented path with an undocumented method a 405 error. An empty or
+// OpenAPI 3.1 defines it), and the headers the spec names for it (Allow,
+// Retry-After): present when required, valid when present, and absent when
+// the response does not document them. A path no template matches must
+// answer an error (404 not_found, or what comes before routing: 401 without
+// credentials, 503 while not ready, transport errors); a documented path
+// with an undocumented method likewise, 405 with Allow. An empty or
 // missing log fails: it would prove nothing. Exit status 0 when every
 // exchange conforms, 1 otherwise, with one report per mismatch.
 'use strict';
@@ -25,6 +29,13 @@ const addFormats = require('ajv-formats').default;
 const kSpecId = 'oncepay-openapi';
 const kMethods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 const kMaxReports = 50;
+// Statuses that any request can get before it reaches its operation: the
+// credentials are checked and the readiness gate passed before routing, and
+// the transport can refuse a request (docs/openapi.yaml info.description).
+const kBeforeRouting = [400, 401, 413, 431, 503];
+// Response headers whose presence the spec decides: one that a response does
+// not document must not be sent with it.
+const kGovernedHeaders = ['allow', 'retry-after'];
 
 function usage() {
   console.error('usage: check-responses.js SPEC LOG');
@@ -132,15 +143,52 @@ class Checker {
     return this.checkBody(exchange, pointer('paths', match.template, method, 'responses', status));
   }
 
+  // An answer given before any operation was chosen: `responseRef` for the
+  // expected status, the error shape (with any Retry-After) for the others.
   checkError(exchange, statuses, why, responseRef) {
-    if (!statuses.includes(exchange.status)) {
-      return [`${why}, and the status is ${exchange.status}, not ${statuses.join(' or ')}`];
+    if (statuses.includes(exchange.status)) return this.checkBody(exchange, responseRef);
+    if (kBeforeRouting.includes(exchange.status)) {
+      return this.checkBody(exchange, pointer('components', 'responses', 'Unavailable'));
     }
-    return this.checkBody(exchange, responseRef);
+    const allowed = statuses.concat(kBeforeRouting);
+    return [`${why}, and the status is ${exchange.status}, not ${allowed.join(', ')}`];
+  }
+
+  checkHeaders(exchange, response, responseAt) {
+    const got = exchange.headers || {};
+    const documented = response.headers || {};
+    const problems = [];
+    const names = new Map(Object.keys(documented).map((n) => [n.toLowerCase(), n]));
+    for (const [lower, name] of names) {
+      const { node: header, ref: headerAt } = resolve(this.spec, `${responseAt}/headers/${name}`);
+      if (!(lower in got)) {
+        if (header.required) problems.push(`header ${name} is required and missing`);
+        continue;
+      }
+      let value = got[lower];
+      if (header.schema && ['integer', 'number'].includes(header.schema.type)) {
+        value = /^-?[0-9]+(\.[0-9]+)?$/.test(value) ? Number(value) : value;
+      }
+      const validate = this.validator(`${headerAt}/schema`);
+      if (validate && !validate(value)) {
+        problems.push(`header ${name}: "${got[lower]}" ${this.ajv.errorsText(validate.errors)}`);
+      }
+    }
+    for (const lower of kGovernedHeaders) {
+      if (lower in got && !names.has(lower)) {
+        problems.push(`header ${lower} is sent but not documented for this response`);
+      }
+    }
+    return problems;
   }
 
   checkBody(exchange, responseRef) {
     const { node: response, ref: responseAt } = resolve(this.spec, responseRef);
+    const problems = this.checkHeaders(exchange, response, responseAt);
+    return problems.concat(this.checkContent(exchange, response, responseAt));
+  }
+
+  checkContent(exchange, response, responseAt) {
     const content = response.content || {};
     const mediaType = mediaTypeOf(exchange.content_type);
     if (Object.keys(content).length === 0) {
