@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages oncepay builds with, when any is missing.
+# Installs the Debian 12 packages oncepay builds with, when any is missing,
+# and the node tools of tools/openapi/ (npm ci) when their node_modules is.
 # Run as root (or with sudo available). Idempotent: installs nothing when
 # everything is present.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake pkg-config clang-format curl python3
@@ -16,6 +18,10 @@ PACKAGES=(
   prometheus-cpp-dev
   libxxhash-dev
 )
+# node and npm run the OpenAPI lint and response check (tools/openapi/). They
+# are checked by command, not by package: an image may bring its own node
+# whose package provides npm, and Debian's npm package conflicts with it.
+NODE_PACKAGES=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -24,13 +30,21 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=("${NODE_PACKAGES[@]}")
 fi
 
-echo "setup: installing ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The versions package-lock.json pins, exactly; only when they are missing.
+if [ ! -d tools/openapi/node_modules ]; then
+  echo "setup: npm ci in tools/openapi" >&2
+  (cd tools/openapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

@@ -39,17 +39,17 @@ struct Acked {
 
 class CrashTest : public ::testing::Test {
  protected:
-  static net::HttpClientResult call(const std::string& base, const std::string& method,
+  static net::HttpClientResult call(const testing::DaemonProcess& daemon, const std::string& method,
                                     const std::string& path, const std::string& body = {},
                                     bool auth = true) {
     std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
     if (auth) headers.emplace_back("Authorization", kKey);
-    return net::http_request_blocking(method, base + path, headers, body, 3s);
+    return daemon.request(method, path, headers, body, 3s);
   }
 
   // Clients: new orders, a repeat of each, and payer confirmations.
-  static void load(const std::string& base, int client, std::atomic<bool>& stop, std::mutex& mu,
-                   std::map<std::string, Acked>& acked, int round) {
+  static void load(const testing::DaemonProcess& daemon, int client, std::atomic<bool>& stop,
+                   std::mutex& mu, std::map<std::string, Acked>& acked, int round) {
     std::mt19937 rng(static_cast<unsigned>(client * 7919 + round));
     for (int i = 0; !stop.load(); ++i) {
       std::string order = "c";
@@ -57,7 +57,7 @@ class CrashTest : public ::testing::Test {
         order += std::to_string(part);
         order += '-';
       }
-      auto r = call(base, "POST", "/v1/orders/" + order + "/pay",
+      auto r = call(daemon, "POST", "/v1/orders/" + order + "/pay",
                     R"({"amount":1000,"currency":"CNY","channel":"sandbox"})");
       if (!r.ok || (r.status != 201 && r.status != 200)) continue;
       v1::OrderView view;
@@ -67,8 +67,9 @@ class CrashTest : public ::testing::Test {
         acked[order].payment_no = view.attempt().payment_no();
       }
       if (rng() % 2 == 0) {
-        call(base, "POST", "/sandbox/payments/" + view.attempt().payment_no() + "/pay", "", false);
-        auto g = call(base, "GET", "/v1/orders/" + order);
+        call(daemon, "POST", "/sandbox/payments/" + view.attempt().payment_no() + "/pay", "",
+             false);
+        auto g = call(daemon, "GET", "/v1/orders/" + order);
         v1::OrderView now;
         if (g.ok && g.status == 200 && net::parse_json(g.body, &now, nullptr) &&
             now.status() == v1::Order::PAID) {
@@ -93,7 +94,7 @@ TEST_F(CrashTest, KillNineAtRandomMomentsLosesNothingAcknowledged) {
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {
-      clients.emplace_back([&, c] { load(daemon.base_url(), c, stop, mu, acked, round); });
+      clients.emplace_back([&, c] { load(daemon, c, stop, mu, acked, round); });
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 500));
     daemon.stop(SIGKILL);  // mid-flight: clients see errors from here on
@@ -106,7 +107,7 @@ TEST_F(CrashTest, KillNineAtRandomMomentsLosesNothingAcknowledged) {
   ASSERT_TRUE(daemon.wait_ready());
   size_t paid = 0;
   for (const auto& [order, want] : acked) {
-    auto r = call(daemon.base_url(), "GET", "/v1/orders/" + order);
+    auto r = call(daemon, "GET", "/v1/orders/" + order);
     ASSERT_EQ(r.status, 200) << "acknowledged order " << order << " lost: " << r.body;
     v1::OrderView view;
     ASSERT_TRUE(net::parse_json(r.body, &view, nullptr));
@@ -132,7 +133,7 @@ TEST_F(CrashTest, TimersFireAfterRestart) {
   {
     testing::DaemonProcess daemon(ONCEPAYD_PATH, daemon_args(dir.path()));
     ASSERT_TRUE(daemon.wait_ready());
-    auto r = call(daemon.base_url(), "POST", "/v1/orders/t-1/pay",
+    auto r = call(daemon, "POST", "/v1/orders/t-1/pay",
                   R"({"amount":500,"currency":"CNY","channel":"sandbox"})");
     ASSERT_EQ(r.status, 201) << r.body;
     daemon.stop(SIGKILL);
@@ -145,7 +146,7 @@ TEST_F(CrashTest, TimersFireAfterRestart) {
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   v1::OrderView view;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto g = call(daemon.base_url(), "GET", "/v1/orders/t-1");
+    auto g = call(daemon, "GET", "/v1/orders/t-1");
     ASSERT_EQ(g.status, 200) << g.body;
     ASSERT_TRUE(net::parse_json(g.body, &view, nullptr));
     if (view.attempts(0).status() != v1::Attempt::PAYING) break;

@@ -1,6 +1,7 @@
 // Test helper: runs the real oncepayd (or another server binary that prints
 // "... listening on http://HOST:PORT") as a child process on a free port and
-// talks to it over HTTP. Used by the black-box tests only.
+// talks to it over HTTP. Used by the black-box tests only. request() logs each
+// exchange for the OpenAPI check (response_log.hpp).
 #pragma once
 
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "net/http_client.hpp"
+#include "response_log.hpp"
 
 extern char** environ;
 
@@ -31,7 +33,8 @@ class DaemonProcess {
   // instead of the test's.
   DaemonProcess(const std::string& binary, std::vector<std::string> args,
                 std::chrono::milliseconds startup = std::chrono::seconds(20),
-                const std::string& stderr_path = {}) {
+                const std::string& stderr_path = {})
+      : server_(std::filesystem::path(binary).filename().string()) {
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t actions;
@@ -68,12 +71,23 @@ class DaemonProcess {
 
   const std::string& base_url() const { return base_url_; }
 
+  // One blocking request to `path` (with its query) on this server, logged
+  // for the OpenAPI check. Any thread; also after stop() (then it fails).
+  net::HttpClientResult request(const std::string& method, const std::string& path,
+                                std::vector<std::pair<std::string, std::string>> headers = {},
+                                std::string body = {},
+                                std::chrono::milliseconds timeout = std::chrono::seconds(5)) const {
+    auto r = net::http_request_blocking(method, base_url_ + path, std::move(headers),
+                                        std::move(body), timeout);
+    log_exchange(server_, method, path, r);
+    return r;
+  }
+
   // Polls GET /readyz until it answers 200 (recovery done); false on timeout.
   bool wait_ready(std::chrono::milliseconds limit = std::chrono::seconds(20)) const {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto r =
-          net::http_request_blocking("GET", base_url_ + "/readyz", {}, {}, std::chrono::seconds(2));
+      auto r = request("GET", "/readyz", {}, {}, std::chrono::seconds(2));
       if (r.ok && r.status == 200) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -112,6 +126,7 @@ class DaemonProcess {
     throw std::runtime_error("no listening line in time: " + buffer);
   }
 
+  std::string server_;  // the binary's file name, for the exchange log
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   std::string base_url_;

@@ -60,7 +60,7 @@ class DaemonTest : public ::testing::Test {
                                     const std::string& body = {}, std::string auth = kKey) {
     Headers headers{{"Content-Type", "application/json"}};
     if (!auth.empty()) headers.emplace_back("Authorization", auth);
-    auto r = net::http_request_blocking(method, daemon_->base_url() + path, headers, body, 5s);
+    auto r = daemon_->request(method, path, headers, body, 5s);
     EXPECT_TRUE(r.ok) << method << " " << path << ": " << r.error;
     return r;
   }
@@ -362,9 +362,9 @@ TEST_F(DaemonTest, SixtyFourConcurrentIdenticalPaysMakeOneAttempt) {
   std::atomic<int> created{0}, same{0}, other{0};
   for (int i = 0; i < 64; ++i) {
     threads.emplace_back([&] {
-      auto r = net::http_request_blocking(
-          "POST", daemon_->base_url() + "/v1/orders/bb-storm/pay",
-          {{"Authorization", kKey}, {"Content-Type", "application/json"}}, kPayBody, 10s);
+      auto r = daemon_->request("POST", "/v1/orders/bb-storm/pay",
+                                {{"Authorization", kKey}, {"Content-Type", "application/json"}},
+                                kPayBody, 10s);
       if (r.status == 201) {
         ++created;
       } else if (r.status == 200) {

@@ -66,11 +66,11 @@ class SimE2ETest : public ::testing::Test {
                              const std::string& body = {}, bool auth = true) {
     std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
     if (auth) headers.emplace_back("Authorization", kKey);
-    return net::http_request_blocking(method, daemon_->base_url() + path, headers, body, 5s);
+    return daemon_->request(method, path, headers, body, 5s);
   }
   net::HttpClientResult sim(const std::string& method, const std::string& path,
                             const std::string& body = {}) {
-    return net::http_request_blocking(method, sim_->base_url() + path, {}, body, 5s);
+    return sim_->request(method, path, {}, body, 5s);
   }
 
   v1::OrderView order(const std::string& no) {

@@ -1,0 +1,87 @@
+// Test helper: the log of HTTP exchanges that tools/openapi/check-responses.js
+// holds against docs/openapi.yaml. When the environment variable
+// ONCEPAY_RESPONSE_LOG names a file, log_exchange() appends one JSON line
+//   {"server","method","path","status","content_type","headers","body"}
+// per exchange; otherwise it does nothing. `server` names the binary that
+// answered (oncepayd, oncepay-channel-sim): the checker looks at oncepayd's
+// only. `path` is as sent, query included; `headers` the response's, names
+// lower-cased.
+//
+// Threads: any. Each line is one write(2) to a file opened with O_APPEND, so
+// lines of concurrent threads and of parallel test processes never
+// interleave. Failure to log is not a test failure: the checker fails on a
+// log that is missing or holds no exchange with oncepayd.
+#pragma once
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "net/http_client.hpp"
+
+namespace oncepay::testing {
+
+// `text` as a JSON string literal. Bytes from 0x80 pass through: the servers
+// answer UTF-8.
+inline void append_json_string(std::string_view text, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (byte < 0x20) {
+      out->append("\\u00");
+      out->push_back(kHex[byte >> 4]);
+      out->push_back(kHex[byte & 0xf]);
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+inline std::string_view response_header(const net::HttpClientResult& result,
+                                        std::string_view lower_name) {
+  for (const auto& [name, value] : result.headers) {
+    if (name == lower_name) return value;
+  }
+  return {};
+}
+
+// Appends the exchange to $ONCEPAY_RESPONSE_LOG (when set). Exchanges that got
+// no HTTP response (result.ok == false) are not logged: nothing to check.
+inline void log_exchange(std::string_view server, std::string_view method, std::string_view path,
+                         const net::HttpClientResult& result) {
+  const char* file = std::getenv("ONCEPAY_RESPONSE_LOG");
+  if (file == nullptr || *file == '\0' || !result.ok) return;
+  std::string line = "{\"server\":";
+  append_json_string(server, &line);
+  line += ",\"method\":";
+  append_json_string(method, &line);
+  line += ",\"path\":";
+  append_json_string(path, &line);
+  line += ",\"status\":" + std::to_string(result.status) + ",\"content_type\":";
+  append_json_string(response_header(result, "content-type"), &line);
+  line += ",\"headers\":{";
+  for (size_t i = 0; i < result.headers.size(); ++i) {
+    if (i > 0) line.push_back(',');
+    append_json_string(result.headers[i].first, &line);
+    line.push_back(':');
+    append_json_string(result.headers[i].second, &line);
+  }
+  line += "},\"body\":";
+  append_json_string(result.body, &line);
+  line += "}\n";
+  const int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  const ssize_t written = write(fd, line.data(), line.size());
+  (void)written;  // a short write leaves a broken line, which the checker reports
+  close(fd);
+}
+
+}  // namespace oncepay::testing
