@@ -45,7 +45,7 @@ class SeedTest : public ::testing::TestWithParam<uint64_t> {};
 TEST_P(SeedTest, NoViolation) {
   SimOptions options;
   options.seed = GetParam();
-  options.steps = 1500;
+  options.steps = 4000;
   std::string error;
   ASSERT_TRUE(parse_faults(ONCEPAY_SIM_CTEST_FAULTS, &options.faults, &error)) << error;
   const SimResult r = run_simulation(options);
