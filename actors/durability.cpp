@@ -261,6 +261,7 @@ void Durability::start(InstallFn install, DoneFn done) {
     std::lock_guard lock(mutex_);
     running_ = true;
   }
+  if (options_.inline_storage) return start_inline(install, done);
   thread_ = std::thread([this, install = std::move(install), done = std::move(done)]() mutable {
     run(std::move(install), std::move(done));
   });
@@ -271,7 +272,31 @@ std::shared_ptr<storage::Wal> Durability::wal() const {
   return wal_;
 }
 
+void Durability::start_inline(const InstallFn& install, const DoneFn& done) {
+  Recovered recovered;
+  Status st = recover(&recovered);
+  if (st.is_ok()) {
+    checkpoint_lsn_.store(recovered.checkpoint_lsn, std::memory_order_release);
+    stored_->attach(store_.get());
+    install(recovered);
+  } else {
+    close_storage();
+    std::lock_guard lock(mutex_);
+    running_ = false;
+  }
+  done(st);
+}
+
 void Durability::checkpoint(DoneFn done) {
+  if (options_.inline_storage) {
+    bool open = false;
+    {
+      std::lock_guard lock(mutex_);
+      open = running_ && !stop_;
+    }
+    if (!open) return done(Status::invalid_argument("the storage is not open"));
+    return done(checkpoint_once());
+  }
   {
     std::lock_guard lock(mutex_);
     if (running_ && !stop_) {
@@ -291,6 +316,16 @@ void Durability::stop(bool final_checkpoint) {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  bool checkpoint_now = false;
+  {
+    std::lock_guard lock(mutex_);
+    checkpoint_now = options_.inline_storage && running_ && final_checkpoint;
+    if (options_.inline_storage) running_ = false;
+  }
+  if (checkpoint_now && health_->healthy()) {
+    Status st = checkpoint_once();
+    if (!st.is_ok()) log_line(std::string("checkpoint failed: ") + st.to_string());
+  }
   close_storage();
 }
 
@@ -413,6 +448,7 @@ Status Durability::recover(Recovered* out) {
   wal_options.fsync = options_.fsync;
   wal_options.fdatasync_hook = options_.fdatasync_hook;
   wal_options.segment_bytes = options_.segment_bytes;
+  wal_options.writer_thread = !options_.inline_storage;
   std::unique_ptr<storage::Wal> wal;
   st = storage::Wal::open(wal_options, &wal);
   if (!st.is_ok()) return st;

@@ -24,6 +24,14 @@
 // the thread and closes the WAL and the store (StoredOrders reads fail from
 // then on); it may run on any thread but the storage thread. A WAL or LMDB
 // failure marks the shared StorageHealth failed.
+//
+// Inline mode (DurabilityOptions::inline_storage, for deterministic runs on
+// CAF's test coordinator: docs/SIMULATION.md): no thread at all. start()
+// recovers, installs and calls done before it returns; checkpoint() takes
+// the checkpoint before it returns; there are no periodic checkpoints; the
+// WAL has no writer thread (WalOptions::writer_thread off: the WAL actor
+// writes inline). Every call then comes from the one thread that runs the
+// simulation, which owns the LMDB environment.
 #pragma once
 
 #include <chrono>
@@ -59,6 +67,8 @@ struct DurabilityOptions {
   std::size_t segment_bytes = 64 * storage::wal_format::kMiB;  // WalOptions::segment_bytes
   // Orders one checkpoint transaction may hold (memory and MDB_TXN_FULL bound).
   std::size_t max_orders_per_commit = 50'000;
+  // No storage thread and no WAL writer thread (see the class comment).
+  bool inline_storage = false;
 };
 
 // What recovery rebuilt: the orders the WAL tail touched (stored snapshot +
@@ -131,6 +141,7 @@ class Durability {
 
  private:
   void run(InstallFn install, DoneFn done);
+  void start_inline(const InstallFn& install, const DoneFn& done);
   storage::Status recover(Recovered* out);
   storage::Status checkpoint_once();
   void close_storage();

@@ -57,6 +57,11 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
                            .count();
   env_->steady_base = system.clock().now();
   env_->boot_nonce = core::random_token(2);  // 4 hex chars
+  if (options_.deterministic.enabled) {
+    env_->wall_base_ms = options_.deterministic.wall_base_ms;
+    env_->steady_base = caf::actor_clock::time_point{};
+    env_->boot_nonce = options_.deterministic.boot_nonce;
+  }
   if (options_.sandbox_enabled) {
     sandbox_ = std::make_unique<SandboxChannel>(system, options_.sandbox);
     env_->channels.emplace(options_.sandbox.name, sandbox_->actor());
@@ -69,9 +74,13 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
   for (const auto& [name, channel] : env_->channels) env_->observer->add_channel(name);
   env_->storage_timeout = options_.storage_timeout;
   env_->merchants = &merchants_;
-  webhook_client_ = std::make_shared<net::HttpClient>(options_.webhook_client);
-  webhooks_ = system.spawn(webhook_actor_impl, webhook_client_, options_.webhooks);
-  env_->webhooks = webhooks_;
+  if (options_.deterministic.enabled) {
+    env_->webhooks = options_.deterministic.webhooks;
+  } else {
+    webhook_client_ = std::make_shared<net::HttpClient>(options_.webhook_client);
+    webhooks_ = system.spawn(webhook_actor_impl, webhook_client_, options_.webhooks);
+    env_->webhooks = webhooks_;
+  }
   env_->webhook_timeout = options_.webhook_client.connect_timeout +
                           options_.webhook_client.request_timeout + std::chrono::seconds(2);
   if (!options_.data_dir.empty()) {
@@ -84,6 +93,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     d.fdatasync_hook = options_.wal_fdatasync_hook;
     d.segment_bytes = options_.wal_segment_bytes;
     d.max_orders_per_commit = std::max<std::size_t>(1, options_.checkpoint_orders_per_commit);
+    d.inline_storage = options_.deterministic.enabled;
     durability_ = std::make_shared<Durability>(std::move(d), env_->storage);
     env_->stored = durability_->stored();
     std::weak_ptr<Durability> weak = durability_;
@@ -93,7 +103,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
           auto d = weak.lock();
           return d ? d->wal() : nullptr;
         },
-        env_->storage, options_.storage_timeout);
+        env_->storage, options_.storage_timeout, options_.deterministic.enabled);
     ready_.store(false, std::memory_order_release);
   }
   std::shared_ptr<const OrderEnv> env = env_;
@@ -111,8 +121,8 @@ Engine::~Engine() {
   for (auto& s : shards_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   for (auto& b : bridges_) caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
   if (stored_timers_) caf::anon_send_exit(stored_timers_, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(webhooks_, caf::exit_reason::user_shutdown);
-  webhook_client_->stop();  // deliveries in flight end as failed attempts
+  if (webhooks_) caf::anon_send_exit(webhooks_, caf::exit_reason::user_shutdown);
+  if (webhook_client_) webhook_client_->stop();  // deliveries in flight end as failed attempts
   if (durability_) {
     // Joins the storage thread (which may still be recovering) before the
     // members its callbacks use go away; then closes the WAL and LMDB.

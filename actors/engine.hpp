@@ -22,7 +22,9 @@
 // in the WAL before its callback runs. After a storage failure (sticky)
 // state changes are answered kStorageUnavailable; reads keep working. The
 // destructor stops the engine: it takes a last checkpoint (unless
-// checkpoint_on_shutdown is off) and closes the storage.
+// checkpoint_on_shutdown is off) and closes the storage. With
+// EngineOptions::deterministic enabled, start() and checkpoint() finish
+// before they return and the engine starts no thread (see there).
 #pragma once
 
 #include <atomic>
@@ -55,6 +57,27 @@ inline net::HttpClientOptions default_webhook_client() {
   options.request_timeout = std::chrono::milliseconds{5000};
   return options;
 }
+
+// A deterministic engine, for the fault simulation (docs/SIMULATION.md): it
+// runs on CAF's test coordinator (scheduler.policy "testing") and starts no
+// thread of its own, so the same inputs give the same run.
+struct DeterministicOptions {
+  // Storage runs on the calling thread: the WAL actor writes and fdatasyncs
+  // each group commit itself (no WAL writer thread), start() recovers before
+  // it returns, checkpoint() checkpoints before it returns, and there are no
+  // periodic checkpoints (DurabilityOptions::inline_storage).
+  bool enabled = false;
+  // Wall-clock time is wall_base_ms + the actor clock's time since its epoch
+  // (continuous across engines that share one actor system), not the
+  // system clock.
+  int64_t wall_base_ms = 1'800'000'000'000;
+  // The payment_no boot nonce (4 characters): give each engine of one run
+  // its own.
+  std::string boot_nonce = "0000";
+  // Where merchant webhooks go instead of the HTTP delivery actor (it must
+  // answer every WebhookPost); invalid: none can be made.
+  webhook_actor webhooks;
+};
 
 struct EngineOptions {
   core::PaymentConfig payment;
@@ -97,6 +120,9 @@ struct EngineOptions {
   bool checkpoint_on_shutdown = true;
   // Test hook: replaces fdatasync in the WAL (storage::WalOptions).
   std::function<int(int fd)> wal_fdatasync_hook;
+
+  // Deterministic simulation mode (off in production).
+  DeterministicOptions deterministic;
 
   // Where order state changes are logged, one JSON line each (null: not
   // logged). Shared: the log may outlive the engine.

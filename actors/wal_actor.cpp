@@ -23,7 +23,8 @@ void arm_tick(wal_pointer self) {
 
 wal_actor::behavior_type wal_actor_impl(wal_pointer self, WalSource source,
                                         std::shared_ptr<StorageHealth> health,
-                                        std::chrono::milliseconds timeout) {
+                                        std::chrono::milliseconds timeout, bool inline_writes) {
+  self->state.inline_writes = inline_writes;
   self->state.source = std::move(source);
   self->state.health = std::move(health);
   self->state.timeout = timeout;
@@ -45,6 +46,10 @@ wal_actor::behavior_type wal_actor_impl(wal_pointer self, WalSource source,
         st.wal->append(std::move(msg.payload), [me, token](uint64_t lsn, storage::Status status) {
           caf::anon_send(me, WalDoneMsg{token, lsn, status.is_ok(), status.to_string()});
         });
+        if (st.inline_writes && !st.flushing) {
+          st.flushing = true;
+          self->send(self, WalFlushMsg{});
+        }
         return promise;
       },
       [self](WalDoneMsg& done) {
@@ -59,6 +64,11 @@ wal_actor::behavior_type wal_actor_impl(wal_pointer self, WalSource source,
         }
         st.health->fail("WAL append", done.error);
         promise.deliver(caf::make_error(caf::sec::runtime_error, std::move(done.error)));
+      },
+      [self](WalFlushMsg) {
+        auto& st = self->state;
+        st.flushing = false;
+        if (st.wal) st.wal->write_queued();
       },
       [self](WalTickMsg) {
         auto& st = self->state;

@@ -19,6 +19,11 @@
 // CAF request timeout per append (each of which costs the actor clock a
 // locked insert, a wake-up and a cancel: the largest item in the hot path's
 // profile, docs/PERFORMANCE.md).
+// Inline mode (the Wal has no writer thread: WalOptions::writer_thread off,
+// for deterministic simulations): an append only queues, and the actor sends
+// itself one WalFlushMsg that writes every append queued by then in one
+// group commit on its own thread (Wal::write_queued()); the done callbacks
+// then run there and send their WalDoneMsg as usual.
 // Once the health is failed every append is refused at once, so a record is
 // never written after one whose outcome is unknown. Appends before the WAL
 // is open (recovery not finished) are refused too; the engine does not
@@ -56,8 +61,12 @@ struct WalDoneMsg {
 // Internal: the watchdog's tick.
 struct WalTickMsg {};
 
-using wal_actor = caf::typed_actor<caf::replies_to<AppendMsg>::with<uint64_t>,
-                                   caf::reacts_to<WalDoneMsg>, caf::reacts_to<WalTickMsg>>;
+// Internal, inline mode: write the queued appends now.
+struct WalFlushMsg {};
+
+using wal_actor =
+    caf::typed_actor<caf::replies_to<AppendMsg>::with<uint64_t>, caf::reacts_to<WalDoneMsg>,
+                     caf::reacts_to<WalTickMsg>, caf::reacts_to<WalFlushMsg>>;
 
 // Where the actor finds the Wal: null until recovery opened it.
 using WalSource = std::function<std::shared_ptr<storage::Wal>()>;
@@ -74,6 +83,8 @@ struct WalActorState {
   uint64_t next_token = 0;
   std::map<uint64_t, Waiting> waiting;  // by token: oldest (earliest deadline) first
   bool ticking = false;
+  bool inline_writes = false;  // the Wal has no writer thread
+  bool flushing = false;       // a WalFlushMsg is on its way
   static inline const char* name = "oncepay.wal";
 };
 
@@ -81,10 +92,12 @@ using wal_pointer = wal_actor::stateful_pointer<WalActorState>;
 
 wal_actor::behavior_type wal_actor_impl(wal_pointer self, WalSource source,
                                         std::shared_ptr<StorageHealth> health,
-                                        std::chrono::milliseconds timeout);
+                                        std::chrono::milliseconds timeout,
+                                        bool inline_writes = false);
 
 }  // namespace oncepay::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::AppendMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WalDoneMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WalTickMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WalFlushMsg)

@@ -232,8 +232,10 @@ Status Wal::open(const WalOptions& options, std::unique_ptr<Wal>* out) {
     wal->close();
     return s;
   }
-  wal->writer_ = std::thread([w = wal.get()] { w->writer_loop(); });
-  wal->writer_id_ = wal->writer_.get_id();
+  if (options.writer_thread) {
+    wal->writer_ = std::thread([w = wal.get()] { w->writer_loop(); });
+    wal->writer_id_ = wal->writer_.get_id();
+  }
   *out = std::move(wal);
   return Status::ok();
 }
@@ -382,11 +384,37 @@ Status Wal::write_batch(const std::vector<Pending>& batch) {
   return Status::ok();
 }
 
+bool Wal::write_one_batch(std::vector<Pending>& batch) {
+  batch.clear();
+  Status failure;
+  {
+    std::unique_lock lock(mu_);
+    if (queue_.empty()) return false;
+    std::size_t bytes = 0;
+    while (!queue_.empty() && batch.size() < options_.max_batch_records) {
+      Pending& next = queue_.front();
+      const std::size_t size = next.lsn == 0 ? 0 : fmt::encoded_record_size(next.payload.size());
+      if (!batch.empty() && bytes + size > options_.max_batch_bytes) break;
+      bytes += size;
+      batch.push_back(std::move(next));
+      queue_.pop_front();
+    }
+    failure = failure_;
+  }
+  space_cv_.notify_all();
+
+  Status s = failure.is_ok() ? write_batch(batch) : failure;
+  if (!s.is_ok() && failure.is_ok()) {
+    std::lock_guard lock(mu_);
+    failure_ = s;  // sticky: nothing more is written (STYLE rule 8)
+  }
+  for (Pending& p : batch) p.done(p.lsn, p.lsn == 0 ? p.rejected : s);
+  return true;
+}
+
 void Wal::writer_loop() {
   std::vector<Pending> batch;
   for (;;) {
-    batch.clear();
-    Status failure;
     {
       std::unique_lock lock(mu_);
       work_cv_.wait(lock, [this] { return !queue_.empty() || closing_; });
@@ -394,27 +422,17 @@ void Wal::writer_loop() {
         writer_done_ = true;
         break;
       }
-      std::size_t bytes = 0;
-      while (!queue_.empty() && batch.size() < options_.max_batch_records) {
-        Pending& next = queue_.front();
-        const std::size_t size = next.lsn == 0 ? 0 : fmt::encoded_record_size(next.payload.size());
-        if (!batch.empty() && bytes + size > options_.max_batch_bytes) break;
-        bytes += size;
-        batch.push_back(std::move(next));
-        queue_.pop_front();
-      }
-      failure = failure_;
     }
-    space_cv_.notify_all();
-
-    Status s = failure.is_ok() ? write_batch(batch) : failure;
-    if (!s.is_ok() && failure.is_ok()) {
-      std::lock_guard lock(mu_);
-      failure_ = s;  // sticky: nothing more is written (STYLE rule 8)
-    }
-    for (Pending& p : batch) p.done(p.lsn, p.lsn == 0 ? p.rejected : s);
+    write_one_batch(batch);
   }
   space_cv_.notify_all();
+}
+
+void Wal::write_queued() {
+  assert(!options_.writer_thread && "write_queued() is for inline mode");
+  std::vector<Pending> batch;
+  while (write_one_batch(batch)) {
+  }
 }
 
 void Wal::append(std::string payload, DoneFn done) {
@@ -423,8 +441,10 @@ void Wal::append(std::string payload, DoneFn done) {
   p.payload = std::move(payload);
   p.done = std::move(done);
   std::unique_lock lock(mu_);
+  // Inline mode never waits: only write_queued(), on this thread, makes room.
   space_cv_.wait(lock, [this] {
-    return queue_.size() < options_.max_queue_records || writer_done_ || closing_;
+    return !options_.writer_thread || queue_.size() < options_.max_queue_records || writer_done_ ||
+           closing_;
   });
   if (closing_ || writer_done_) {
     lock.unlock();
@@ -559,6 +579,11 @@ void Wal::close() {
   }
   work_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (!options_.writer_thread) {
+    std::vector<Pending> batch;
+    while (write_one_batch(batch)) {
+    }
+  }
   {
     std::lock_guard lock(mu_);
     writer_done_ = true;

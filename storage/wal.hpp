@@ -23,6 +23,13 @@
 //   remove_segments_before() exclude each other (a mutex), so a removal waits
 //   for a running replay.
 // - last_lsn(), healthy(), stats(), recovery() may be called from any thread.
+// - Inline mode (WalOptions::writer_thread = false, for deterministic runs on
+//   one thread: the fault simulation, docs/SIMULATION.md): open() starts no
+//   thread; append() only queues (it never blocks) and write_queued() does
+//   the writer's work on the calling thread: every queued append is written
+//   and fdatasynced in group commits and its done callback runs there, before
+//   write_queued() returns. close() writes what is still queued the same way.
+//   The owner serializes append(), write_queued() and close().
 //
 // Failure modes
 // - open() refuses (Status::corruption naming the file and byte offset) when
@@ -78,6 +85,9 @@ struct WalOptions {
   // Test hook: when set, called instead of ::fdatasync(fd) for each batch.
   // Must return 0 or -1 with errno set, like fdatasync.
   std::function<int(int fd)> fdatasync_hook;
+  // false: inline mode (see the header comment): no writer thread, the owner
+  // calls write_queued(). Deterministic simulations only.
+  bool writer_thread = true;
 };
 
 struct WalStats {
@@ -135,6 +145,10 @@ class Wal {
   // invalid_argument) is called at once, on the calling thread.
   void append(std::string payload, DoneFn done);
 
+  // Inline mode only: writes every queued append (group commits, as the
+  // writer thread would) and runs their callbacks on the calling thread.
+  void write_queued();
+
   // Deletes whole segments whose records all have lsn <= lsn (call after a
   // checkpoint covering them is durable). Never deletes the active segment.
   // Deletes oldest first and stops at the first failure, so the remaining
@@ -174,6 +188,9 @@ class Wal {
   Status maybe_roll(std::size_t batch_bytes, std::uint64_t batch_first_lsn);
   int sync_data(int fd);
   void writer_loop();
+  // One group commit: takes a batch from the queue (false when the queue is
+  // empty), writes it and runs its callbacks. Writer thread or write_queued().
+  bool write_one_batch(std::vector<Pending>& batch);
 
   const WalOptions options_;
   int lock_fd_ = -1;
