@@ -63,7 +63,7 @@ Status load_stored(const storage::SnapshotStore& store, const std::string& key, 
 // The orders and merchants one checkpoint transaction writes.
 struct TouchedOrder {
   core::OrderState state;
-  size_t stored_attempts = 0;                  // attempts the stored snapshot had
+  size_t stored_attempts = 0;                   // attempts the stored snapshot had
   std::vector<std::string> stored_timer_keys;   // sorted
   std::vector<std::string> stored_review_keys;  // sorted
 };

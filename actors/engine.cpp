@@ -155,8 +155,7 @@ void Engine::install(Recovered& recovered) {
   // those of the orders they touched.
   std::map<std::string, std::pair<OrderKey, std::vector<core::ReviewState>>> stored_reviews;
   for (auto& r : recovered.reviews) {
-    auto& entry =
-        stored_reviews[order_key_bytes(r.order.merchant_id, r.order.merchant_order_no)];
+    auto& entry = stored_reviews[order_key_bytes(r.order.merchant_id, r.order.merchant_order_no)];
     entry.first = r.order;
     entry.second.push_back(std::move(r.item));
   }

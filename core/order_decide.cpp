@@ -22,7 +22,8 @@ bool is_review_reason(std::string_view reason) {
 
 int64_t order_deadline_ms(const OrderState& state, const PaymentConfig& config) {
   ONCEPAY_CHECK(!config.query_ladder_ms.empty());
-  const int64_t first = state.attempts.empty() ? state.created_ms : state.attempts.front().created_ms;
+  const int64_t first =
+      state.attempts.empty() ? state.created_ms : state.attempts.front().created_ms;
   return first + config.query_ladder_ms.back();
 }
 
@@ -582,8 +583,8 @@ class Decider {
     open_review(kReviewAutoRefundFailed, attempt.payment_no, attempt.payment_no,
                 "the automatic refund " + attempt.auto_refund_no + " of " +
                     std::to_string(auto_refund_amount(attempt)) + " " + s_.currency +
-                    " is unconfirmed after " + std::to_string(retries.size() + 1) +
-                    " attempts (" + seen + ")");
+                    " is unconfirmed after " + std::to_string(retries.size() + 1) + " attempts (" +
+                    seen + ")");
   }
 
   void on_refund(const Flow& flow, const ChannelReply& r) {
@@ -787,8 +788,8 @@ class Decider {
 
   // ------------------------------------------------------------ review list
 
-  void open_review(std::string_view reason, std::string_view subject,
-                   const std::string& payment_no, std::string detail) {
+  void open_review(std::string_view reason, std::string_view subject, const std::string& payment_no,
+                   std::string detail) {
     std::string id = review_item_id(reason, subject);
     if (s_.find_review(id) != nullptr) return;
     auto* opened = event().mutable_review_opened();
@@ -837,8 +838,7 @@ class Decider {
                               const Reported& reported) const {
     return "the channel reported " + what + " of " +
            describe(reported.amount_minor.value_or(expected_minor), reported.currency) +
-           ", expected " + describe(expected_minor, s_.currency) + " (via " + reported.source +
-           ")";
+           ", expected " + describe(expected_minor, s_.currency) + " (via " + reported.source + ")";
   }
 
   // A refund result of another amount or currency than the refund's: the
@@ -870,7 +870,6 @@ class Decider {
                       std::string(kReviewAmountMismatch));
     if (was_open) settle_if_idle();
   }
-
 
   // ------------------------------------------------------------ transitions
 

@@ -105,7 +105,8 @@ struct TimelineEntry {
 // timeline keeps their history.
 struct ReviewState {
   std::string item_id;  // unique across the engine: "<reason>:<payment_no or event_id>"
-  std::string reason;   // amount_mismatch | auto_refund_failed | unknown_unresolved | webhook_exhausted
+  std::string
+      reason;  // amount_mismatch | auto_refund_failed | unknown_unresolved | webhook_exhausted
   std::string payment_no;
   std::string detail;
   int64_t opened_ms = 0;

@@ -94,8 +94,9 @@ static HttpResponse review_page(const actors::ReviewIndex& reviews, const HttpRe
       cursor = value;
     } else if (name == "reason") {
       if (!core::is_review_reason(value)) {
-        return invalid("reason must be one of amount_mismatch, auto_refund_failed, "
-                       "unknown_unresolved, webhook_exhausted");
+        return invalid(
+            "reason must be one of amount_mismatch, auto_refund_failed, "
+            "unknown_unresolved, webhook_exhausted");
       }
       reason = value;
     } else {

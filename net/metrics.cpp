@@ -105,11 +105,11 @@ std::vector<MetricFamily> engine_families(const actors::Engine& engine) {
   add_counter(mismatches, {}, o.events(Kind::kChannelMismatch));
   out.push_back(std::move(mismatches));
 
-  auto review = family("oncepay_review_items", "Open items of the review list, by reason",
-                       MetricType::Gauge);
+  auto review =
+      family("oncepay_review_items", "Open items of the review list, by reason", MetricType::Gauge);
   const auto open_items = engine.reviews().counts();
-  for (const char* reason : {"amount_mismatch", "auto_refund_failed", "unknown_unresolved",
-                             "webhook_exhausted"}) {
+  for (const char* reason :
+       {"amount_mismatch", "auto_refund_failed", "unknown_unresolved", "webhook_exhausted"}) {
     auto it = open_items.find(reason);
     ClientMetric m;
     m.label = {{"reason", reason}};

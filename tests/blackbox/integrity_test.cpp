@@ -161,8 +161,8 @@ class IntegrityTest : public ::testing::Test {
     EXPECT_TRUE(view.attempts(0).status() == v1::Attempt::AUTO_REFUNDING ||
                 view.attempts(0).status() == v1::Attempt::AUTO_REFUNDED)
         << net::to_json(view);
-    EXPECT_TRUE(has_event(view, "channel.mismatch",
-                          std::to_string(reported) + " CNY, expected 1999 CNY"))
+    EXPECT_TRUE(
+        has_event(view, "channel.mismatch", std::to_string(reported) + " CNY, expected 1999 CNY"))
         << "the timeline shows the reported and the expected amount: " << net::to_json(view);
     EXPECT_TRUE(has_event(view, "auto_refund.started", "amount_mismatch"));
     EXPECT_FALSE(has_event(view, "webhook.queued")) << "no order.paid webhook";
@@ -215,9 +215,8 @@ TEST_F(IntegrityTest, PayerCanPayAgainAfterAMismatch) {
   const std::string second = parse<v1::OrderView>(again).attempt().payment_no();
   EXPECT_NE(second, first);
   ASSERT_EQ(call("POST", "/sandbox/payments/" + second + "/pay", {}, "").status, 200);
-  auto paid = wait_for("bi-again", [](const v1::OrderView& v) {
-    return v.status() == v1::Order::PAID;
-  });
+  auto paid =
+      wait_for("bi-again", [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; });
   EXPECT_EQ(paid.paid_payment_no(), second);
 }
 
@@ -288,8 +287,8 @@ TEST_F(IntegrityTest, ReversedUnknownPrepayKeepsTheOrderPayable) {
 TEST_F(IntegrityTest, ReviewListNeedsTheAdminTokenAndValidatesItsQuery) {
   EXPECT_EQ(call("GET", "/admin/review", {}, "").status, 401);
   EXPECT_EQ(call("GET", "/admin/review", {}, kKey).status, 401);
-  for (const char* bad : {"?limit=0", "?limit=1001", "?limit=x", "?cursor=nope",
-                          "?reason=other", "?limit=1&limit=2", "?color=red"}) {
+  for (const char* bad : {"?limit=0", "?limit=1001", "?limit=x", "?cursor=nope", "?reason=other",
+                          "?limit=1&limit=2", "?color=red"}) {
     auto r = call("GET", std::string("/admin/review") + bad, {}, kAdmin);
     EXPECT_EQ(r.status, 400) << bad;
     EXPECT_EQ(error_code(r), "invalid_request") << bad;

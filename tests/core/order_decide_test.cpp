@@ -422,8 +422,8 @@ TEST_F(OrderDecideTest, ReversedUnknownPrepayKeepsOrderPayableUntilItsDeadline) 
   EXPECT_EQ(state_.status, v1::Order::PAYING);
   EXPECT_EQ(state_.expiry_due_ms, kT0 + 4'000) << "first attempt + the ladder's last offset";
   now_ = kT0 + 3'999;
-  EXPECT_TRUE(record(decide_timer(state_, "", v1::TimerArmed::ORDER_EXPIRY, 0, ctx()))
-                  .events.empty())
+  EXPECT_TRUE(
+      record(decide_timer(state_, "", v1::TimerArmed::ORDER_EXPIRY, 0, ctx())).events.empty())
       << "an early timer decides nothing";
   now_ = kT0 + 4'000;
   record(decide_timer(state_, "", v1::TimerArmed::ORDER_EXPIRY, 0, ctx()));
@@ -827,7 +827,6 @@ TEST(FormatTimeTest, Rfc3339WithMillis) {
   EXPECT_EQ(format_time(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_time(1'800'000'000'123), "2027-01-15T08:00:00.123Z");
 }
-
 
 // ------------------------------------------------------------ channel results bound to the attempt
 
