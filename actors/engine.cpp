@@ -73,7 +73,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
   env_->observer = std::make_shared<OrderObserver>(options_.state_log);
   for (const auto& [name, channel] : env_->channels) env_->observer->add_channel(name);
   env_->storage_timeout = options_.storage_timeout;
-  env_->merchants = &merchants_;
+  env_->merchants = merchants_;
   if (options_.deterministic.enabled) {
     env_->webhooks = options_.deterministic.webhooks;
   } else {
@@ -150,7 +150,7 @@ void Engine::install(Recovered& recovered) {
     recovery_summary_ = describe(recovered);
   }
   // Merchants first: an order's timers follow its merchant's policy.
-  for (auto& m : recovered.merchants) merchants_.put(std::move(m));
+  for (auto& m : recovered.merchants) merchants_->put(std::move(m));
   // Review items: the snapshot's, then the tail's orders (newer) replace
   // those of the orders they touched.
   std::map<std::string, std::pair<OrderKey, std::vector<core::ReviewState>>> stored_reviews;
@@ -174,7 +174,7 @@ void Engine::install(Recovered& recovered) {
     }
     const size_t shard =
         shard_of(OrderKey{state.merchant_id, state.merchant_order_no}, shards_.size());
-    const core::Policy policy = merchants_.policy_of(state.merchant_id);
+    const core::Policy policy = merchants_->policy_of(state.merchant_id);
     pending[shard].orders.push_back(RestoredOrder{std::move(state), policy});
     if (pending[shard].orders.size() >= kRestoreChunk) {
       caf::anon_send(shards_[shard], std::move(pending[shard]));
@@ -303,7 +303,7 @@ void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done
   }
   // The order decides whether the payment is this channel's (decide_notice).
   notice.channel = channel;
-  NoticeMsg msg{*key, std::move(notice), merchants_.policy_of(key->merchant_id)};
+  NoticeMsg msg{*key, std::move(notice), merchants_->policy_of(key->merchant_id)};
   submit(*key, std::move(msg), std::move(done));
 }
 
@@ -313,7 +313,7 @@ void Engine::create_merchant(const std::string& merchant_id, core::Policy policy
   std::string api_key;
   Merchant created;
   // Reserves the id at once, so two concurrent creations cannot both win.
-  if (!merchants_.create(merchant_id, policy, &api_key, &created)) {
+  if (!merchants_->create(merchant_id, policy, &api_key, &created)) {
     return done(core::Code::kMerchantExists, Merchant{}, "");
   }
   if (!env_->wal) return done(core::Code::kCreated, std::move(created), std::move(api_key));

@@ -180,7 +180,7 @@ class Engine {
 
   bool has_channel(std::string_view name) const;
   SandboxChannel* sandbox() { return sandbox_.get(); }
-  Merchants& merchants() { return merchants_; }
+  Merchants& merchants() { return *merchants_; }
   const OrderEnv& env() const { return *env_; }
   // The review list (GET /admin/review): open review items of every order.
   const ReviewIndex& reviews() const { return *env_->reviews; }
@@ -202,7 +202,9 @@ class Engine {
 
   caf::actor_system& system_;
   EngineOptions options_;
-  Merchants merchants_;
+  // Shared with the order actors (OrderEnv::merchants): an actor still
+  // running after the engine is gone must not read a destroyed registry.
+  std::shared_ptr<Merchants> merchants_ = std::make_shared<Merchants>();
   std::shared_ptr<OrderEnv> env_;
   std::unique_ptr<SandboxChannel> sandbox_;
   std::shared_ptr<net::HttpClient> webhook_client_;

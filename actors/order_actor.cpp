@@ -83,7 +83,14 @@ struct Shell {
   template <class Continue, class Failed>
   void record_events(std::shared_ptr<const std::vector<v1::Event>> events, Continue then,
                      Failed failed) {
-    if (events->empty()) return then();
+    if (events->empty()) {
+      // A step that records nothing still answers from this actor's memory,
+      // which after a failed append may be ahead of the log (an attempt whose
+      // events never became durable): once storage has failed, nothing is
+      // answered from memory as if it were recorded.
+      if (!env->storage->healthy()) return failed();
+      return then();
+    }
     if (!env->wal) {
       index_attempts(*events);
       index_reviews(*events);

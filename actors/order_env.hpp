@@ -34,11 +34,11 @@ struct OrderEnv {
   // Merchant webhooks: deliveries go to `webhooks` (an invalid handle: none
   // can be made, every attempt counts as failed) and are awaited for at most
   // webhook_timeout (keep it above the client's connect + request timeouts).
-  // `merchants` (owned by the engine, which outlives its order actors) has
-  // the webhook secrets.
+  // `merchants` (shared with the engine; an actor may outlive the engine at
+  // shutdown) has the webhook secrets.
   webhook_actor webhooks;
   std::chrono::milliseconds webhook_timeout{12'000};
-  const Merchants* merchants = nullptr;
+  std::shared_ptr<const Merchants> merchants;
 
   // Durability (docs/DURABILITY.md). An invalid `wal` handle means an
   // in-memory engine: events are recorded at once. Otherwise every step's

@@ -323,6 +323,8 @@ class Decider {
         return on_fast_query(*attempt, flow.step, r);
       case Stage::kAutoRefund:
         return on_auto_refund(*attempt, flow.step, r);
+      case Stage::kVerifyQuery:
+        return on_verify_query(*attempt, r);
       case Stage::kRefund:
       case Stage::kWebhook:
         return;  // handled above
@@ -494,7 +496,14 @@ class Decider {
       switch (r.state) {
         case ChannelPayState::kSuccess:
         case ChannelPayState::kRefund:
-          return success(attempt, r.channel_trade_no, reported_by(r, "query"));
+          success(attempt, r.channel_trade_no, reported_by(r, "query"));
+          if (!attempt.open()) return;
+          // A record of no money decided nothing: the ladder goes on.
+          if (last) {
+            return call(ChannelOp::kClose, attempt,
+                        Flow{Stage::kLadderClose, attempt.payment_no, {}, step});
+          }
+          return arm_query(attempt, step + 1, "query: a success of no money");
         case ChannelPayState::kClosed:
           return closed(attempt, "closed at the channel");
         case ChannelPayState::kPayError:
@@ -566,6 +575,18 @@ class Decider {
     std::string seen = r.outcome == ChannelOutcome::kOk ? std::string(to_string(r.state))
                                                         : std::string(to_string(r.outcome));
     arm_fast(attempt, step + 1, "query: " + seen);
+  }
+
+  // The channel's record of a payment whose notification reported another
+  // amount: a success there is decided by what the record says (kept when it
+  // matches, refunded when not). Anything else (unpaid, closed, no answer)
+  // decides nothing now: the attempt's own ladder keeps asking, and the
+  // review item stays.
+  void on_verify_query(AttemptState& attempt, const ChannelReply& r) {
+    if (r.outcome == ChannelOutcome::kOk &&
+        (r.state == ChannelPayState::kSuccess || r.state == ChannelPayState::kRefund)) {
+      return success(attempt, r.channel_trade_no, reported_by(r, "query"));
+    }
   }
 
   void on_auto_refund(AttemptState& attempt, int32_t step, const ChannelReply& r) {
@@ -852,17 +873,28 @@ class Decider {
                 mismatch_detail("refund " + refund_no, expected_minor, reported));
   }
 
-  // A success of another amount or currency than the attempt's. Money moved,
-  // so it is neither kept nor ignored: what was reported is refunded
-  // automatically, and a person reviews it. A success that reports no money
-  // at all is not one: the attempt stays as it is and the ladder asks again.
+  // A success of another amount or currency than the attempt's: never kept
+  // as reported, and a person reviews it. From a notification, the channel's
+  // record is asked first (on_verify_query); from the record itself (a query
+  // or close answer), the amount it holds is refunded automatically. A
+  // record that holds no money (amount 0) refunds nothing.
   void mismatched_success(AttemptState& attempt, const std::string& trade_no,
                           const Reported& reported) {
     const std::string id = review_item_id(kReviewAmountMismatch, attempt.payment_no);
-    if (s_.find_review(id) != nullptr) return;  // already known: a duplicate
-    record_mismatch(attempt, "", s_.amount_minor, reported, trade_no);
+    const bool known = s_.find_review(id) != nullptr;
     std::string detail = mismatch_detail("a success", s_.amount_minor, reported);
-    open_review(kReviewAmountMismatch, attempt.payment_no, attempt.payment_no, detail);
+    if (!known) {
+      record_mismatch(attempt, "", s_.amount_minor, reported, trade_no);
+      open_review(kReviewAmountMismatch, attempt.payment_no, attempt.payment_no, detail);
+    }
+    if (reported.source == "notify") {
+      // A notification is a message about the payment, not its record: the
+      // channel's own record (a query) decides what moved. Duplicates of a
+      // mismatch already being checked ask nothing more.
+      if (known || success_recorded(attempt)) return;
+      return call(ChannelOp::kQuery, attempt, Flow{Stage::kVerifyQuery, attempt.payment_no});
+    }
+    // The channel's record holds another amount: that money goes back.
     const int64_t moved = reported.amount_minor.value_or(s_.amount_minor);
     if (success_recorded(attempt) || moved <= 0) return;
     const bool was_open = attempt.open();

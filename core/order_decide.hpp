@@ -90,6 +90,7 @@ enum class Stage : uint8_t {
   kAutoRefund,     // refund a success that must not count
   kRefund,         // a merchant refund at the channel
   kWebhook,        // a merchant webhook delivery (Step::webhook)
+  kVerifyQuery,    // a notified success of another amount: ask the channel's record
 };
 
 struct Flow {
@@ -125,11 +126,17 @@ Step decide_close(OrderState& state, const Context& context);
 // A channel notification. Reply kPaymentNotFound, and no event, when the
 // order has no attempt with notice.payment_no of notice.channel (another
 // channel's payment, or one never created). A success whose amount or
-// currency differs from the attempt's records a ChannelMismatch, opens an
-// amount_mismatch review item and refunds what was reported automatically
-// (the order does not become PAID; the payer may pay again); a refund result
-// whose amount differs records the mismatch and opens a review item, and the
-// refund stays as it was. The reply is kOk otherwise (duplicates included).
+// currency differs from the attempt's records a ChannelMismatch and opens an
+// amount_mismatch review item; the order does not become PAID on it. The
+// step then asks the channel's own record (a query, Stage::kVerifyQuery,
+// after the reply): a success there of the attempt's amount is the payment
+// (the notification was wrong); one of another amount is refunded
+// automatically, that amount (reason amount_mismatch); no success there
+// decides nothing (the attempt's ladder keeps asking). A query or close
+// answer is the channel's record: its mismatch goes straight to the
+// automatic refund. A refund result whose amount differs records the
+// mismatch and opens a review item, and the refund stays as it was. The
+// reply is kOk otherwise (duplicates included).
 Step decide_notice(OrderState& state, const ChannelNotice& notice, const Context& context);
 Step decide_timer(OrderState& state, const std::string& payment_no, Ladder ladder, int32_t step,
                   const Context& context);

@@ -158,13 +158,12 @@ class IntegrityTest : public ::testing::Test {
     EXPECT_EQ(view.status(), v1::Order::PAYING) << "not PAID for a success of another amount";
     EXPECT_FALSE(view.has_paid_payment_no());
     ASSERT_GE(view.attempts_size(), 1);
-    EXPECT_TRUE(view.attempts(0).status() == v1::Attempt::AUTO_REFUNDING ||
-                view.attempts(0).status() == v1::Attempt::AUTO_REFUNDED)
-        << net::to_json(view);
+    // The sandbox's own record (asked right after) has no payment: nothing
+    // moved, so nothing is refunded and the payer may still pay.
+    EXPECT_EQ(view.attempts(0).status(), v1::Attempt::PAYING) << net::to_json(view);
     EXPECT_TRUE(
         has_event(view, "channel.mismatch", std::to_string(reported) + " CNY, expected 1999 CNY"))
         << "the timeline shows the reported and the expected amount: " << net::to_json(view);
-    EXPECT_TRUE(has_event(view, "auto_refund.started", "amount_mismatch"));
     EXPECT_FALSE(has_event(view, "webhook.queued")) << "no order.paid webhook";
     const auto items = review();
     const auto* item = find_item(items, payment_no, "amount_mismatch");
@@ -182,7 +181,7 @@ class IntegrityTest : public ::testing::Test {
 testing::TempDir* IntegrityTest::dir_ = nullptr;
 testing::DaemonProcess* IntegrityTest::daemon_ = nullptr;
 
-TEST_F(IntegrityTest, SuccessOfASmallerAmountIsRefundedNotPaidAndReviewed) {
+TEST_F(IntegrityTest, SuccessOfASmallerAmountIsNotPaidButReviewed) {
   const std::string payment_no = paying("bi-amount-1");
   expect_mismatch_handled("bi-amount-1", payment_no, 1);
   // The duplicate changes nothing.
@@ -191,7 +190,7 @@ TEST_F(IntegrityTest, SuccessOfASmallerAmountIsRefundedNotPaidAndReviewed) {
   EXPECT_EQ(order("bi-amount-1").events_size(), before.events_size());
 }
 
-TEST_F(IntegrityTest, SuccessOfALargerAmountIsRefundedNotPaidAndReviewed) {
+TEST_F(IntegrityTest, SuccessOfALargerAmountIsNotPaidButReviewed) {
   const std::string payment_no = paying("bi-amount-2");
   expect_mismatch_handled("bi-amount-2", payment_no, 999999);
 }
@@ -207,17 +206,13 @@ TEST_F(IntegrityTest, SuccessOfAnotherCurrencyIsAMismatch) {
   EXPECT_NE(find_item(review(), payment_no, "amount_mismatch"), nullptr);
 }
 
-TEST_F(IntegrityTest, PayerCanPayAgainAfterAMismatch) {
+TEST_F(IntegrityTest, PayerCanStillPayAfterAWrongNotification) {
   const std::string first = paying("bi-again");
   ASSERT_EQ(notify("sandbox", "chsec_sandbox", success(first, 1)).status, 200);
-  auto again = call("POST", "/v1/orders/bi-again/pay", kPayBody);
-  ASSERT_EQ(again.status, 201) << again.body;
-  const std::string second = parse<v1::OrderView>(again).attempt().payment_no();
-  EXPECT_NE(second, first);
-  ASSERT_EQ(call("POST", "/sandbox/payments/" + second + "/pay", {}, "").status, 200);
+  ASSERT_EQ(call("POST", "/sandbox/payments/" + first + "/pay", {}, "").status, 200);
   auto paid =
       wait_for("bi-again", [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; });
-  EXPECT_EQ(paid.paid_payment_no(), second);
+  EXPECT_EQ(paid.paid_payment_no(), first) << "the real notification of 1999 pays the order";
 }
 
 TEST_F(IntegrityTest, UndeliverableWebhookJoinsTheReviewList) {

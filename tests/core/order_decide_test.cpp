@@ -876,20 +876,27 @@ TEST_F(BindingTest, NoticeForAPaymentNeverCreatedIsPaymentNotFound) {
   EXPECT_TRUE(s.events.empty());
 }
 
-TEST_F(BindingTest, SuccessOfAnotherAmountIsRefundedAutomaticallyAndReviewed) {
+TEST_F(BindingTest, NotifiedSuccessOfAnotherAmountIsCheckedAtTheChannel) {
   paying();
   Step s = notify(ChannelNotice::Kind::kSuccess, "P1", 1);
   ASSERT_TRUE(s.reply);
-  EXPECT_EQ(s.reply->code, Code::kOk) << "acknowledged once durable: the money moved";
+  EXPECT_EQ(s.reply->code, Code::kOk) << "acknowledged once the mismatch is durable";
   EXPECT_EQ(state_.status, v1::Order::PAYING) << "not PAID";
   EXPECT_TRUE(state_.paid_payment_no.empty());
-  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
-  EXPECT_EQ(state_.find("P1")->auto_refund_amount_minor, 1) << "what moved goes back";
+  EXPECT_TRUE(state_.webhooks.empty()) << "no order.paid";
   ASSERT_EQ(state_.reviews.size(), 1u);
   EXPECT_EQ(state_.reviews[0].reason, kReviewAmountMismatch);
   EXPECT_NE(state_.reviews[0].detail.find("1 CNY, expected 1999 CNY"), std::string::npos)
       << state_.reviews[0].detail;
   EXPECT_EQ(count("channel.mismatch"), 1u);
+  ASSERT_TRUE(s.call) << "the channel's record decides what moved";
+  EXPECT_EQ(s.call->op, ChannelOp::kQuery);
+  // The channel's record says 1 was paid: that money goes back.
+  answer(s, paid_state(1));
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+  EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
+  EXPECT_EQ(state_.find("P1")->auto_refund_amount_minor, 1) << "what moved goes back";
+  EXPECT_EQ(state_.reviews.size(), 1u) << "the same item";
   EXPECT_TRUE(state_.webhooks.empty()) << "no order.paid";
   Step refund = timer("P1");
   ASSERT_TRUE(refund.call);
@@ -900,7 +907,7 @@ TEST_F(BindingTest, SuccessOfAnotherAmountIsRefundedAutomaticallyAndReviewed) {
 
 TEST_F(BindingTest, SuccessOfALargerAmountIsRefundedInFull) {
   paying();
-  notify(ChannelNotice::Kind::kSuccess, "P1", 999999);
+  answer(notify(ChannelNotice::Kind::kSuccess, "P1", 999999), paid_state(999999));
   EXPECT_EQ(state_.status, v1::Order::PAYING);
   Step refund = timer("P1");
   ASSERT_TRUE(refund.call);
@@ -909,7 +916,7 @@ TEST_F(BindingTest, SuccessOfALargerAmountIsRefundedInFull) {
 
 TEST_F(BindingTest, SuccessOfAnotherCurrencyIsAMismatch) {
   paying();
-  notify(ChannelNotice::Kind::kSuccess, "P1", 1999, "USD");
+  answer(notify(ChannelNotice::Kind::kSuccess, "P1", 1999, "USD"), paid_state(1999, "USD"));
   EXPECT_EQ(state_.status, v1::Order::PAYING);
   EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
   ASSERT_EQ(state_.reviews.size(), 1u);
@@ -921,13 +928,14 @@ TEST_F(BindingTest, DuplicateMismatchChangesNothing) {
   notify(ChannelNotice::Kind::kSuccess, "P1", 1);
   Step again = notify(ChannelNotice::Kind::kSuccess, "P1", 1);
   EXPECT_TRUE(again.events.empty());
+  EXPECT_FALSE(again.call) << "no second check";
   ASSERT_TRUE(again.reply);
   EXPECT_EQ(again.reply->code, Code::kOk);
 }
 
 TEST_F(BindingTest, PayerCanPayAgainAfterAMismatch) {
   paying();
-  notify(ChannelNotice::Kind::kSuccess, "P1", 1);
+  answer(notify(ChannelNotice::Kind::kSuccess, "P1", 1), paid_state(1));
   Step again = pay();
   ASSERT_TRUE(again.call);
   EXPECT_EQ(again.call->op, ChannelOp::kPrepay);
@@ -948,11 +956,31 @@ TEST_F(BindingTest, MismatchOnAPaidAttemptIsReviewedOnly) {
   EXPECT_EQ(state_.reviews[0].reason, kReviewAmountMismatch);
 }
 
-TEST_F(BindingTest, SuccessReportingNoMoneyIsNotASuccess) {
+TEST_F(BindingTest, MismatchTheChannelDoesNotHaveDecidesNothing) {
   paying();
-  notify(ChannelNotice::Kind::kSuccess, "P1", 0);
-  EXPECT_EQ(status_of("P1"), v1::Attempt::PAYING) << "the ladder asks the channel again";
+  answer(notify(ChannelNotice::Kind::kSuccess, "P1", 1), state(ChannelPayState::kNotPay));
+  EXPECT_EQ(status_of("P1"), v1::Attempt::PAYING) << "the payer may still pay it";
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+  EXPECT_EQ(state_.reviews.size(), 1u) << "a person looks at the notification";
+  // The payer then pays the right amount: the order is paid.
+  notify(ChannelNotice::Kind::kSuccess, "P1", 1999);
+  EXPECT_EQ(state_.status, v1::Order::PAID);
+}
+
+TEST_F(BindingTest, MismatchWhoseRecordMatchesIsThePayment) {
+  paying();
+  answer(notify(ChannelNotice::Kind::kSuccess, "P1", 5), paid_state(1999));
+  EXPECT_EQ(state_.status, v1::Order::PAID) << "the channel's record is the payment";
+  EXPECT_EQ(state_.reviews.size(), 1u) << "the wrong notification stays for review";
+}
+
+TEST_F(BindingTest, SuccessRecordOfNoMoneyRefundsNothing) {
+  paying();
+  now_ = state_.find("P1")->due_ms;
+  answer(timer("P1"), paid_state(0));
+  EXPECT_EQ(status_of("P1"), v1::Attempt::PAYING);
   EXPECT_EQ(state_.reviews.size(), 1u);
+  EXPECT_EQ(state_.find("P1")->step, 1) << "the ladder goes on";
 }
 
 TEST_F(BindingTest, QueryAnswerOfAnotherAmountIsAMismatch) {
@@ -999,7 +1027,7 @@ TEST_F(BindingTest, RefundResultOfAnotherAmountIsReviewedAndChangesNoRefund) {
 
 TEST_F(BindingTest, AutoRefundResultOfAnotherAmountIsReviewed) {
   paying();
-  notify(ChannelNotice::Kind::kSuccess, "P1", 1);
+  answer(notify(ChannelNotice::Kind::kSuccess, "P1", 1), paid_state(1));
   notify(ChannelNotice::Kind::kRefundSuccess, "P1", 1999, "CNY", "sandbox", auto_refund_no("P1"));
   EXPECT_EQ(status_of("P1"), v1::Attempt::AUTO_REFUNDING);
   EXPECT_EQ(state_.reviews.size(), 2u);
