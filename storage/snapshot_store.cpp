@@ -4,12 +4,13 @@
 
 #include <lmdb.h>
 
-#include <cassert>
 #include <filesystem>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
 #include <utility>
+
+#include "core/check.hpp"
 
 namespace oncepay::storage {
 namespace {
@@ -33,7 +34,7 @@ std::string encode_lsn(std::uint64_t lsn) {
 }
 
 std::uint64_t decode_lsn(std::string_view bytes) {
-  assert(bytes.size() == kLsnBytes);
+  ONCEPAY_CHECK(bytes.size() == kLsnBytes);
   std::uint64_t lsn = 0;
   for (std::size_t i = 0; i < kLsnBytes; ++i) {
     lsn |= std::uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
@@ -155,7 +156,7 @@ Status SnapshotStore::grow_map(const Status& cause) {
   if (rc != 0) return lmdb_error("grow map to " + std::to_string(doubled) + " bytes", rc);
   MDB_envinfo info;
   mdb_env_info(env_, &info);
-  assert(info.me_mapsize > map_size_bytes_);
+  ONCEPAY_CHECK(info.me_mapsize > map_size_bytes_);
   map_size_bytes_ = info.me_mapsize;
   return Status::ok();
 }
@@ -171,7 +172,7 @@ void SnapshotStore::assert_owner_thread() const {
   std::thread::id expected{};
   const std::thread::id me = std::this_thread::get_id();
   if (owner_.compare_exchange_strong(expected, me)) return;  // first call binds the owner
-  assert(expected == me && "SnapshotStore used from a thread other than its owner");
+  ONCEPAY_CHECK(expected == me && "SnapshotStore used from a thread other than its owner");
   (void)expected;
 }
 

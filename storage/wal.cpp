@@ -8,12 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cassert>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <utility>
+
+#include "core/check.hpp"
 
 namespace oncepay::storage {
 namespace {
@@ -351,7 +352,7 @@ Status Wal::write_batch(const std::vector<Pending>& batch) {
   std::uint64_t records = 0;
   for (const Pending& p : batch) {
     if (p.lsn == 0) continue;  // rejected at append()
-    assert(last_lsn == 0 || p.lsn == last_lsn + 1);
+    ONCEPAY_CHECK(last_lsn == 0 || p.lsn == last_lsn + 1);
     if (first_lsn == 0) first_lsn = p.lsn;
     last_lsn = p.lsn;
     fmt::append_record(p.lsn, p.payload, &batch_buffer_);
@@ -374,7 +375,7 @@ Status Wal::write_batch(const std::vector<Pending>& batch) {
   active_size_ += batch_buffer_.size();
 
   std::lock_guard lock(mu_);
-  assert(first_lsn == durable_lsn_ + 1);
+  ONCEPAY_CHECK(first_lsn == durable_lsn_ + 1);
   durable_lsn_ = last_lsn;
   durable_size_ = active_size_;
   stats_.records += records;
@@ -429,14 +430,14 @@ void Wal::writer_loop() {
 }
 
 void Wal::write_queued() {
-  assert(!options_.writer_thread && "write_queued() is for inline mode");
+  ONCEPAY_CHECK(!options_.writer_thread && "write_queued() is for inline mode");
   std::vector<Pending> batch;
   while (write_one_batch(batch)) {
   }
 }
 
 void Wal::append(std::string payload, DoneFn done) {
-  assert(std::this_thread::get_id() != writer_id_ && "append() from a done callback");
+  ONCEPAY_CHECK(std::this_thread::get_id() != writer_id_ && "append() from a done callback");
   Pending p;
   p.payload = std::move(payload);
   p.done = std::move(done);
@@ -476,7 +477,7 @@ Status Wal::replay(std::uint64_t after_lsn, const ReplayFn& fn) const {
     durable_lsn = durable_lsn_;
     durable_size = durable_size_;
   }
-  assert(!segments.empty());
+  ONCEPAY_CHECK(!segments.empty());
   if (after_lsn > durable_lsn) {
     return Status::corruption("replay after lsn " + std::to_string(after_lsn) +
                               " but the log ends at lsn " + std::to_string(durable_lsn) +
@@ -572,7 +573,7 @@ WalStats Wal::stats() const {
 
 void Wal::close() {
   std::lock_guard close_lock(close_mu_);
-  assert(std::this_thread::get_id() != writer_id_ && "close() from a done callback");
+  ONCEPAY_CHECK(std::this_thread::get_id() != writer_id_ && "close() from a done callback");
   {
     std::lock_guard lock(mu_);
     closing_ = true;

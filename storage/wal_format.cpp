@@ -1,8 +1,9 @@
 // WAL on-disk format: see wal_format.hpp and docs/WAL.md.
 #include "storage/wal_format.hpp"
 
-#include <cassert>
 #include <cstring>
+
+#include "core/check.hpp"
 
 // The stack-allocated XXH3 streaming state needs the static-linking-only
 // declarations; the Debian header and library come from one package.
@@ -36,12 +37,12 @@ std::uint64_t get_u64(const char* src) {
 
 std::string segment_file_name(std::uint64_t first_lsn) {
   std::string digits = std::to_string(first_lsn);
-  assert(digits.size() <= kSegmentLsnDigits);
+  ONCEPAY_CHECK(digits.size() <= kSegmentLsnDigits);
   std::string name(kSegmentPrefix);
   name.append(kSegmentLsnDigits - digits.size(), '0');
   name += digits;
   name += kSegmentSuffix;
-  assert(name.size() == kSegmentNameLength);
+  ONCEPAY_CHECK(name.size() == kSegmentNameLength);
   return name;
 }
 
@@ -108,8 +109,8 @@ std::uint64_t record_checksum(std::uint32_t length, std::uint64_t lsn, std::stri
 }
 
 void append_record(std::uint64_t lsn, std::string_view payload, std::string* dst) {
-  assert(payload.size() <= kMaxPayloadBytes);
-  assert(lsn >= kFirstLsn);
+  ONCEPAY_CHECK(payload.size() <= kMaxPayloadBytes);
+  ONCEPAY_CHECK(lsn >= kFirstLsn);
   const auto length = static_cast<std::uint32_t>(payload.size());
   char header[kRecordHeaderSize];
   put_u32(length, header);
@@ -146,7 +147,7 @@ DecodeResult decode_record(std::string_view src, RecordView* out) {
   out->lsn = lsn;
   out->payload = payload;
   out->encoded_bytes = encoded_record_size(length);
-  assert(out->encoded_bytes <= kMaxRecordBytes);
+  ONCEPAY_CHECK(out->encoded_bytes <= kMaxRecordBytes);
   return DecodeResult::kOk;
 }
 

@@ -144,6 +144,15 @@ class ChannelSimTest : public ::testing::Test {
     return sim::to_reply(call.op, answer);
   }
 
+  // A counter of GET /sim/stats (docs/CHANNEL_SIM.md).
+  uint64_t stat(const std::string& name) {
+    auto r = http("GET", "/sim/stats");
+    const std::string key = "\"" + name + "\":";
+    const size_t at = r.body.find(key);
+    if (at == std::string::npos) return 0;
+    return std::stoull(r.body.substr(at + key.size()));
+  }
+
   net::HttpClientResult http(const std::string& method, const std::string& path,
                              std::string body = {}) {
     auto r =
@@ -278,10 +287,16 @@ TEST_F(ChannelSimTest, SignedNotificationArrivesAndIsRetriedUntilAcknowledged) {
     if (notify_id.empty()) notify_id = n.notify_id();
     EXPECT_EQ(n.notify_id(), notify_id);  // one logical notification
   }
-  // Acknowledged: no fourth delivery.
-  EXPECT_EQ(receiver.wait_for(4, 500ms).size(), 3u);
-  auto stats = http("GET", "/sim/stats");
-  EXPECT_NE(stats.body.find("\"notifications_delivered\":1"), std::string::npos) << stats.body;
+  // Acknowledged: the simulator holds nothing more to deliver, so there is
+  // no fourth delivery.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while ((stat("notifications_delivered") < 1 || stat("notifications_pending") > 0) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(stat("notifications_delivered"), 1u);
+  EXPECT_EQ(stat("notifications_pending"), 0u);
+  EXPECT_EQ(receiver.wait_for(4, 0ms).size(), 3u);
 }
 
 TEST_F(ChannelSimTest, NotificationsReachAReceiverThatComesBackLater) {
@@ -295,7 +310,12 @@ TEST_F(ChannelSimTest, NotificationsReachAReceiverThatComesBackLater) {
         "200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms");
   ASSERT_EQ(reply_of(prepay("bb-7")).outcome, core::ChannelOutcome::kOk);
   ASSERT_EQ(http("POST", "/sandbox/payments/bb-7/pay").status, 200);
-  std::this_thread::sleep_for(500ms);  // a couple of refused deliveries
+  // Wait until a couple of deliveries were refused (nobody listens yet).
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (stat("delivery_attempts_failed") < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_GE(stat("delivery_attempts_failed"), 2u);
   Receiver back(0, port);
   auto deliveries = back.wait_for(1, 3000ms);
   ASSERT_EQ(deliveries.size(), 1u);

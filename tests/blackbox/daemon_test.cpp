@@ -81,6 +81,16 @@ class DaemonTest : public ::testing::Test {
     return parse<v1::OrderView>(call("GET", "/v1/orders/" + order));
   }
 
+  // Channel notifications answered 200 so far (the sandbox's go through the
+  // same route in-process), from /metrics.
+  static double notify_acks() {
+    auto r = daemon_->request("GET", "/metrics");
+    const std::string series =
+        R"(oncepay_http_requests_total{route="/v1/channels/{channel}/notify",status="200"} )";
+    const size_t at = r.body.find(series);
+    return at == std::string::npos ? 0 : std::stod(r.body.substr(at + series.size()));
+  }
+
   static std::string error_code(const net::HttpClientResult& r) {
     return parse<v1::ErrorResponse>(r).error().code();
   }
@@ -342,6 +352,7 @@ TEST_F(DaemonTest, LostCallbackIsFoundByTheLadder) {
 }
 
 TEST_F(DaemonTest, DuplicatedAndDelayedNotificationsAreHarmless) {
+  const double acks_before = notify_acks();
   auto first = parse<v1::OrderView>(pay("bb-dup"));
   faults(R"({"notify_duplicate":1.0,"notify_delay_ms":100})");
   ASSERT_EQ(
@@ -350,7 +361,13 @@ TEST_F(DaemonTest, DuplicatedAndDelayedNotificationsAreHarmless) {
   auto view =
       wait_for("bb-dup", [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; });
   faults("{}");
-  std::this_thread::sleep_for(300ms);  // let the duplicate arrive
+  // The duplicate is acknowledged too (by this test's own daemon): wait for
+  // the second 200 of the notify route before counting.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (notify_acks() < acks_before + 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_GE(notify_acks(), acks_before + 2) << "the duplicate never arrived";
   view = order("bb-dup");
   int paid = 0;
   for (const auto& e : view.events()) paid += e.type() == "order.paid";

@@ -68,6 +68,30 @@ class SimE2ETest : public ::testing::Test {
     if (auth) headers.emplace_back("Authorization", kKey);
     return daemon_->request(method, path, headers, body, 5s);
   }
+  // A counter of the simulator's GET /sim/stats (docs/CHANNEL_SIM.md).
+  uint64_t sim_stat(const std::string& name) {
+    auto r = sim("GET", "/sim/stats");
+    const std::string key = "\"" + name + "\":";
+    const size_t at = r.body.find(key);
+    if (at == std::string::npos) return 0;
+    return std::stoull(r.body.substr(at + key.size()));
+  }
+
+  // Polls /sim/stats until `delivered` notifications were acknowledged and
+  // none is pending: the event that proves a duplicate or a retry has
+  // arrived by now (bounded).
+  void wait_deliveries_done(uint64_t delivered) {
+    const auto deadline = std::chrono::steady_clock::now() + 8s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (sim_stat("notifications_delivered") >= delivered &&
+          sim_stat("notifications_pending") == 0) {
+        return;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    ADD_FAILURE() << "the simulator did not finish delivering " << delivered;
+  }
+
   net::HttpClientResult sim(const std::string& method, const std::string& path,
                             const std::string& body = {}) {
     return sim_->request(method, path, {}, body, 5s);
@@ -134,7 +158,8 @@ TEST_F(SimE2ETest, DuplicatedNotificationsCountOnce) {
   const std::string p = pay_sim("e2e-dup");
   ASSERT_EQ(sim("POST", "/sandbox/payments/" + p + "/pay").status, 200);
   wait_for("e2e-dup", [](auto& o) { return o.status() == v1::Order::PAID; });
-  std::this_thread::sleep_for(300ms);
+  // Both copies were delivered and acknowledged before counting.
+  wait_deliveries_done(2);
   EXPECT_EQ(paid_events(order("e2e-dup")), 1);
 }
 
@@ -177,7 +202,8 @@ TEST_F(SimE2ETest, PaymentWhileTheEngineIsDownIsFoundAfterRestart) {
   start_daemon();
   auto v = wait_for("e2e-crash", [](auto& o) { return o.status() == v1::Order::PAID; });
   EXPECT_EQ(v.paid_payment_no(), p);
-  std::this_thread::sleep_for(500ms);
+  // The simulator's retries have all been acknowledged before counting.
+  wait_deliveries_done(1);
   EXPECT_EQ(paid_events(order("e2e-crash")), 1) << "paid once";
 }
 

@@ -297,7 +297,7 @@ TEST_F(SnapshotStoreTest, ScanCallbackMayReadTheStore) {
 TEST_F(SnapshotStoreTest, UseFromASecondThreadIsAProgrammerError) {
   auto store = open_store();
   EXPECT_EQ(store->checkpoint_lsn(), 0u);  // binds this thread as the owner
-  EXPECT_DEBUG_DEATH(
+  EXPECT_DEATH(
       {
         std::thread other([&] { (void)store->checkpoint_lsn(); });
         other.join();
