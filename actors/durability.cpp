@@ -389,10 +389,21 @@ void Durability::run(InstallFn install, DoneFn done) {
 
 Status Durability::recover(Recovered* out) {
   std::error_code ec;
-  std::filesystem::create_directories(options_.data_dir, ec);
+  const bool created = std::filesystem::create_directories(options_.data_dir, ec);
   if (ec)
     return Status::io_error(std::string("cannot create data dir ") + options_.data_dir + ": " +
                             ec.message());
+  // The data dir holds merchants' webhook secrets: one the engine creates
+  // is readable by its owner only (the directory guards the files inside).
+  // An existing directory keeps the mode its operator gave it.
+  if (created) {
+    std::filesystem::permissions(options_.data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
+  if (ec) {
+    return Status::io_error(std::string("cannot restrict data dir ") + options_.data_dir + ": " +
+                            ec.message());
+  }
 
   storage::SnapshotOptions snapshot_options;
   snapshot_options.dir = options_.data_dir + "/snapshot";

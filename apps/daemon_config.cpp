@@ -215,6 +215,28 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   http.drain_timeout = milliseconds(to_ms(get_or(cfg, "http.drain-timeout", ms(10'000))));
   http.tls_cert_file = get_or(cfg, "http.tls-cert", std::string());
   http.tls_key_file = get_or(cfg, "http.tls-key", std::string());
+  // Bounds that keep the gateway able to answer at all: no I/O thread, or
+  // limits no request fits in, would start a daemon that serves nothing.
+  if (http.threads < 1 || http.threads > 64) {
+    *error = "http.threads must be between 1 and 64";
+    return false;
+  }
+  if (http.max_connections < 1) {
+    *error = "http.max-connections must be at least 1";
+    return false;
+  }
+  if (http.header_limit_bytes < 1024) {
+    *error = "http.header-limit must be at least 1024 bytes";
+    return false;
+  }
+  if (http.body_limit_bytes < 1024) {
+    *error = "http.body-limit must be at least 1024 bytes";
+    return false;
+  }
+  if (http.read_timeout.count() <= 0 || http.idle_timeout.count() <= 0) {
+    *error = "http.read-timeout and http.idle-timeout must be positive";
+    return false;
+  }
   if (http.tls_cert_file.empty() != http.tls_key_file.empty()) {
     *error = "http.tls-cert and http.tls-key go together";
     return false;

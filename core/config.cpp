@@ -39,6 +39,10 @@ std::string validate(const PaymentConfig& c) {
   }
   if (c.retry_after_s < 1) return "payment.retry-after must be at least 1s";
   if (c.max_amount_minor < 0) return "payment.max-amount must not be negative (0: no limit)";
+  // The API's own bound (docs/API.md): amounts stay exact in JavaScript.
+  if (c.max_amount_minor > 9'007'199'254'740'991) {
+    return "payment.max-amount must be at most 9007199254740991 (2^53 - 1)";
+  }
   return {};
 }
 

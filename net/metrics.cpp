@@ -100,7 +100,7 @@ std::vector<MetricFamily> engine_families(const actors::Engine& engine) {
 
   auto mismatches = family("oncepay_channel_mismatches_total",
                            "Channel results (success or refund) whose amount or currency differed "
-                           "from the attempt's: refunded automatically and put on review",
+                           "from the attempt's or refund's: never kept as reported, put on review",
                            MetricType::Counter);
   add_counter(mismatches, {}, o.events(Kind::kChannelMismatch));
   out.push_back(std::move(mismatches));

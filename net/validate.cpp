@@ -28,6 +28,10 @@ constexpr std::array<std::string_view, 156> kCurrencies = {
 
 std::string check_amount(int64_t amount_minor, int64_t min_minor, int64_t max_minor) {
   if (amount_minor >= min_minor && amount_minor <= max_minor) return {};
+  if (amount_minor == 0) {
+    return "field \"amount\" is required: from " + std::to_string(min_minor) + " to " +
+           std::to_string(max_minor) + " minor units";
+  }
   return "field \"amount\": must be from " + std::to_string(min_minor) + " to " +
          std::to_string(max_minor) + " minor units, got " + std::to_string(amount_minor);
 }
@@ -99,6 +103,9 @@ bool parse_limit(std::string_view text, size_t max, size_t* out) {
 }
 
 std::string check_notification(const v1::ChannelNotification& n) {
+  if (n.has_currency() && !is_currency(n.currency())) {
+    return "field \"currency\": must be an ISO 4217 code of three capital letters";
+  }
   return check_amount(n.amount(), 0, kMaxAmountMinor);
 }
 

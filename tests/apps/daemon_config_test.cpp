@@ -155,6 +155,20 @@ TEST(DaemonConfigTest, MaxAmountDefaultsToNoLimitAndIsOverridable) {
   EXPECT_NE(load({"--payment.max-amount=-1"}).error.find("payment.max-amount"), std::string::npos);
 }
 
+TEST(DaemonConfigTest, MaxAmountAboveTheApisBoundIsRefused) {
+  EXPECT_NE(load({"--payment.max-amount=9007199254740992"}).error.find("2^53"), std::string::npos);
+  EXPECT_EQ(load({"--payment.max-amount=9007199254740991"}).error, "");
+}
+
+TEST(DaemonConfigTest, GatewayLimitsThatServeNothingAreRefused) {
+  EXPECT_NE(load({"--http.threads=0"}).error.find("http.threads"), std::string::npos);
+  EXPECT_NE(load({"--http.body-limit=0"}).error.find("http.body-limit"), std::string::npos);
+  EXPECT_NE(load({"--http.header-limit=10"}).error.find("http.header-limit"), std::string::npos);
+  EXPECT_NE(load({"--http.max-connections=0"}).error.find("http.max-connections"),
+            std::string::npos);
+  EXPECT_EQ(load({"--http.threads=1", "--http.body-limit=1024"}).error, "");
+}
+
 std::string help() {
   DaemonConfig cfg;
   return help_text(cfg);

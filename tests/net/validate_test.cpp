@@ -106,8 +106,7 @@ TEST(ValidateAmount, PayAmountAboveTwoTo53IsRefused) {
   EXPECT_EQ(check_pay(r), R"(field "amount": must be from 1 to 9007199254740991 minor units, )"
                           R"(got 9007199254740992)");
   r.set_amount(0);
-  EXPECT_EQ(check_pay(r),
-            R"(field "amount": must be from 1 to 9007199254740991 minor units, got 0)");
+  EXPECT_EQ(check_pay(r), R"(field "amount" is required: from 1 to 9007199254740991 minor units)");
 }
 
 TEST(ValidateAmount, PayAmountAboveConfiguredMaxIsRefused) {
@@ -148,4 +147,22 @@ TEST(ValidateAmount, NotificationAmountMayBeZeroButNotNegativeOrHuge) {
 }
 
 }  // namespace
+TEST(ValidateAmount, NotificationCurrencyMustBeAnIsoCode) {
+  v1::ChannelNotification n;
+  n.set_status(v1::ChannelNotification::SUCCESS);
+  n.set_amount(1999);
+  n.set_currency("CNY");
+  EXPECT_EQ(check_notification(n), "");
+  n.set_currency("cny");
+  EXPECT_EQ(check_notification(n),
+            R"(field "currency": must be an ISO 4217 code of three capital letters)");
+}
+
+TEST(ValidateAmount, MissingAmountSaysItIsRequired) {
+  v1::RefundRequest r;
+  r.set_refund_no("r-1");
+  EXPECT_NE(check_refund(r).find(R"(field "amount" is required)"), std::string::npos)
+      << check_refund(r);
+}
+
 }  // namespace oncepay::net
