@@ -2,6 +2,7 @@
 
 #include "core/check.hpp"
 #include "core/order_decide.hpp"
+#include "core/timer_target.hpp"
 #include "net/json.hpp"
 
 namespace oncepay::actors {
@@ -307,12 +308,17 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
         shell.env->observer->timer_fired(msg.ladder);
         auto ctx = shell.context(*policy);
         core::Step step;
-        if (msg.ladder == v1::TimerArmed::REFUND) {
-          step = core::decide_refund_timer(shell.order(), msg.refund_no, msg.step, ctx);
-        } else if (msg.ladder == v1::TimerArmed::WEBHOOK) {
-          step = core::decide_webhook_timer(shell.order(), msg.event_id, msg.step, ctx);
-        } else {
-          step = core::decide_timer(shell.order(), msg.payment_no, msg.ladder, msg.step, ctx);
+        switch (core::timer_target(msg.payment_no, msg.refund_no, msg.event_id)) {
+          case core::TimerTarget::kRefund:
+            step = core::decide_refund_timer(shell.order(), msg.refund_no, msg.step, ctx);
+            break;
+          case core::TimerTarget::kWebhook:
+            step = core::decide_webhook_timer(shell.order(), msg.event_id, msg.step, ctx);
+            break;
+          case core::TimerTarget::kOrder:  // decide_timer tells ORDER_EXPIRY by its ladder
+          case core::TimerTarget::kAttempt:
+            step = core::decide_timer(shell.order(), msg.payment_no, msg.ladder, msg.step, ctx);
+            break;
         }
         shell.run(std::move(step), *policy, nullptr);
       },
