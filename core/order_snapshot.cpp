@@ -136,6 +136,7 @@ v1::OrderSnapshot to_snapshot(const OrderState& s) {
     r->set_opened_ms(review.opened_ms);
   }
   out.set_expiry_due_ms(s.expiry_due_ms);
+  for (const auto& key : s.seen_mismatches) out.add_seen_mismatches(key);
   return out;
 }
 
@@ -164,6 +165,7 @@ OrderState from_snapshot(const v1::OrderSnapshot& p) {
     s.reviews.push_back({r.item_id(), r.reason(), r.payment_no(), r.detail(), r.opened_ms()});
   }
   s.expiry_due_ms = p.expiry_due_ms();
+  s.seen_mismatches.assign(p.seen_mismatches().begin(), p.seen_mismatches().end());
   return s;
 }
 

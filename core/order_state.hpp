@@ -130,6 +130,10 @@ struct OrderState {
   std::vector<RefundState> refunds;
   std::vector<WebhookState> webhooks;
   std::vector<ReviewState> reviews;  // open items only
+  // Every mismatching channel result recorded (ChannelMismatch), as
+  // mismatch_key(): a repeat of one changes nothing, a different one is
+  // recorded too.
+  std::vector<std::string> seen_mismatches;
   // The order-level deadline timer (ladder ORDER_EXPIRY), armed while the
   // order is payable but has no open attempt; 0 when not armed.
   int64_t expiry_due_ms = 0;
@@ -149,6 +153,9 @@ struct OrderState {
   int64_t committed_refunds_minor() const;
   bool operator==(const OrderState&) const = default;
 };
+
+// "<payment_no>|<refund_no>|<amount>|<currency>|<source>" of a ChannelMismatch.
+std::string mismatch_key(const v1::ChannelMismatch& mismatch);
 
 // Folds one event into the state.
 void apply(OrderState& state, const v1::Event& event);

@@ -3,6 +3,15 @@
 
 #include "core/apply/apply.hpp"
 
+namespace oncepay::core {
+
+std::string mismatch_key(const v1::ChannelMismatch& m) {
+  return m.payment_no() + "|" + m.refund_no() + "|" + std::to_string(m.reported_amount()) + "|" +
+         m.reported_currency() + "|" + m.source();
+}
+
+}  // namespace oncepay::core
+
 namespace oncepay::core::apply_event {
 
 void channel_mismatch(OrderState& s, const v1::Event& e) {
@@ -12,6 +21,7 @@ void channel_mismatch(OrderState& s, const v1::Event& e) {
        "the channel reported " + what + " of " + std::to_string(x.reported_amount()) + " " +
            x.reported_currency() + ", expected " + std::to_string(x.expected_amount()) + " " +
            x.expected_currency() + " (via " + x.source() + ")");
+  s.seen_mismatches.push_back(mismatch_key(x));
 }
 
 void review_opened(OrderState& s, const v1::Event& e) {

@@ -102,7 +102,9 @@ class Decider {
   void on_verify_query(AttemptState& attempt, const ChannelReply& r);
   int64_t auto_refund_amount(const AttemptState& attempt) const;
   std::string describe(int64_t amount_minor, const std::string& currency) const;
-  void record_mismatch(const AttemptState& attempt, const std::string& refund_no,
+  // Records a ChannelMismatch unless this very result (amount, currency,
+  // source) was recorded before; true when recorded.
+  bool record_mismatch(const AttemptState& attempt, const std::string& refund_no,
                        int64_t expected_minor, const Reported& reported,
                        const std::string& trade_no);
   std::string mismatch_detail(const std::string& what, int64_t expected_minor,

@@ -40,18 +40,22 @@ void Decider::notice_pay_error(AttemptState& attempt) {
 // merchant refund, only with that refund's amount and currency.
 void Decider::notice_refund_success(AttemptState& attempt, const ChannelNotice& n,
                                     const Reported& reported) {
-  if (attempt.status == v1::Attempt::AUTO_REFUNDING && n.refund_no == attempt.auto_refund_no) {
+  const bool automatic = !attempt.auto_refund_no.empty() && n.refund_no == attempt.auto_refund_no;
+  if (automatic) {
     if (!reported.matches(auto_refund_amount(attempt), s_.currency)) {
       return refund_mismatch(attempt, n.refund_no, auto_refund_amount(attempt), reported);
     }
-    return auto_refunded(attempt);
+    if (attempt.status == v1::Attempt::AUTO_REFUNDING) auto_refunded(attempt);
+    return;
   }
   RefundState* refund = s_.find_refund(n.refund_no);
-  if (refund == nullptr || refund->status != v1::Refund::PENDING) return;
+  if (refund == nullptr) return;
+  // Checked whatever the refund's state: a settled refund reported with
+  // another amount is as much a mismatch as a pending one.
   if (!reported.matches(refund->amount_minor, s_.currency)) {
     return refund_mismatch(attempt, n.refund_no, refund->amount_minor, reported);
   }
-  refund_succeeded(*refund);
+  if (refund->status == v1::Refund::PENDING) refund_succeeded(*refund);
 }
 
 // Only a merchant refund fails on a notification: an automatic refund's
@@ -82,9 +86,19 @@ std::string Decider::describe(int64_t amount_minor, const std::string& currency)
   return std::to_string(amount_minor) + " " + (currency.empty() ? s_.currency : currency);
 }
 
-void Decider::record_mismatch(const AttemptState& attempt, const std::string& refund_no,
+bool Decider::record_mismatch(const AttemptState& attempt, const std::string& refund_no,
                               int64_t expected_minor, const Reported& reported,
                               const std::string& trade_no) {
+  v1::ChannelMismatch probe;
+  probe.set_payment_no(attempt.payment_no);
+  probe.set_refund_no(refund_no);
+  probe.set_reported_amount(reported.amount_minor.value_or(expected_minor));
+  probe.set_reported_currency(reported.currency.empty() ? s_.currency : reported.currency);
+  probe.set_source(reported.source);
+  const std::string key = mismatch_key(probe);
+  for (const auto& seen : s_.seen_mismatches) {
+    if (seen == key) return false;  // this very result was recorded: a repeat
+  }
   auto* m = event().mutable_channel_mismatch();
   m->set_payment_no(attempt.payment_no);
   m->set_refund_no(refund_no);
@@ -95,6 +109,7 @@ void Decider::record_mismatch(const AttemptState& attempt, const std::string& re
   m->set_expected_currency(s_.currency);
   m->set_channel_trade_no(trade_no);
   emit();
+  return true;
 }
 
 std::string Decider::mismatch_detail(const std::string& what, int64_t expected_minor,
@@ -109,8 +124,8 @@ std::string Decider::mismatch_detail(const std::string& what, int64_t expected_m
 void Decider::refund_mismatch(const AttemptState& attempt, const std::string& refund_no,
                               int64_t expected_minor, const Reported& reported) {
   const std::string subject = attempt.payment_no + ":" + refund_no;
-  if (s_.find_review(review_item_id(kReviewAmountMismatch, subject)) != nullptr) return;
-  record_mismatch(attempt, refund_no, expected_minor, reported, "");
+  if (!record_mismatch(attempt, refund_no, expected_minor, reported, "")) return;
+  // One review item per refund, however many different reports it gets.
   open_review(kReviewAmountMismatch, subject, attempt.payment_no,
               mismatch_detail("refund " + refund_no, expected_minor, reported));
 }
@@ -122,18 +137,16 @@ void Decider::refund_mismatch(const AttemptState& attempt, const std::string& re
 // record that holds no money (amount 0) refunds nothing.
 void Decider::mismatched_success(AttemptState& attempt, const std::string& trade_no,
                                  const Reported& reported) {
-  const std::string id = review_item_id(kReviewAmountMismatch, attempt.payment_no);
-  const bool known = s_.find_review(id) != nullptr;
   std::string detail = mismatch_detail("a success", s_.amount_minor, reported);
-  if (!known) {
-    record_mismatch(attempt, "", s_.amount_minor, reported, trade_no);
-    open_review(kReviewAmountMismatch, attempt.payment_no, attempt.payment_no, detail);
-  }
+  // Every different report is recorded (and counted); one review item per
+  // attempt holds them.
+  const bool repeat = !record_mismatch(attempt, "", s_.amount_minor, reported, trade_no);
+  open_review(kReviewAmountMismatch, attempt.payment_no, attempt.payment_no, detail);
   if (reported.source == "notify") {
     // A notification is a message about the payment, not its record: the
-    // channel's own record (a query) decides what moved. Duplicates of a
-    // mismatch already being checked ask nothing more.
-    if (known || success_recorded(attempt)) return;
+    // channel's own record (a query) decides what moved. A repeat of a
+    // report already being checked asks nothing more.
+    if (repeat || success_recorded(attempt)) return;
     return call(ChannelOp::kQuery, attempt, Flow{Stage::kVerifyQuery, attempt.payment_no});
   }
   // The channel's record holds another amount: that money goes back.

@@ -933,6 +933,32 @@ TEST_F(BindingTest, DuplicateMismatchChangesNothing) {
   EXPECT_EQ(again.reply->code, Code::kOk);
 }
 
+TEST_F(BindingTest, ADifferentSecondMismatchIsRecordedToo) {
+  paying();
+  notify(ChannelNotice::Kind::kSuccess, "P1", 1);
+  Step second = notify(ChannelNotice::Kind::kSuccess, "P1", 2);
+  EXPECT_EQ(count("channel.mismatch"), 2u) << "each different report is recorded";
+  EXPECT_EQ(state_.reviews.size(), 1u) << "one review item for the attempt";
+  EXPECT_TRUE(second.call) << "and checked at the channel";
+  Step repeat = notify(ChannelNotice::Kind::kSuccess, "P1", 2);
+  EXPECT_TRUE(repeat.events.empty()) << "a repeat changes nothing";
+  EXPECT_FALSE(repeat.call);
+  expect_replay_equal();
+}
+
+TEST_F(BindingTest, SettledRefundReportedWithAnotherAmountIsReviewed) {
+  paid();
+  refund("r-1", 500);
+  notify(ChannelNotice::Kind::kRefundSuccess, "P1", 500, "CNY", "sandbox", "r-1");
+  ASSERT_EQ(state_.find_refund("r-1")->status, v1::Refund::SUCCEEDED);
+  notify(ChannelNotice::Kind::kRefundSuccess, "P1", 7, "CNY", "sandbox", "r-1");
+  EXPECT_EQ(state_.find_refund("r-1")->status, v1::Refund::SUCCEEDED) << "it stays settled";
+  EXPECT_EQ(state_.refunded_minor, 500);
+  EXPECT_EQ(count("channel.mismatch"), 1u);
+  ASSERT_EQ(state_.reviews.size(), 1u);
+  EXPECT_EQ(state_.reviews[0].item_id, review_item_id(kReviewAmountMismatch, "P1:r-1"));
+}
+
 TEST_F(BindingTest, PayerCanPayAgainAfterAMismatch) {
   paying();
   answer(notify(ChannelNotice::Kind::kSuccess, "P1", 1), paid_state(1));

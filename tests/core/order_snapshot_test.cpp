@@ -73,6 +73,7 @@ OrderState full_state() {
   s.reviews.push_back({"amount_mismatch:P1", "amount_mismatch", "P1",
                        "the channel reported a success of 7 CNY, expected 1999 CNY", kT0 + 5});
   s.expiry_due_ms = kT0 + 86'400'000;
+  s.seen_mismatches.push_back("P1||7|CNY|notify");
   return s;
 }
 
