@@ -3,7 +3,7 @@
 // CAF's normal scheduler: real sockets, real time, every wait bounded.
 //
 // These tests need the simulator's library (oncepay_sim_server, which also
-// brings oncepay_net). Its INTERFACE compile definition ONCEPAY_HAVE_SIM_SERVER
+// brings oncepay_http). Its INTERFACE compile definition ONCEPAY_HAVE_SIM_SERVER
 // switches them on once the test target links it; until then one skipped
 // test says so (the file must not break actors_tests' link).
 #include <gtest/gtest.h>
