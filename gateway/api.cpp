@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "codec/json.hpp"
+#include "core/check.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
 #include "gateway/metrics.hpp"
@@ -94,8 +95,11 @@ struct Call {
   std::optional<actors::Merchant> merchant;
   actors::SandboxChannel* sandbox = nullptr;
 
-  // The {name} segment of the path (every pattern with one has it third).
-  std::string param() const { return std::string(parts[2]); }
+  // The {name} segment of the path: every pattern with one has it third.
+  std::string param() const {
+    ONCEPAY_CHECK(parts.size() > 2);
+    return std::string(parts[2]);
+  }
 };
 
 using Handler = void (*)(Call&);
@@ -476,8 +480,9 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
   }
   if (parts[0] == "sandbox") {
     c.sandbox = engine_.sandbox();
-    if (c.sandbox == nullptr)
+    if (c.sandbox == nullptr) {
       return c.respond(error_of(Code::kNotFound, "the sandbox is disabled"));
+    }
     if (!run_route(Access::kSandbox, c, route)) c.respond(not_found());
     return;
   }
