@@ -77,7 +77,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
   if (options_.deterministic.enabled) {
     env_->webhooks = options_.deterministic.webhooks;
   } else {
-    webhook_client_ = std::make_shared<net::HttpClient>(options_.webhook_client);
+    webhook_client_ = std::make_shared<http::HttpClient>(options_.webhook_client);
     webhooks_ = system.spawn(webhook_actor_impl, webhook_client_, options_.webhooks);
     env_->webhooks = webhooks_;
   }

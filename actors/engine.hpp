@@ -51,8 +51,8 @@ namespace oncepay::actors {
 // function rather than a designated initializer in EngineOptions: with a
 // string among HttpClientOptions' members, GCC 12 takes the defaulted ones
 // for uninitialized (-Wmaybe-uninitialized) wherever EngineOptions{} is made.
-inline net::HttpClientOptions default_webhook_client() {
-  net::HttpClientOptions options;
+inline http::HttpClientOptions default_webhook_client() {
+  http::HttpClientOptions options;
   options.connect_timeout = std::chrono::milliseconds{5000};
   options.request_timeout = std::chrono::milliseconds{5000};
   return options;
@@ -86,7 +86,7 @@ struct EngineOptions {
   // Merchant webhook delivery: the shared client's connect/read timeouts and
   // its TLS trust for https:// notify URLs (tls_ca_file, from
   // notify.tls-ca-file), and the delivery actor's concurrency bound.
-  net::HttpClientOptions webhook_client = default_webhook_client();
+  http::HttpClientOptions webhook_client = default_webhook_client();
   WebhookOptions webhooks;
   // Bound on one request's whole flow (query + close + prepay at most).
   std::chrono::milliseconds request_timeout{30000};
@@ -207,7 +207,7 @@ class Engine {
   std::shared_ptr<Merchants> merchants_ = std::make_shared<Merchants>();
   std::shared_ptr<OrderEnv> env_;
   std::unique_ptr<SandboxChannel> sandbox_;
-  std::shared_ptr<net::HttpClient> webhook_client_;
+  std::shared_ptr<http::HttpClient> webhook_client_;
   webhook_actor webhooks_;
   std::vector<shard_actor> shards_;
   stored_timers_actor stored_timers_;  // durable engines only

@@ -1,9 +1,9 @@
 #include "actors/order_actor.hpp"
 
+#include "codec/json.hpp"
 #include "core/check.hpp"
 #include "core/order_decide.hpp"
 #include "core/timer_target.hpp"
-#include "net/json.hpp"
 
 namespace oncepay::actors {
 
@@ -225,7 +225,7 @@ struct Shell {
     body.set_type(webhook->type);
     body.set_created_at(core::format_time(webhook->created_ms));
     *body.mutable_data() = core::order_view(order());
-    WebhookPost post{order().notify_url, net::to_json(body), merchant->webhook_secret,
+    WebhookPost post{order().notify_url, codec::to_json(body), merchant->webhook_secret,
                      webhook->event_id};
     auto shell = *this;
     self->request(env->webhooks, env->webhook_timeout, std::move(post))

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "net/json.hpp"
+#include "codec/json.hpp"
 
 namespace oncepay::actors {
 
@@ -90,7 +90,7 @@ std::string state_change_line(const core::OrderState& order, const v1::Event& ev
   }
   if (line.payment_no().empty()) line.set_payment_no(order.paid_payment_no);
   *line.mutable_detail() = event;
-  return net::to_json(line);
+  return codec::to_json(line);
 }
 
 void OrderObserver::add_channel(std::string name) {

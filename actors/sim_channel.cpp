@@ -6,7 +6,7 @@
 #include "channels/sim_protocol.hpp"
 #include "core/check.hpp"
 #include "core/wall_clock.hpp"
-#include "net/http_client.hpp"
+#include "http/http_client.hpp"
 
 namespace oncepay::actors {
 
@@ -21,7 +21,7 @@ namespace sim = channels::sim;
 struct SimAttemptDone {
   uint64_t call_id = 0;
   int attempt = 0;
-  net::HttpClientResult result;
+  http::HttpClientResult result;
 };
 
 struct SimCallDeadline {
@@ -133,7 +133,7 @@ std::string validate(const SimChannelOptions& o) {
 
 struct SimChannel::Shared {
   SimChannelOptions options;
-  net::HttpClient client;
+  http::HttpClient client;
   mutable std::mutex breaker_mutex;
   CircuitBreaker breaker;  // guarded by breaker_mutex
 
@@ -142,8 +142,8 @@ struct SimChannel::Shared {
         client(client_options(options), options.io_threads),
         breaker(options.breaker_failures, options.breaker_open.count()) {}
 
-  static net::HttpClientOptions client_options(const SimChannelOptions& o) {
-    net::HttpClientOptions c;
+  static http::HttpClientOptions client_options(const SimChannelOptions& o) {
+    http::HttpClientOptions c;
     c.connect_timeout = o.timeout;  // the call's deadline cuts attempts shorter
     c.request_timeout = o.timeout;
     c.body_limit_bytes = sim::kMaxBodyBytes;
@@ -182,7 +182,7 @@ core::ChannelReply unavailable(std::string detail) {
   return reply;
 }
 
-std::string_view header_of(const net::HttpClientResult& result, std::string_view lower_name) {
+std::string_view header_of(const http::HttpClientResult& result, std::string_view lower_name) {
   for (const auto& [name, value] : result.headers) {
     if (name == lower_name) return value;
   }
@@ -231,7 +231,7 @@ void start_attempt(Worker* self, const SharedPtr& shared, uint64_t id) {
   // The callback runs on an I/O thread (or here, when the client is stopped):
   // it only hands the result to the worker's mailbox.
   shared->client.request(p.wire.method, o.url + p.wire.path, std::move(headers), p.wire.body,
-                         [weak, id, attempt](net::HttpClientResult result) {
+                         [weak, id, attempt](http::HttpClientResult result) {
                            auto strong = weak.lock();
                            if (!strong) return;
                            caf::anon_send(caf::actor_cast<caf::actor>(strong),

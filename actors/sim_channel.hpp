@@ -4,7 +4,7 @@
 // channels/sim_protocol.hpp).
 //
 // A pool of channel actors (round robin) does the calls with an
-// asynchronous net::HttpClient; a worker never blocks: it sends the request,
+// asynchronous http::HttpClient; a worker never blocks: it sends the request,
 // keeps the response promise, and answers when the client's callback (on an
 // I/O thread) sends it the result as a message. Guarantees:
 // - Every call is answered within `timeout` (plus scheduling jitter): a hung

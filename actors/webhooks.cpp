@@ -5,8 +5,8 @@
 
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
-#include "net/http_types.hpp"
-#include "net/url.hpp"
+#include "http/http_types.hpp"
+#include "http/url.hpp"
 
 namespace oncepay::actors {
 
@@ -32,7 +32,7 @@ void start(webhook_pointer self, uint64_t token, const WebhookPost& post) {
   };
   webhook_actor me = self;
   self->state.client->request("POST", post.url, std::move(headers), post.body,
-                              [me, token](net::HttpClientResult result) {
+                              [me, token](http::HttpClientResult result) {
                                 caf::anon_send(me, WebhookDoneMsg{token, std::move(result)});
                               });
 }
@@ -55,21 +55,21 @@ void start_queued(webhook_pointer self) {
 }  // namespace
 
 std::string webhook_destination(std::string_view url) {
-  // The host and port the client connects to (net/url.hpp); a URL it would
+  // The host and port the client connects to (http/url.hpp); a URL it would
   // not take is never sent, so any stable key will do for it.
-  const std::optional<net::Url> parsed = net::parse_url(url);
-  if (!parsed) return net::ascii_lower(url);
+  const std::optional<http::Url> parsed = http::parse_url(url);
+  if (!parsed) return http::ascii_lower(url);
   const bool ipv6 = parsed->host.find(':') != std::string::npos;
   std::string out;
   if (ipv6) out.push_back('[');
-  out += net::ascii_lower(parsed->host);
+  out += http::ascii_lower(parsed->host);
   if (ipv6) out.push_back(']');
   out.push_back(':');
   out += parsed->port;
   return out;
 }
 
-core::ChannelReply webhook_reply(const net::HttpClientResult& result) {
+core::ChannelReply webhook_reply(const http::HttpClientResult& result) {
   core::ChannelReply reply;
   if (!result.ok) {
     reply.outcome = core::ChannelOutcome::kUnavailable;
@@ -84,7 +84,7 @@ core::ChannelReply webhook_reply(const net::HttpClientResult& result) {
 }
 
 webhook_actor::behavior_type webhook_actor_impl(webhook_pointer self,
-                                                std::shared_ptr<net::HttpClient> client,
+                                                std::shared_ptr<http::HttpClient> client,
                                                 WebhookOptions options) {
   self->state.client = std::move(client);
   self->state.options = options;

@@ -1,5 +1,5 @@
 // The webhook delivery actor: POSTs signed merchant webhooks (docs/API.md
-// "Merchant notifications") through one shared net::HttpClient, so a slow
+// "Merchant notifications") through one shared http::HttpClient, so a slow
 // merchant never occupies an order actor's or a scheduler thread: the HTTP
 // exchange runs on the client's I/O thread and its result comes back to this
 // actor as a message (WebhookDoneMsg), which answers the requester.
@@ -25,7 +25,7 @@
 #include <unordered_map>
 
 #include "actors/messages.hpp"
-#include "net/http_client.hpp"
+#include "http/http_client.hpp"
 
 namespace oncepay::actors {
 
@@ -43,7 +43,7 @@ struct WebhookPost {
 // Internal: the HTTP client's answer for one post (token: which promise).
 struct WebhookDoneMsg {
   uint64_t token = 0;
-  net::HttpClientResult result;
+  http::HttpClientResult result;
 };
 
 struct WebhookOptions {
@@ -60,7 +60,7 @@ using webhook_actor = caf::typed_actor<caf::replies_to<WebhookPost>::with<core::
                                        caf::reacts_to<WebhookDoneMsg>>;
 
 struct WebhookActorState {
-  std::shared_ptr<net::HttpClient> client;
+  std::shared_ptr<http::HttpClient> client;
   WebhookOptions options;
   uint64_t next_token = 0;
   std::unordered_map<uint64_t, caf::typed_response_promise<core::ChannelReply>> waiting;
@@ -74,11 +74,11 @@ struct WebhookActorState {
 using webhook_pointer = webhook_actor::stateful_pointer<WebhookActorState>;
 
 webhook_actor::behavior_type webhook_actor_impl(webhook_pointer self,
-                                                std::shared_ptr<net::HttpClient> client,
+                                                std::shared_ptr<http::HttpClient> client,
                                                 WebhookOptions options);
 
 // The answer a post gets for an HTTP result: kOk only for a 2xx.
-core::ChannelReply webhook_reply(const net::HttpClientResult& result);
+core::ChannelReply webhook_reply(const http::HttpClientResult& result);
 
 }  // namespace oncepay::actors
 

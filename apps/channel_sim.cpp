@@ -22,7 +22,7 @@
 #include <string_view>
 
 #include "apps/sim_server.hpp"
-#include "net/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace {
 
@@ -34,7 +34,7 @@ constexpr const char* kUsage =
     "       [--threads=N]   (durations: ms, s, min, h)\n";
 
 struct Cli {
-  net::HttpServerOptions http;
+  http::HttpServerOptions http;
   apps::SimServerOptions sim;
 };
 
@@ -43,7 +43,7 @@ bool parse_uint(std::string_view text, uint64_t* out) {
   return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
 }
 
-bool parse_listen(std::string_view text, net::HttpServerOptions* http) {
+bool parse_listen(std::string_view text, http::HttpServerOptions* http) {
   auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return false;
   uint64_t port = 0;
@@ -122,11 +122,11 @@ int run(int argc, char** argv) {
   }
 
   apps::SimServer sim{cli.sim};
-  net::HttpServer server{cli.http,
-                         [&sim](net::HttpRequest request, net::Responder respond) {
-                           sim.handle(std::move(request), std::move(respond));
-                         },
-                         &apps::SimServer::error};
+  http::HttpServer server{cli.http,
+                          [&sim](http::HttpRequest request, http::Responder respond) {
+                            sim.handle(std::move(request), std::move(respond));
+                          },
+                          &apps::SimServer::error};
   std::string error;
   if (!server.start(&error)) {
     std::fprintf(stderr, "oncepay-channel-sim: cannot listen on %s:%u: %s\n", cli.http.host.c_str(),

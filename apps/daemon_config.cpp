@@ -1,7 +1,7 @@
 #include "apps/daemon_config.hpp"
 
 #include "core/config.hpp"
-#include "net/http_client.hpp"
+#include "http/http_client.hpp"
 
 namespace oncepay::apps {
 
@@ -271,7 +271,7 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   // https:// delivery later.
   s->engine.webhook_client.tls_ca_file = get_or(cfg, "notify.tls-ca-file", std::string());
   if (!s->engine.webhook_client.tls_ca_file.empty()) {
-    if (auto problem = net::check_tls_client_options(s->engine.webhook_client); !problem.empty()) {
+    if (auto problem = http::check_tls_client_options(s->engine.webhook_client); !problem.empty()) {
       *error = "notify.tls-ca-file: " + problem;
       return false;
     }

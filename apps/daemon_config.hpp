@@ -14,8 +14,8 @@
 
 #include "actors/engine.hpp"
 #include "actors/sim_channel.hpp"
-#include "net/api.hpp"
-#include "net/http_server.hpp"
+#include "gateway/api.hpp"
+#include "http/http_server.hpp"
 
 namespace oncepay::apps {
 
@@ -45,9 +45,9 @@ bool wants_help(int argc, char** argv);
 std::string help_text(const DaemonConfig& cfg);
 
 struct DaemonSettings {
-  net::HttpServerOptions http;
+  http::HttpServerOptions http;
   actors::EngineOptions engine;
-  net::ApiOptions api;
+  gateway::ApiOptions api;
   std::string data_dir;
   std::vector<int64_t> notify_retry_ladder_ms;
   // One JSON line on stderr per order state change (actors::StateLog).

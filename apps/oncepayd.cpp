@@ -12,9 +12,9 @@
 #include <mutex>
 
 #include "apps/daemon_config.hpp"
+#include "codec/json.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
-#include "net/json.hpp"
 
 namespace {
 
@@ -22,19 +22,19 @@ using namespace oncepay;
 
 // The sandbox reaches the engine exactly like a real channel: a signed
 // notification through the gateway's /v1/channels/sandbox/notify handler.
-void wire_sandbox(actors::Engine& engine, net::Api& api, const std::string& secret) {
+void wire_sandbox(actors::Engine& engine, gateway::Api& api, const std::string& secret) {
   if (engine.sandbox() == nullptr) return;
   engine.sandbox()->set_sink(
       [&api, secret](const v1::ChannelNotification& body, std::function<void(bool)> acked) {
-        net::HttpRequest request;
+        http::HttpRequest request;
         request.method = "POST";
         request.target = request.path = "/v1/channels/sandbox/notify";
-        request.body = net::to_json(body);
+        request.body = codec::to_json(body);
         request.headers.emplace_back("content-type", "application/json");
         request.headers.emplace_back("x-channel-signature",
                                      core::sign_header(secret, core::unix_seconds(), request.body));
         request.remote_address = "sandbox";
-        api.handle(std::move(request), [acked = std::move(acked)](net::HttpResponse response) {
+        api.handle(std::move(request), [acked = std::move(acked)](http::HttpResponse response) {
           acked(response.status / 100 == 2);
         });
       });
@@ -92,19 +92,19 @@ int run(int argc, char** argv) {
   if (sim) {
     actors::SimChannel* channel = sim.get();
     settings.api.channel_health = [channel] {
-      return std::vector<net::ChannelHealth>{
+      return std::vector<gateway::ChannelHealth>{
           {"sim", channel->breaker_state(), channel->breaker_opened_total()}};
     };
   }
-  net::Api api{engine, settings.api};
+  gateway::Api api{engine, settings.api};
   if (settings.engine.sandbox_enabled) {
     wire_sandbox(engine, api, settings.api.channel_secrets.at("sandbox"));
   }
-  net::HttpServer server{settings.http,
-                         [&api](net::HttpRequest request, net::Responder respond) {
-                           api.handle(std::move(request), std::move(respond));
-                         },
-                         &net::Api::error};
+  http::HttpServer server{settings.http,
+                          [&api](http::HttpRequest request, http::Responder respond) {
+                            api.handle(std::move(request), std::move(respond));
+                          },
+                          &gateway::Api::error};
   if (!server.start(&error)) {
     std::fprintf(stderr, "oncepayd: cannot listen on %s:%u: %s\n", settings.http.host.c_str(),
                  settings.http.port, error.c_str());

@@ -4,10 +4,10 @@
 #include <random>
 
 #include "channels/sim_protocol.hpp"
+#include "codec/json.hpp"
 #include "core/codes.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
-#include "net/json.hpp"
 
 namespace oncepay::apps {
 
@@ -22,19 +22,19 @@ uint64_t seed_or_random(uint64_t seed) {
   return (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
 
-net::HttpResponse json_response(int status, const google::protobuf::Message& body) {
-  net::HttpResponse r;
+http::HttpResponse json_response(int status, const google::protobuf::Message& body) {
+  http::HttpResponse r;
   r.status = status;
-  r.body = net::to_json(body);
+  r.body = codec::to_json(body);
   return r;
 }
 
-net::HttpResponse error_of(Code code, std::string_view message) {
+http::HttpResponse error_of(Code code, std::string_view message) {
   return SimServer::error(core::http_status(code), core::to_string(code), message);
 }
 
-net::HttpResponse method_not_allowed(std::string_view allow) {
-  net::HttpResponse r =
+http::HttpResponse method_not_allowed(std::string_view allow) {
+  http::HttpResponse r =
       error_of(Code::kMethodNotAllowed, std::string("method not allowed; use ").append(allow));
   r.headers.emplace_back("Allow", std::string(allow));
   return r;
@@ -99,11 +99,11 @@ bool parse_duration_list(std::string_view text, std::vector<int64_t>* ms, std::s
 
 SimServer::SimServer(SimServerOptions options)
     : options_(std::move(options)), model_(options_.channel_name, seed_or_random(options_.seed)) {
-  net::HttpClientOptions client_options;
+  http::HttpClientOptions client_options;
   client_options.connect_timeout = options_.notify_timeout;
   client_options.request_timeout = options_.notify_timeout;
   client_options.body_limit_bytes = 64 * 1024;
-  client_ = std::make_unique<net::HttpClient>(client_options, 1);
+  client_ = std::make_unique<http::HttpClient>(client_options, 1);
   notifier_ = std::thread([this] { notifier_loop(); });
 }
 
@@ -120,7 +120,7 @@ void SimServer::stop() {
   client_->stop();
 }
 
-net::HttpResponse SimServer::error(int status, std::string_view code, std::string_view message) {
+http::HttpResponse SimServer::error(int status, std::string_view code, std::string_view message) {
   v1::ErrorResponse body;
   body.mutable_error()->set_code(std::string(code));
   body.mutable_error()->set_message(std::string(message));
@@ -139,12 +139,12 @@ SimServerStats SimServer::stats() const {
   return s;
 }
 
-void SimServer::handle(net::HttpRequest request, net::Responder respond) {
+void SimServer::handle(http::HttpRequest request, http::Responder respond) {
   const std::string_view path = request.path;
   if (path.substr(0, sim::kPaymentsPath.size()) == sim::kPaymentsPath) {
     return respond(channel_api(request));
   }
-  auto parts = net::split_path(path);
+  auto parts = http::split_path(path);
   if (!parts.empty() && parts[0] == "sandbox") return respond(sandbox(request, parts));
   if (parts.size() == 1 && parts[0] == "healthz") {
     if (request.method != "GET") return respond(method_not_allowed("GET"));
@@ -161,9 +161,9 @@ void SimServer::handle(net::HttpRequest request, net::Responder respond) {
 
 // The engine-facing API: signature first (a bad one changes nothing), then
 // the call against the model, then the signed answer.
-net::HttpResponse SimServer::channel_api(const net::HttpRequest& request) {
+http::HttpResponse SimServer::channel_api(const http::HttpRequest& request) {
   auto finish = [&](int status, std::string body) {
-    net::HttpResponse r;
+    http::HttpResponse r;
     r.status = status;
     r.body = std::move(body);
     r.headers.emplace_back(
@@ -198,7 +198,7 @@ net::HttpResponse SimServer::channel_api(const net::HttpRequest& request) {
   return finish(wire.status, std::move(wire.body));
 }
 
-net::HttpResponse SimServer::record_of(const std::string& payment_no) {
+http::HttpResponse SimServer::record_of(const std::string& payment_no) {
   std::optional<v1::ChannelPaymentView> view;
   {
     std::lock_guard lock(model_mutex_);
@@ -210,15 +210,15 @@ net::HttpResponse SimServer::record_of(const std::string& payment_no) {
 }
 
 // API.md "Built-in sandbox channel": the same routes, bodies and error codes
-// as the daemon's /sandbox endpoints (net/api.cpp).
-net::HttpResponse SimServer::sandbox(const net::HttpRequest& req,
-                                     const std::vector<std::string_view>& parts) {
+// as the daemon's /sandbox endpoints (gateway/api.cpp).
+http::HttpResponse SimServer::sandbox(const http::HttpRequest& req,
+                                      const std::vector<std::string_view>& parts) {
   const std::string& m = req.method;
   if (parts.size() == 2 && parts[1] == "faults") {
     if (m != "PUT") return method_not_allowed("PUT");
     v1::SandboxFaults faults;
     std::string why;
-    if (!net::parse_json(req.body, &faults, &why)) return error_of(Code::kInvalidRequest, why);
+    if (!codec::parse_json(req.body, &faults, &why)) return error_of(Code::kInvalidRequest, why);
     if (!channels::validate_faults(faults, &why)) return error_of(Code::kInvalidRequest, why);
     {
       std::lock_guard lock(model_mutex_);
@@ -239,7 +239,7 @@ net::HttpResponse SimServer::sandbox(const net::HttpRequest& req,
   if (m != "POST") return method_not_allowed("POST");
   v1::SandboxPayRequest body;
   std::string why;
-  if (!blank(req.body) && !net::parse_json(req.body, &body, &why)) {
+  if (!blank(req.body) && !codec::parse_json(req.body, &body, &why)) {
     return error_of(Code::kInvalidRequest, why);
   }
   if (!pay && body.after_close()) {
@@ -268,7 +268,7 @@ net::HttpResponse SimServer::sandbox(const net::HttpRequest& req,
   }
 }
 
-net::HttpResponse SimServer::stats_response() const {
+http::HttpResponse SimServer::stats_response() const {
   // Counters as a small JSON object; Health would not fit them.
   SimServerStats s = stats();
   std::string body;
@@ -286,7 +286,7 @@ net::HttpResponse SimServer::stats_response() const {
   field("notifications_abandoned", s.notifications_abandoned, ',');
   field("notifications_pending", s.notifications_pending, ',');
   field("payments", s.payments, '}');
-  net::HttpResponse r;
+  http::HttpResponse r;
   r.body = std::move(body);
   return r;
 }
@@ -333,13 +333,13 @@ void SimServer::notifier_loop() {
 // One delivery, signed afresh (the receiver checks t against its clock). Its
 // answer schedules the next one on the retry schedule.
 void SimServer::deliver(Delivery delivery) {
-  std::string body = net::to_json(delivery.body);
+  std::string body = codec::to_json(delivery.body);
   std::vector<std::pair<std::string, std::string>> headers = {
       {"Content-Type", "application/json"},
       {"X-Channel-Signature", core::sign_header(options_.secret, core::unix_seconds(), body)},
   };
   client_->request("POST", options_.notify_url, std::move(headers), std::move(body),
-                   [this, delivery = std::move(delivery)](net::HttpClientResult result) mutable {
+                   [this, delivery = std::move(delivery)](http::HttpClientResult result) mutable {
                      const bool acked = result.ok && result.status / 100 == 2;
                      std::chrono::milliseconds next{0};
                      {

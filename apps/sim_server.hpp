@@ -35,8 +35,8 @@
 #include <vector>
 
 #include "channels/channel_model.hpp"
-#include "net/http_client.hpp"
-#include "net/http_types.hpp"
+#include "http/http_client.hpp"
+#include "http/http_types.hpp"
 
 namespace oncepay::apps {
 
@@ -77,10 +77,10 @@ class SimServer {
   SimServer& operator=(const SimServer&) = delete;
 
   // The HttpServer Handler. Answers every request at once.
-  void handle(net::HttpRequest request, net::Responder respond);
+  void handle(http::HttpRequest request, http::Responder respond);
 
   // The API.md error shape; also the HttpServer's ErrorFactory.
-  static net::HttpResponse error(int status, std::string_view code, std::string_view message);
+  static http::HttpResponse error(int status, std::string_view code, std::string_view message);
 
   SimServerStats stats() const;
 
@@ -94,11 +94,11 @@ class SimServer {
   };
   using Clock = std::chrono::steady_clock;
 
-  net::HttpResponse channel_api(const net::HttpRequest& request);
-  net::HttpResponse sandbox(const net::HttpRequest& request,
-                            const std::vector<std::string_view>& parts);
-  net::HttpResponse record_of(const std::string& payment_no);
-  net::HttpResponse stats_response() const;
+  http::HttpResponse channel_api(const http::HttpRequest& request);
+  http::HttpResponse sandbox(const http::HttpRequest& request,
+                             const std::vector<std::string_view>& parts);
+  http::HttpResponse record_of(const std::string& payment_no);
+  http::HttpResponse stats_response() const;
   // Moves the model's outbox to the delivery queue. Caller holds model_mutex_.
   void flush_outbox();
   void schedule(Delivery delivery, std::chrono::milliseconds delay);
@@ -116,7 +116,7 @@ class SimServer {
   bool stopping_ = false;                             // guarded by queue_mutex_
   SimServerStats stats_;                              // counters guarded by queue_mutex_
 
-  std::unique_ptr<net::HttpClient> client_;
+  std::unique_ptr<http::HttpClient> client_;
   std::thread notifier_;
 };
 

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <string>
 
+#include "codec/json.hpp"
 #include "core/order_decide.hpp"
-#include "net/json.hpp"
 #include "oncepay.pb.h"
 #include "storage/wal.hpp"
 
@@ -193,7 +193,7 @@ void BM_JsonDecodePayRequest(benchmark::State& bench) {
   v1::PayRequest request;
   std::string error;
   for (auto _ : bench) {
-    const bool ok = net::parse_json(body, &request, &error);
+    const bool ok = codec::parse_json(body, &request, &error);
     benchmark::DoNotOptimize(ok);
   }
   bench.SetBytesProcessed(bench.iterations() * static_cast<int64_t>(body.size()));
@@ -214,7 +214,7 @@ void BM_JsonEncodeOrderView(benchmark::State& bench) {
   attempt->mutable_prepay()->set_prepay_id("wx_prepay_0123456789");
   *view.add_attempts() = *attempt;
   for (auto _ : bench) {
-    auto json = net::to_json(view);
+    auto json = codec::to_json(view);
     benchmark::DoNotOptimize(json.data());
   }
   bench.SetItemsProcessed(bench.iterations());

@@ -49,7 +49,7 @@ namespace oncepay::channels::sim {
 // Every channel API route starts with this; then "{payment_no}/{op}".
 inline constexpr std::string_view kPaymentsPath = "/channel/v1/payments/";
 // Header of request, answer and notification signatures (lower case, as
-// net::HttpRequest::header() looks names up).
+// http::HttpRequest::header() looks names up).
 inline constexpr std::string_view kSignatureHeader = "x-channel-signature";
 // Request and answer bodies above this are refused (400 / undecodable).
 inline constexpr size_t kMaxBodyBytes = 16 * 1024;

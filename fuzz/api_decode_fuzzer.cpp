@@ -1,6 +1,6 @@
 // libFuzzer target: the gateway's request-to-command decoding, without the
 // actor engine. One input is split into (path, signature header, body) by
-// api_input.hpp and fed to every pure decoding step net/api.cpp uses:
+// api_input.hpp and fed to every pure decoding step gateway/api.cpp uses:
 //
 // - split_path on the path, and check_order_no / is_token / is_currency on
 //   each of its segments (the route parameters);
@@ -29,26 +29,28 @@
 #include <string>
 #include <string_view>
 
+#include "codec/json.hpp"
 #include "core/order_decide.hpp"
 #include "core/signature.hpp"
 #include "fuzz/api_input.hpp"
 #include "fuzz/fuzz_check.hpp"
+#include "gateway/validate.hpp"
 #include "google/protobuf/util/field_comparator.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "net/http_types.hpp"
-#include "net/json.hpp"
-#include "net/validate.hpp"
+#include "http/http_types.hpp"
 #include "oncepay.pb.h"
 
 namespace {
 
 using oncepay::fuzz::ApiInput;
 namespace core = oncepay::core;
-namespace net = oncepay::net;
+namespace codec = oncepay::codec;
+namespace gateway = oncepay::gateway;
+namespace http = oncepay::http;
 namespace v1 = oncepay::v1;
 
 void fuzz_path(std::string_view path) {
-  const auto parts = net::split_path(path);
+  const auto parts = http::split_path(path);
   size_t bytes = 0;
   for (std::string_view part : parts) {
     FUZZ_CHECK(!part.empty(), path);
@@ -56,9 +58,9 @@ void fuzz_path(std::string_view path) {
     FUZZ_CHECK(part.data() >= path.data() && part.data() + part.size() <= path.data() + path.size(),
                path);
     bytes += part.size();
-    const bool token = net::is_token(part, net::kMaxOrderNoBytes);
-    FUZZ_CHECK(net::check_order_no(part).empty() == token, part);
-    if (net::is_currency(part)) FUZZ_CHECK(part.size() == 3 && token, part);
+    const bool token = gateway::is_token(part, gateway::kMaxOrderNoBytes);
+    FUZZ_CHECK(gateway::check_order_no(part).empty() == token, part);
+    if (gateway::is_currency(part)) FUZZ_CHECK(part.size() == 3 && token, part);
   }
   size_t non_slash = 0;
   for (char c : path) non_slash += c != '/';
@@ -124,21 +126,21 @@ bool same_message(const google::protobuf::Message& a_in, const google::protobuf:
 template <typename M>
 bool decode(std::string_view body, M* out) {
   std::string why;
-  if (!net::parse_json(body, out, &why)) {
+  if (!codec::parse_json(body, out, &why)) {
     FUZZ_CHECK(!why.empty(), body);
     return false;
   }
-  const std::string json = net::to_json(*out);
+  const std::string json = codec::to_json(*out);
   M back;
   std::string back_why;
-  FUZZ_CHECK(net::parse_json(json, &back, &back_why),
+  FUZZ_CHECK(codec::parse_json(json, &back, &back_why),
              "to_json output rejected: " + back_why + " | json: " + json);
   FUZZ_CHECK(same_message(*out, back),
              "round trip changed the message | in: " + out->ShortDebugString() +
                  " | back: " + back.ShortDebugString() + " | json: " + json);
   // Compared as messages again: text would differ by the sign of a zero.
   M twice;
-  FUZZ_CHECK(net::parse_json(net::to_json(back), &twice, nullptr) && same_message(back, twice),
+  FUZZ_CHECK(codec::parse_json(codec::to_json(back), &twice, nullptr) && same_message(back, twice),
              "second round trip differs | json: " + json);
   return true;
 }
@@ -146,9 +148,9 @@ bool decode(std::string_view body, M* out) {
 void fuzz_body(std::string_view body) {
   v1::PayRequest pay;
   if (decode(body, &pay)) {
-    const std::string problem = net::check_pay(pay);
+    const std::string problem = gateway::check_pay(pay);
     if (problem.empty()) {
-      FUZZ_CHECK(pay.amount() > 0 && net::is_currency(pay.currency()) && !pay.channel().empty(),
+      FUZZ_CHECK(pay.amount() > 0 && gateway::is_currency(pay.currency()) && !pay.channel().empty(),
                  pay.ShortDebugString());
     }
   }
@@ -173,7 +175,7 @@ void fuzz_body(std::string_view body) {
   decode(body, &faults);
 
   v1::CreateMerchantRequest merchant;
-  if (decode(body, &merchant)) (void)net::is_token(merchant.merchant_id(), 64);
+  if (decode(body, &merchant)) (void)gateway::is_token(merchant.merchant_id(), 64);
 }
 
 }  // namespace

@@ -20,8 +20,8 @@
 #include "actors/engine.hpp"
 #include "channels/channel_model.hpp"
 #include "channels/sim_protocol.hpp"
+#include "codec/json.hpp"
 #include "core/order_decide.hpp"
-#include "net/json.hpp"
 #include "sim/wal_damage.hpp"
 #include "storage/wal_format.hpp"
 
@@ -651,7 +651,7 @@ core::ChannelReply Simulation::on_webhook(const actors::WebhookPost& post) {
   v1::WebhookEvent event;
   std::string error;
   core::ChannelReply reply;
-  if (!net::parse_json(post.body, &event, &error)) {
+  if (!codec::parse_json(post.body, &event, &error)) {
     violation(-1, "webhook body is not a WebhookEvent: " + error);
     return reply;
   }

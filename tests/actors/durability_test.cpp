@@ -18,10 +18,10 @@
 
 #include "actors/engine.hpp"
 #include "actors/snapshot_layout.hpp"
+#include "codec/json.hpp"
 #include "core/order_decide.hpp"
 #include "core/order_snapshot.hpp"
-#include "net/http_server.hpp"
-#include "net/json.hpp"
+#include "http/http_server.hpp"
 #include "storage/snapshot_store.hpp"
 
 namespace oncepay::actors {
@@ -447,23 +447,23 @@ TEST_F(DurabilityTest, PendingWebhookIsDeliveredAfterARestart) {
   std::mutex mutex;
   std::vector<std::string> event_ids;
   std::atomic<bool> accept{false};
-  net::HttpServerOptions server_options;
+  http::HttpServerOptions server_options;
   server_options.port = 0;
-  net::HttpServer receiver(
+  http::HttpServer receiver(
       server_options,
-      [&](net::HttpRequest request, net::Responder respond) {
+      [&](http::HttpRequest request, http::Responder respond) {
         v1::WebhookEvent event;
-        EXPECT_TRUE(net::parse_json(request.body, &event, nullptr)) << request.body;
+        EXPECT_TRUE(codec::parse_json(request.body, &event, nullptr)) << request.body;
         {
           std::lock_guard lock(mutex);
           event_ids.push_back(event.event_id());
         }
-        net::HttpResponse response;
+        http::HttpResponse response;
         response.status = accept.load() ? 200 : 503;
         respond(std::move(response));
       },
       [](int status, std::string_view, std::string_view) {
-        net::HttpResponse response;
+        http::HttpResponse response;
         response.status = status;
         return response;
       });

@@ -10,7 +10,7 @@
 #include <map>
 
 #include "actors/shard.hpp"
-#include "net/json.hpp"
+#include "codec/json.hpp"
 
 namespace oncepay::actors {
 namespace {
@@ -394,7 +394,7 @@ TEST_F(EngineTest, StateLogHasOneJsonLinePerStateChange) {
   for (const auto& line : read_lines(fds[0])) {
     v1::OrderStateChange c;
     std::string error;
-    ASSERT_TRUE(net::parse_json(line, &c, &error)) << error << ": " << line;
+    ASSERT_TRUE(codec::parse_json(line, &c, &error)) << error << ": " << line;
     EXPECT_EQ(c.log(), "order_state");
     EXPECT_EQ(c.merchant_id(), "demo");
     EXPECT_EQ(c.merchant_order_no(), "o-1");

@@ -1,9 +1,9 @@
 // The `sim` channel adapter against the simulator's request handling served
-// in-process (apps/sim_server behind a real net::HttpServer on port 0), on
+// in-process (apps/sim_server behind a real http::HttpServer on port 0), on
 // CAF's normal scheduler: real sockets, real time, every wait bounded.
 //
 // These tests need the simulator's library (oncepay_sim_server, which also
-// brings oncepay_net). Its INTERFACE compile definition ONCEPAY_HAVE_SIM_SERVER
+// brings oncepay_http). Its INTERFACE compile definition ONCEPAY_HAVE_SIM_SERVER
 // switches them on once the test target links it; until then one skipped
 // test says so (the file must not break actors_tests' link).
 #include <gtest/gtest.h>
@@ -20,8 +20,8 @@
 
 #include "actors/sim_channel.hpp"
 #include "apps/sim_server.hpp"
-#include "net/http_client.hpp"
-#include "net/http_server.hpp"
+#include "http/http_client.hpp"
+#include "http/http_server.hpp"
 
 namespace oncepay::actors {
 namespace {
@@ -52,14 +52,14 @@ class SimChannelTest : public ::testing::Test {
     sim_options.secret = kSecret;
     sim_options.seed = 1;
     sim_ = std::make_unique<apps::SimServer>(sim_options);
-    net::HttpServerOptions http;
+    http::HttpServerOptions http;
     http.host = "127.0.0.1";
     http.port = 0;
     http.threads = 1;
     http.drain_timeout = 200ms;
-    server_ = std::make_unique<net::HttpServer>(
+    server_ = std::make_unique<http::HttpServer>(
         http,
-        [this](net::HttpRequest request, net::Responder respond) {
+        [this](http::HttpRequest request, http::Responder respond) {
           if (request.path.rfind("/channel/", 0) == 0) {
             ++channel_requests_;
             if (hang_) {  // the channel accepted the request and went silent
@@ -118,20 +118,20 @@ class SimChannelTest : public ::testing::Test {
     return out;
   }
 
-  net::HttpClientResult sandbox_post(const std::string& path, std::string body = {}) {
-    return net::http_request_blocking("POST", base_url_ + path, {}, std::move(body), 2000ms);
+  http::HttpClientResult sandbox_post(const std::string& path, std::string body = {}) {
+    return http::http_request_blocking("POST", base_url_ + path, {}, std::move(body), 2000ms);
   }
 
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> system_;
   std::unique_ptr<apps::SimServer> sim_;
-  std::unique_ptr<net::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
   std::unique_ptr<SimChannel> channel_;
   std::string base_url_;
   std::atomic<bool> hang_{false};
   std::atomic<int> channel_requests_{0};
   std::mutex held_mutex_;
-  std::vector<net::Responder> held_;
+  std::vector<http::Responder> held_;
 };
 
 TEST_F(SimChannelTest, PrepayQueryCloseRoundTrip) {
@@ -229,8 +229,8 @@ TEST_F(SimChannelTest, QueryIsRetriedThroughInjectedUnavailability) {
   o.max_attempts = 3;
   channel(o);
   ASSERT_EQ(call(make_call(core::ChannelOp::kPrepay, "p-6")).outcome, core::ChannelOutcome::kOk);
-  auto faults = net::http_request_blocking("PUT", base_url_ + "/sandbox/faults", {},
-                                           R"({"query_unavailable": 1.0})", 2000ms);
+  auto faults = http::http_request_blocking("PUT", base_url_ + "/sandbox/faults", {},
+                                            R"({"query_unavailable": 1.0})", 2000ms);
   ASSERT_EQ(faults.status, 200) << faults.body;
   channel_requests_ = 0;
   auto query = call(make_call(core::ChannelOp::kQuery, "p-6"));
@@ -241,8 +241,8 @@ TEST_F(SimChannelTest, QueryIsRetriedThroughInjectedUnavailability) {
 
 TEST_F(SimChannelTest, PrepayTimeoutFaultIsUnavailableAndNotRetried) {
   channel(options());
-  auto faults = net::http_request_blocking("PUT", base_url_ + "/sandbox/faults", {},
-                                           R"({"prepay_timeout": 1.0})", 2000ms);
+  auto faults = http::http_request_blocking("PUT", base_url_ + "/sandbox/faults", {},
+                                            R"({"prepay_timeout": 1.0})", 2000ms);
   ASSERT_EQ(faults.status, 200) << faults.body;
   channel_requests_ = 0;
   auto prepay = call(make_call(core::ChannelOp::kPrepay, "p-7"));
@@ -266,9 +266,10 @@ TEST_F(SimChannelTest, WrongSecretIsUnavailable) {
 TEST_F(SimChannelTest, UnreachableChannelIsUnavailable) {
   std::string url;
   {
-    net::HttpServerOptions http;
+    http::HttpServerOptions http;
     http.port = 0;
-    net::HttpServer closed{http, [](net::HttpRequest, net::Responder) {}, &apps::SimServer::error};
+    http::HttpServer closed{http, [](http::HttpRequest, http::Responder) {},
+                            &apps::SimServer::error};
     ASSERT_TRUE(closed.start(nullptr));
     url = std::string("http://127.0.0.1:").append(std::to_string(closed.port()));
   }

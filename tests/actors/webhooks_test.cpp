@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "net/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace oncepay::actors {
 namespace {
@@ -38,20 +38,20 @@ TEST(WebhookDestinationTest, Ipv6LiteralAndQueryWithoutPath) {
 class Receiver {
  public:
   explicit Receiver(bool hold) : hold_(hold) {
-    net::HttpServerOptions o;
+    http::HttpServerOptions o;
     o.port = 0;
-    server_ = std::make_unique<net::HttpServer>(
+    server_ = std::make_unique<http::HttpServer>(
         o,
-        [this](net::HttpRequest, net::Responder respond) {
+        [this](http::HttpRequest, http::Responder respond) {
           ++received_;
-          net::HttpResponse ok;
+          http::HttpResponse ok;
           ok.status = 200;
           if (!hold_) return respond(ok);
           std::lock_guard lock(mutex_);
           held_.push_back(std::move(respond));
         },
         [](int status, std::string_view, std::string_view) {
-          net::HttpResponse r;
+          http::HttpResponse r;
           r.status = status;
           return r;
         });
@@ -64,7 +64,7 @@ class Receiver {
   void release() {
     std::lock_guard lock(mutex_);
     for (auto& r : held_) {
-      net::HttpResponse ok;
+      http::HttpResponse ok;
       ok.status = 200;
       r(ok);
     }
@@ -77,14 +77,14 @@ class Receiver {
   bool hold_;
   std::atomic<int> received_{0};
   std::mutex mutex_;
-  std::vector<net::Responder> held_;
-  std::unique_ptr<net::HttpServer> server_;
+  std::vector<http::Responder> held_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 TEST(WebhookActorTest, SlowMerchantHoldsOnlyItsOwnSlots) {
   caf::actor_system_config cfg;
   caf::actor_system system{cfg};
-  auto client = std::make_shared<net::HttpClient>(net::HttpClientOptions{});
+  auto client = std::make_shared<http::HttpClient>(http::HttpClientOptions{});
   WebhookOptions options;
   options.max_in_flight = 4;
   options.max_in_flight_per_destination = 2;

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "channels/sim_protocol.hpp"
+#include "codec/json.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
 #include "daemon_process.hpp"
-#include "net/http_client.hpp"
-#include "net/http_server.hpp"
-#include "net/json.hpp"
+#include "http/http_client.hpp"
+#include "http/http_server.hpp"
 
 namespace oncepay {
 namespace {
@@ -45,13 +45,13 @@ class Receiver {
   };
 
   explicit Receiver(int refuse, uint16_t port = 0) : refuse_(refuse) {
-    net::HttpServerOptions http;
+    http::HttpServerOptions http;
     http.port = port;
     http.drain_timeout = 200ms;
-    server_ = std::make_unique<net::HttpServer>(
+    server_ = std::make_unique<http::HttpServer>(
         http,
-        [this](net::HttpRequest request, net::Responder respond) {
-          net::HttpResponse response;
+        [this](http::HttpRequest request, http::Responder respond) {
+          http::HttpResponse response;
           {
             std::lock_guard lock(mutex_);
             deliveries_.push_back(
@@ -67,7 +67,7 @@ class Receiver {
           respond(std::move(response));
         },
         [](int status, std::string_view, std::string_view) {
-          net::HttpResponse r;
+          http::HttpResponse r;
           r.status = status;
           return r;
         });
@@ -96,7 +96,7 @@ class Receiver {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Delivery> deliveries_;
-  std::unique_ptr<net::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 class ChannelSimTest : public ::testing::Test {
@@ -115,7 +115,7 @@ class ChannelSimTest : public ::testing::Test {
   }
 
   // A signed channel API call, its answer's signature checked.
-  net::HttpClientResult channel_call(const core::ChannelCall& call, bool sign = true) {
+  http::HttpClientResult channel_call(const core::ChannelCall& call, bool sign = true) {
     auto wire = sim::encode_call(call);
     std::vector<std::pair<std::string, std::string>> headers = {
         {"Content-Type", "application/json"}};
@@ -123,8 +123,8 @@ class ChannelSimTest : public ::testing::Test {
       headers.emplace_back("X-Channel-Signature", sim::sign_request(kSecret, core::unix_seconds(),
                                                                     "POST", wire.path, wire.body));
     }
-    auto result = net::http_request_blocking("POST", sim_->base_url() + wire.path, headers,
-                                             wire.body, 3000ms);
+    auto result = http::http_request_blocking("POST", sim_->base_url() + wire.path, headers,
+                                              wire.body, 3000ms);
     EXPECT_TRUE(result.ok) << result.error;
     std::string_view signature;
     for (const auto& [name, value] : result.headers) {
@@ -153,10 +153,10 @@ class ChannelSimTest : public ::testing::Test {
     return std::stoull(r.body.substr(at + key.size()));
   }
 
-  net::HttpClientResult http(const std::string& method, const std::string& path,
-                             std::string body = {}) {
+  http::HttpClientResult http(const std::string& method, const std::string& path,
+                              std::string body = {}) {
     auto r =
-        net::http_request_blocking(method, sim_->base_url() + path, {}, std::move(body), 3000ms);
+        http::http_request_blocking(method, sim_->base_url() + path, {}, std::move(body), 3000ms);
     EXPECT_TRUE(r.ok) << r.error;
     return r;
   }
@@ -220,8 +220,8 @@ TEST_F(ChannelSimTest, UnsignedOrMissignedRequestsAre401AndChangeNothing) {
   auto wire = sim::encode_call(prepay("bb-2"));
   auto other = sim::sign_request(kSecret, core::unix_seconds(), "POST",
                                  "/channel/v1/payments/bb-3/prepay", wire.body);
-  auto r = net::http_request_blocking("POST", sim_->base_url() + wire.path,
-                                      {{"X-Channel-Signature", other}}, wire.body, 3000ms);
+  auto r = http::http_request_blocking("POST", sim_->base_url() + wire.path,
+                                       {{"X-Channel-Signature", other}}, wire.body, 3000ms);
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(http("GET", "/sandbox/payments/bb-2").status, 404);
 }
@@ -237,13 +237,13 @@ TEST_F(ChannelSimTest, SandboxControlEndpointsMatchTheBuiltInSandbox) {
   auto record = http("GET", "/sandbox/payments/bb-4");
   ASSERT_EQ(record.status, 200);
   v1::ChannelPaymentView view;
-  ASSERT_TRUE(net::parse_json(record.body, &view, nullptr)) << record.body;
+  ASSERT_TRUE(codec::parse_json(record.body, &view, nullptr)) << record.body;
   EXPECT_EQ(view.status(), v1::ChannelPaymentView::NOTPAY);
   EXPECT_EQ(view.amount(), 1999);
 
   auto paid = http("POST", "/sandbox/payments/bb-4/pay");
   ASSERT_EQ(paid.status, 200) << paid.body;
-  ASSERT_TRUE(net::parse_json(paid.body, &view, nullptr));
+  ASSERT_TRUE(codec::parse_json(paid.body, &view, nullptr));
   EXPECT_EQ(view.status(), v1::ChannelPaymentView::SUCCESS);
   auto fail = http("POST", "/sandbox/payments/bb-4/fail");
   EXPECT_EQ(fail.status, 409);
@@ -279,7 +279,7 @@ TEST_F(ChannelSimTest, SignedNotificationArrivesAndIsRetriedUntilAcknowledged) {
               core::SignatureCheck::kOk)
         << d.signature;
     v1::ChannelNotification n;
-    ASSERT_TRUE(net::parse_json(d.body, &n, nullptr)) << d.body;
+    ASSERT_TRUE(codec::parse_json(d.body, &n, nullptr)) << d.body;
     EXPECT_EQ(n.payment_no(), "bb-6");
     EXPECT_EQ(n.status(), v1::ChannelNotification::SUCCESS);
     EXPECT_EQ(n.amount(), 1999);
@@ -320,7 +320,7 @@ TEST_F(ChannelSimTest, NotificationsReachAReceiverThatComesBackLater) {
   auto deliveries = back.wait_for(1, 3000ms);
   ASSERT_EQ(deliveries.size(), 1u);
   v1::ChannelNotification n;
-  ASSERT_TRUE(net::parse_json(deliveries[0].body, &n, nullptr));
+  ASSERT_TRUE(codec::parse_json(deliveries[0].body, &n, nullptr));
   EXPECT_EQ(n.payment_no(), "bb-7");
   EXPECT_EQ(reply_of(query("bb-7")).state, core::ChannelPayState::kSuccess);
 }

@@ -12,9 +12,9 @@
 #include <random>
 #include <thread>
 
+#include "codec/json.hpp"
 #include "daemon_process.hpp"
-#include "net/http_client.hpp"
-#include "net/json.hpp"
+#include "http/http_client.hpp"
 #include "oncepay.pb.h"
 
 namespace oncepay {
@@ -39,9 +39,9 @@ struct Acked {
 
 class CrashTest : public ::testing::Test {
  protected:
-  static net::HttpClientResult call(const testing::DaemonProcess& daemon, const std::string& method,
-                                    const std::string& path, const std::string& body = {},
-                                    bool auth = true) {
+  static http::HttpClientResult call(const testing::DaemonProcess& daemon,
+                                     const std::string& method, const std::string& path,
+                                     const std::string& body = {}, bool auth = true) {
     std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
     if (auth) headers.emplace_back("Authorization", kKey);
     return daemon.request(method, path, headers, body, 3s);
@@ -61,7 +61,7 @@ class CrashTest : public ::testing::Test {
                     R"({"amount":1000,"currency":"CNY","channel":"sandbox"})");
       if (!r.ok || (r.status != 201 && r.status != 200)) continue;
       v1::OrderView view;
-      if (!net::parse_json(r.body, &view, nullptr)) continue;
+      if (!codec::parse_json(r.body, &view, nullptr)) continue;
       {
         std::lock_guard lock(mu);
         acked[order].payment_no = view.attempt().payment_no();
@@ -71,7 +71,7 @@ class CrashTest : public ::testing::Test {
              false);
         auto g = call(daemon, "GET", "/v1/orders/" + order);
         v1::OrderView now;
-        if (g.ok && g.status == 200 && net::parse_json(g.body, &now, nullptr) &&
+        if (g.ok && g.status == 200 && codec::parse_json(g.body, &now, nullptr) &&
             now.status() == v1::Order::PAID) {
           std::lock_guard lock(mu);
           acked[order].paid = true;
@@ -110,7 +110,7 @@ TEST_F(CrashTest, KillNineAtRandomMomentsLosesNothingAcknowledged) {
     auto r = call(daemon, "GET", "/v1/orders/" + order);
     ASSERT_EQ(r.status, 200) << "acknowledged order " << order << " lost: " << r.body;
     v1::OrderView view;
-    ASSERT_TRUE(net::parse_json(r.body, &view, nullptr));
+    ASSERT_TRUE(codec::parse_json(r.body, &view, nullptr));
     bool found = false;
     int successes = 0;
     for (const auto& a : view.attempts()) {
@@ -148,11 +148,11 @@ TEST_F(CrashTest, TimersFireAfterRestart) {
   while (std::chrono::steady_clock::now() < deadline) {
     auto g = call(daemon, "GET", "/v1/orders/t-1");
     ASSERT_EQ(g.status, 200) << g.body;
-    ASSERT_TRUE(net::parse_json(g.body, &view, nullptr));
+    ASSERT_TRUE(codec::parse_json(g.body, &view, nullptr));
     if (view.attempts(0).status() != v1::Attempt::PAYING) break;
     std::this_thread::sleep_for(50ms);
   }
-  EXPECT_EQ(view.attempts(0).status(), v1::Attempt::FAILED) << net::to_json(view);
+  EXPECT_EQ(view.attempts(0).status(), v1::Attempt::FAILED) << codec::to_json(view);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "net/http_client.hpp"
+#include "http/http_client.hpp"
 #include "response_log.hpp"
 
 extern char** environ;
@@ -73,12 +73,12 @@ class DaemonProcess {
 
   // One blocking request to `path` (with its query) on this server, logged
   // for the OpenAPI check. Any thread; also after stop() (then it fails).
-  net::HttpClientResult request(const std::string& method, const std::string& path,
-                                std::vector<std::pair<std::string, std::string>> headers = {},
-                                std::string body = {},
-                                std::chrono::milliseconds timeout = std::chrono::seconds(5)) const {
-    auto r = net::http_request_blocking(method, base_url_ + path, std::move(headers),
-                                        std::move(body), timeout);
+  http::HttpClientResult request(
+      const std::string& method, const std::string& path,
+      std::vector<std::pair<std::string, std::string>> headers = {}, std::string body = {},
+      std::chrono::milliseconds timeout = std::chrono::seconds(5)) const {
+    auto r = http::http_request_blocking(method, base_url_ + path, std::move(headers),
+                                         std::move(body), timeout);
     log_exchange(server_, method, path, r);
     return r;
   }

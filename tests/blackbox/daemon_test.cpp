@@ -12,12 +12,12 @@
 #include <sstream>
 #include <thread>
 
+#include "codec/json.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
 #include "daemon_process.hpp"
-#include "net/http_client.hpp"
-#include "net/http_server.hpp"
-#include "net/json.hpp"
+#include "http/http_client.hpp"
+#include "http/http_server.hpp"
 #include "oncepay.pb.h"
 #include "tests/support/throwaway_pki.hpp"
 
@@ -56,8 +56,8 @@ class DaemonTest : public ::testing::Test {
 
   static std::string ca_file() { return dir_->path() + "/webhook-ca.pem"; }
 
-  static net::HttpClientResult call(const std::string& method, const std::string& path,
-                                    const std::string& body = {}, std::string auth = kKey) {
+  static http::HttpClientResult call(const std::string& method, const std::string& path,
+                                     const std::string& body = {}, std::string auth = kKey) {
     Headers headers{{"Content-Type", "application/json"}};
     if (!auth.empty()) headers.emplace_back("Authorization", auth);
     auto r = daemon_->request(method, path, headers, body, 5s);
@@ -65,15 +65,15 @@ class DaemonTest : public ::testing::Test {
     return r;
   }
 
-  static net::HttpClientResult pay(const std::string& order, const std::string& body = kPayBody) {
+  static http::HttpClientResult pay(const std::string& order, const std::string& body = kPayBody) {
     return call("POST", "/v1/orders/" + order + "/pay", body);
   }
 
   template <class Message>
-  static Message parse(const net::HttpClientResult& r) {
+  static Message parse(const http::HttpClientResult& r) {
     Message m;
     std::string error;
-    EXPECT_TRUE(net::parse_json(r.body, &m, &error)) << error << " in " << r.body;
+    EXPECT_TRUE(codec::parse_json(r.body, &m, &error)) << error << " in " << r.body;
     return m;
   }
 
@@ -91,7 +91,7 @@ class DaemonTest : public ::testing::Test {
     return at == std::string::npos ? 0 : std::stod(r.body.substr(at + series.size()));
   }
 
-  static std::string error_code(const net::HttpClientResult& r) {
+  static std::string error_code(const http::HttpClientResult& r) {
     return parse<v1::ErrorResponse>(r).error().code();
   }
 
@@ -106,7 +106,7 @@ class DaemonTest : public ::testing::Test {
       if (done(view)) return view;
       std::this_thread::sleep_for(50ms);
     }
-    ADD_FAILURE() << "condition not reached for " << name << ": " << net::to_json(view);
+    ADD_FAILURE() << "condition not reached for " << name << ": " << codec::to_json(view);
     return view;
   }
 
@@ -179,7 +179,7 @@ TEST_F(DaemonTest, PaymentShowsInMetricsAndTheStateLog) {
       if (line.find("\"bb-observe\"") == std::string::npos) continue;
       v1::OrderStateChange change;
       std::string error;
-      ASSERT_TRUE(net::parse_json(line, &change, &error)) << error << ": " << line;
+      ASSERT_TRUE(codec::parse_json(line, &change, &error)) << error << ": " << line;
       lines.push_back(change);
     }
     if (!lines.empty() && lines.back().order_status() == v1::Order::PAID) break;
@@ -501,7 +501,7 @@ TEST_F(DaemonTest, StrictJsonBreachesAre400NamingTheFieldAndCreateNothing) {
   Headers headers{
       {"Content-Type", "application/json"},
       {"X-Channel-Signature", core::sign_header("chsec_sandbox", core::unix_seconds(), notify)}};
-  auto callback = net::http_request_blocking(
+  auto callback = http::http_request_blocking(
       "POST", daemon_->base_url() + "/v1/channels/sandbox/notify", headers, notify, 5s);
   ASSERT_TRUE(callback.ok) << callback.error;
   EXPECT_EQ(callback.status, 400);
@@ -532,25 +532,25 @@ TEST_F(DaemonTest, MerchantsAreIsolatedAndAdminNeedsItsToken) {
 // to the first delivery and 200 afterwards.
 TEST_F(DaemonTest, WebhookIsSignedAndRetriedUntilTheReceiverAnswers2xx) {
   std::mutex mutex;
-  std::vector<net::HttpRequest> received;
-  net::HttpServerOptions options;
+  std::vector<http::HttpRequest> received;
+  http::HttpServerOptions options;
   options.port = 0;
-  net::HttpServer receiver(
+  http::HttpServer receiver(
       options,
-      [&](net::HttpRequest request, net::Responder respond) {
+      [&](http::HttpRequest request, http::Responder respond) {
         size_t n = 0;
         {
           std::lock_guard lock(mutex);
           received.push_back(std::move(request));
           n = received.size();
         }
-        net::HttpResponse response;
+        http::HttpResponse response;
         response.status = n == 1 ? 500 : 200;
         response.body = "{}";
         respond(std::move(response));
       },
       [](int status, std::string_view, std::string_view) {
-        net::HttpResponse response;
+        http::HttpResponse response;
         response.status = status;
         return response;
       });
@@ -577,7 +577,7 @@ TEST_F(DaemonTest, WebhookIsSignedAndRetriedUntilTheReceiverAnswers2xx) {
   for (const auto& e : view.events()) {
     saw_500 |= e.type() == "webhook.attempted" && e.detail().find("HTTP 500") != std::string::npos;
   }
-  EXPECT_TRUE(saw_500) << net::to_json(view);
+  EXPECT_TRUE(saw_500) << codec::to_json(view);
 
   std::lock_guard lock(mutex);
   ASSERT_EQ(received.size(), 2u) << "one failed delivery, one retry";
@@ -596,7 +596,7 @@ TEST_F(DaemonTest, WebhookIsSignedAndRetriedUntilTheReceiverAnswers2xx) {
                                   request.body, now_s),
               core::SignatureCheck::kMismatch);
     v1::WebhookEvent event;
-    ASSERT_TRUE(net::parse_json(request.body, &event, &error)) << error << request.body;
+    ASSERT_TRUE(codec::parse_json(request.body, &event, &error)) << error << request.body;
     EXPECT_EQ(event.type(), "order.paid");
     EXPECT_EQ(event.data().merchant_order_no(), "bb-webhook");
     EXPECT_EQ(event.data().paid_payment_no(), p1);
@@ -611,22 +611,22 @@ TEST_F(DaemonTest, WebhookIsSignedAndRetriedUntilTheReceiverAnswers2xx) {
 class HttpsReceiver {
  public:
   HttpsReceiver(const std::string& cert_file, const std::string& key_file) {
-    net::HttpServerOptions options;
+    http::HttpServerOptions options;
     options.port = 0;
     options.drain_timeout = 500ms;
     options.tls_cert_file = cert_file;
     options.tls_key_file = key_file;
-    server_ = std::make_unique<net::HttpServer>(
+    server_ = std::make_unique<http::HttpServer>(
         options,
-        [this](net::HttpRequest request, net::Responder respond) {
+        [this](http::HttpRequest request, http::Responder respond) {
           {
             std::lock_guard lock(mutex_);
             received_.push_back(std::move(request));
           }
-          respond(net::HttpResponse{.status = 200, .body = "{}"});
+          respond(http::HttpResponse{.status = 200, .body = "{}"});
         },
         [](int status, std::string_view, std::string_view) {
-          return net::HttpResponse{.status = status};
+          return http::HttpResponse{.status = status};
         });
   }
 
@@ -636,15 +636,15 @@ class HttpsReceiver {
     return std::string("https://127.0.0.1:").append(std::to_string(server_->port())).append(path);
   }
 
-  std::vector<net::HttpRequest> received() const {
+  std::vector<http::HttpRequest> received() const {
     std::lock_guard lock(mutex_);
     return received_;
   }
 
  private:
   mutable std::mutex mutex_;
-  std::vector<net::HttpRequest> received_;
-  std::unique_ptr<net::HttpServer> server_;  // last: stopped before the rest goes
+  std::vector<http::HttpRequest> received_;
+  std::unique_ptr<http::HttpServer> server_;  // last: stopped before the rest goes
 };
 
 std::string pay_body_with_notify_url(const std::string& url) {
@@ -674,10 +674,10 @@ TEST_F(DaemonTest, HttpsWebhookIsDeliveredToAReceiverOfTheTrustedCa) {
   ASSERT_EQ(call("POST", "/sandbox/payments/" + p1 + "/pay", "", "").status, 200);
   auto view = wait_for("bb-https-webhook",
                        [](const v1::OrderView& v) { return has_event(v, "webhook.delivered"); });
-  EXPECT_TRUE(has_event(view, "webhook.delivered")) << net::to_json(view);
+  EXPECT_TRUE(has_event(view, "webhook.delivered")) << codec::to_json(view);
 
   const auto received = receiver.received();
-  ASSERT_EQ(received.size(), 1u) << net::to_json(view);
+  ASSERT_EQ(received.size(), 1u) << codec::to_json(view);
   const auto& request = received.front();
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.path, "/hooks");
@@ -689,7 +689,7 @@ TEST_F(DaemonTest, HttpsWebhookIsDeliveredToAReceiverOfTheTrustedCa) {
             core::SignatureCheck::kOk)
       << request.header("x-oncepay-signature");
   v1::WebhookEvent event;
-  ASSERT_TRUE(net::parse_json(request.body, &event, &error)) << error << request.body;
+  ASSERT_TRUE(codec::parse_json(request.body, &event, &error)) << error << request.body;
   EXPECT_EQ(event.type(), "order.paid");
   EXPECT_EQ(event.data().merchant_order_no(), "bb-https-webhook");
   EXPECT_EQ(event.data().paid_payment_no(), p1);
@@ -722,7 +722,7 @@ TEST_F(DaemonTest, HttpsWebhookToAnUntrustedReceiverIsAFailedAttemptWithTheReaso
     explained |= e.type() == "webhook.attempted" &&
                  e.detail().find("certificate verification failed") != std::string::npos;
   }
-  EXPECT_TRUE(explained) << net::to_json(view);
+  EXPECT_TRUE(explained) << codec::to_json(view);
   EXPECT_FALSE(has_event(view, "webhook.delivered"));
   EXPECT_TRUE(receiver.received().empty());
   EXPECT_EQ(call("GET", "/healthz", "", "").status, 200);
@@ -754,7 +754,7 @@ TEST(DaemonLifecycleTest, FirstRequestAfterTheListeningLineIsServedAfterRecovery
   {
     testing::DaemonProcess daemon(ONCEPAYD_PATH, args);
     for (int i = 0; i < kOrders; ++i) {
-      auto r = net::http_request_blocking(
+      auto r = http::http_request_blocking(
           "POST", daemon.base_url() + "/v1/orders/restart-" + std::to_string(i) + "/pay", headers,
           kPayBody, 5s);
       ASSERT_TRUE(r.ok && r.status == 201) << r.status << " " << r.body;
@@ -763,20 +763,20 @@ TEST(DaemonLifecycleTest, FirstRequestAfterTheListeningLineIsServedAfterRecovery
   }
   testing::DaemonProcess daemon(ONCEPAYD_PATH, args);
   // No wait_ready(): the line alone must be enough.
-  auto first = net::http_request_blocking(
+  auto first = http::http_request_blocking(
       "GET", daemon.base_url() + "/v1/orders/restart-" + std::to_string(kOrders - 1), headers, {},
       5s);
   ASSERT_TRUE(first.ok) << first.error;
   EXPECT_EQ(first.status, 200) << first.body;
-  auto ready = net::http_request_blocking("GET", daemon.base_url() + "/readyz", {}, {}, 5s);
+  auto ready = http::http_request_blocking("GET", daemon.base_url() + "/readyz", {}, {}, 5s);
   EXPECT_EQ(ready.status, 200) << ready.body;
   // payment.max-amount is in force.
-  auto over =
-      net::http_request_blocking("POST", daemon.base_url() + "/v1/orders/restart-over/pay", headers,
-                                 R"({"amount":100001,"currency":"CNY","channel":"sandbox"})", 5s);
+  auto over = http::http_request_blocking(
+      "POST", daemon.base_url() + "/v1/orders/restart-over/pay", headers,
+      R"({"amount":100001,"currency":"CNY","channel":"sandbox"})", 5s);
   EXPECT_EQ(over.status, 400) << over.body;
   EXPECT_NE(over.body.find("payment.max-amount"), std::string::npos) << over.body;
-  auto at_limit = net::http_request_blocking(
+  auto at_limit = http::http_request_blocking(
       "POST", daemon.base_url() + "/v1/orders/restart-limit/pay", headers,
       R"({"amount":100000,"currency":"CNY","channel":"sandbox"})", 5s);
   EXPECT_EQ(at_limit.status, 201) << at_limit.body;

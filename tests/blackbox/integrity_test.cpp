@@ -7,11 +7,11 @@
 #include <string>
 #include <thread>
 
+#include "codec/json.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
 #include "daemon_process.hpp"
-#include "net/http_client.hpp"
-#include "net/json.hpp"
+#include "http/http_client.hpp"
 #include "oncepay.pb.h"
 
 namespace oncepay {
@@ -53,8 +53,8 @@ class IntegrityTest : public ::testing::Test {
     delete dir_;
   }
 
-  static net::HttpClientResult call(const std::string& method, const std::string& path,
-                                    const std::string& body = {}, std::string auth = kKey) {
+  static http::HttpClientResult call(const std::string& method, const std::string& path,
+                                     const std::string& body = {}, std::string auth = kKey) {
     Headers headers{{"Content-Type", "application/json"}};
     if (!auth.empty()) headers.emplace_back("Authorization", auth);
     auto r = daemon_->request(method, path, headers, body, 5s);
@@ -63,8 +63,8 @@ class IntegrityTest : public ::testing::Test {
   }
 
   // A correctly signed notification on `channel`'s route.
-  static net::HttpClientResult notify(const std::string& channel, const std::string& secret,
-                                      const std::string& body) {
+  static http::HttpClientResult notify(const std::string& channel, const std::string& secret,
+                                       const std::string& body) {
     Headers headers{{"Content-Type", "application/json"},
                     {"X-Channel-Signature", core::sign_header(secret, core::unix_seconds(), body)}};
     auto r = daemon_->request("POST", "/v1/channels/" + channel + "/notify", headers, body, 5s);
@@ -80,10 +80,10 @@ class IntegrityTest : public ::testing::Test {
   }
 
   template <class Message>
-  static Message parse(const net::HttpClientResult& r) {
+  static Message parse(const http::HttpClientResult& r) {
     Message m;
     std::string error;
-    EXPECT_TRUE(net::parse_json(r.body, &m, &error)) << error << " in " << r.body;
+    EXPECT_TRUE(codec::parse_json(r.body, &m, &error)) << error << " in " << r.body;
     return m;
   }
 
@@ -91,7 +91,7 @@ class IntegrityTest : public ::testing::Test {
     return parse<v1::OrderView>(call("GET", "/v1/orders/" + name));
   }
 
-  static std::string error_code(const net::HttpClientResult& r) {
+  static std::string error_code(const http::HttpClientResult& r) {
     return parse<v1::ErrorResponse>(r).error().code();
   }
 
@@ -112,7 +112,7 @@ class IntegrityTest : public ::testing::Test {
       if (done(view)) return view;
       std::this_thread::sleep_for(50ms);
     }
-    ADD_FAILURE() << "condition not reached for " << name << ": " << net::to_json(view);
+    ADD_FAILURE() << "condition not reached for " << name << ": " << codec::to_json(view);
     return view;
   }
 
@@ -160,10 +160,10 @@ class IntegrityTest : public ::testing::Test {
     ASSERT_GE(view.attempts_size(), 1);
     // The sandbox's own record (asked right after) has no payment: nothing
     // moved, so nothing is refunded and the payer may still pay.
-    EXPECT_EQ(view.attempts(0).status(), v1::Attempt::PAYING) << net::to_json(view);
+    EXPECT_EQ(view.attempts(0).status(), v1::Attempt::PAYING) << codec::to_json(view);
     EXPECT_TRUE(
         has_event(view, "channel.mismatch", std::to_string(reported) + " CNY, expected 1999 CNY"))
-        << "the timeline shows the reported and the expected amount: " << net::to_json(view);
+        << "the timeline shows the reported and the expected amount: " << codec::to_json(view);
     EXPECT_FALSE(has_event(view, "webhook.queued")) << "no order.paid webhook";
     const auto items = review();
     const auto* item = find_item(items, payment_no, "amount_mismatch");

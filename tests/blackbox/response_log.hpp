@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/http_client.hpp"
+#include "http/http_client.hpp"
 
 namespace oncepay::testing {
 
@@ -45,7 +45,7 @@ inline void append_json_string(std::string_view text, std::string* out) {
   out->push_back('"');
 }
 
-inline std::string_view response_header(const net::HttpClientResult& result,
+inline std::string_view response_header(const http::HttpClientResult& result,
                                         std::string_view lower_name) {
   for (const auto& [name, value] : result.headers) {
     if (name == lower_name) return value;
@@ -56,7 +56,7 @@ inline std::string_view response_header(const net::HttpClientResult& result,
 // Appends the exchange to $ONCEPAY_RESPONSE_LOG (when set). Exchanges that got
 // no HTTP response (result.ok == false) are not logged: nothing to check.
 inline void log_exchange(std::string_view server, std::string_view method, std::string_view path,
-                         const net::HttpClientResult& result) {
+                         const http::HttpClientResult& result) {
   const char* file = std::getenv("ONCEPAY_RESPONSE_LOG");
   if (file == nullptr || *file == '\0' || !result.ok) return;
   std::string line = "{\"server\":";

@@ -10,8 +10,8 @@
 
 #include <thread>
 
+#include "codec/json.hpp"
 #include "daemon_process.hpp"
-#include "net/json.hpp"
 #include "oncepay.pb.h"
 
 namespace oncepay {
@@ -62,8 +62,8 @@ class SimE2ETest : public ::testing::Test {
     ASSERT_TRUE(daemon_->wait_ready());
   }
 
-  net::HttpClientResult call(const std::string& method, const std::string& path,
-                             const std::string& body = {}, bool auth = true) {
+  http::HttpClientResult call(const std::string& method, const std::string& path,
+                              const std::string& body = {}, bool auth = true) {
     std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
     if (auth) headers.emplace_back("Authorization", kKey);
     return daemon_->request(method, path, headers, body, 5s);
@@ -92,15 +92,15 @@ class SimE2ETest : public ::testing::Test {
     ADD_FAILURE() << "the simulator did not finish delivering " << delivered;
   }
 
-  net::HttpClientResult sim(const std::string& method, const std::string& path,
-                            const std::string& body = {}) {
+  http::HttpClientResult sim(const std::string& method, const std::string& path,
+                             const std::string& body = {}) {
     return sim_->request(method, path, {}, body, 5s);
   }
 
   v1::OrderView order(const std::string& no) {
     v1::OrderView v;
     auto r = call("GET", "/v1/orders/" + no);
-    EXPECT_TRUE(net::parse_json(r.body, &v, nullptr)) << r.body;
+    EXPECT_TRUE(codec::parse_json(r.body, &v, nullptr)) << r.body;
     return v;
   }
 
@@ -113,7 +113,7 @@ class SimE2ETest : public ::testing::Test {
       if (done(v)) return v;
       std::this_thread::sleep_for(50ms);
     }
-    ADD_FAILURE() << "not reached for " << no << ": " << net::to_json(v);
+    ADD_FAILURE() << "not reached for " << no << ": " << codec::to_json(v);
     return v;
   }
 
@@ -121,7 +121,7 @@ class SimE2ETest : public ::testing::Test {
     auto r = call("POST", "/v1/orders/" + no + "/pay", kSimBody);
     EXPECT_EQ(r.status, 201) << r.body;
     v1::OrderView v;
-    EXPECT_TRUE(net::parse_json(r.body, &v, nullptr));
+    EXPECT_TRUE(codec::parse_json(r.body, &v, nullptr));
     return v.attempt().payment_no();
   }
 
@@ -190,7 +190,7 @@ TEST_F(SimE2ETest, HungChannelGivesBounded503AndOtherChannelsAreUnaffected) {
   });
   EXPECT_TRUE(v.attempts(0).status() == v1::Attempt::CLOSED ||
               v.attempts(0).status() == v1::Attempt::FAILED)
-      << net::to_json(v);
+      << codec::to_json(v);
 }
 
 TEST_F(SimE2ETest, PaymentWhileTheEngineIsDownIsFoundAfterRestart) {

@@ -1,8 +1,8 @@
 // Test helper: throwaway keys and certificates made with OpenSSL while the
 // test runs, so that no key is ever checked in and nothing expires in the
 // repository. Used by the TLS tests of the gateway's server
-// (tests/net/http_server_tls_test.cpp), of the outbound client
-// (tests/net/http_client_tls_test.cpp) and by the https webhook black-box
+// (tests/http/http_server_tls_test.cpp), of the outbound client
+// (tests/http/http_client_tls_test.cpp) and by the https webhook black-box
 // test. Keys are EC P-256; certificates are valid from an hour ago for a day.
 //
 // Two shapes: a self-signed certificate (its own trust anchor), or a TestCa

@@ -1,0 +1,498 @@
+#include "gateway/api.hpp"
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "codec/json.hpp"
+#include "core/check.hpp"
+#include "core/signature.hpp"
+#include "core/wall_clock.hpp"
+#include "gateway/metrics.hpp"
+#include "gateway/routes.hpp"
+#include "gateway/validate.hpp"
+#include "http/query.hpp"
+
+namespace oncepay::gateway {
+
+namespace {
+
+using core::Code;
+using http::HttpRequest;
+using http::HttpResponse;
+using http::Responder;
+
+HttpResponse json_response(int status, const google::protobuf::Message& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = codec::to_json(body);
+  return r;
+}
+
+HttpResponse error_of(Code code, std::string_view message) {
+  return Api::error(core::http_status(code), core::to_string(code), message);
+}
+
+HttpResponse invalid(std::string_view message) { return error_of(Code::kInvalidRequest, message); }
+
+HttpResponse not_found() { return error_of(Code::kNotFound, "no such route"); }
+
+HttpResponse method_not_allowed(std::string_view allow) {
+  HttpResponse r =
+      error_of(Code::kMethodNotAllowed, "method not allowed; use " + std::string(allow));
+  r.headers.emplace_back("Allow", std::string(allow));
+  return r;
+}
+
+// An engine answer as HTTP: the view on success, else the error shape with
+// the extras API.md names (payment_no of the paid attempt, Retry-After).
+HttpResponse from_reply(const actors::OrderReply& reply, bool payment_view = false) {
+  if (core::is_success(reply.code)) {
+    if (payment_view) return json_response(core::http_status(reply.code), reply.payment);
+    return json_response(core::http_status(reply.code), reply.order);
+  }
+  v1::ErrorResponse body;
+  auto* e = body.mutable_error();
+  e->set_code(std::string(core::to_string(reply.code)));
+  e->set_message(reply.message.empty() ? std::string(core::to_string(reply.code)) : reply.message);
+  if (!reply.payment_no.empty() &&
+      (reply.code == Code::kOrderAlreadyPaid || reply.code == Code::kPaymentStatusUnknown)) {
+    e->set_payment_no(reply.payment_no);
+  }
+  HttpResponse r = json_response(core::http_status(reply.code), body);
+  if (reply.retry_after_s > 0) {
+    e->set_retry_after_s(reply.retry_after_s);
+    r.body = codec::to_json(body);
+    r.headers.emplace_back("Retry-After", std::to_string(reply.retry_after_s));
+  }
+  return r;
+}
+
+std::string_view bearer(const HttpRequest& request) {
+  std::string_view h = request.header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() <= kPrefix.size() || h.substr(0, kPrefix.size()) != kPrefix) return {};
+  return h.substr(kPrefix.size());
+}
+
+// A body that may be empty (optional JSON object).
+bool parse_optional(const std::string& body, google::protobuf::Message* out, std::string* error) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return true;
+  return codec::parse_json(body, out, error);
+}
+
+// One request on its way through the table: what a handler may use. The
+// access checks fill merchant (kMerchant) and sandbox (kSandbox).
+struct Call {
+  actors::Engine& engine;
+  const ApiOptions& options;
+  const std::shared_ptr<Metrics>& metrics;
+  const HttpRequest& req;
+  const std::vector<std::string_view>& parts;
+  Responder respond;
+  std::optional<actors::Merchant> merchant;
+  actors::SandboxChannel* sandbox = nullptr;
+
+  // The {name} segment of the path: every pattern with one has it third.
+  std::string param() const {
+    ONCEPAY_CHECK(parts.size() > 2);
+    return std::string(parts[2]);
+  }
+};
+
+using Handler = void (*)(Call&);
+
+// ---------------------------------------------------------------- ops
+
+void healthz(Call& c) {
+  v1::Health h;
+  h.set_status("ok");
+  c.respond(json_response(200, h));
+}
+
+void readyz(Call& c) {
+  v1::Health h;
+  const bool ok = c.engine.ready() && c.engine.storage_healthy();
+  h.set_status(ok ? "ready" : "unavailable");
+  std::string detail = c.engine.status_detail();
+  if (c.options.channel_health) {
+    for (const auto& channel : c.options.channel_health()) {
+      detail += "; channel " + channel.channel + ": breaker " + channel.breaker;
+    }
+  }
+  h.set_detail(std::move(detail));
+  c.respond(json_response(ok ? 200 : 503, h));
+}
+
+void metrics_text(Call& c) {
+  c.metrics->set_live_orders(
+      static_cast<double>(c.engine.env().live_orders.load(std::memory_order_relaxed)));
+  if (c.options.channel_health) {
+    for (const auto& channel : c.options.channel_health()) {
+      c.metrics->set_breaker(channel.channel, channel.breaker, channel.breaker_opened_total);
+    }
+  }
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = c.metrics->serialize(&c.engine);
+  c.respond(std::move(r));
+}
+
+// ---------------------------------------------------------------- channels
+
+void channel_notify(Call& c) {
+  const std::string channel = c.param();
+  auto secret = c.options.channel_secrets.find(channel);
+  if (secret == c.options.channel_secrets.end() || !c.engine.has_channel(channel)) {
+    return c.respond(error_of(Code::kNotFound, "no such channel"));
+  }
+  auto check = core::verify_header(secret->second, c.req.header("x-channel-signature"), c.req.body,
+                                   core::unix_seconds(), c.options.signature_tolerance_s);
+  if (check != core::SignatureCheck::kOk) {
+    return c.respond(Api::error(401, "invalid_signature",
+                                "X-Channel-Signature is " + std::string(core::to_string(check))));
+  }
+  v1::ChannelNotification body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (auto e = check_notification(body); !e.empty()) return c.respond(invalid(e));
+  core::ChannelNotice notice;
+  if (body.payment_no().empty() || !core::notice_from_proto(body, &notice)) {
+    return c.respond(invalid("payment_no and a known status are required"));
+  }
+  c.engine.notify(channel, std::move(notice), [respond = c.respond](actors::OrderReply reply) {
+    if (!core::is_success(reply.code)) return respond(from_reply(reply));
+    v1::ChannelAck ack;
+    ack.set_code("SUCCESS");
+    respond(json_response(200, ack));
+  });
+}
+
+// ---------------------------------------------------------------- admin
+
+void create_merchant(Call& c) {
+  v1::CreateMerchantRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (!is_token(body.merchant_id(), 64)) {
+    return c.respond(invalid("merchant_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-'"));
+  }
+  core::Policy policy = core::Policy::kStrict;
+  if (!body.policy().empty() && !core::parse_policy(body.policy(), &policy)) {
+    return c.respond(invalid("policy must be \"strict\" or \"refund_duplicates\""));
+  }
+  c.engine.create_merchant(
+      body.merchant_id(), policy,
+      [respond = c.respond](Code code, actors::Merchant merchant, std::string api_key) {
+        if (code != Code::kCreated) {
+          return respond(error_of(code, code == Code::kMerchantExists
+                                            ? "a merchant with that id exists"
+                                            : "the merchant could not be created"));
+        }
+        v1::MerchantView view;
+        view.set_merchant_id(merchant.merchant_id);
+        view.set_api_key(api_key);
+        view.set_webhook_secret(merchant.webhook_secret);
+        view.set_policy(std::string(core::to_string(merchant.policy)));
+        respond(json_response(201, view));
+      });
+}
+
+void get_merchant(Call& c) {
+  auto merchant = c.engine.merchants().get(c.param());
+  if (!merchant) return c.respond(error_of(Code::kMerchantNotFound, "no such merchant"));
+  v1::MerchantView view;
+  view.set_merchant_id(merchant->merchant_id);
+  view.set_policy(std::string(core::to_string(merchant->policy)));
+  c.respond(json_response(200, view));
+}
+
+// The query of GET /admin/review?cursor=&limit=&reason= (docs/API.md
+// "Review list"); an empty string when it is valid, else what is wrong.
+std::string review_query(const HttpRequest& req, size_t* limit, std::string* cursor,
+                         std::string* reason) {
+  std::map<std::string, std::string, std::less<>> params;
+  std::string why;
+  if (!http::parse_query(req.query, &params, &why)) return why;
+  for (const auto& [name, value] : params) {
+    if (name == "limit") {
+      if (!parse_limit(value, actors::kMaxReviewPage, limit)) {
+        return "limit must be an integer from 1 to " + std::to_string(actors::kMaxReviewPage);
+      }
+    } else if (name == "cursor") {
+      *cursor = value;
+    } else if (name == "reason") {
+      if (!core::is_review_reason(value)) {
+        return "reason must be one of amount_mismatch, auto_refund_failed, "
+               "unknown_unresolved, webhook_exhausted";
+      }
+      *reason = value;
+    } else {
+      return "unknown query parameter \"" + name + "\"";
+    }
+  }
+  return {};
+}
+
+void review_list(Call& c) {
+  size_t limit = actors::kDefaultReviewPage;
+  std::string cursor;
+  std::string reason;
+  if (auto e = review_query(c.req, &limit, &cursor, &reason); !e.empty()) {
+    return c.respond(invalid(e));
+  }
+  actors::ReviewIndex::Page page;
+  if (!c.engine.reviews().list(cursor, limit, reason, &page)) {
+    return c.respond(invalid("cursor is not one this server returned"));
+  }
+  v1::ReviewListView view;
+  for (const auto& entry : page.items) {
+    auto* item = view.add_items();
+    item->set_item_id(entry.item.item_id);
+    item->set_merchant_id(entry.order.merchant_id);
+    item->set_merchant_order_no(entry.order.merchant_order_no);
+    item->set_payment_no(entry.item.payment_no);
+    item->set_reason(entry.item.reason);
+    item->set_since(core::format_time(entry.item.opened_ms));
+    item->set_detail(entry.item.detail);
+  }
+  view.set_next(page.next);
+  c.respond(json_response(200, view));
+}
+
+// ---------------------------------------------------------------- sandbox
+
+HttpResponse sandbox_record(actors::SandboxChannel& channel, const std::string& payment_no) {
+  auto view = channel.get(payment_no);
+  if (!view) return error_of(Code::kPaymentNotFound, "the channel never saw that payment_no");
+  return json_response(200, *view);
+}
+
+void sandbox_faults(Call& c) {
+  v1::SandboxFaults faults;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &faults, &why)) return c.respond(invalid(why));
+  if (!channels::validate_faults(faults, &why)) return c.respond(invalid(why));
+  c.sandbox->set_faults(channels::faults_from_proto(faults));
+  c.respond(json_response(200, faults));
+}
+
+void sandbox_get(Call& c) { c.respond(sandbox_record(*c.sandbox, c.param())); }
+
+HttpResponse sandbox_outcome(actors::SandboxChannel& channel, const std::string& payment_no,
+                             channels::CallOutcome outcome) {
+  switch (outcome) {
+    case channels::CallOutcome::kOk:
+      return sandbox_record(channel, payment_no);
+    case channels::CallOutcome::kNotFound:
+      return error_of(Code::kPaymentNotFound, "the channel never saw that payment_no");
+    case channels::CallOutcome::kClosed:
+      return error_of(Code::kChannelConflict,
+                      "the payment was closed at the channel (use after_close to race it)");
+    case channels::CallOutcome::kAlreadyPaid:
+      return error_of(Code::kChannelConflict, "the payment already succeeded");
+    default:
+      return error_of(Code::kChannelConflict,
+                      "the channel refused: " + std::string(channels::to_string(outcome)));
+  }
+}
+
+// POST /sandbox/payments/{payment_no}/pay and .../fail.
+void sandbox_settle(Call& c, bool pay) {
+  v1::SandboxPayRequest body;
+  std::string why;
+  if (!parse_optional(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (!pay && body.after_close()) return c.respond(invalid("after_close applies to pay only"));
+  const std::string payment_no = c.param();
+  auto outcome = pay ? c.sandbox->pay(payment_no, body.after_close()) : c.sandbox->fail(payment_no);
+  c.respond(sandbox_outcome(*c.sandbox, payment_no, outcome));
+}
+
+void sandbox_pay(Call& c) { sandbox_settle(c, /*pay=*/true); }
+void sandbox_fail(Call& c) { sandbox_settle(c, /*pay=*/false); }
+
+// ---------------------------------------------------------------- merchant
+
+void order_pay(Call& c) {
+  if (auto e = check_order_no(c.parts[2]); !e.empty()) return c.respond(invalid(e));
+  v1::PayRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (auto e = check_pay(body, c.engine.env().payment.max_amount_minor); !e.empty()) {
+    return c.respond(invalid(e));
+  }
+  if (!c.engine.has_channel(body.channel())) {
+    return c.respond(invalid("unknown channel \"" + body.channel() + "\""));
+  }
+  actors::PayMsg msg;
+  msg.command.merchant_id = c.merchant->merchant_id;
+  msg.command.merchant_order_no = c.param();
+  msg.command.amount_minor = body.amount();
+  msg.command.currency = body.currency();
+  msg.command.channel = body.channel();
+  msg.command.subject = body.subject();
+  msg.command.notify_url = body.notify_url();
+  msg.policy = c.merchant->policy;
+  c.engine.pay(std::move(msg), [respond = c.respond, metrics = c.metrics](actors::OrderReply r) {
+    metrics->pay_outcome(core::to_string(r.code));
+    respond(from_reply(r));
+  });
+}
+
+void order_close(Call& c) {
+  if (auto e = check_order_no(c.parts[2]); !e.empty()) return c.respond(invalid(e));
+  v1::CloseRequest body;
+  std::string why;
+  if (!parse_optional(c.req.body, &body, &why)) return c.respond(invalid(why));
+  actors::CloseMsg msg{{c.merchant->merchant_id, c.param()}, c.merchant->policy};
+  c.engine.close(std::move(msg),
+                 [respond = c.respond](actors::OrderReply reply) { respond(from_reply(reply)); });
+}
+
+void order_refund(Call& c) {
+  if (auto e = check_order_no(c.parts[2]); !e.empty()) return c.respond(invalid(e));
+  v1::RefundRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (auto e = check_refund(body); !e.empty()) return c.respond(invalid(e));
+  actors::RefundMsg msg;
+  msg.key = {c.merchant->merchant_id, c.param()};
+  msg.command = {body.refund_no(), body.amount(), body.reason()};
+  msg.policy = c.merchant->policy;
+  c.engine.refund(std::move(msg), [respond = c.respond](actors::OrderReply reply) {
+    if (!core::is_success(reply.code) || !reply.has_refund) return respond(from_reply(reply));
+    respond(json_response(core::http_status(reply.code), reply.refund));
+  });
+}
+
+void get_order(Call& c) {
+  if (auto e = check_order_no(c.parts[2]); !e.empty()) return c.respond(invalid(e));
+  actors::GetOrderMsg msg{{c.merchant->merchant_id, c.param()}};
+  c.engine.get_order(std::move(msg), [respond = c.respond](actors::OrderReply reply) {
+    respond(from_reply(reply));
+  });
+}
+
+void get_payment(Call& c) {
+  c.engine.get_payment(c.merchant->merchant_id, c.param(),
+                       [respond = c.respond](actors::OrderReply reply) {
+                         respond(from_reply(reply, /*payment_view=*/true));
+                       });
+}
+
+// ---------------------------------------------------------------- the table
+
+// Every route of docs/API.md. Within one Access group the paths differ, so
+// the order only sets the order of methods in an Allow header.
+constexpr std::array<Route<Handler>, 16> kRoutes{{
+    {Access::kOps, "GET", "/healthz", healthz},
+    {Access::kOps, "GET", "/readyz", readyz},
+    {Access::kOps, "GET", "/metrics", metrics_text},
+    {Access::kChannel, "POST", "/v1/channels/{channel}/notify", channel_notify},
+    {Access::kAdmin, "POST", "/admin/merchants", create_merchant},
+    {Access::kAdmin, "GET", "/admin/merchants/{id}", get_merchant},
+    {Access::kAdmin, "GET", "/admin/review", review_list},
+    {Access::kSandbox, "PUT", "/sandbox/faults", sandbox_faults},
+    {Access::kSandbox, "GET", "/sandbox/payments/{payment_no}", sandbox_get},
+    {Access::kSandbox, "POST", "/sandbox/payments/{payment_no}/pay", sandbox_pay},
+    {Access::kSandbox, "POST", "/sandbox/payments/{payment_no}/fail", sandbox_fail},
+    {Access::kMerchant, "POST", "/v1/orders/{no}/pay", order_pay},
+    {Access::kMerchant, "POST", "/v1/orders/{no}/close", order_close},
+    {Access::kMerchant, "POST", "/v1/orders/{no}/refunds", order_refund},
+    {Access::kMerchant, "GET", "/v1/orders/{no}", get_order},
+    {Access::kMerchant, "GET", "/v1/payments/{payment_no}", get_payment},
+}};
+
+// Runs the route of `access` that has the request's path: its handler, or
+// 405 with Allow for another method. False (nothing sent) when no route of
+// the group has the path.
+bool run_route(Access access, Call& c, std::string* route) {
+  const auto match = find_route<Handler>(kRoutes, access, c.parts, c.req.method);
+  if (match.pattern.empty()) return false;
+  *route = std::string(match.pattern);
+  if (match.route == nullptr) {
+    c.respond(method_not_allowed(match.allow));
+  } else {
+    match.route->handler(c);
+  }
+  return true;
+}
+
+// The refusal every request outside the ops routes gets before any other
+// check: an unknown prefix (404), recovery not done (503), or a state
+// change after a storage failure (503).
+std::optional<HttpResponse> gate(const Call& c) {
+  const auto& parts = c.parts;
+  const bool known_prefix =
+      !parts.empty() && (parts[0] == "v1" || parts[0] == "admin" ||
+                         (parts[0] == "sandbox" && c.options.sandbox_enabled));
+  if (!known_prefix) return not_found();
+  if (!c.engine.ready()) {
+    return error_of(Code::kNotReady, "recovery has not finished; retry shortly");
+  }
+  const bool writes = c.req.method != "GET";
+  if (writes && !c.engine.storage_healthy()) {
+    return error_of(Code::kStorageUnavailable, "durable storage failed; state changes are refused");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+HttpResponse Api::error(int status, std::string_view code, std::string_view message) {
+  v1::ErrorResponse body;
+  body.mutable_error()->set_code(std::string(code));
+  body.mutable_error()->set_message(std::string(message));
+  return json_response(status, body);
+}
+
+Api::Api(actors::Engine& engine, ApiOptions options)
+    : engine_(engine), options_(std::move(options)), metrics_(std::make_shared<Metrics>()) {}
+
+Api::~Api() = default;
+
+void Api::handle(HttpRequest request, Responder respond) {
+  auto route = std::make_shared<std::string>("unknown");
+  auto counted = [respond = std::move(respond), route, metrics = metrics_](HttpResponse r) {
+    metrics->request(*route, r.status);
+    respond(std::move(r));
+  };
+  dispatch(request, std::move(counted), route.get());
+}
+
+// Credentials are checked before the route (an unauthenticated caller learns
+// nothing about which paths exist under /admin and /v1); the channel
+// callback authenticates by its signature in its handler instead.
+void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route) {
+  const auto parts = http::split_path(req.path);
+  Call c{engine_, options_, metrics_, req, parts, std::move(respond)};
+  if (run_route(Access::kOps, c, route)) return;
+  if (auto refusal = gate(c)) return c.respond(std::move(*refusal));
+  if (parts[0] == "admin") {
+    if (!core::constant_time_equal(bearer(req), options_.admin_token)) {
+      *route = "/admin";
+      return c.respond(error_of(Code::kUnauthorized, "admin token required"));
+    }
+    if (!run_route(Access::kAdmin, c, route)) c.respond(not_found());
+    return;
+  }
+  if (parts[0] == "sandbox") {
+    c.sandbox = engine_.sandbox();
+    if (c.sandbox == nullptr) {
+      return c.respond(error_of(Code::kNotFound, "the sandbox is disabled"));
+    }
+    if (!run_route(Access::kSandbox, c, route)) c.respond(not_found());
+    return;
+  }
+  if (run_route(Access::kChannel, c, route)) return;
+  c.merchant = engine_.merchants().authenticate(bearer(req));
+  if (!c.merchant) {
+    *route = "/v1";
+    return c.respond(error_of(Code::kUnauthorized, "a valid API key is required"));
+  }
+  if (!run_route(Access::kMerchant, c, route)) c.respond(not_found());
+}
+
+}  // namespace oncepay::gateway
