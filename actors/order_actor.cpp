@@ -24,7 +24,12 @@ struct Shell {
     ctx.policy = policy;
     auto e = env;
     auto now = ctx.now_ms;
-    ctx.new_payment_no = [e, now] { return e->new_payment_no(now); };
+    // The key is read when an id is made (rarely), not copied per message;
+    // decisions run synchronously inside the actor's handler.
+    const core::OrderState* state = &order();
+    ctx.new_payment_no = [e, now, state] {
+      return e->new_payment_no(now, OrderKey{state->merchant_id, state->merchant_order_no});
+    };
     return ctx;
   }
 
