@@ -26,9 +26,9 @@ struct Shell {
     auto now = ctx.now_ms;
     // The key is read when an id is made (rarely), not copied per message;
     // decisions run synchronously inside the actor's handler.
-    const core::OrderState* state = &order();
-    ctx.new_payment_no = [e, now, state] {
-      return e->new_payment_no(now, OrderKey{state->merchant_id, state->merchant_order_no});
+    const core::OrderState* keyed = &order();
+    ctx.new_payment_no = [e, now, keyed] {
+      return e->new_payment_no(now, OrderKey{keyed->merchant_id, keyed->merchant_order_no});
     };
     return ctx;
   }
