@@ -205,6 +205,26 @@ Status ensure_layout(storage::SnapshotStore& store, size_t per_commit, bool* mig
   return Status::ok();
 }
 
+// The shard count is part of every payment_no and of where every order
+// lives: a data dir keeps the count it was created with. A store without the
+// key (created before it was recorded, or fresh) adopts `shards`.
+Status ensure_shards(storage::SnapshotStore& store, size_t shards) {
+  std::string stored;
+  Status st = store.get(kLayoutTable, kLayoutShardsKey, &stored);
+  const std::string configured = std::to_string(shards);
+  if (st.is_ok()) {
+    if (stored == configured) return Status::ok();
+    return Status::invalid_argument("the data dir was created with " + stored +
+                                    " shards and engine.shards is " + configured +
+                                    ": the shard count is part of every payment_no and cannot "
+                                    "change for a data dir; configure engine.shards = " +
+                                    stored);
+  }
+  if (!st.is_not_found()) return st;
+  return store.commit_checkpoint(store.checkpoint_lsn(),  // the orders do not change
+                                 {{kLayoutTable, kLayoutShardsKey, configured}});
+}
+
 }  // namespace
 
 v1::MerchantCreated merchant_record(const Merchant& merchant) {
@@ -414,6 +434,8 @@ Status Durability::recover(Recovered* out) {
   Status st = storage::SnapshotStore::open(snapshot_options, &store_);
   if (!st.is_ok()) return st;
   st = ensure_layout(*store_, options_.max_orders_per_commit, &out->migrated_layout);
+  if (!st.is_ok()) return st;
+  st = ensure_shards(*store_, options_.shards);
   if (!st.is_ok()) return st;
   out->checkpoint_lsn = store_->checkpoint_lsn();
 

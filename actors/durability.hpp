@@ -69,6 +69,9 @@ struct DurabilityOptions {
   std::size_t max_orders_per_commit = 50'000;
   // No storage thread and no WAL writer thread (see the class comment).
   bool inline_storage = false;
+  // The engine's shard count: recovery refuses a data dir created with
+  // another (snapshot `layout` key `shards`); one without the key adopts it.
+  std::size_t shards = 64;
 };
 
 // What recovery rebuilt: the orders the WAL tail touched (stored snapshot +

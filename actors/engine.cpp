@@ -4,6 +4,7 @@
 #include <random>
 
 #include "actors/shard.hpp"
+#include "actors/shard_router.hpp"
 #include "actors/wal_actor.hpp"
 #include "core/check.hpp"
 #include "core/signature.hpp"
@@ -57,6 +58,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
                            .count();
   env_->steady_base = system.clock().now();
   env_->boot_nonce = core::random_token(2);  // 4 hex chars
+  env_->shard_count = options_.shards;
   if (options_.deterministic.enabled) {
     env_->wall_base_ms = options_.deterministic.wall_base_ms;
     env_->steady_base = caf::actor_clock::time_point{};
@@ -94,6 +96,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     d.segment_bytes = options_.wal_segment_bytes;
     d.max_orders_per_commit = std::max<std::size_t>(1, options_.checkpoint_orders_per_commit);
     d.inline_storage = options_.deterministic.enabled;
+    d.shards = options_.shards;
     durability_ = std::make_shared<Durability>(std::move(d), env_->storage);
     env_->stored = durability_->stored();
     std::weak_ptr<Durability> weak = durability_;
@@ -107,9 +110,11 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     ready_.store(false, std::memory_order_release);
   }
   std::shared_ptr<const OrderEnv> env = env_;
-  for (size_t i = 0; i < options_.shards; ++i) shards_.push_back(system.spawn(shard_impl, env));
+  std::vector<shard_actor> shards;
+  for (size_t i = 0; i < options_.shards; ++i) shards.push_back(system.spawn(shard_impl, env));
+  router_ = std::make_shared<const ShardRouter>(std::move(shards));
   if (durability_) {
-    stored_timers_ = system.spawn(stored_timers_impl, env, shards_, options_.stored_timer_window);
+    stored_timers_ = system.spawn(stored_timers_impl, env, router_, options_.stored_timer_window);
   }
   for (size_t i = 0; i < options_.bridges; ++i) bridges_.push_back(system.spawn(bridge_impl));
 }
@@ -118,7 +123,7 @@ Engine::~Engine() {
   // Requests cut off by the shutdown are not storage failures.
   env_->storage->set_stopping();
   ready_.store(false, std::memory_order_release);
-  for (auto& s : shards_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  for (auto& s : router_->shards()) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   for (auto& b : bridges_) caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
   if (stored_timers_) caf::anon_send_exit(stored_timers_, caf::exit_reason::user_shutdown);
   if (webhooks_) caf::anon_send_exit(webhooks_, caf::exit_reason::user_shutdown);
@@ -163,7 +168,7 @@ void Engine::install(Recovered& recovered) {
   for (const auto& state : recovered.orders) {
     env_->reviews->set(OrderKey{state.merchant_id, state.merchant_order_no}, state.reviews);
   }
-  std::vector<RestoreMsg> pending(shards_.size());
+  std::vector<RestoreMsg> pending(router_->shard_count());
   ParkedTimersMsg timers;
   for (auto& state : recovered.orders) {
     if (auto due = next_due_ms(state)) {
@@ -172,18 +177,17 @@ void Engine::install(Recovered& recovered) {
     for (const auto& a : state.attempts) {
       env_->index->insert(a.payment_no, OrderKey{state.merchant_id, state.merchant_order_no});
     }
-    const size_t shard =
-        shard_of(OrderKey{state.merchant_id, state.merchant_order_no}, shards_.size());
+    const size_t shard = router_->shard_of(OrderKey{state.merchant_id, state.merchant_order_no});
     const core::Policy policy = merchants_->policy_of(state.merchant_id);
     pending[shard].orders.push_back(RestoredOrder{std::move(state), policy});
     if (pending[shard].orders.size() >= kRestoreChunk) {
-      caf::anon_send(shards_[shard], std::move(pending[shard]));
+      caf::anon_send(router_->shard(shard), std::move(pending[shard]));
       pending[shard] = RestoreMsg{};
     }
   }
   // A request sent after ready() is queued behind these in its shard.
-  for (size_t i = 0; i < shards_.size(); ++i) {
-    if (!pending[i].orders.empty()) caf::anon_send(shards_[i], std::move(pending[i]));
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (!pending[i].orders.empty()) caf::anon_send(router_->shard(i), std::move(pending[i]));
   }
   // The parked orders' timers, and the first scan of the stored ones: sent
   // after the restores, so a shard has parked the tail's orders (whose
@@ -221,8 +225,7 @@ OrderReply refusal(core::Code code) {
 }  // namespace
 
 template <class Msg>
-void Engine::submit(const OrderKey& key, Msg msg, Done done) {
-  shard_actor shard = shards_[shard_of(key, shards_.size())];
+void Engine::submit(const shard_actor& shard, Msg msg, Done done) {
   auto timeout = options_.request_timeout;
   const int64_t retry_after = options_.payment.retry_after_s;
   auto& bridge = bridges_[next_bridge_.fetch_add(1, std::memory_order_relaxed) % bridges_.size()];
@@ -237,31 +240,34 @@ void Engine::submit(const OrderKey& key, Msg msg, Done done) {
 
 void Engine::pay(PayMsg msg, Done done) {
   if (auto code = refuse(true)) return done(refusal(*code));
-  OrderKey key{msg.command.merchant_id, msg.command.merchant_order_no};
-  submit(key, std::move(msg), std::move(done));
+  const OrderKey key{msg.command.merchant_id, msg.command.merchant_order_no};
+  submit(router_->route(key), std::move(msg), std::move(done));
 }
 
 void Engine::close(CloseMsg msg, Done done) {
   if (auto code = refuse(true)) return done(refusal(*code));
-  OrderKey key = msg.key;
-  submit(key, std::move(msg), std::move(done));
+  const shard_actor& shard = router_->route(msg.key);
+  submit(shard, std::move(msg), std::move(done));
 }
 
 void Engine::refund(RefundMsg msg, Done done) {
   if (auto code = refuse(true)) return done(refusal(*code));
-  OrderKey key = msg.key;
-  submit(key, std::move(msg), std::move(done));
+  const shard_actor& shard = router_->route(msg.key);
+  submit(shard, std::move(msg), std::move(done));
 }
 
 void Engine::get_order(GetOrderMsg msg, Done done) {
   if (auto code = refuse(false)) return done(refusal(*code));
-  OrderKey key = msg.key;
-  submit(key, std::move(msg), std::move(done));
+  const shard_actor& shard = router_->route(msg.key);
+  submit(shard, std::move(msg), std::move(done));
 }
 
 std::optional<OrderKey> Engine::order_of_payment(const std::string& payment_no,
                                                  bool* failed) const {
   *failed = false;
+  if (payment_no_shard(payment_no) && !router_->shard_of_payment(payment_no)) {
+    return std::nullopt;  // made with another shard count, i.e. not here
+  }
   if (auto key = env_->index->find(payment_no)) return key;
   if (!env_->stored) return std::nullopt;
   OrderKey key;
@@ -272,6 +278,15 @@ std::optional<OrderKey> Engine::order_of_payment(const std::string& payment_no,
     *failed = true;
   }
   return std::nullopt;
+}
+
+const shard_actor& Engine::payment_shard(const std::string& payment_no, const OrderKey& key) const {
+  const auto shard = router_->shard_of_payment(payment_no);
+  if (!shard) return router_->route(key);  // made before payment_no carried its shard
+  // The payment_no was made from this very key with this data dir's shard
+  // count (OrderEnv::new_payment_no, Durability's shard-count check).
+  ONCEPAY_CHECK(*shard == router_->shard_of(key));
+  return router_->shard(*shard);
 }
 
 namespace {
@@ -290,7 +305,8 @@ void Engine::get_payment(const std::string& merchant_id, const std::string& paym
   if (!key || key->merchant_id != merchant_id) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
   }
-  submit(*key, GetPaymentMsg{*key, payment_no}, std::move(done));
+  const shard_actor& shard = payment_shard(payment_no, *key);
+  submit(shard, GetPaymentMsg{*key, payment_no}, std::move(done));
 }
 
 void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done) {
@@ -303,8 +319,9 @@ void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done
   }
   // The order decides whether the payment is this channel's (decide_notice).
   notice.channel = channel;
+  const shard_actor& shard = payment_shard(notice.payment_no, *key);
   NoticeMsg msg{*key, std::move(notice), merchants_->policy_of(key->merchant_id)};
-  submit(*key, std::move(msg), std::move(done));
+  submit(shard, std::move(msg), std::move(done));
 }
 
 void Engine::create_merchant(const std::string& merchant_id, core::Policy policy,

@@ -42,6 +42,7 @@
 #include "actors/messages.hpp"
 #include "actors/order_env.hpp"
 #include "actors/sandbox_channel.hpp"
+#include "actors/shard_router.hpp"
 #include "actors/stored_timers.hpp"
 #include "actors/webhooks.hpp"
 
@@ -142,8 +143,11 @@ class Engine {
   void close(CloseMsg msg, Done done);
   void refund(RefundMsg msg, Done done);
   void get_order(GetOrderMsg msg, Done done);
-  // Finds the payment's order through the index; another merchant's
-  // payment is reported as not found.
+  // Routed by payment_no: the shard comes from the payment_no's shard field
+  // (ShardRouter::route_payment), the order key from the payment index (in
+  // memory, else the snapshot's `payments`; the only source for payment
+  // numbers made before they carried a shard). Another merchant's payment,
+  // or a payment_no whose shard field is out of range, is not found.
   void get_payment(const std::string& merchant_id, const std::string& payment_no, Done done);
   // A channel's notification for one of our payments.
   void notify(const std::string& channel, core::ChannelNotice notice, Done done);
@@ -192,12 +196,15 @@ class Engine {
 
  private:
   template <class Msg>
-  void submit(const OrderKey& key, Msg msg, Done done);
+  void submit(const shard_actor& shard, Msg msg, Done done);
+  // The shard of the order of payment_no (whose key is `key`).
+  const shard_actor& payment_shard(const std::string& payment_no, const OrderKey& key) const;
   // kNotReady / kStorageUnavailable when a request cannot be taken now.
   std::optional<core::Code> refuse(bool changes_state) const;
   void install(Recovered& recovered);
   // payment_no -> its order: the in-memory index, else the snapshot.
-  // *failed when the snapshot could not be read.
+  // *failed when the snapshot could not be read. A payment_no whose shard
+  // field is out of range is nobody's (not looked up).
   std::optional<OrderKey> order_of_payment(const std::string& payment_no, bool* failed) const;
 
   caf::actor_system& system_;
@@ -209,7 +216,8 @@ class Engine {
   std::unique_ptr<SandboxChannel> sandbox_;
   std::shared_ptr<http::HttpClient> webhook_client_;
   webhook_actor webhooks_;
-  std::vector<shard_actor> shards_;
+  // The shards, and the one mapping of keys and payment numbers to them.
+  std::shared_ptr<const ShardRouter> router_;
   stored_timers_actor stored_timers_;  // durable engines only
   std::vector<caf::actor> bridges_;
   std::atomic<size_t> next_bridge_{0};

@@ -24,7 +24,12 @@ struct Shell {
     ctx.policy = policy;
     auto e = env;
     auto now = ctx.now_ms;
-    ctx.new_payment_no = [e, now] { return e->new_payment_no(now); };
+    // The key is read when an id is made (rarely), not copied per message;
+    // decisions run synchronously inside the actor's handler.
+    const core::OrderState* keyed = &order();
+    ctx.new_payment_no = [e, now, keyed] {
+      return e->new_payment_no(now, OrderKey{keyed->merchant_id, keyed->merchant_order_no});
+    };
     return ctx;
   }
 

@@ -57,10 +57,13 @@ struct OrderEnv {
   caf::actor_clock::time_point steady_base;
   int64_t now_ms(caf::actor_clock& clock) const;
 
-  // Globally unique payment_no: 'P', creation ms, a per-boot nonce, a counter.
-  std::string boot_nonce;
+  // Globally unique payment_no of an attempt of the order `key`: 'P', the
+  // order's shard (shard_of(key, shard_count), 4 digits), creation ms, the
+  // per-boot nonce (4 characters), a counter (actors/shard_router.hpp).
+  size_t shard_count = 1;
+  std::string boot_nonce = "0000";
   mutable std::atomic<uint64_t> next_id{0};
-  std::string new_payment_no(int64_t now_ms) const;
+  std::string new_payment_no(int64_t now_ms, const OrderKey& key) const;
 
   std::atomic<uint64_t> live_orders{0};
 

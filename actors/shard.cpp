@@ -1,16 +1,9 @@
 #include "actors/shard.hpp"
 
-#include <xxhash.h>
-
 #include "actors/order_actor.hpp"
 #include "actors/snapshot_layout.hpp"
 
 namespace oncepay::actors {
-
-size_t shard_of(const OrderKey& key, size_t shard_count) {
-  const std::string k = order_key_bytes(key.merchant_id, key.merchant_order_no);
-  return static_cast<size_t>(XXH3_64bits(k.data(), k.size()) % shard_count);
-}
 
 namespace {
 

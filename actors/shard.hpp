@@ -1,6 +1,6 @@
 // A shard: owns the order actors of its slice of (merchant_id,
-// merchant_order_no) keys. Shards hold no order state of their own, except
-// the parked orders of a recovery until their actors are spawned.
+// merchant_order_no) keys (which slice: actors/shard_router.hpp). Shards hold no order state of
+// their own, except the parked orders of a recovery until their actors are spawned.
 //
 // An order it has no actor for yet is looked up, in this order: among the
 // parked orders (RestoreMsg: the orders the WAL tail touched, rebuilt by
@@ -35,8 +35,5 @@ struct ShardState {
 using shard_pointer = shard_actor::stateful_pointer<ShardState>;
 
 shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const OrderEnv> env);
-
-// Which of `shard_count` shards owns the order (stable across restarts).
-size_t shard_of(const OrderKey& key, size_t shard_count);
 
 }  // namespace oncepay::actors

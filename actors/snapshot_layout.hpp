@@ -31,6 +31,12 @@ inline constexpr const char* kReviewsTable = "reviews";
 inline constexpr const char* kLayoutTable = "layout";
 inline constexpr const char* kLayoutVersionKey = "version";
 inline constexpr const char* kLayoutVersion = "2";
+// `layout` also holds `shards`: the shard count the data dir was created
+// with (decimal ASCII). It is part of every payment_no
+// (actors/shard_router.hpp), so an engine configured with another count
+// refuses to start; a store without the key adopts the configured count at
+// its first start (Durability::recover).
+inline constexpr const char* kLayoutShardsKey = "shards";
 
 // Every table above, for storage::SnapshotOptions::tables.
 std::vector<std::string> snapshot_tables();

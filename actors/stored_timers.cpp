@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "actors/shard.hpp"
 #include "actors/stored_orders.hpp"
 #include "core/check.hpp"
 
@@ -12,13 +11,13 @@ namespace {
 
 // One pass: sends the wake-ups of every timer due before now + window that
 // was not sent yet, then sleeps until the next one comes within half a window.
-void scan(stored_timers_pointer self, const OrderEnv& env, const std::vector<shard_actor>& shards,
+void scan(stored_timers_pointer self, const OrderEnv& env, const ShardRouter& router,
           std::chrono::milliseconds window) {
   auto& state = self->state;
   const int64_t now = env.now_ms(self->clock());
   const int64_t until = std::max(state.scanned_until_ms, now + window.count());
   auto wake = [&](int64_t due_ms, OrderKey order) {
-    const shard_actor& shard = shards[shard_of(order, shards.size())];
+    const shard_actor& shard = router.route(order);
     if (due_ms <= now) {
       self->send(shard, WakeMsg{std::move(order)});
     } else {
@@ -52,18 +51,18 @@ void scan(stored_timers_pointer self, const OrderEnv& env, const std::vector<sha
 
 stored_timers_actor::behavior_type stored_timers_impl(stored_timers_pointer self,
                                                       std::shared_ptr<const OrderEnv> env,
-                                                      std::vector<shard_actor> shards,
+                                                      std::shared_ptr<const ShardRouter> router,
                                                       std::chrono::milliseconds window) {
-  ONCEPAY_CHECK(env->stored != nullptr && !shards.empty() && window.count() > 1);
+  ONCEPAY_CHECK(env->stored != nullptr && router != nullptr && window.count() > 1);
   return {
-      [self, env, shards, window](scan_timers_atom) { scan(self, *env, shards, window); },
-      [self, env, shards, window](ParkedTimersMsg& msg) {
+      [self, env, router, window](scan_timers_atom) { scan(self, *env, *router, window); },
+      [self, env, router, window](ParkedTimersMsg& msg) {
         // Sent once, before the first scan (nothing is scheduled yet).
         ONCEPAY_CHECK(self->state.parked.empty() && self->state.scanned_until_ms == 0);
         std::stable_sort(msg.due.begin(), msg.due.end(),
                          [](const DueOrder& a, const DueOrder& b) { return a.due_ms < b.due_ms; });
         self->state.parked = std::move(msg.due);
-        scan(self, *env, shards, window);
+        scan(self, *env, *router, window);
       },
   };
 }

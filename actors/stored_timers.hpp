@@ -3,12 +3,11 @@
 // time. Those are the stored orders (table `timers`) and the orders the WAL
 // tail touched, which recovery parks in their shards (ParkedTimersMsg: the
 // next due time of each that has a timer armed). It works a window ahead:
-// every timer due before now + window is sent to its order's shard as a
-// WakeMsg, delayed until its due time (at once if it is already due, e.g. a
-// deadline that passed while the engine was down); then the actor sleeps
-// until the next due time comes within half a window. A shard that gets a
-// WakeMsg for an order without an actor spawns it (from its parked or
-// stored state); the order actor re-arms every timer of the order from its
+// every timer due before now + window is sent to its order's shard (the
+// shard router's route()) as a WakeMsg, delayed until its due time (at once if it is already due,
+// e.g. a deadline that passed while the engine was down); then the actor sleeps until the next due
+// time comes within half a window. A shard that gets a WakeMsg for an order without an actor spawns
+// it (from its parked or stored state); the order actor re-arms every timer of the order from its
 // persisted due_ms, so the one that came due fires at once. A WakeMsg for
 // an order that has an actor is ignored: that actor armed its timers itself
 // (this is also why the stale stored rows of the tail's orders are harmless).
@@ -29,6 +28,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/order_env.hpp"
+#include "actors/shard_router.hpp"
 
 namespace oncepay::actors {
 
@@ -59,7 +59,7 @@ using stored_timers_pointer = stored_timers_actor::stateful_pointer<StoredTimers
 
 stored_timers_actor::behavior_type stored_timers_impl(stored_timers_pointer self,
                                                       std::shared_ptr<const OrderEnv> env,
-                                                      std::vector<shard_actor> shards,
+                                                      std::shared_ptr<const ShardRouter> router,
                                                       std::chrono::milliseconds window);
 
 // The earliest due_ms of the order's armed timers (attempts, refunds,

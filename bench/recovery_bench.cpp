@@ -46,7 +46,7 @@
 
 #include "actors/durability.hpp"
 #include "actors/engine.hpp"
-#include "actors/shard.hpp"
+#include "actors/shard_router.hpp"
 #include "actors/snapshot_layout.hpp"
 #include "core/order_snapshot.hpp"
 #include "core/order_state.hpp"
@@ -433,7 +433,7 @@ struct Measure {
   std::string summary;
 };
 
-// One order per shard (shard_of), so that their answers come after every
+// One order per shard (shard_of, actors/shard_router.hpp), so that their answers come after every
 // RestoreMsg (one mailbox per shard, FIFO).
 std::vector<actors::OrderKey> probe_keys(const Options& options) {
   std::vector<actors::OrderKey> keys(options.shards);

@@ -895,3 +895,106 @@ TEST_F(DurabilityTest, Layout1SnapshotGetsTheMissingTimerRows) {
 
 }  // namespace
 }  // namespace oncepay::actors
+
+namespace oncepay::actors {
+namespace {
+
+// The shard count is baked into every payment_no: a data dir keeps the one it
+// was created with, and an engine configured with another refuses to start.
+TEST_F(DurabilityTest, ShardCountChangeIsRefusedAtStart) {
+  ASSERT_EQ(open_engine(), "");
+  OrderReply paid = pay("o-shards");
+  ASSERT_EQ(paid.code, core::Code::kCreated);
+  const std::string payment_no = paid.order.attempt().payment_no();
+  crash();
+  {
+    auto store = open_snapshot();
+    ASSERT_TRUE(store);
+    std::string shards;
+    ASSERT_TRUE(store->get(kLayoutTable, kLayoutShardsKey, &shards).is_ok());
+    EXPECT_EQ(shards, "4");
+  }
+  customize_ = [](EngineOptions& o) { o.shards = 8; };
+  const std::string error = open_engine();
+  EXPECT_NE(error.find("created with 4 shards and engine.shards is 8"), std::string::npos) << error;
+  EXPECT_FALSE(engine_->ready());
+  crash();
+  customize_ = nullptr;
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(get_payment(payment_no).code, core::Code::kOk);
+}
+
+// A store from before the shard count was recorded adopts the configured one.
+TEST_F(DurabilityTest, StoreWithoutShardCountAdoptsTheConfiguredOne) {
+  ASSERT_EQ(open_engine(), "");
+  ASSERT_EQ(pay("o-adopt").code, core::Code::kCreated);
+  ASSERT_EQ(checkpoint(), "");
+  crash();
+  {
+    auto store = open_snapshot();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store
+                    ->commit_checkpoint(store->checkpoint_lsn(),
+                                        {{kLayoutTable, kLayoutShardsKey, std::nullopt}})
+                    .is_ok());
+  }
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(get("o-adopt").code, core::Code::kOk);
+  crash();
+  auto store = open_snapshot();
+  ASSERT_TRUE(store);
+  std::string shards;
+  ASSERT_TRUE(store->get(kLayoutTable, kLayoutShardsKey, &shards).is_ok());
+  EXPECT_EQ(shards, "4");
+}
+
+// A payment_no made before payment numbers carried their shard (26
+// characters) is still found, through the stored payment index, and a
+// channel notification for it still reaches its order.
+TEST_F(DurabilityTest, PaymentNoWithoutShardIsFoundThroughTheIndex) {
+  ASSERT_EQ(open_engine(), "");
+  OrderReply paid = pay("o-legacy");
+  ASSERT_EQ(paid.code, core::Code::kCreated);
+  const std::string current = paid.order.attempt().payment_no();
+  ASSERT_EQ(current.size(), kPaymentNoSize);
+  ASSERT_EQ(checkpoint(), "");
+  crash();
+  // Rewrite the stored order as an older build would have written it.
+  const std::string legacy = "P" + current.substr(1 + kPaymentNoShardDigits);
+  ASSERT_EQ(legacy.size(), kLegacyPaymentNoSize);
+  ASSERT_FALSE(payment_no_shard(legacy).has_value());
+  {
+    auto store = open_snapshot();
+    ASSERT_TRUE(store);
+    core::OrderState state = stored_order(*store, "o-legacy");
+    ASSERT_EQ(state.attempts.size(), 1u);
+    const std::string key = order_key_bytes("demo", "o-legacy");
+    std::vector<storage::Mutation> mutations;
+    for (auto& old : timer_keys(state)) mutations.push_back({kTimersTable, old, std::nullopt});
+    state.attempts[0].payment_no = legacy;
+    for (auto& now : timer_keys(state)) mutations.push_back({kTimersTable, now, key});
+    mutations.push_back({kPaymentsTable, current, std::nullopt});
+    mutations.push_back({kPaymentsTable, legacy, key});
+    mutations.push_back({kOrdersTable, key, core::to_snapshot(state).SerializeAsString()});
+    ASSERT_TRUE(store->commit_checkpoint(store->checkpoint_lsn(), mutations).is_ok());
+  }
+  ASSERT_EQ(open_engine(), "");
+  OrderReply found = get_payment(legacy);
+  ASSERT_EQ(found.code, core::Code::kOk) << found.message;
+  OrderReply other = await([&](Engine::Done d) { engine_->get_payment("shop-x", legacy, d); });
+  EXPECT_EQ(other.code, core::Code::kPaymentNotFound) << "another merchant's payment";
+  core::ChannelNotice notice;
+  notice.kind = core::ChannelNotice::Kind::kSuccess;
+  notice.payment_no = legacy;
+  notice.channel_trade_no = "4200000002";
+  notice.amount_minor = 1999;
+  OrderReply acked = await([&](Engine::Done d) { engine_->notify("sandbox", notice, d); });
+  EXPECT_TRUE(core::is_success(acked.code)) << core::to_string(acked.code);
+  EXPECT_EQ(get("o-legacy").order.status(), v1::Order::PAID);
+  // A new-format id whose shard field is out of range is nobody's.
+  const std::string elsewhere = "P9998" + current.substr(1 + kPaymentNoShardDigits);
+  EXPECT_EQ(get_payment(elsewhere).code, core::Code::kPaymentNotFound);
+}
+
+}  // namespace
+}  // namespace oncepay::actors

@@ -129,13 +129,14 @@ class StoredTimersTest : public ::testing::Test {
     env->wall_base_ms = kT0;
     env->steady_base = system_.clock().now();
     env->boot_nonce = "test";
+    env->shard_count = 3;
     env->stored = stored_;
     probe_ = system_.spawn(probe_channel, queries_);
     env->channels.emplace("probe", probe_);
     env_ = env;
     for (int i = 0; i < 3; ++i) shards_.push_back(system_.spawn(shard_impl, env_));
-    timers_ =
-        system_.spawn(stored_timers_impl, env_, shards_, std::chrono::milliseconds(kMinuteMs));
+    timers_ = system_.spawn(stored_timers_impl, env_, std::make_shared<const ShardRouter>(shards_),
+                            std::chrono::milliseconds(kMinuteMs));
     ParkedTimersMsg parked;
     for (auto& state : tail) {
       OrderKey key{state.merchant_id, state.merchant_order_no};
