@@ -65,7 +65,9 @@ DaemonConfig::DaemonConfig() {
       .add<std::vector<timespan>>("auto-refund-retry", "retries of an automatic refund")
       .add<timespan>("retry-after", "Retry-After of payment_status_unknown")
       .add<int64_t>("max-amount",
-                    "largest pay amount in minor units (0: only the API's bound, 2^53-1)");
+                    "largest pay amount in minor units (0: only the API's bound, 2^53-1)")
+      .add<bool>("confirm-notified-success",
+                 "keep a notified success only once a query of the channel confirms it");
   opt_group{custom_options_, "notify"}
       .add<std::vector<timespan>>("retry-ladder", "merchant webhook retry ladder")
       .add<std::string>("tls-ca-file",
@@ -115,6 +117,7 @@ const std::vector<OptionDefault>& engine_options() {
       {"payment.auto-refund-retry", "10s,1min,5min,30min,2h"},
       {"payment.retry-after", "5s"},
       {"payment.max-amount", "0"},
+      {"payment.confirm-notified-success", "false"},
       {"notify.retry-ladder",
        "15s,15s,30s,3min,10min,20min,30min,30min,30min,60min,3h,3h,3h,6h,6h"},
       {"notify.tls-ca-file", ""},
@@ -171,7 +174,8 @@ std::string help_text(const DaemonConfig& cfg) {
 
 std::vector<std::string> normalize_args(int argc, char** argv,
                                         std::vector<std::pair<std::string, bool>>* booleans) {
-  static constexpr std::string_view kBooleanOptions[] = {"sandbox.enabled", "log.state-changes"};
+  static constexpr std::string_view kBooleanOptions[] = {"sandbox.enabled", "log.state-changes",
+                                                         "payment.confirm-notified-success"};
   std::vector<std::string> out;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -255,6 +259,7 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
                                         spans({10'000, 60'000, 300'000, 1'800'000, 7'200'000})));
   p.retry_after_s = to_ms(get_or(cfg, "payment.retry-after", ms(5'000))) / 1000;
   p.max_amount_minor = get_or(cfg, "payment.max-amount", int64_t{0});
+  p.confirm_notified_success = get_or(cfg, "payment.confirm-notified-success", false);
   if (auto e = core::validate(p); !e.empty()) {
     *error = e;
     return false;

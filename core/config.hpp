@@ -44,6 +44,11 @@ struct PaymentConfig {
   // payment.max-amount: a pay request above this many minor units is 400
   // invalid_request; 0 leaves only the API's own bound (2^53 - 1).
   int64_t max_amount_minor = 0;
+  // payment.confirm-notified-success: a notified success is kept only once
+  // a query of the channel's own record confirms it (one more channel call
+  // per payment). It defends against a forger who holds the channel's
+  // notification secret; off by default (the signature is the channel's word).
+  bool confirm_notified_success = false;
 };
 
 // Empty string when the config is usable, else what is wrong with it.

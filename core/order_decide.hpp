@@ -91,6 +91,7 @@ enum class Stage : uint8_t {
   kRefund,         // a merchant refund at the channel
   kWebhook,        // a merchant webhook delivery (Step::webhook)
   kVerifyQuery,    // a notified success of another amount: ask the channel's record
+  kConfirmQuery,   // payment.confirm-notified-success: the record decides, then the reply
 };
 
 struct Flow {

@@ -279,6 +279,10 @@ class Simulation {
   std::map<std::string, size_t> order_by_payment_;
   std::vector<std::string> payments_;  // every payment_no a channel saw, in order
   std::vector<Delivery> deliveries_;
+  // Deliveries the engine has not answered yet, by token: a crash takes
+  // their answers with it, and the channel (which got none) sends again.
+  std::map<uint64_t, Delivery> unanswered_;
+  uint64_t next_delivery_token_ = 0;
   uint64_t next_seq_ = 0;
   std::vector<Hung> hung_;
   std::set<size_t> touched_;
@@ -376,6 +380,9 @@ actors::EngineOptions Simulation::engine_options() {
   o.payment.fast_expiry_ladder_ms = {10'000, 30'000, 120'000};
   o.payment.auto_refund_retry_ms = {10'000, 30'000, 120'000, 600'000, 1'800'000};
   o.payment.notify_retry_ladder_ms = {15'000, 30'000, 60'000, 300'000, 900'000};
+  // A forger holding the channel's secret is only stopped by confirming
+  // every notified success with a query: runs that inject one turn it on.
+  o.payment.confirm_notified_success = options_.faults.count("forged_secret") != 0;
   o.data_dir = dir_;
   o.checkpoint_on_shutdown = false;  // destroying the engine is a crash
   o.wal_segment_bytes = 64 * 1024;   // segments roll and get removed
@@ -437,6 +444,15 @@ void Simulation::crash_and_restart(const char* why, size_t partial_jobs) {
   engine_.reset();
   run_jobs();
   crashing_ = false;
+  // Notifications whose answer died with the engine: the channel got none,
+  // so it delivers them again (its retry ladder).
+  for (auto& [token, d] : unanswered_) {
+    if (d.kind != Delivery::Kind::kReal) continue;
+    const size_t i = std::min(d.attempt, std::size(kRedeliverMs)) - 1;
+    d.due_ms = now_ms() + kRedeliverMs[i];
+    enqueue(std::move(d));
+  }
+  unanswered_.clear();
   if (options_.faults.count("torn_tail") && !draining_) {
     const std::string last = last_segment(dir_ + "/wal");
     auto it = synced_.find(last);
@@ -611,7 +627,10 @@ void Simulation::deliver(Delivery d) {
       " " + d.body.payment_no() + " amount " + std::to_string(d.body.amount()) + " via " + d.via;
   trace(o, "deliver " + desc, d.body.payment_no());
   ++d.attempt;
-  engine_->notify(d.via, notice, [this, d, o, real_success, desc](OrderReply r) mutable {
+  const uint64_t token = ++next_delivery_token_;
+  unanswered_.emplace(token, d);
+  engine_->notify(d.via, notice, [this, d, o, real_success, desc, token](OrderReply r) mutable {
+    if (unanswered_.erase(token) == 0) return;  // a crash already gave it back to the channel
     const bool acked = core::is_success(r.code);
     trace(o, "notify " + desc + " -> " + std::string(core::to_string(r.code)), d.body.payment_no());
     if (d.kind == Delivery::Kind::kForgedUnknown && r.code != core::Code::kPaymentNotFound &&

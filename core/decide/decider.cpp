@@ -32,6 +32,8 @@ void Decider::resume(const Flow& flow, const ChannelReply& r) {
       return on_auto_refund(*attempt, flow.step, r);
     case Stage::kVerifyQuery:
       return on_verify_query(*attempt, r);
+    case Stage::kConfirmQuery:
+      return on_confirm_query(*attempt, r);
     case Stage::kRefund:
     case Stage::kWebhook:
       return;  // handled above

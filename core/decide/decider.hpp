@@ -95,6 +95,8 @@ class Decider {
   void on_merchant_close(AttemptState& attempt, const ChannelReply& r);
 
   // ------------------------------------------------------------ notice.cpp
+  bool confirms(const AttemptState& attempt, const Reported& reported) const;
+  void on_confirm_query(AttemptState& attempt, const ChannelReply& r);
   void notice_pay_error(AttemptState& attempt);
   void notice_refund_success(AttemptState& attempt, const ChannelNotice& n,
                              const Reported& reported);

@@ -15,6 +15,10 @@ void Decider::notice(const ChannelNotice& n) {
   const Reported reported{n.amount_minor, n.currency, "notify"};
   switch (n.kind) {
     case ChannelNotice::Kind::kSuccess:
+      if (confirms(*attempt, reported)) {
+        // Answered once the channel's record has decided (on_confirm_query).
+        return call(ChannelOp::kQuery, *attempt, Flow{Stage::kConfirmQuery, attempt->payment_no});
+      }
       success(*attempt, n.channel_trade_no, reported);
       break;
     case ChannelNotice::Kind::kPayError:
@@ -28,6 +32,32 @@ void Decider::notice(const ChannelNotice& n) {
       break;
   }
   reply(Code::kOk);
+}
+
+// With payment.confirm-notified-success a matching notified success is only
+// a reason to ask the channel's own record; a mismatching one takes the
+// mismatch path either way, and a success already recorded needs no query.
+bool Decider::confirms(const AttemptState& attempt, const Reported& reported) const {
+  return config().confirm_notified_success && reported.matches(s_.amount_minor, s_.currency) &&
+         !success_recorded(attempt);
+}
+
+// The channel's record after a notified success (confirm mode): a success
+// there is applied like any (kept or refunded), and the notification is
+// acknowledged; a record without one refutes it (acknowledged, nothing
+// applied: the notification was not the channel's); no answer is 503, so
+// the channel sends the notification again later.
+void Decider::on_confirm_query(AttemptState& attempt, const ChannelReply& r) {
+  if (r.outcome == ChannelOutcome::kOk &&
+      (r.state == ChannelPayState::kSuccess || r.state == ChannelPayState::kRefund)) {
+    success(attempt, r.channel_trade_no, reported_by(r, "query"));
+    return reply(Code::kOk);
+  }
+  if (r.outcome == ChannelOutcome::kOk || r.outcome == ChannelOutcome::kNotFound) {
+    return reply(Code::kOk);
+  }
+  reply(Code::kPaymentStatusUnknown, attempt.payment_no,
+        "the channel's record could not be read to confirm the notification; send it again");
 }
 
 void Decider::notice_pay_error(AttemptState& attempt) {

@@ -331,5 +331,46 @@ TEST_F(IntegrityTest, ReviewItemsSurviveARestart) {
   EXPECT_EQ(order("bi-restart").status(), v1::Order::PAYING);
 }
 
+// With payment.confirm-notified-success a correctly signed success that the
+// channel's own record does not have (a forger holding the secret) is
+// acknowledged and not applied; the real one is applied once confirmed.
+TEST(ConfirmNotifiedSuccessTest, ASignedSuccessTheChannelDoesNotHaveIsNotKept) {
+  testing::TempDir dir;
+  testing::DaemonProcess daemon(
+      ONCEPAYD_PATH,
+      {"--http.port=0", "--data-dir=" + dir.path(), "--payment.confirm-notified-success=true",
+       "--sandbox.notify-retry=100ms,200ms,400ms", "--log.state-changes=false"},
+      20s);
+  ASSERT_TRUE(daemon.wait_ready());
+  Headers auth{{"Content-Type", "application/json"}, {"Authorization", kKey}};
+  auto paid = daemon.request("POST", "/v1/orders/bc-1/pay", auth,
+                             R"({"amount":1999,"currency":"CNY","channel":"sandbox"})");
+  ASSERT_EQ(paid.status, 201) << paid.body;
+  v1::OrderView view;
+  ASSERT_TRUE(codec::parse_json(paid.body, &view, nullptr));
+  const std::string payment_no = view.attempt().payment_no();
+  const std::string forged = R"({"notify_id":"forged-1","payment_no":")" + payment_no +
+                             R"(","status":"SUCCESS","channel_trade_no":"T-forged","amount":1999})";
+  Headers signed_headers{
+      {"Content-Type", "application/json"},
+      {"X-Channel-Signature", core::sign_header("chsec_sandbox", core::unix_seconds(), forged)}};
+  auto r = daemon.request("POST", "/v1/channels/sandbox/notify", signed_headers, forged);
+  EXPECT_EQ(r.status, 200) << r.body;
+  auto after = daemon.request("GET", "/v1/orders/bc-1", auth);
+  ASSERT_TRUE(codec::parse_json(after.body, &view, nullptr));
+  EXPECT_EQ(view.status(), v1::Order::PAYING) << "the channel's record has no success";
+  // The payer really pays: the sandbox's notification is confirmed and kept.
+  ASSERT_EQ(daemon.request("POST", "/sandbox/payments/" + payment_no + "/pay").status, 200);
+  const auto deadline = std::chrono::steady_clock::now() + 8s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto now = daemon.request("GET", "/v1/orders/bc-1", auth);
+    ASSERT_TRUE(codec::parse_json(now.body, &view, nullptr));
+    if (view.status() == v1::Order::PAID) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(view.status(), v1::Order::PAID);
+  EXPECT_EQ(view.paid_payment_no(), payment_no);
+}
+
 }  // namespace
 }  // namespace oncepay

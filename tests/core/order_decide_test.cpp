@@ -933,6 +933,54 @@ TEST_F(BindingTest, DuplicateMismatchChangesNothing) {
   EXPECT_EQ(again.reply->code, Code::kOk);
 }
 
+// payment.confirm-notified-success: the channel's record decides, then the
+// notification is answered.
+TEST_F(BindingTest, ConfirmModeKeepsANotifiedSuccessTheRecordHas) {
+  config_.confirm_notified_success = true;
+  paying();
+  Step s = notify(ChannelNotice::Kind::kSuccess, "P1", 1999);
+  EXPECT_FALSE(s.reply) << "no answer before the record decided";
+  ASSERT_TRUE(s.call);
+  EXPECT_EQ(s.call->op, ChannelOp::kQuery);
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+  Step done = answer(s, paid_state(1999));
+  ASSERT_TRUE(done.reply);
+  EXPECT_EQ(done.reply->code, Code::kOk);
+  EXPECT_EQ(state_.status, v1::Order::PAID);
+}
+
+TEST_F(BindingTest, ConfirmModeRefutesASuccessTheRecordDoesNotHave) {
+  config_.confirm_notified_success = true;
+  paying();
+  Step done =
+      answer(notify(ChannelNotice::Kind::kSuccess, "P1", 1999), state(ChannelPayState::kNotPay));
+  ASSERT_TRUE(done.reply);
+  EXPECT_EQ(done.reply->code, Code::kOk) << "acknowledged, not applied";
+  EXPECT_TRUE(done.events.empty());
+  EXPECT_EQ(status_of("P1"), v1::Attempt::PAYING);
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+}
+
+TEST_F(BindingTest, ConfirmModeAsksForTheNotificationAgainWhenTheRecordIsUnreadable) {
+  config_.confirm_notified_success = true;
+  paying();
+  Step done = answer(notify(ChannelNotice::Kind::kSuccess, "P1", 1999),
+                     outcome(ChannelOutcome::kUnavailable));
+  ASSERT_TRUE(done.reply);
+  EXPECT_EQ(done.reply->code, Code::kPaymentStatusUnknown) << "503: the channel sends it again";
+  EXPECT_EQ(state_.status, v1::Order::PAYING);
+}
+
+TEST_F(BindingTest, ConfirmModeDoesNotAskForARecordedSuccess) {
+  config_.confirm_notified_success = true;
+  paying();
+  answer(notify(ChannelNotice::Kind::kSuccess, "P1", 1999), paid_state(1999));
+  Step again = notify(ChannelNotice::Kind::kSuccess, "P1", 1999);
+  EXPECT_FALSE(again.call);
+  ASSERT_TRUE(again.reply);
+  EXPECT_EQ(again.reply->code, Code::kOk);
+}
+
 TEST_F(BindingTest, ADifferentSecondMismatchIsRecordedToo) {
   paying();
   notify(ChannelNotice::Kind::kSuccess, "P1", 1);
