@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <unordered_map>
+#include <utility>
 
 #include "core/order_snapshot.hpp"
 
@@ -22,9 +23,17 @@ std::string with_lsn(std::string_view what, uint64_t lsn) {
   return out;
 }
 
+// Protobuf parses at most INT_MAX bytes at once: a stored value longer than
+// that cannot be one of ours, and must not reach ParseFromArray with its length
+// wrapped into an int.
+template <class Message>
+bool parse_stored(std::string_view bytes, Message* out) {
+  return std::in_range<int>(bytes.size()) &&
+         out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
+
 Status parse_record(uint64_t lsn, std::string_view payload, v1::WalRecord* out) {
-  if (!out->ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
-      out->kind_case() == v1::WalRecord::KIND_NOT_SET) {
+  if (!parse_stored(payload, out) || out->kind_case() == v1::WalRecord::KIND_NOT_SET) {
     return Status::corruption(with_lsn("a WAL record is not a oncepay.v1.WalRecord", lsn));
   }
   if (out->has_order() &&
@@ -181,7 +190,7 @@ Status ensure_layout(storage::SnapshotStore& store, size_t per_commit, bool* mig
   size_t orders = 0;
   st = store.scan(kOrdersTable, [&](std::string_view key, std::string_view value) {
     v1::OrderSnapshot snapshot;
-    if (!snapshot.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    if (!parse_stored(value, &snapshot)) {
       if (bad.is_ok()) bad = Status::corruption("a snapshot order does not parse");
       return;
     }
@@ -446,8 +455,7 @@ Status Durability::recover(Recovered* out) {
   st = store_->scan(kMerchantsTable, [&](std::string_view key, std::string_view value) {
     v1::MerchantCreated record;
     Merchant m;
-    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
-        !merchant_from_record(record, &m)) {
+    if (!parse_stored(value, &record) || !merchant_from_record(record, &m)) {
       if (bad.is_ok())
         bad = Status::corruption(std::string("snapshot merchant ") + std::string(key) +
                                  " does not parse");
@@ -462,8 +470,7 @@ Status Durability::recover(Recovered* out) {
   st = store_->scan(kReviewsTable, [&](std::string_view key, std::string_view value) {
     StoredReview stored;
     v1::ReviewSnapshot item;
-    if (!parse_review_key(key, &stored.order) ||
-        !item.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    if (!parse_review_key(key, &stored.order) || !parse_stored(value, &item)) {
       if (bad.is_ok()) bad = Status::corruption("a snapshot review item does not parse");
       return;
     }

@@ -103,8 +103,8 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     env_->wal = system.spawn(
         wal_actor_impl,
         [weak]() -> std::shared_ptr<storage::Wal> {
-          auto d = weak.lock();
-          return d ? d->wal() : nullptr;
+          auto durability = weak.lock();
+          return durability ? durability->wal() : nullptr;
         },
         env_->storage, options_.storage_timeout, options_.deterministic.enabled);
     ready_.store(false, std::memory_order_release);

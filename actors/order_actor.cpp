@@ -2,6 +2,7 @@
 
 #include "codec/json.hpp"
 #include "core/check.hpp"
+#include "core/narrow.hpp"
 #include "core/order_decide.hpp"
 #include "core/timer_target.hpp"
 
@@ -107,7 +108,7 @@ struct Shell {
     auto* body = record.mutable_order();
     body->set_merchant_id(order().merchant_id);
     body->set_merchant_order_no(order().merchant_order_no);
-    body->mutable_events()->Reserve(static_cast<int>(events->size()));
+    body->mutable_events()->Reserve(core::checked_cast<int>(events->size()));
     for (const auto& e : *events) *body->add_events() = e;
     auto shell = *this;
     // No request timeout: the WAL actor answers every append within

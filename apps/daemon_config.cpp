@@ -1,5 +1,7 @@
 #include "apps/daemon_config.hpp"
 
+#include <cstdint>
+
 #include "core/config.hpp"
 #include "http/http_client.hpp"
 
@@ -210,7 +212,9 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   auto& http = s->http;
   http.host = get_or(cfg, "http.host", std::string(Defaults::kHost));
   http.port = get_or(cfg, "http.port", Defaults::kPort);
-  http.threads = static_cast<int>(get_or(cfg, "http.threads", size_t{2}));
+  // Range-checked before it narrows to int: 2^32 + 2 must not pass as 2.
+  const size_t threads = get_or(cfg, "http.threads", size_t{2});
+  http.threads = threads <= 64 ? static_cast<int>(threads) : 0;  // 0 is refused below
   http.max_connections = get_or(cfg, "http.max-connections", size_t{1024});
   http.header_limit_bytes = get_or(cfg, "http.header-limit", size_t{8 * 1024});
   http.body_limit_bytes = get_or(cfg, "http.body-limit", size_t{64 * 1024});
@@ -229,8 +233,9 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
     *error = "http.max-connections must be at least 1";
     return false;
   }
-  if (http.header_limit_bytes < 1024) {
-    *error = "http.header-limit must be at least 1024 bytes";
+  if (http.header_limit_bytes < 1024 || http.header_limit_bytes > UINT32_MAX) {
+    // Beast takes a 32-bit header limit (HttpServer checks it as an invariant).
+    *error = "http.header-limit must be between 1024 bytes and 4 GiB";
     return false;
   }
   if (http.body_limit_bytes < 1024) {
@@ -249,7 +254,11 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   core::PaymentConfig defaults;
   auto& p = s->engine.payment;
   p.in_flight_window_ms = to_ms(get_or(cfg, "payment.in-flight-window", ms(10'000)));
-  p.max_attempts = static_cast<int32_t>(get_or(cfg, "payment.max-attempts", size_t{3}));
+  // Range-checked before it narrows to int32: 2^32 + 3 must not pass as 3.
+  const size_t max_attempts = get_or(cfg, "payment.max-attempts", size_t{3});
+  p.max_attempts = max_attempts <= static_cast<size_t>(core::kMaxAttemptsLimit)
+                       ? static_cast<int32_t>(max_attempts)
+                       : core::kMaxAttemptsLimit + 1;  // refused by core::validate below
   p.query_ladder_ms = to_ms(
       get_or(cfg, "payment.query-ladder",
              spans({300'000, 600'000, 1'200'000, 3'600'000, 10'800'000, 28'800'000, 86'400'000})));

@@ -119,7 +119,7 @@ int run(int argc, char** argv) {
   const bool tls = !settings.http.tls_cert_file.empty();
   const std::string host = settings.http.host;
   const unsigned port = server.port();
-  engine.start([&, tls, host, port](bool ok, std::string error) {
+  engine.start([&, tls, host, port](bool ok, std::string failure) {
     if (ok) {
       std::fprintf(stderr, "oncepayd: ready: %s\n", engine.recovery_summary().c_str());
       std::printf("oncepayd listening on %s://%s:%u\n", tls ? "https" : "http", host.c_str(), port);
@@ -128,7 +128,7 @@ int run(int argc, char** argv) {
     }
     {
       std::lock_guard lock(recovery_mutex);
-      recovery_error = std::move(error);
+      recovery_error = std::move(failure);
     }
     kill(getpid(), SIGUSR1);
   });

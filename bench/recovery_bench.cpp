@@ -507,13 +507,13 @@ bool measure(const Options& options, Measure* m, std::string* error) {
   for (uint64_t i = 0; i < options.touch; ++i) {
     const uint64_t n = (i * (options.orders / options.touch)) | 1;  // odd: PAID, not in the tail
     if (n >= options.orders) break;
-    std::promise<bool> answered;
+    std::promise<bool> touched_paid;
     engine->get_order(
         actors::GetOrderMsg{actors::OrderKey{kMerchant, order_no(n)}},
-        [&answered](actors::OrderReply reply) {
-          answered.set_value(reply.has_view && reply.order.status() == v1::Order::PAID);
+        [&touched_paid](actors::OrderReply reply) {
+          touched_paid.set_value(reply.has_view && reply.order.status() == v1::Order::PAID);
         });
-    if (!answered.get_future().get()) bad.fetch_add(1);
+    if (!touched_paid.get_future().get()) bad.fetch_add(1);
   }
   m->touch_s = seconds_since(touch_start);
   m->rss_touched_mib = rss_mib();

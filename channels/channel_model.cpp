@@ -21,7 +21,7 @@ bool check_probability(const char* field, double probability, std::string* error
 std::string hex32(uint32_t value) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string hex(8, '0');
-  for (int i = 7; i >= 0; --i, value >>= 4) hex[i] = kDigits[value & 0x0f];
+  for (std::size_t i = 8; i-- > 0; value >>= 4) hex[i] = kDigits[value & 0x0f];
   return hex;
 }
 

@@ -45,14 +45,15 @@ void append_base64(std::string_view bytes, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
+    uint32_t n = (uint32_t{static_cast<uint8_t>(bytes[i])} << 16) |
+                 (uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8) |
+                 uint32_t{static_cast<uint8_t>(bytes[i + 2])};
     for (int shift = 18; shift >= 0; shift -= 6) out->push_back(kAlphabet[(n >> shift) & 0x3f]);
   }
   const size_t rest = bytes.size() - i;
   if (rest > 0) {
-    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-    if (rest == 2) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    uint32_t n = uint32_t{static_cast<uint8_t>(bytes[i])} << 16;
+    if (rest == 2) n |= uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8;
     out->push_back(kAlphabet[(n >> 18) & 0x3f]);
     out->push_back(kAlphabet[(n >> 12) & 0x3f]);
     out->push_back(rest == 2 ? kAlphabet[(n >> 6) & 0x3f] : '=');

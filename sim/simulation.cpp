@@ -21,6 +21,7 @@
 #include "channels/channel_model.hpp"
 #include "channels/sim_protocol.hpp"
 #include "codec/json.hpp"
+#include "core/check.hpp"
 #include "core/order_decide.hpp"
 #include "sim/wal_damage.hpp"
 #include "storage/wal_format.hpp"
@@ -111,7 +112,7 @@ struct SimOrder {
   std::string no;
   std::string channel;
   int64_t amount = 0;
-  int refunds_asked = 0;
+  uint64_t refunds_asked = 0;
   // What 2xx replies told the client (invariant 4).
   bool created_acked = false;
   std::set<std::string> acked_attempts;
@@ -246,6 +247,12 @@ class Simulation {
   void enqueue(Delivery d);
   size_t new_or_existing_order();
   int order_of_payment(const std::string& payment_no) const;
+  // An order as traces and order_of_payment name it (an int, -1 for none):
+  // only a known order may be looked up.
+  SimOrder& order_at(int o) {
+    ONCEPAY_CHECK(o >= 0 && static_cast<size_t>(o) < orders_.size());
+    return orders_[static_cast<size_t>(o)];
+  }
 
   // ------------------------------------------------------------ checks
   void check(const std::vector<size_t>& orders, bool final);
@@ -492,14 +499,15 @@ void Simulation::violation(int order, std::string what) {
   ++result_.violations;
   if (!options_.keep_going) stopped_ = true;
   std::string who = order < 0 ? std::string("engine")
-                              : merchants_[orders_[order].merchant].id + "/" + orders_[order].no;
+                              : merchants_[order_at(order).merchant].id + "/" + order_at(order).no;
   result_.report.push_back("VIOLATION seed=" + std::to_string(options_.seed) +
                            " step=" + std::to_string(step_no_) + " order=" + who + ": " + what);
   std::vector<std::string> lines;
   for (auto it = trace_.rbegin(); it != trace_.rend() && lines.size() < kTraceKeep; ++it) {
-    const int who =
+    const int line_order =
         it->order >= 0 || it->payment_no.empty() ? it->order : order_of_payment(it->payment_no);
-    if (who == order || (who == -1 && it->payment_no.empty())) lines.push_back(it->line);
+    if (line_order == order || (line_order == -1 && it->payment_no.empty()))
+      lines.push_back(it->line);
   }
   result_.report.push_back("  trace (last " + std::to_string(lines.size()) +
                            " steps of this order and of the engine):");
@@ -638,7 +646,7 @@ void Simulation::deliver(Delivery d) {
       violation(o, "a notification for a payment_no never created was answered " +
                        std::string(core::to_string(r.code)) + " instead of payment_not_found");
     }
-    if (acked && real_success && o >= 0) orders_[o].acked_success.insert(d.body.payment_no());
+    if (acked && real_success && o >= 0) order_at(o).acked_success.insert(d.body.payment_no());
     if (acked || d.kind != Delivery::Kind::kReal) return;
     // Unacknowledged: the channel delivers it again later.
     const size_t i = std::min(d.attempt, std::size(kRedeliverMs)) - 1;
@@ -690,7 +698,7 @@ core::ChannelReply Simulation::on_webhook(const actors::WebhookPost& post) {
   if (o >= 0) {
     touched_.insert(static_cast<size_t>(o));
     if (event.type() == core::kOrderPaidEvent) {
-      orders_[o].paid_webhooks.insert(event.data().paid_payment_no());
+      order_at(o).paid_webhooks.insert(event.data().paid_payment_no());
     }
   }
   trace(o, "webhook " + event.type() + " " + event.event_id() + " delivered");
@@ -737,10 +745,10 @@ void Simulation::merchant_pay(size_t o) {
     if (r.order.has_attempt()) detail = " " + r.order.attempt().payment_no();
     trace(static_cast<int>(o), "pay -> " + std::string(core::to_string(r.code)) + detail);
     if (!core::is_success(r.code)) return;
-    SimOrder& order = orders_[o];
-    order.created_acked = true;
+    SimOrder& acked = orders_[o];
+    acked.created_acked = true;
     if (r.order.has_attempt()) {
-      order.acked_attempts.insert(r.order.attempt().payment_no());
+      acked.acked_attempts.insert(r.order.attempt().payment_no());
       order_by_payment_[r.order.attempt().payment_no()] = o;
     }
   });
@@ -793,11 +801,11 @@ void Simulation::payer_pays() {
   const int o = order_of_payment(p);
   if (o < 0) return;
   const bool after_close = chance(0.3);
-  auto& model = *models_.at(orders_[o].channel);
+  auto& model = *models_.at(order_at(o).channel);
   auto outcome = model.pay(p, after_close, model_ms());
   trace(o, std::string("payer pays ") + p + (after_close ? " (after_close)" : "") + " -> " +
                std::string(channels::to_string(outcome)));
-  take_outbox(orders_[o].channel);
+  take_outbox(order_at(o).channel);
 }
 
 void Simulation::payer_fails() {
@@ -805,9 +813,9 @@ void Simulation::payer_fails() {
   const std::string& p = payments_[pick(0, payments_.size() - 1)];
   const int o = order_of_payment(p);
   if (o < 0) return;
-  auto outcome = models_.at(orders_[o].channel)->fail(p, model_ms());
+  auto outcome = models_.at(order_at(o).channel)->fail(p, model_ms());
   trace(o, "payer fails " + p + " -> " + std::string(channels::to_string(outcome)));
-  take_outbox(orders_[o].channel);
+  take_outbox(order_at(o).channel);
 }
 
 void Simulation::inject_forged() {
@@ -832,22 +840,22 @@ void Simulation::inject_forged() {
   const std::string p = payments_[pick(0, payments_.size() - 1)];
   const int o = order_of_payment(p);
   if (o < 0) return;
-  auto record = models_.at(orders_[o].channel)->get(p);
+  auto record = models_.at(order_at(o).channel)->get(p);
   if (!record || record->state != channels::PayState::kNotPay) return;
-  d.via = orders_[o].channel;
+  d.via = order_at(o).channel;
   d.body.set_payment_no(p);
   if (which == 1) {
     if (!fault("forged_secret", 1.0)) return;
     d.kind = Delivery::Kind::kForgedSecret;
-    d.body.set_amount(orders_[o].amount);
-    orders_[o].forged.insert(p);
+    d.body.set_amount(order_at(o).amount);
+    order_at(o).forged.insert(p);
   } else {
     if (!fault("wrong_amount", 1.0)) return;
     d.kind = Delivery::Kind::kWrongAmount;
-    d.body.set_amount(orders_[o].amount +
+    d.body.set_amount(order_at(o).amount +
                       static_cast<int64_t>(pick(1, 100)) * (chance(0.5) ? 1 : -1));
-    if (d.body.amount() <= 0) d.body.set_amount(orders_[o].amount + 1);
-    orders_[o].wrong_amount.insert(p);
+    if (d.body.amount() <= 0) d.body.set_amount(order_at(o).amount + 1);
+    order_at(o).wrong_amount.insert(p);
   }
   deliver(std::move(d));
   run_jobs();

@@ -122,7 +122,7 @@ bool valid_record_follows(std::string_view data, std::size_t from, std::uint64_t
     // Cheap filter first: the lsn field must be plausible before the
     // checksum is worth computing.
     std::uint64_t lsn = 0;
-    for (int i = 0; i < 8; ++i) {
+    for (std::size_t i = 0; i < 8; ++i) {
       lsn |= std::uint64_t{static_cast<unsigned char>(data[pos + fmt::kRecordLengthBytes + i])}
              << (8 * i);
     }

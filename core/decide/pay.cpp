@@ -1,6 +1,7 @@
 // The pay flow: a pay request, and the channel answers it waits for (the new
 // attempt's prepay; after the in-flight window, the live attempt's query and close).
 #include "core/decide/decider.hpp"
+#include "core/narrow.hpp"
 
 namespace oncepay::core::decide {
 
@@ -82,7 +83,7 @@ void Decider::start_or_refuse(const PayCommand& cmd) {
 void Decider::start_attempt(const PayCommand& cmd, std::string payment_no) {
   auto* created = event().mutable_attempt_created();
   created->set_payment_no(payment_no);
-  created->set_attempt(static_cast<int32_t>(s_.attempts.size()) + 1);
+  created->set_attempt(checked_cast<int32_t>(s_.attempts.size() + 1));
   created->set_channel(s_.channel);
   emit();
   AttemptState& attempt = *s_.find(payment_no);

@@ -169,6 +169,17 @@ TEST(DaemonConfigTest, GatewayLimitsThatServeNothingAreRefused) {
   EXPECT_EQ(load({"--http.threads=1", "--http.body-limit=1024"}).error, "");
 }
 
+// Counts are read as size_t and narrowed to int: a value that would wrap into
+// the valid range (2^32 + 2 -> 2) must be refused, not accepted as the wrapped one.
+TEST(DaemonConfigTest, CountsThatWouldWrapAreRefused) {
+  EXPECT_NE(load({"--http.threads=4294967298"}).error.find("http.threads"), std::string::npos);
+  EXPECT_NE(load({"--payment.max-attempts=4294967299"}).error.find("payment.max-attempts"),
+            std::string::npos);
+  EXPECT_NE(load({"--http.header-limit=4294967296"}).error.find("http.header-limit"),
+            std::string::npos);
+  EXPECT_EQ(load({"--http.header-limit=4294967295"}).error, "");
+}
+
 std::string help() {
   DaemonConfig cfg;
   return help_text(cfg);

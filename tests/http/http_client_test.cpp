@@ -188,14 +188,14 @@ TEST_F(HttpClientTest, RequestAfterStopFailsAtOnce) {
 
 TEST_F(HttpClientTest, ManyConcurrentRequests) {
   HttpClient client(HttpClientOptions{}, 2);
-  constexpr int kRequests = 50;
+  constexpr std::size_t kRequests = 50;
   std::vector<std::promise<HttpClientResult>> promises(kRequests);
-  for (int i = 0; i < kRequests; ++i) {
+  for (std::size_t i = 0; i < kRequests; ++i) {
     client.request(
         "POST", url("/echo"), {}, std::to_string(i),
         [&promises, i](HttpClientResult result) { promises[i].set_value(std::move(result)); });
   }
-  for (int i = 0; i < kRequests; ++i) {
+  for (std::size_t i = 0; i < kRequests; ++i) {
     HttpClientResult result = promises[i].get_future().get();
     ASSERT_TRUE(result.ok) << result.error;
     EXPECT_EQ(result.body, "POST /echo " + std::to_string(i));
@@ -480,15 +480,15 @@ TEST(HttpClientPoolTest, HostsHaveSeparatePools) {
 // idle connections kept; twice, so the second wave runs on pooled ones too.
 TEST_F(HttpClientTest, ParallelRequestsWithSmallPool) {
   HttpClient client(HttpClientOptions{.max_idle_per_host = 4}, 2);
-  constexpr int kRequests = 32;
+  constexpr std::size_t kRequests = 32;
   for (int wave = 0; wave < 2; ++wave) {
     std::vector<std::promise<HttpClientResult>> promises(kRequests);
-    for (int i = 0; i < kRequests; ++i) {
+    for (std::size_t i = 0; i < kRequests; ++i) {
       client.request(
           "POST", url("/echo"), {}, std::to_string(i),
           [&promises, i](HttpClientResult result) { promises[i].set_value(std::move(result)); });
     }
-    for (int i = 0; i < kRequests; ++i) {
+    for (std::size_t i = 0; i < kRequests; ++i) {
       HttpClientResult result = promises[i].get_future().get();
       ASSERT_TRUE(result.ok) << result.error;
       EXPECT_EQ(result.body, "POST /echo " + std::to_string(i));

@@ -528,14 +528,14 @@ TEST_F(HttpServerTest, StopGivesUpAfterDrainTimeout) {
 
 TEST_F(HttpServerTest, ManyConcurrentClients) {
   HttpServer& server = start(test_options(), echo);
-  constexpr int kClients = 32;
+  constexpr std::size_t kClients = 32;
   std::vector<std::future<HttpClientResult>> results;
-  for (int i = 0; i < kClients; ++i) {
+  for (std::size_t i = 0; i < kClients; ++i) {
     results.push_back(std::async(std::launch::async, [&, i] {
       return http_request_blocking("POST", url("/c"), {}, std::to_string(i));
     }));
   }
-  for (int i = 0; i < kClients; ++i) {
+  for (std::size_t i = 0; i < kClients; ++i) {
     HttpClientResult result = results[i].get();
     ASSERT_TRUE(result.ok) << result.error;
     EXPECT_EQ(result.body, "POST /c  " + std::to_string(i));

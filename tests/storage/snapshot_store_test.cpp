@@ -237,7 +237,7 @@ TEST_F(SnapshotStoreTest, MapGrowsOnMapFullAndRetries) {
   auto store = open_store(o);
   const std::size_t initial = store->map_size_bytes();
   std::vector<Mutation> mutations;
-  for (int i = 0; i < 2000; ++i) {
+  for (std::uint64_t i = 0; i < 2000; ++i) {
     mutations.push_back(put("orders", numbered("o", i), std::string(kKiB, 'v')));
   }
   const Status s = store->commit_checkpoint(7, mutations);
@@ -262,7 +262,7 @@ TEST_F(SnapshotStoreTest, FullBeyondMaxMapSizeWritesNothing) {
   auto store = open_store(o);
   ASSERT_TRUE(store->commit_checkpoint(1, {put("orders", "kept", "v")}).is_ok());
   std::vector<Mutation> mutations;
-  for (int i = 0; i < 1000; ++i) {
+  for (std::uint64_t i = 0; i < 1000; ++i) {
     mutations.push_back(put("orders", numbered("o", i), std::string(kKiB, 'v')));
   }
   const Status s = store->commit_checkpoint(2, mutations);
@@ -379,8 +379,8 @@ TEST_F(SnapshotStoreTest, ConcurrentReadersSeeWholeCheckpointsWhileTheMapGrows) 
   const std::size_t initial = store->map_size_bytes();
   for (int lsn = 2; lsn <= 21; ++lsn) {
     std::vector<Mutation> mutations;
-    const int first = (lsn - 2) * 100;
-    for (int i = first; i < first + 100; ++i) {
+    const std::uint64_t first = static_cast<std::uint64_t>(lsn - 2) * 100;
+    for (std::uint64_t i = first; i < first + 100; ++i) {
       mutations.push_back(put("orders", numbered("o", i), std::string(kKiB, 'v')));
     }
     mutations.push_back(put("orders", "count", std::to_string(first + 100)));

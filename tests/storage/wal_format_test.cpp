@@ -80,7 +80,7 @@ TEST(WalFormatTest, UnknownVersionIsCorruptionNamingIt) {
   append_file_header(1, &header);
   header[kFileMagicBytes] = 2;  // version 2, with a checksum that matches
   const std::uint64_t checksum = XXH3_64bits(header.data(), kFileHeaderChecksumOffset);
-  for (int i = 0; i < 8; ++i) {
+  for (std::size_t i = 0; i < 8; ++i) {
     header[kFileHeaderChecksumOffset + i] = static_cast<char>((checksum >> (8 * i)) & 0xff);
   }
   std::uint64_t first_lsn = 0;
@@ -95,7 +95,7 @@ TEST(WalFormatTest, RecordLayoutIsLittleEndian) {
   EXPECT_EQ(record.substr(0, 4), std::string("\x03\x00\x00\x00", 4));
   EXPECT_EQ(record.substr(4, 8), std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
   std::uint64_t stored = 0;
-  for (int i = 0; i < 8; ++i) {
+  for (std::size_t i = 0; i < 8; ++i) {
     stored |= std::uint64_t{static_cast<unsigned char>(record[12 + i])} << (8 * i);
   }
   EXPECT_EQ(stored, record_checksum(3, 0x0102030405060708, "abc"));
@@ -173,7 +173,7 @@ TEST(WalFormatTest, TruncatedRecordIsIncompleteAtEveryLength) {
 TEST(WalFormatTest, LengthAboveMaximumIsBadLength) {
   std::string record = encode(5, "x");
   const std::uint32_t too_long = static_cast<std::uint32_t>(kMaxPayloadBytes + 1);
-  for (int i = 0; i < 4; ++i) record[i] = static_cast<char>((too_long >> (8 * i)) & 0xff);
+  for (std::size_t i = 0; i < 4; ++i) record[i] = static_cast<char>((too_long >> (8 * i)) & 0xff);
   RecordView view;
   EXPECT_EQ(decode_record(record, &view), DecodeResult::kBadLength);
 }

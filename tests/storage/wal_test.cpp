@@ -99,9 +99,9 @@ class WalTest : public ::testing::Test {
   }
 
   // Writes n records "r1".."rn" (each alone) and closes the log.
-  void write_records(int n, const WalOptions& o) {
+  void write_records(std::uint64_t n, const WalOptions& o) {
     auto wal = open_wal(o);
-    for (int i = 1; i <= n; ++i) {
+    for (std::uint64_t i = 1; i <= n; ++i) {
       const Appended a = append_sync(*wal, numbered("r", i));
       ASSERT_TRUE(a.status.is_ok()) << a.status.to_string();
       ASSERT_EQ(a.lsn, static_cast<std::uint64_t>(i));
@@ -132,9 +132,10 @@ class WalTest : public ::testing::Test {
   }
 
   // Byte offset of record number `index` (0-based) in a segment of records r1..rn.
-  static std::size_t record_offset(int index) {
+  static std::size_t record_offset(std::uint64_t index) {
     std::size_t offset = fmt::kFileHeaderSize;
-    for (int i = 1; i <= index; ++i) offset += fmt::encoded_record_size(numbered("r", i).size());
+    for (std::uint64_t i = 1; i <= index; ++i)
+      offset += fmt::encoded_record_size(numbered("r", i).size());
     return offset;
   }
 
@@ -460,17 +461,17 @@ TEST_F(WalSegmentsTest, RemoveSegmentsBeforeDeletesOnlyCoveredSegments) {
 }
 
 TEST_F(WalTest, ConcurrentAppendsGetUniqueIncreasingLsnsAndAllReplay) {
-  constexpr int kThreads = 8;
-  constexpr int kPerThread = 500;
+  constexpr std::size_t kThreads = 8;
+  constexpr std::size_t kPerThread = 500;
   auto wal = open_wal();
   std::mutex mu;
   std::vector<std::uint64_t> completion_order;
   std::map<std::uint64_t, std::string> by_lsn;
   std::vector<std::vector<std::uint64_t>> per_thread(kThreads);
   std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
+  for (std::size_t t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
+      for (std::size_t i = 0; i < kPerThread; ++i) {
         std::string payload = numbered("t", t) + numbered("-", i);
         wal->append(payload, [&, t, payload](std::uint64_t lsn, Status s) {
           EXPECT_TRUE(s.is_ok()) << s.to_string();
