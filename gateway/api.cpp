@@ -72,8 +72,11 @@ HttpResponse from_reply(const actors::OrderReply& reply, bool payment_view = fal
 
 std::string_view bearer(const HttpRequest& request) {
   std::string_view h = request.header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() || h.substr(0, kPrefix.size()) != kPrefix) return {};
+  // The scheme name is case-insensitive (RFC 9110 11.1); the token is not.
+  constexpr std::string_view kPrefix = "bearer ";
+  if (h.size() <= kPrefix.size() || http::ascii_lower(h.substr(0, kPrefix.size())) != kPrefix) {
+    return {};
+  }
   return h.substr(kPrefix.size());
 }
 

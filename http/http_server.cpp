@@ -337,6 +337,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     http::request<http::string_body> message = parser_->release();
     keep_alive_ = message.keep_alive();
     version_ = message.version();
+    head_ = message.method() == http::verb::head;
     state_.store(State::kHandling);
     server_->handler()(to_http_request(std::move(message), remote_address_), make_responder());
   }
@@ -374,9 +375,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       response_.set(http::field::content_type, response.content_type);
     }
     for (const auto& [name, value] : response.headers) response_.insert(name, value);
-    response_.body() = std::move(response.body);
     response_.keep_alive(keep_alive_ && !server_->draining());
-    response_.prepare_payload();
+    if (head_) {
+      // RFC 9110 9.3.2: the headers a GET would get, and no body; a body
+      // here would be read as the start of the next response.
+      response_.content_length(response.body.size());
+    } else {
+      response_.body() = std::move(response.body);
+      response_.prepare_payload();
+    }
     tcp_layer().expires_after(server_->options().read_timeout);
     io_pending_ = true;
     http::async_write(stream_, response_, beast::bind_front_handler(&Session::on_write, self()));
@@ -459,6 +466,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   bool keep_alive_ = false;
+  bool head_ = false;  // the request being answered is a HEAD
   unsigned version_ = 11;
   bool handshaken_ = false;  // TLS only: close with close_notify
   bool io_pending_ = false;  // a read, write or handshake is in progress

@@ -185,6 +185,23 @@ TEST_F(ApiTest, CredentialsAreCheckedBeforeTheRoute) {
   EXPECT_EQ(call("POST", "/v1/orders/o-1/pay", kPayBody, kAdminToken).status, 401);
 }
 
+TEST_F(ApiTest, TheBearerSchemeNameIsCaseInsensitiveTheTokenIsNot) {
+  auto with = [this](std::string authorization) {
+    http::HttpRequest req;
+    req.method = "GET";
+    req.path = req.target = "/admin/review";
+    req.headers.emplace_back("authorization", std::move(authorization));
+    std::optional<http::HttpResponse> out;
+    api_->handle(std::move(req), [&out](http::HttpResponse r) { out = std::move(r); });
+    sched_.run();
+    return out.value_or(http::HttpResponse{.status = 0}).status;
+  };
+  EXPECT_EQ(with(std::string("bearer ") + kAdminToken), 200);
+  EXPECT_EQ(with(std::string("BEARER ") + kAdminToken), 200);
+  EXPECT_EQ(with("Bearer ADMIN-DEV-TOKEN"), 401);
+  EXPECT_EQ(with(std::string("Basic ") + kAdminToken), 401);
+}
+
 TEST_F(ApiTest, ChannelCallbackNeedsItsSignatureNotAKey) {
   const std::string body = R"({"payment_no":"p-1","status":"SUCCESS"})";
   http::HttpRequest req;

@@ -83,6 +83,16 @@ class RawConnection {
     return response;
   }
 
+  // A response to a HEAD request: headers only, whatever Content-Length says.
+  std::optional<http::response<http::empty_body>> read_head_response() {
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);
+    beast::error_code ec;
+    http::read(socket_, buffer_, parser, ec);
+    if (ec) return std::nullopt;
+    return parser.release();
+  }
+
   // True when the server closed the connection (EOF or reset) before the
   // read timeout; any bytes before the close are skipped.
   bool closed_by_server() {
@@ -205,6 +215,20 @@ TEST_F(HttpServerTest, BindFailureIsReported) {
   std::string error;
   EXPECT_FALSE(second.start(&error));
   EXPECT_NE(error.find("bind"), std::string::npos) << error;
+}
+
+TEST_F(HttpServerTest, HeadGetsTheHeadersAndNoBody) {
+  HttpServer& server = start(test_options(), echo);
+  RawConnection connection(server.port());
+  connection.send("HEAD /head-check HTTP/1.1\r\nHost: t\r\n\r\n" + get_request("/next"));
+  // The HEAD response carries the Content-Length a GET would get, and no
+  // body: the next response on the connection must parse cleanly.
+  auto head = connection.read_head_response();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_NE((*head)[http::field::content_length], "0");
+  auto next = connection.read_response();
+  ASSERT_TRUE(next.has_value()) << "a body after the HEAD response broke the stream";
+  EXPECT_EQ(next->result_int(), 200);
 }
 
 TEST_F(HttpServerTest, FillsHttpRequest) {
