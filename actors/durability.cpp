@@ -91,13 +91,7 @@ void review_mutations(const std::string& key, const TouchedOrder& t,
   for (const auto& r : t.state.reviews) {
     std::string row = review_key_bytes(key, r.item_id);
     if (std::binary_search(t.stored_review_keys.begin(), t.stored_review_keys.end(), row)) continue;
-    v1::ReviewSnapshot value;
-    value.set_item_id(r.item_id);
-    value.set_reason(r.reason);
-    value.set_payment_no(r.payment_no);
-    value.set_detail(r.detail);
-    value.set_opened_ms(r.opened_ms);
-    out->push_back({kReviewsTable, std::move(row), value.SerializeAsString()});
+    out->push_back({kReviewsTable, std::move(row), core::to_snapshot(r).SerializeAsString()});
   }
 }
 
@@ -474,8 +468,7 @@ Status Durability::recover(Recovered* out) {
       if (bad.is_ok()) bad = Status::corruption("a snapshot review item does not parse");
       return;
     }
-    stored.item = {item.item_id(), item.reason(), item.payment_no(), item.detail(),
-                   item.opened_ms()};
+    stored.item = core::from_snapshot(item);
     out->reviews.push_back(std::move(stored));
   });
   if (!st.is_ok()) return st;

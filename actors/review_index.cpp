@@ -77,9 +77,4 @@ std::map<std::string, uint64_t> ReviewIndex::counts() const {
   return out;
 }
 
-size_t ReviewIndex::size() const {
-  std::lock_guard lock(mu_);
-  return by_age_.size();
-}
-
 }  // namespace oncepay::actors

@@ -43,13 +43,13 @@ class ReviewIndex {
   };
   // Items after `cursor` (empty: from the oldest), oldest first (opened_ms,
   // then item_id), at most `limit` (1..kMaxReviewPage), only of `reason`
-  // unless it is empty. False (and nothing set) when the cursor is not one
-  // this index made.
+  // unless it is empty. A cursor is a position (the last item shown), so one
+  // whose item has left the list still works. False (and nothing set) when
+  // the cursor does not parse.
   bool list(std::string_view cursor, size_t limit, std::string_view reason, Page* out) const;
 
   // Open items by reason, for /metrics.
   std::map<std::string, uint64_t> counts() const;
-  size_t size() const;
 
  private:
   using AgeKey = std::pair<int64_t, std::string>;  // (opened_ms, item_id)

@@ -1,5 +1,6 @@
 #include "core/order_decide.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/check.hpp"
@@ -17,8 +18,7 @@ std::string review_item_id(std::string_view reason, std::string_view subject) {
 }
 
 bool is_review_reason(std::string_view reason) {
-  return reason == kReviewAmountMismatch || reason == kReviewAutoRefundFailed ||
-         reason == kReviewUnknownUnresolved || reason == kReviewWebhookExhausted;
+  return std::find(kReviewReasons.begin(), kReviewReasons.end(), reason) != kReviewReasons.end();
 }
 
 int64_t order_deadline_ms(const OrderState& state, const PaymentConfig& config) {

@@ -18,6 +18,7 @@
 // and decides nothing.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -163,6 +164,10 @@ inline constexpr std::string_view kReviewAmountMismatch = "amount_mismatch";
 inline constexpr std::string_view kReviewAutoRefundFailed = "auto_refund_failed";
 inline constexpr std::string_view kReviewUnknownUnresolved = "unknown_unresolved";
 inline constexpr std::string_view kReviewWebhookExhausted = "webhook_exhausted";
+// Every reason, in the order the API documents them.
+inline constexpr std::array<std::string_view, 4> kReviewReasons = {
+    kReviewAmountMismatch, kReviewAutoRefundFailed, kReviewUnknownUnresolved,
+    kReviewWebhookExhausted};
 // "<reason>:<subject>": subject is a payment_no, "<payment_no>:<refund_no>"
 // or a webhook event_id, all globally unique.
 std::string review_item_id(std::string_view reason, std::string_view subject);

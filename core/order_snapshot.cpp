@@ -127,14 +127,7 @@ v1::OrderSnapshot to_snapshot(const OrderState& s) {
   }
   for (const auto& refund : s.refunds) to_proto(refund, out.add_refunds());
   for (const auto& webhook : s.webhooks) to_proto(webhook, out.add_webhooks());
-  for (const auto& review : s.reviews) {
-    auto* r = out.add_reviews();
-    r->set_item_id(review.item_id);
-    r->set_reason(review.reason);
-    r->set_payment_no(review.payment_no);
-    r->set_detail(review.detail);
-    r->set_opened_ms(review.opened_ms);
-  }
+  for (const auto& review : s.reviews) *out.add_reviews() = to_snapshot(review);
   out.set_expiry_due_ms(s.expiry_due_ms);
   for (const auto& key : s.seen_mismatches) out.add_seen_mismatches(key);
   return out;
@@ -161,12 +154,24 @@ OrderState from_snapshot(const v1::OrderSnapshot& p) {
   }
   for (const auto& r : p.refunds()) s.refunds.push_back(from_proto(r));
   for (const auto& w : p.webhooks()) s.webhooks.push_back(from_proto(w));
-  for (const auto& r : p.reviews()) {
-    s.reviews.push_back({r.item_id(), r.reason(), r.payment_no(), r.detail(), r.opened_ms()});
-  }
+  for (const auto& r : p.reviews()) s.reviews.push_back(from_snapshot(r));
   s.expiry_due_ms = p.expiry_due_ms();
   s.seen_mismatches.assign(p.seen_mismatches().begin(), p.seen_mismatches().end());
   return s;
+}
+
+v1::ReviewSnapshot to_snapshot(const ReviewState& review) {
+  v1::ReviewSnapshot out;
+  out.set_item_id(review.item_id);
+  out.set_reason(review.reason);
+  out.set_payment_no(review.payment_no);
+  out.set_detail(review.detail);
+  out.set_opened_ms(review.opened_ms);
+  return out;
+}
+
+ReviewState from_snapshot(const v1::ReviewSnapshot& p) {
+  return {p.item_id(), p.reason(), p.payment_no(), p.detail(), p.opened_ms()};
 }
 
 }  // namespace oncepay::core

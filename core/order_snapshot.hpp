@@ -14,4 +14,9 @@ namespace oncepay::core {
 v1::OrderSnapshot to_snapshot(const OrderState& state);
 OrderState from_snapshot(const v1::OrderSnapshot& snapshot);
 
+// One open review item, as the order's snapshot holds it and as the
+// checkpoint's `reviews` table stores it (docs/DURABILITY.md).
+v1::ReviewSnapshot to_snapshot(const ReviewState& review);
+ReviewState from_snapshot(const v1::ReviewSnapshot& snapshot);
+
 }  // namespace oncepay::core

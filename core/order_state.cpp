@@ -40,6 +40,13 @@ AttemptState* OrderState::live() {
 
 const AttemptState* OrderState::live() const { return const_cast<OrderState*>(this)->live(); }
 
+bool OrderState::has_open_attempt() const {
+  for (const auto& attempt : attempts) {
+    if (attempt.open()) return true;
+  }
+  return false;
+}
+
 RefundState* OrderState::find_refund(std::string_view refund_no) {
   for (auto& refund : refunds) {
     if (refund.refund_no == refund_no) return &refund;

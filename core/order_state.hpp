@@ -144,6 +144,8 @@ struct OrderState {
   // The attempt that currently counts: open and not superseded (at most one).
   AttemptState* live();
   const AttemptState* live() const;
+  // Whether any attempt is open (PAYING or UNKNOWN), superseded or not.
+  bool has_open_attempt() const;
   RefundState* find_refund(std::string_view refund_no);
   const RefundState* find_refund(std::string_view refund_no) const;
   WebhookState* find_webhook(std::string_view event_id);

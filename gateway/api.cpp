@@ -228,8 +228,11 @@ std::string review_query(const HttpRequest& req, size_t* limit, std::string* cur
       *cursor = value;
     } else if (name == "reason") {
       if (!core::is_review_reason(value)) {
-        return "reason must be one of amount_mismatch, auto_refund_failed, "
-               "unknown_unresolved, webhook_exhausted";
+        std::string one_of;
+        for (std::string_view r : core::kReviewReasons) {
+          one_of += (one_of.empty() ? "" : ", ") + std::string(r);
+        }
+        return "reason must be one of " + one_of;
       }
       *reason = value;
     } else {
@@ -248,7 +251,7 @@ void review_list(Call& c) {
   }
   actors::ReviewIndex::Page page;
   if (!c.engine.reviews().list(cursor, limit, reason, &page)) {
-    return c.respond(invalid("cursor is not one this server returned"));
+    return c.respond(invalid("cursor is malformed: pass back a `next` this list returned"));
   }
   v1::ReviewListView view;
   for (const auto& entry : page.items) {

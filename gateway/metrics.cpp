@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "core/order_decide.hpp"
 #include "http/http_types.hpp"
 
 namespace oncepay::gateway {
@@ -108,8 +109,8 @@ std::vector<MetricFamily> engine_families(const actors::Engine& engine) {
   auto review =
       family("oncepay_review_items", "Open items of the review list, by reason", MetricType::Gauge);
   const auto open_items = engine.reviews().counts();
-  for (const char* reason :
-       {"amount_mismatch", "auto_refund_failed", "unknown_unresolved", "webhook_exhausted"}) {
+  for (std::string_view name : core::kReviewReasons) {
+    const std::string reason(name);
     auto it = open_items.find(reason);
     ClientMetric m;
     m.label = {{"reason", reason}};

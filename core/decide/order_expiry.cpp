@@ -8,10 +8,7 @@ namespace oncepay::core::decide {
 // (order_deadline_ms), like any unpaid order: then it expires. Before the
 // deadline an ORDER_EXPIRY timer is armed for it.
 void Decider::settle_if_idle() {
-  if (s_.status != v1::Order::PAYING) return;
-  for (const auto& attempt : s_.attempts) {
-    if (attempt.open()) return;
-  }
+  if (s_.status != v1::Order::PAYING || s_.has_open_attempt()) return;
   const int64_t deadline = order_deadline_ms(s_, config());
   if (ctx_.now_ms >= deadline) {
     event().mutable_order_expired();
@@ -32,9 +29,7 @@ void Decider::arm_order_expiry(int64_t due_ms, std::string detail) {
 
 void Decider::order_expiry_timer() {
   if (s_.expiry_due_ms == 0 || s_.status != v1::Order::PAYING) return;  // stale
-  for (const auto& attempt : s_.attempts) {
-    if (attempt.open()) return arm_order_expiry(0, "");  // its own ladder decides
-  }
+  if (s_.has_open_attempt()) return arm_order_expiry(0, "");            // its own ladder decides
   if (ctx_.now_ms < s_.expiry_due_ms) return;  // re-armed later; that timer decides
   event().mutable_order_expired();
   emit();
