@@ -289,11 +289,9 @@ TEST_F(ChannelSimTest, SignedNotificationArrivesAndIsRetriedUntilAcknowledged) {
   }
   // Acknowledged: the simulator holds nothing more to deliver, so there is
   // no fourth delivery.
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while ((stat("notifications_delivered") < 1 || stat("notifications_pending") > 0) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  testing::poll_until(
+      [&] { return stat("notifications_delivered") >= 1 && stat("notifications_pending") == 0; },
+      [](bool finished) { return finished; }, 5s);
   EXPECT_EQ(stat("notifications_delivered"), 1u);
   EXPECT_EQ(stat("notifications_pending"), 0u);
   EXPECT_EQ(receiver.wait_for(4, 0ms).size(), 3u);
@@ -311,11 +309,9 @@ TEST_F(ChannelSimTest, NotificationsReachAReceiverThatComesBackLater) {
   ASSERT_EQ(reply_of(prepay("bb-7")).outcome, core::ChannelOutcome::kOk);
   ASSERT_EQ(http("POST", "/sandbox/payments/bb-7/pay").status, 200);
   // Wait until a couple of deliveries were refused (nobody listens yet).
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (stat("delivery_attempts_failed") < 2 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_GE(stat("delivery_attempts_failed"), 2u);
+  ASSERT_GE(testing::poll_until([&] { return stat("delivery_attempts_failed"); },
+                                [](uint64_t failed) { return failed >= 2; }, 5s),
+            2u);
   Receiver back(0, port);
   auto deliveries = back.wait_for(1, 3000ms);
   ASSERT_EQ(deliveries.size(), 1u);

@@ -26,6 +26,20 @@ extern char** environ;
 
 namespace oncepay::testing {
 
+// Reads fetch() every 20 ms until done(value) holds or `limit` has passed,
+// and returns the last value read: a bounded wait for an event the test can
+// observe, never a fixed sleep standing in for it.
+template <class Fetch, class Pred>
+auto poll_until(Fetch fetch, Pred done, std::chrono::milliseconds limit) -> decltype(fetch()) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  auto value = fetch();
+  while (!done(value) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    value = fetch();
+  }
+  return value;
+}
+
 class DaemonProcess {
  public:
   // Starts `binary args...` and waits (bounded) for its listening line.

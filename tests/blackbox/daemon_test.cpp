@@ -99,14 +99,10 @@ class DaemonTest : public ::testing::Test {
   template <class Pred>
   static v1::OrderView wait_for(const std::string& name, Pred done,
                                 std::chrono::milliseconds limit = 8s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    v1::OrderView view;
-    while (std::chrono::steady_clock::now() < deadline) {
-      view = order(name);
-      if (done(view)) return view;
-      std::this_thread::sleep_for(50ms);
+    auto view = testing::poll_until([&] { return order(name); }, done, limit);
+    if (!done(view)) {
+      ADD_FAILURE() << "condition not reached for " << name << ": " << codec::to_json(view);
     }
-    ADD_FAILURE() << "condition not reached for " << name << ": " << codec::to_json(view);
     return view;
   }
 
@@ -363,11 +359,9 @@ TEST_F(DaemonTest, DuplicatedAndDelayedNotificationsAreHarmless) {
   faults("{}");
   // The duplicate is acknowledged too (by this test's own daemon): wait for
   // the second 200 of the notify route before counting.
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (notify_acks() < acks_before + 2 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_GE(notify_acks(), acks_before + 2) << "the duplicate never arrived";
+  const double acks = testing::poll_until([] { return notify_acks(); },
+                                          [&](double n) { return n >= acks_before + 2; }, 5s);
+  ASSERT_GE(acks, acks_before + 2) << "the duplicate never arrived";
   view = order("bb-dup");
   int paid = 0;
   for (const auto& e : view.events()) paid += e.type() == "order.paid";

@@ -105,14 +105,10 @@ class IntegrityTest : public ::testing::Test {
   template <class Pred>
   static v1::OrderView wait_for(const std::string& name, Pred done,
                                 std::chrono::milliseconds limit = 8s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    v1::OrderView view;
-    while (std::chrono::steady_clock::now() < deadline) {
-      view = order(name);
-      if (done(view)) return view;
-      std::this_thread::sleep_for(50ms);
+    auto view = testing::poll_until([&] { return order(name); }, done, limit);
+    if (!done(view)) {
+      ADD_FAILURE() << "condition not reached for " << name << ": " << codec::to_json(view);
     }
-    ADD_FAILURE() << "condition not reached for " << name << ": " << codec::to_json(view);
     return view;
   }
 
@@ -361,13 +357,14 @@ TEST(ConfirmNotifiedSuccessTest, ASignedSuccessTheChannelDoesNotHaveIsNotKept) {
   EXPECT_EQ(view.status(), v1::Order::PAYING) << "the channel's record has no success";
   // The payer really pays: the sandbox's notification is confirmed and kept.
   ASSERT_EQ(daemon.request("POST", "/sandbox/payments/" + payment_no + "/pay").status, 200);
-  const auto deadline = std::chrono::steady_clock::now() + 8s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto now = daemon.request("GET", "/v1/orders/bc-1", auth);
-    ASSERT_TRUE(codec::parse_json(now.body, &view, nullptr));
-    if (view.status() == v1::Order::PAID) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  view = testing::poll_until(
+      [&] {
+        v1::OrderView now;
+        EXPECT_TRUE(
+            codec::parse_json(daemon.request("GET", "/v1/orders/bc-1", auth).body, &now, nullptr));
+        return now;
+      },
+      [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; }, 8s);
   EXPECT_EQ(view.status(), v1::Order::PAID);
   EXPECT_EQ(view.paid_payment_no(), payment_no);
 }

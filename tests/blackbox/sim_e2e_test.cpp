@@ -81,15 +81,13 @@ class SimE2ETest : public ::testing::Test {
   // none is pending: the event that proves a duplicate or a retry has
   // arrived by now (bounded).
   void wait_deliveries_done(uint64_t delivered) {
-    const auto deadline = std::chrono::steady_clock::now() + 8s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (sim_stat("notifications_delivered") >= delivered &&
-          sim_stat("notifications_pending") == 0) {
-        return;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    ADD_FAILURE() << "the simulator did not finish delivering " << delivered;
+    const bool done = testing::poll_until(
+        [&] {
+          return sim_stat("notifications_delivered") >= delivered &&
+                 sim_stat("notifications_pending") == 0;
+        },
+        [](bool finished) { return finished; }, 8s);
+    if (!done) ADD_FAILURE() << "the simulator did not finish delivering " << delivered;
   }
 
   http::HttpClientResult sim(const std::string& method, const std::string& path,
@@ -106,14 +104,8 @@ class SimE2ETest : public ::testing::Test {
 
   template <class Pred>
   v1::OrderView wait_for(const std::string& no, Pred done, std::chrono::milliseconds limit = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    v1::OrderView v;
-    while (std::chrono::steady_clock::now() < deadline) {
-      v = order(no);
-      if (done(v)) return v;
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "not reached for " << no << ": " << codec::to_json(v);
+    auto v = testing::poll_until([&] { return order(no); }, done, limit);
+    if (!done(v)) ADD_FAILURE() << "not reached for " << no << ": " << codec::to_json(v);
     return v;
   }
 
