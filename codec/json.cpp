@@ -20,25 +20,6 @@ using google::protobuf::Reflection;
 
 // ---------------------------------------------------------------- writing
 
-void append_escaped(std::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (byte < 0x20) {
-      out->append("\\u00");
-      out->push_back(kHex[byte >> 4]);
-      out->push_back(kHex[byte & 0xf]);
-    } else {
-      out->push_back(c);  // UTF-8 multi-byte sequences pass through
-    }
-  }
-  out->push_back('"');
-}
-
 void append_base64(std::string_view bytes, std::string* out) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -90,7 +71,7 @@ void append_enum(const FieldDescriptor& field, int number, std::string* out) {
   if (value == nullptr) {
     append_number(number, out);  // an open enum holding a value we do not know
   } else {
-    append_escaped(value->name(), out);
+    append_json_string(value->name(), out);
   }
 }
 
@@ -137,7 +118,7 @@ void append_value(const Message& message, const FieldDescriptor& field, int inde
           rep ? r.GetRepeatedStringReference(message, &field, index, &scratch)
               : r.GetStringReference(message, &field, &scratch);
       if (field.type() == FieldDescriptor::TYPE_BYTES) return append_base64(value, out);
-      return append_escaped(value, out);
+      return append_json_string(value, out);
     }
     case FieldDescriptor::CPPTYPE_MESSAGE:
       return append_message(
@@ -146,7 +127,7 @@ void append_value(const Message& message, const FieldDescriptor& field, int inde
 }
 
 void append_field(const Message& message, const FieldDescriptor& field, std::string* out) {
-  append_escaped(field.name(), out);
+  append_json_string(field.name(), out);
   out->push_back(':');
   if (!field.is_repeated()) return append_value(message, field, 0, out);
   out->push_back('[');
@@ -175,6 +156,25 @@ void append_message(const Message& message, std::string* out) {
 }
 
 }  // namespace
+
+void append_json_string(std::string_view text, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (byte < 0x20) {
+      out->append("\\u00");
+      out->push_back(kHex[byte >> 4]);
+      out->push_back(kHex[byte & 0xf]);
+    } else {
+      out->push_back(c);  // UTF-8 multi-byte sequences pass through
+    }
+  }
+  out->push_back('"');
+}
 
 std::string to_json(const google::protobuf::Message& message) {
   std::string out;

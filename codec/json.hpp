@@ -58,4 +58,8 @@ bool parse_json(std::string_view json, google::protobuf::Message* out, std::stri
 // Map fields are not supported (ONCEPAY_CHECK).
 std::string to_json(const google::protobuf::Message& message);
 
+// Appends `text` as a JSON string literal, escaped as to_json escapes
+// strings (", \, control characters as \u00XX; UTF-8 passed through).
+void append_json_string(std::string_view text, std::string* out);
+
 }  // namespace oncepay::codec

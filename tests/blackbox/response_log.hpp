@@ -20,30 +20,10 @@
 #include <string>
 #include <string_view>
 
+#include "codec/json.hpp"
 #include "http/http_client.hpp"
 
 namespace oncepay::testing {
-
-// `text` as a JSON string literal. Bytes from 0x80 pass through: the servers
-// answer UTF-8.
-inline void append_json_string(std::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (byte < 0x20) {
-      out->append("\\u00");
-      out->push_back(kHex[byte >> 4]);
-      out->push_back(kHex[byte & 0xf]);
-    } else {
-      out->push_back(c);
-    }
-  }
-  out->push_back('"');
-}
 
 inline std::string_view response_header(const http::HttpClientResult& result,
                                         std::string_view lower_name) {
@@ -60,22 +40,22 @@ inline void log_exchange(std::string_view server, std::string_view method, std::
   const char* file = std::getenv("ONCEPAY_RESPONSE_LOG");
   if (file == nullptr || *file == '\0' || !result.ok) return;
   std::string line = "{\"server\":";
-  append_json_string(server, &line);
+  codec::append_json_string(server, &line);
   line += ",\"method\":";
-  append_json_string(method, &line);
+  codec::append_json_string(method, &line);
   line += ",\"path\":";
-  append_json_string(path, &line);
+  codec::append_json_string(path, &line);
   line += ",\"status\":" + std::to_string(result.status) + ",\"content_type\":";
-  append_json_string(response_header(result, "content-type"), &line);
+  codec::append_json_string(response_header(result, "content-type"), &line);
   line += ",\"headers\":{";
   for (size_t i = 0; i < result.headers.size(); ++i) {
     if (i > 0) line.push_back(',');
-    append_json_string(result.headers[i].first, &line);
+    codec::append_json_string(result.headers[i].first, &line);
     line.push_back(':');
-    append_json_string(result.headers[i].second, &line);
+    codec::append_json_string(result.headers[i].second, &line);
   }
   line += "},\"body\":";
-  append_json_string(result.body, &line);
+  codec::append_json_string(result.body, &line);
   line += "}\n";
   const int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return;
