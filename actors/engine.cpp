@@ -86,7 +86,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
   env_->webhook_timeout = options_.webhook_client.connect_timeout +
                           options_.webhook_client.request_timeout + std::chrono::seconds(2);
   if (!options_.data_dir.empty()) {
-    DurabilityOptions d;
+    storage::DurabilityOptions d;
     d.data_dir = options_.data_dir;
     d.checkpoint_interval = options_.checkpoint_interval;
     d.map_size_bytes = options_.snapshot_map_size_bytes;
@@ -97,9 +97,9 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     d.max_orders_per_commit = std::max<std::size_t>(1, options_.checkpoint_orders_per_commit);
     d.inline_storage = options_.deterministic.enabled;
     d.shards = options_.shards;
-    durability_ = std::make_shared<Durability>(std::move(d), env_->storage);
+    durability_ = std::make_shared<storage::Durability>(std::move(d), env_->storage);
     env_->stored = durability_->stored();
-    std::weak_ptr<Durability> weak = durability_;
+    std::weak_ptr<storage::Durability> weak = durability_;
     env_->wal = system.spawn(
         wal_actor_impl,
         [weak]() -> std::shared_ptr<storage::Wal> {
@@ -139,7 +139,7 @@ Engine::~Engine() {
 void Engine::start(StartDone on_done) {
   if (!durability_) return on_done(true, "");
   // `this` outlives the storage thread: the destructor joins it first.
-  durability_->start([this](Recovered& recovered) { install(recovered); },
+  durability_->start([this](storage::Recovered& recovered) { install(recovered); },
                      [this, on_done = std::move(on_done)](storage::Status status) {
                        if (!status.is_ok()) return on_done(false, status.to_string());
                        if (env_->storage->stopping()) return on_done(false, "stopping");
@@ -148,7 +148,7 @@ void Engine::start(StartDone on_done) {
                      });
 }
 
-void Engine::install(Recovered& recovered) {
+void Engine::install(storage::Recovered& recovered) {
   if (env_->storage->stopping()) return;
   {
     std::lock_guard lock(summary_mutex_);
@@ -160,7 +160,8 @@ void Engine::install(Recovered& recovered) {
   // those of the orders they touched.
   std::map<std::string, std::pair<OrderKey, std::vector<core::ReviewState>>> stored_reviews;
   for (auto& r : recovered.reviews) {
-    auto& entry = stored_reviews[order_key_bytes(r.order.merchant_id, r.order.merchant_order_no)];
+    auto& entry =
+        stored_reviews[storage::order_key_bytes(r.order.merchant_id, r.order.merchant_order_no)];
     entry.first = r.order;
     entry.second.push_back(std::move(r.item));
   }
@@ -338,7 +339,7 @@ void Engine::create_merchant(const std::string& merchant_id, core::Policy policy
   // stays in the registry, but nobody ever saw its key, and storage is
   // failed (sticky) until a restart, which forgets it.
   v1::WalRecord record;
-  *record.mutable_merchant() = merchant_record(created);
+  *record.mutable_merchant() = storage::merchant_record(created);
   wal_actor wal = env_->wal;
   auto timeout = options_.storage_timeout;
   auto health = env_->storage;

@@ -37,7 +37,6 @@
 #include <string>
 #include <vector>
 
-#include "actors/durability.hpp"
 #include "actors/merchants.hpp"
 #include "actors/messages.hpp"
 #include "actors/order_env.hpp"
@@ -45,6 +44,7 @@
 #include "actors/shard_router.hpp"
 #include "actors/stored_timers.hpp"
 #include "actors/webhooks.hpp"
+#include "storage/durability.hpp"
 
 namespace oncepay::actors {
 
@@ -201,7 +201,7 @@ class Engine {
   const shard_actor& payment_shard(const std::string& payment_no, const OrderKey& key) const;
   // kNotReady / kStorageUnavailable when a request cannot be taken now.
   std::optional<core::Code> refuse(bool changes_state) const;
-  void install(Recovered& recovered);
+  void install(storage::Recovered& recovered);
   // payment_no -> its order: the in-memory index, else the snapshot.
   // *failed when the snapshot could not be read. A payment_no whose shard
   // field is out of range is nobody's (not looked up).
@@ -221,8 +221,8 @@ class Engine {
   stored_timers_actor stored_timers_;  // durable engines only
   std::vector<caf::actor> bridges_;
   std::atomic<size_t> next_bridge_{0};
-  std::shared_ptr<Durability> durability_;  // null: in-memory
-  std::atomic<bool> ready_{true};           // in-memory: nothing to recover
+  std::shared_ptr<storage::Durability> durability_;  // null: in-memory
+  std::atomic<bool> ready_{true};                    // in-memory: nothing to recover
   mutable std::mutex summary_mutex_;
   std::string recovery_summary_;
 };

@@ -6,16 +6,6 @@
 
 namespace oncepay::actors {
 
-bool valid_merchant_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 bool Merchants::insert(Merchant merchant) {
   std::unique_lock lock(mutex_);
   if (by_id_.count(merchant.merchant_id) != 0) return false;

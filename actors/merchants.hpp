@@ -10,19 +10,14 @@
 #include <shared_mutex>
 #include <string>
 
+#include "core/merchant.hpp"
 #include "core/order_state.hpp"
 
 namespace oncepay::actors {
 
-struct Merchant {
-  std::string merchant_id;
-  std::string api_key_sha256;  // hex
-  std::string webhook_secret;
-  core::Policy policy = core::Policy::kStrict;
-};
+using Merchant = core::Merchant;
 
-// merchant_id: 1-64 chars of [A-Za-z0-9_-].
-bool valid_merchant_id(std::string_view id);
+using core::valid_merchant_id;
 
 class Merchants {
  public:

@@ -14,15 +14,13 @@
 #include "core/channel_call.hpp"
 #include "core/codes.hpp"
 #include "core/order_decide.hpp"
+#include "core/order_key.hpp"
 #include "oncepay.pb.h"
 
 namespace oncepay::actors {
 
 // Which order a message is for: the shard key.
-struct OrderKey {
-  std::string merchant_id;
-  std::string merchant_order_no;
-};
+using OrderKey = core::OrderKey;
 
 struct PayMsg {
   core::PayCommand command;

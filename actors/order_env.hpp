@@ -14,11 +14,11 @@
 #include "actors/order_observer.hpp"
 #include "actors/payment_index.hpp"
 #include "actors/review_index.hpp"
-#include "actors/storage_health.hpp"
-#include "actors/stored_orders.hpp"
 #include "actors/wal_actor.hpp"
 #include "actors/webhooks.hpp"
 #include "core/config.hpp"
+#include "storage/storage_health.hpp"
+#include "storage/stored_orders.hpp"
 
 namespace oncepay::actors {
 
@@ -46,10 +46,10 @@ struct OrderEnv {
   // within storage_timeout (a slower append counts as a storage failure).
   wal_actor wal;
   std::chrono::milliseconds storage_timeout{10'000};
-  std::shared_ptr<StorageHealth> storage = std::make_shared<StorageHealth>();
+  std::shared_ptr<storage::StorageHealth> storage = std::make_shared<storage::StorageHealth>();
   // Lazy recovery: the orders the last checkpoint stored, which shards load
   // on first use. Null in an in-memory engine.
-  std::shared_ptr<const StoredOrders> stored;
+  std::shared_ptr<const storage::StoredOrders> stored;
 
   // Wall-clock time derived from the actor clock, so that tests running on
   // CAF's test coordinator see simulated time everywhere.

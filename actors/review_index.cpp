@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "actors/snapshot_layout.hpp"
 #include "core/check.hpp"
+#include "storage/snapshot_layout.hpp"
 
 namespace oncepay::actors {
 
@@ -31,7 +31,7 @@ bool parse_cursor(std::string_view cursor, std::pair<int64_t, std::string>* out)
 }  // namespace
 
 void ReviewIndex::set(const OrderKey& order, const std::vector<core::ReviewState>& items) {
-  const std::string key = order_key_bytes(order.merchant_id, order.merchant_order_no);
+  const std::string key = storage::order_key_bytes(order.merchant_id, order.merchant_order_no);
   std::lock_guard lock(mu_);
   auto it = by_order_.find(key);
   if (it != by_order_.end()) {

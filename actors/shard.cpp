@@ -1,7 +1,7 @@
 #include "actors/shard.hpp"
 
 #include "actors/order_actor.hpp"
-#include "actors/snapshot_layout.hpp"
+#include "storage/snapshot_layout.hpp"
 
 namespace oncepay::actors {
 
@@ -36,7 +36,7 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
   // The order's actor: held, or spawned from its parked state or its
   // stored snapshot.
   auto find = [self, env, restore](const OrderKey& key) -> Lookup {
-    std::string k = order_key_bytes(key.merchant_id, key.merchant_order_no);
+    std::string k = storage::order_key_bytes(key.merchant_id, key.merchant_order_no);
     if (auto it = self->state.orders.find(k); it != self->state.orders.end()) {
       return Lookup{it->second};
     }
@@ -64,7 +64,7 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         Lookup found = find(key);
         if (found.failed) return unreadable();
         if (!found.order) {
-          found.order = adopt(order_key_bytes(key.merchant_id, key.merchant_order_no),
+          found.order = adopt(storage::order_key_bytes(key.merchant_id, key.merchant_order_no),
                               self->spawn<caf::linked>(order_actor_impl, env, key));
         }
         return self->delegate(found.order, std::move(msg));
@@ -98,8 +98,8 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         // Parked, not spawned: most of them are not used soon, and the
         // stored-timer actor wakes those with a timer when it comes due.
         for (auto& restored : msg.orders) {
-          std::string key =
-              order_key_bytes(restored.state.merchant_id, restored.state.merchant_order_no);
+          std::string key = storage::order_key_bytes(restored.state.merchant_id,
+                                                     restored.state.merchant_order_no);
           if (self->state.orders.count(key) != 0) continue;  // recovery gives each order once
           self->state.parked.emplace(std::move(key), std::move(restored));
         }

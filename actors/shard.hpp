@@ -27,7 +27,7 @@
 namespace oncepay::actors {
 
 struct ShardState {
-  std::unordered_map<std::string, order_actor> orders;    // by order_key_bytes
+  std::unordered_map<std::string, order_actor> orders;    // by storage::order_key_bytes
   std::unordered_map<std::string, RestoredOrder> parked;  // no actor yet; same keys
   static inline const char* name = "oncepay.shard";
 };

@@ -2,14 +2,14 @@
 
 #include <xxhash.h>
 
-#include "actors/snapshot_layout.hpp"
 #include "core/check.hpp"
+#include "storage/snapshot_layout.hpp"
 
 namespace oncepay::actors {
 
 size_t shard_of(const OrderKey& key, size_t shard_count) {
   ONCEPAY_CHECK(shard_count > 0 && shard_count <= kMaxShards);
-  const std::string k = order_key_bytes(key.merchant_id, key.merchant_order_no);
+  const std::string k = storage::order_key_bytes(key.merchant_id, key.merchant_order_no);
   return static_cast<size_t>(XXH3_64bits(k.data(), k.size()) % shard_count);
 }
 

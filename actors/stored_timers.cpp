@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "actors/stored_orders.hpp"
 #include "core/check.hpp"
+#include "storage/stored_orders.hpp"
 
 namespace oncepay::actors {
 

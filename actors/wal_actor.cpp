@@ -22,7 +22,7 @@ void arm_tick(wal_pointer self) {
 }  // namespace
 
 wal_actor::behavior_type wal_actor_impl(wal_pointer self, WalSource source,
-                                        std::shared_ptr<StorageHealth> health,
+                                        std::shared_ptr<storage::StorageHealth> health,
                                         std::chrono::milliseconds timeout, bool inline_writes) {
   self->state.inline_writes = inline_writes;
   self->state.source = std::move(source);

@@ -38,7 +38,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/storage_health.hpp"
+#include "storage/storage_health.hpp"
 
 namespace oncepay::storage {
 class Wal;
@@ -78,7 +78,7 @@ struct WalActorState {
   };
   WalSource source;
   std::shared_ptr<storage::Wal> wal;
-  std::shared_ptr<StorageHealth> health;
+  std::shared_ptr<storage::StorageHealth> health;
   std::chrono::milliseconds timeout{10'000};
   uint64_t next_token = 0;
   std::map<uint64_t, Waiting> waiting;  // by token: oldest (earliest deadline) first
@@ -91,7 +91,7 @@ struct WalActorState {
 using wal_pointer = wal_actor::stateful_pointer<WalActorState>;
 
 wal_actor::behavior_type wal_actor_impl(wal_pointer self, WalSource source,
-                                        std::shared_ptr<StorageHealth> health,
+                                        std::shared_ptr<storage::StorageHealth> health,
                                         std::chrono::milliseconds timeout,
                                         bool inline_writes = false);
 

@@ -2,7 +2,7 @@
 // what it holds after. It builds a data dir of --orders order snapshots and
 // a --tail record WAL tail WITHOUT running the engine (the snapshot is
 // committed straight into the LMDB tables the durability layer reads, with
-// its layout, keys and OrderSnapshot encoding: actors/snapshot_layout.hpp;
+// its layout, keys and OrderSnapshot encoding: storage/snapshot_layout.hpp;
 // the WAL is appended with storage::Wal), then times Engine construction +
 // start() until on_done(ok) (ready), and then until one get_order per shard
 // has answered (queued behind the shard's RestoreMsgs, which park the tail's
@@ -44,13 +44,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/durability.hpp"
 #include "actors/engine.hpp"
 #include "actors/shard_router.hpp"
-#include "actors/snapshot_layout.hpp"
 #include "core/order_snapshot.hpp"
 #include "core/order_state.hpp"
 #include "oncepay.pb.h"
+#include "storage/durability.hpp"
+#include "storage/snapshot_layout.hpp"
 #include "storage/snapshot_store.hpp"
 #include "storage/wal.hpp"
 
@@ -61,14 +61,14 @@ using storage::Status;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kMerchant = "bench";
-// The durability layer's tables (actors/snapshot_layout.hpp, docs/DURABILITY.md).
-using actors::kLayoutTable;
-using actors::kLayoutVersion;
-using actors::kLayoutVersionKey;
-using actors::kMerchantsTable;
-using actors::kOrdersTable;
-using actors::kPaymentsTable;
-using actors::kTimersTable;
+// The durability layer's tables (storage/snapshot_layout.hpp, docs/DURABILITY.md).
+using storage::kLayoutTable;
+using storage::kLayoutVersion;
+using storage::kLayoutVersionKey;
+using storage::kMerchantsTable;
+using storage::kOrdersTable;
+using storage::kPaymentsTable;
+using storage::kTimersTable;
 constexpr uint64_t kCheckpointLsn = 1;  // WAL lsn 1: the merchant record
 constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
 
@@ -251,10 +251,11 @@ core::OrderState snapshot_order(const Ids& ids, uint64_t n) {
 // Mirrors CheckpointBatch::mutations() (actors/durability.cpp) for an order
 // the snapshot did not hold: orders, payments of every attempt, armed timers.
 void add_mutations(const core::OrderState& s, std::vector<storage::Mutation>* out) {
-  const std::string key = actors::order_key_bytes(s.merchant_id, s.merchant_order_no);
-  out->push_back({kOrdersTable, key, core::to_snapshot(s).SerializeAsString()});
-  for (const auto& a : s.attempts) out->push_back({kPaymentsTable, a.payment_no, key});
-  for (auto& timer : actors::timer_keys(s)) out->push_back({kTimersTable, std::move(timer), key});
+  const std::string key = storage::order_key_bytes(s.merchant_id, s.merchant_order_no);
+  out->push_back({storage::kOrdersTable, key, core::to_snapshot(s).SerializeAsString()});
+  for (const auto& a : s.attempts) out->push_back({storage::kPaymentsTable, a.payment_no, key});
+  for (auto& timer : storage::timer_keys(s))
+    out->push_back({storage::kTimersTable, std::move(timer), key});
 }
 
 actors::Merchant bench_merchant() {
@@ -333,7 +334,7 @@ bool build(const Options& options, std::string* error) {
   }
   Appender appender(wal.get());
   v1::WalRecord merchant;
-  *merchant.mutable_merchant() = actors::merchant_record(bench_merchant());
+  *merchant.mutable_merchant() = storage::merchant_record(bench_merchant());
   appender.append(merchant);
   uint64_t last = 0;
   st = appender.wait(&last);
@@ -345,7 +346,7 @@ bool build(const Options& options, std::string* error) {
   // 2. The snapshot: checkpoint at lsn 1, committed in chunks (each exact at lsn 1).
   storage::SnapshotOptions snapshot_options;
   snapshot_options.dir = options.data_dir + "/snapshot";
-  snapshot_options.tables = actors::snapshot_tables();
+  snapshot_options.tables = storage::snapshot_tables();
   std::unique_ptr<storage::SnapshotStore> store;
   st = storage::SnapshotStore::open(snapshot_options, &store);
   if (!st.is_ok()) {
@@ -353,8 +354,10 @@ bool build(const Options& options, std::string* error) {
     return false;
   }
   std::vector<storage::Mutation> mutations;
-  mutations.push_back({kLayoutTable, kLayoutVersionKey, std::string(kLayoutVersion)});
-  mutations.push_back({kMerchantsTable, kMerchant, merchant.merchant().SerializeAsString()});
+  mutations.push_back(
+      {storage::kLayoutTable, storage::kLayoutVersionKey, std::string(storage::kLayoutVersion)});
+  mutations.push_back(
+      {storage::kMerchantsTable, kMerchant, merchant.merchant().SerializeAsString()});
   uint64_t snapshot_bytes = 0;
   for (uint64_t n = 0; n < options.orders; ++n) {
     const size_t at = mutations.size();  // the order's own row comes first
@@ -541,7 +544,7 @@ bool phases(const Options& options, std::string* error) {
   auto start = Clock::now();
   storage::SnapshotOptions snapshot_options;
   snapshot_options.dir = options.data_dir + "/snapshot";
-  snapshot_options.tables = actors::snapshot_tables();
+  snapshot_options.tables = storage::snapshot_tables();
   std::unique_ptr<storage::SnapshotStore> store;
   Status st = storage::SnapshotStore::open(snapshot_options, &store);
   if (!st.is_ok()) {
@@ -551,7 +554,7 @@ bool phases(const Options& options, std::string* error) {
   std::unordered_map<std::string, core::OrderState> orders;
   uint64_t scanned = 0;
   double parse_s = 0;
-  st = store->scan(kOrdersTable, [&](std::string_view key, std::string_view value) {
+  st = store->scan(storage::kOrdersTable, [&](std::string_view key, std::string_view value) {
     v1::OrderSnapshot snapshot;
     snapshot.ParseFromArray(value.data(), static_cast<int>(value.size()));
     orders.emplace(std::string(key), core::from_snapshot(snapshot));
@@ -578,7 +581,7 @@ bool phases(const Options& options, std::string* error) {
     record.ParseFromArray(payload.data(), static_cast<int>(payload.size()));
     if (!record.has_order()) return;
     const auto& o = record.order();
-    auto& state = orders[actors::order_key_bytes(o.merchant_id(), o.merchant_order_no())];
+    auto& state = orders[storage::order_key_bytes(o.merchant_id(), o.merchant_order_no())];
     if (state.merchant_id.empty()) {
       state.merchant_id = o.merchant_id();
       state.merchant_order_no = o.merchant_order_no();

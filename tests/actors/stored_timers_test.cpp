@@ -13,9 +13,9 @@
 #include <filesystem>
 
 #include "actors/shard.hpp"
-#include "actors/snapshot_layout.hpp"
-#include "actors/stored_orders.hpp"
 #include "core/order_snapshot.hpp"
+#include "storage/snapshot_layout.hpp"
+#include "storage/stored_orders.hpp"
 
 namespace oncepay::actors {
 namespace {
@@ -90,7 +90,7 @@ class StoredTimersTest : public ::testing::Test {
     storage::SnapshotOptions o;
     o.dir = dir_ + "/snapshot";
     o.map_size_bytes = 16 << 20;
-    o.tables = snapshot_tables();
+    o.tables = storage::snapshot_tables();
     EXPECT_TRUE(storage::SnapshotStore::open(o, &store_).is_ok());
   }
 
@@ -109,10 +109,11 @@ class StoredTimersTest : public ::testing::Test {
   void store(const std::vector<core::OrderState>& orders) {
     std::vector<storage::Mutation> m;
     for (const auto& s : orders) {
-      const std::string key = order_key_bytes(s.merchant_id, s.merchant_order_no);
-      m.push_back({kOrdersTable, key, core::to_snapshot(s).SerializeAsString()});
-      for (const auto& a : s.attempts) m.push_back({kPaymentsTable, a.payment_no, key});
-      for (auto& t : timer_keys(s)) m.push_back({kTimersTable, std::move(t), key});
+      const std::string key = storage::order_key_bytes(s.merchant_id, s.merchant_order_no);
+      m.push_back({storage::kOrdersTable, key, core::to_snapshot(s).SerializeAsString()});
+      for (const auto& a : s.attempts) m.push_back({storage::kPaymentsTable, a.payment_no, key});
+      for (auto& t : storage::timer_keys(s))
+        m.push_back({storage::kTimersTable, std::move(t), key});
     }
     ASSERT_TRUE(store_->commit_checkpoint(1, m).is_ok());
   }
@@ -172,7 +173,7 @@ class StoredTimersTest : public ::testing::Test {
   caf::scheduler::test_coordinator& sched_;
   std::string dir_;
   std::unique_ptr<storage::SnapshotStore> store_;
-  std::shared_ptr<StoredOrders> stored_ = std::make_shared<StoredOrders>();
+  std::shared_ptr<storage::StoredOrders> stored_ = std::make_shared<storage::StoredOrders>();
   std::shared_ptr<const OrderEnv> env_;
   std::shared_ptr<std::vector<std::string>> queries_ = std::make_shared<std::vector<std::string>>();
   channel_actor probe_;

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace oncepay::actors {
+namespace oncepay::storage {
 
 class StorageHealth {
  public:
@@ -35,4 +35,4 @@ class StorageHealth {
   std::string reason_;
 };
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::storage

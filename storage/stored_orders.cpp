@@ -1,13 +1,11 @@
-#include "actors/stored_orders.hpp"
+#include "storage/stored_orders.hpp"
 
 #include <mutex>
 
-#include "actors/snapshot_layout.hpp"
 #include "core/order_snapshot.hpp"
+#include "storage/snapshot_layout.hpp"
 
-namespace oncepay::actors {
-
-using storage::Status;
+namespace oncepay::storage {
 
 namespace {
 
@@ -16,7 +14,7 @@ Status closed() { return Status::io_error("the snapshot store is closed"); }
 // A key no checkpoint can have written (LMDB keys are 1..max_key_bytes) is
 // simply not there; asking LMDB would be an invalid_argument, which must not
 // count as a storage failure (a client chooses the ids it asks for).
-bool storable(const storage::SnapshotStore& store, const std::string& key) {
+bool storable(const SnapshotStore& store, const std::string& key) {
   return !key.empty() && key.size() <= store.max_key_bytes();
 }
 
@@ -24,7 +22,7 @@ Status absent() { return Status::not_found("not in the snapshot"); }
 
 }  // namespace
 
-void StoredOrders::attach(const storage::SnapshotStore* store) {
+void StoredOrders::attach(const SnapshotStore* store) {
   std::unique_lock lock(mutex_);
   store_ = store;
 }
@@ -34,7 +32,7 @@ void StoredOrders::detach() {
   store_ = nullptr;
 }
 
-Status StoredOrders::load(const OrderKey& key, core::OrderState* out) const {
+Status StoredOrders::load(const core::OrderKey& key, core::OrderState* out) const {
   std::string bytes;
   {
     std::shared_lock lock(mutex_);
@@ -53,7 +51,7 @@ Status StoredOrders::load(const OrderKey& key, core::OrderState* out) const {
   return Status::ok();
 }
 
-Status StoredOrders::find_payment(const std::string& payment_no, OrderKey* out) const {
+Status StoredOrders::find_payment(const std::string& payment_no, core::OrderKey* out) const {
   std::string bytes;
   {
     std::shared_lock lock(mutex_);
@@ -83,7 +81,7 @@ Status StoredOrders::scan_timers(int64_t from_ms, int64_t until_ms, const TimerF
           *next_due_ms = due;
           return false;
         }
-        OrderKey order;
+        core::OrderKey order;
         if (!parse_order_key(value, &order)) {
           bad = Status::corruption("a stored timer's order key is not one");
           return false;
@@ -95,4 +93,4 @@ Status StoredOrders::scan_timers(int64_t from_ms, int64_t until_ms, const TimerF
   return bad;
 }
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::storage

@@ -44,27 +44,27 @@
 #include <thread>
 #include <vector>
 
-#include "actors/merchants.hpp"
-#include "actors/snapshot_layout.hpp"
-#include "actors/storage_health.hpp"
-#include "actors/stored_orders.hpp"
+#include "core/merchant.hpp"
 #include "core/order_state.hpp"
+#include "storage/snapshot_layout.hpp"
 #include "storage/snapshot_store.hpp"
 #include "storage/status.hpp"
+#include "storage/storage_health.hpp"
+#include "storage/stored_orders.hpp"
 #include "storage/wal.hpp"
 
-namespace oncepay::actors {
+namespace oncepay::storage {
 
 struct DurabilityOptions {
   std::string data_dir;  // holds wal/ and snapshot/; created if missing
   std::chrono::milliseconds checkpoint_interval{30'000};
-  std::size_t map_size_bytes = storage::kSnapshotGiB;
-  std::size_t max_map_size_bytes = 64 * storage::kSnapshotGiB;
+  std::size_t map_size_bytes = kSnapshotGiB;
+  std::size_t max_map_size_bytes = 64 * kSnapshotGiB;
   // false skips fdatasync: benchmarks and tests only (survives a process
   // crash, not a power loss).
   bool fsync = true;
-  std::function<int(int fd)> fdatasync_hook;                   // tests: WalOptions::fdatasync_hook
-  std::size_t segment_bytes = 64 * storage::wal_format::kMiB;  // WalOptions::segment_bytes
+  std::function<int(int fd)> fdatasync_hook;          // tests: WalOptions::fdatasync_hook
+  std::size_t segment_bytes = 64 * wal_format::kMiB;  // WalOptions::segment_bytes
   // Orders one checkpoint transaction may hold (memory and MDB_TXN_FULL bound).
   std::size_t max_orders_per_commit = 50'000;
   // No storage thread and no WAL writer thread (see the class comment).
@@ -78,7 +78,7 @@ struct DurabilityOptions {
 // the tail's events) and every merchant created through the admin API. The
 // other stored orders stay in the snapshot (Durability::stored()).
 struct StoredReview {
-  OrderKey order;
+  core::OrderKey order;
   core::ReviewState item;
 };
 
@@ -87,13 +87,13 @@ struct Recovered {
   // The open review items of the stored orders (table `reviews`), as of the
   // snapshot: the tail's orders carry newer ones.
   std::vector<StoredReview> reviews;
-  std::vector<Merchant> merchants;
+  std::vector<core::Merchant> merchants;
   uint64_t stored_orders = 0;     // orders in the snapshot
   uint64_t new_orders = 0;        // orders of the tail the snapshot did not hold
   uint64_t checkpoint_lsn = 0;    // the snapshot's LSN
   uint64_t replayed_records = 0;  // WAL records after it
   uint64_t last_lsn = 0;
-  storage::WalRecovery wal;      // what Wal::open found and cut
+  WalRecovery wal;               // what Wal::open found and cut
   bool migrated_layout = false;  // the snapshot's timers were rebuilt (layout 1 -> 2)
 };
 
@@ -101,15 +101,15 @@ struct Recovered {
 std::string describe(const Recovered& recovered);
 
 // The WAL and snapshot forms of a merchant (api key as its SHA-256 hex only).
-v1::MerchantCreated merchant_record(const Merchant& merchant);
-bool merchant_from_record(const v1::MerchantCreated& record, Merchant* out);
+v1::MerchantCreated merchant_record(const core::Merchant& merchant);
+bool merchant_from_record(const v1::MerchantCreated& record, core::Merchant* out);
 
 class Durability {
  public:
   // Runs on the storage thread after recovery, before done(ok): hands the
   // rebuilt orders and merchants to the engine.
   using InstallFn = std::function<void(Recovered&)>;
-  using DoneFn = std::function<void(storage::Status)>;
+  using DoneFn = std::function<void(Status)>;
 
   Durability(DurabilityOptions options, std::shared_ptr<StorageHealth> health);
   ~Durability();
@@ -123,7 +123,7 @@ class Durability {
   void start(InstallFn install, DoneFn done);
 
   // The open WAL once recovery opened it; null before and after stop().
-  std::shared_ptr<storage::Wal> wal() const;
+  std::shared_ptr<Wal> wal() const;
 
   // The stored orders: readable once recovery succeeded (before install
   // runs), closed by stop(). The same object for the Durability's life.
@@ -145,24 +145,24 @@ class Durability {
  private:
   void run(InstallFn install, DoneFn done);
   void start_inline(const InstallFn& install, const DoneFn& done);
-  storage::Status recover(Recovered* out);
-  storage::Status checkpoint_once();
+  Status recover(Recovered* out);
+  Status checkpoint_once();
   void close_storage();
 
   const DurabilityOptions options_;
   std::shared_ptr<StorageHealth> health_;
-  std::unique_ptr<storage::SnapshotStore> store_;  // storage thread only
+  std::unique_ptr<SnapshotStore> store_;  // storage thread only
   std::shared_ptr<StoredOrders> stored_ = std::make_shared<StoredOrders>();
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::shared_ptr<storage::Wal> wal_;  // guarded by mutex_
-  std::vector<DoneFn> waiters_;        // guarded by mutex_
-  bool stop_ = false;                  // guarded by mutex_
-  bool final_checkpoint_ = false;      // guarded by mutex_
-  bool running_ = false;               // guarded by mutex_
+  std::shared_ptr<Wal> wal_;       // guarded by mutex_
+  std::vector<DoneFn> waiters_;    // guarded by mutex_
+  bool stop_ = false;              // guarded by mutex_
+  bool final_checkpoint_ = false;  // guarded by mutex_
+  bool running_ = false;           // guarded by mutex_
   std::atomic<uint64_t> checkpoint_lsn_{0};
   std::thread thread_;
 };
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::storage

@@ -1,8 +1,8 @@
-#include "actors/snapshot_layout.hpp"
+#include "storage/snapshot_layout.hpp"
 
 #include <algorithm>
 
-namespace oncepay::actors {
+namespace oncepay::storage {
 
 namespace {
 
@@ -37,7 +37,7 @@ std::string order_key_bytes(const std::string& merchant_id, const std::string& m
   return key;
 }
 
-bool parse_order_key(std::string_view bytes, OrderKey* out) {
+bool parse_order_key(std::string_view bytes, core::OrderKey* out) {
   const size_t at = bytes.find(kKeySeparator);
   if (at == std::string_view::npos || at == 0 || at + 1 == bytes.size()) return false;
   out->merchant_id.assign(bytes.substr(0, at));
@@ -86,7 +86,7 @@ std::string review_key_bytes(const std::string& order_key, const std::string& it
   return key;
 }
 
-bool parse_review_key(std::string_view bytes, OrderKey* out) {
+bool parse_review_key(std::string_view bytes, core::OrderKey* out) {
   const size_t at = bytes.find(kReviewSeparator);
   if (at == std::string_view::npos || at + 1 == bytes.size()) return false;
   return parse_order_key(bytes.substr(0, at), out);
@@ -100,4 +100,4 @@ std::vector<std::string> review_keys(const core::OrderState& state) {
   return keys;
 }
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::storage

@@ -1,8 +1,8 @@
-#include "actors/storage_health.hpp"
+#include "storage/storage_health.hpp"
 
 #include <cstdio>
 
-namespace oncepay::actors {
+namespace oncepay::storage {
 
 void StorageHealth::fail(std::string_view who, const std::string& reason) {
   if (stopping()) return;
@@ -22,4 +22,4 @@ std::string StorageHealth::reason() const {
   return reason_;
 }
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::storage

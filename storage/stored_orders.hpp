@@ -13,7 +13,7 @@
 // Threads and lifetime: load(), find_payment() and scan_timers() may run on
 // any thread, concurrently with the storage thread's checkpoints; each is
 // one LMDB read transaction opened and closed inside the call
-// (storage::SnapshotStore::read*). attach() and detach() belong to the
+// (SnapshotStore::read*). attach() and detach() belong to the
 // storage thread (Durability): detach() waits for the reads in progress;
 // before attach() and after detach() every read answers
 // Status::io_error("the snapshot store is closed").
@@ -25,36 +25,36 @@
 #include <shared_mutex>
 #include <string>
 
-#include "actors/messages.hpp"
+#include "core/order_key.hpp"
 #include "core/order_state.hpp"
 #include "storage/snapshot_store.hpp"
 #include "storage/status.hpp"
 
-namespace oncepay::actors {
+namespace oncepay::storage {
 
 class StoredOrders {
  public:
-  void attach(const storage::SnapshotStore* store);
+  void attach(const SnapshotStore* store);
   void detach();
 
   // The order's stored state. not_found if the snapshot does not hold it;
   // corruption if its stored snapshot does not parse.
-  storage::Status load(const OrderKey& key, core::OrderState* out) const;
+  Status load(const core::OrderKey& key, core::OrderState* out) const;
 
   // The order owning payment_no (table `payments`). not_found if none.
-  storage::Status find_payment(const std::string& payment_no, OrderKey* out) const;
+  Status find_payment(const std::string& payment_no, core::OrderKey* out) const;
 
   // Calls fn(due_ms, order) for every stored timer with from_ms <= due_ms <
   // until_ms, in due order (an order once per timer it has there), and sets
   // *next_due_ms to the due time of the first stored timer at or after
   // until_ms (nullopt: there is none).
-  using TimerFn = std::function<void(int64_t due_ms, OrderKey order)>;
-  storage::Status scan_timers(int64_t from_ms, int64_t until_ms, const TimerFn& fn,
-                              std::optional<int64_t>* next_due_ms) const;
+  using TimerFn = std::function<void(int64_t due_ms, core::OrderKey order)>;
+  Status scan_timers(int64_t from_ms, int64_t until_ms, const TimerFn& fn,
+                     std::optional<int64_t>* next_due_ms) const;
 
  private:
   mutable std::shared_mutex mutex_;
-  const storage::SnapshotStore* store_ = nullptr;  // guarded by mutex_
+  const SnapshotStore* store_ = nullptr;  // guarded by mutex_
 };
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::storage

@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "core/order_key.hpp"
 #include "core/order_state.hpp"
 
-namespace oncepay::actors {
+namespace oncepay::storage {
 
 inline constexpr const char* kOrdersTable = "orders";
 inline constexpr const char* kPaymentsTable = "payments";
@@ -44,7 +44,7 @@ std::vector<std::string> snapshot_tables();
 // `merchant_id` 0x1F `merchant_order_no` (0x1F is never part of an id).
 std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no);
 // The inverse; false if `bytes` is not an order key.
-bool parse_order_key(std::string_view bytes, OrderKey* out);
+bool parse_order_key(std::string_view bytes, core::OrderKey* out);
 
 // A timer key: `due_ms` as 8 bytes big-endian (keys sort by due time), then
 // what makes it unique: an attempt's payment_no; for a refund the paid
@@ -60,8 +60,8 @@ std::vector<std::string> timer_keys(const core::OrderState& state);
 // A review key: the order key, 0x1E, the item_id.
 std::string review_key_bytes(const std::string& order_key, const std::string& item_id);
 // The order of a review key; false if `bytes` is not one.
-bool parse_review_key(std::string_view bytes, OrderKey* out);
+bool parse_review_key(std::string_view bytes, core::OrderKey* out);
 // The keys of the order's open review items, sorted.
 std::vector<std::string> review_keys(const core::OrderState& state);
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::storage

@@ -17,11 +17,11 @@
 #include <thread>
 
 #include "actors/engine.hpp"
-#include "actors/snapshot_layout.hpp"
 #include "codec/json.hpp"
 #include "core/order_decide.hpp"
 #include "core/order_snapshot.hpp"
 #include "http/http_server.hpp"
+#include "storage/snapshot_layout.hpp"
 #include "storage/snapshot_store.hpp"
 
 namespace oncepay::actors {
@@ -178,7 +178,7 @@ class DurabilityTest : public ::testing::Test {
   std::unique_ptr<storage::SnapshotStore> open_snapshot() {
     storage::SnapshotOptions o;
     o.dir = dir_ + "/snapshot";
-    o.tables = snapshot_tables();
+    o.tables = storage::snapshot_tables();
     std::unique_ptr<storage::SnapshotStore> store;
     const storage::Status st = storage::SnapshotStore::open(o, &store);
     EXPECT_TRUE(st.is_ok()) << st.to_string();
@@ -187,7 +187,8 @@ class DurabilityTest : public ::testing::Test {
 
   core::OrderState stored_order(const storage::SnapshotStore& store, const std::string& order) {
     std::string bytes;
-    EXPECT_TRUE(store.get(kOrdersTable, order_key_bytes("demo", order), &bytes).is_ok());
+    EXPECT_TRUE(
+        store.get(storage::kOrdersTable, storage::order_key_bytes("demo", order), &bytes).is_ok());
     v1::OrderSnapshot snapshot;
     EXPECT_TRUE(snapshot.ParseFromString(bytes));
     return core::from_snapshot(snapshot);
@@ -196,7 +197,7 @@ class DurabilityTest : public ::testing::Test {
   std::vector<std::string> stored_timer_rows(const storage::SnapshotStore& store) {
     std::vector<std::string> rows;
     EXPECT_TRUE(store
-                    .scan(kTimersTable,
+                    .scan(storage::kTimersTable,
                           [&](std::string_view key, std::string_view) { rows.emplace_back(key); })
                     .is_ok());
     return rows;
@@ -211,11 +212,13 @@ class DurabilityTest : public ::testing::Test {
     core::OrderState state = stored_order(*store, order);
     ASSERT_FALSE(state.attempts.empty());
     std::vector<storage::Mutation> mutations;
-    const std::string key = order_key_bytes("demo", order);
-    for (auto& old : timer_keys(state)) mutations.push_back({kTimersTable, old, std::nullopt});
+    const std::string key = storage::order_key_bytes("demo", order);
+    for (auto& old : storage::timer_keys(state))
+      mutations.push_back({storage::kTimersTable, old, std::nullopt});
     state.attempts[0].due_ms = due_ms;
-    for (auto& now : timer_keys(state)) mutations.push_back({kTimersTable, now, key});
-    mutations.push_back({kOrdersTable, key, core::to_snapshot(state).SerializeAsString()});
+    for (auto& now : storage::timer_keys(state))
+      mutations.push_back({storage::kTimersTable, now, key});
+    mutations.push_back({storage::kOrdersTable, key, core::to_snapshot(state).SerializeAsString()});
     const storage::Status st = store->commit_checkpoint(store->checkpoint_lsn(), mutations);
     ASSERT_TRUE(st.is_ok()) << st.to_string();
   }
@@ -867,12 +870,13 @@ TEST_F(DurabilityTest, Layout1SnapshotGetsTheMissingTimerRows) {
     ASSERT_TRUE(store);
     const core::OrderState state = stored_order(*store, "o-hook");
     ASSERT_FALSE(state.webhooks.empty());
-    expected = timer_keys(state);
+    expected = storage::timer_keys(state);
     ASSERT_EQ(stored_timer_rows(*store), expected);
-    std::vector<storage::Mutation> mutations{{kLayoutTable, kLayoutVersionKey, std::nullopt}};
+    std::vector<storage::Mutation> mutations{
+        {storage::kLayoutTable, storage::kLayoutVersionKey, std::nullopt}};
     for (const auto& key : expected) {
       const bool attempt_timer = key.find('\x1f') == std::string::npos;
-      if (!attempt_timer) mutations.push_back({kTimersTable, key, std::nullopt});
+      if (!attempt_timer) mutations.push_back({storage::kTimersTable, key, std::nullopt});
     }
     ASSERT_EQ(mutations.size(), 2u) << "one webhook timer";
     ASSERT_TRUE(store->commit_checkpoint(store->checkpoint_lsn(), mutations).is_ok());
@@ -886,8 +890,8 @@ TEST_F(DurabilityTest, Layout1SnapshotGetsTheMissingTimerRows) {
     ASSERT_TRUE(store);
     EXPECT_EQ(stored_timer_rows(*store), expected);
     std::string version;
-    ASSERT_TRUE(store->get(kLayoutTable, kLayoutVersionKey, &version).is_ok());
-    EXPECT_EQ(version, kLayoutVersion);
+    ASSERT_TRUE(store->get(storage::kLayoutTable, storage::kLayoutVersionKey, &version).is_ok());
+    EXPECT_EQ(version, storage::kLayoutVersion);
   }
   ASSERT_EQ(open_engine(), "");
   EXPECT_EQ(engine_->recovery_summary().find("stored timers rebuilt"), std::string::npos);
@@ -911,7 +915,7 @@ TEST_F(DurabilityTest, ShardCountChangeIsRefusedAtStart) {
     auto store = open_snapshot();
     ASSERT_TRUE(store);
     std::string shards;
-    ASSERT_TRUE(store->get(kLayoutTable, kLayoutShardsKey, &shards).is_ok());
+    ASSERT_TRUE(store->get(storage::kLayoutTable, storage::kLayoutShardsKey, &shards).is_ok());
     EXPECT_EQ(shards, "4");
   }
   customize_ = [](EngineOptions& o) { o.shards = 8; };
@@ -933,10 +937,11 @@ TEST_F(DurabilityTest, StoreWithoutShardCountAdoptsTheConfiguredOne) {
   {
     auto store = open_snapshot();
     ASSERT_TRUE(store);
-    ASSERT_TRUE(store
-                    ->commit_checkpoint(store->checkpoint_lsn(),
-                                        {{kLayoutTable, kLayoutShardsKey, std::nullopt}})
-                    .is_ok());
+    ASSERT_TRUE(
+        store
+            ->commit_checkpoint(store->checkpoint_lsn(),
+                                {{storage::kLayoutTable, storage::kLayoutShardsKey, std::nullopt}})
+            .is_ok());
   }
   ASSERT_EQ(open_engine(), "");
   EXPECT_EQ(get("o-adopt").code, core::Code::kOk);
@@ -944,7 +949,7 @@ TEST_F(DurabilityTest, StoreWithoutShardCountAdoptsTheConfiguredOne) {
   auto store = open_snapshot();
   ASSERT_TRUE(store);
   std::string shards;
-  ASSERT_TRUE(store->get(kLayoutTable, kLayoutShardsKey, &shards).is_ok());
+  ASSERT_TRUE(store->get(storage::kLayoutTable, storage::kLayoutShardsKey, &shards).is_ok());
   EXPECT_EQ(shards, "4");
 }
 
@@ -968,14 +973,16 @@ TEST_F(DurabilityTest, PaymentNoWithoutShardIsFoundThroughTheIndex) {
     ASSERT_TRUE(store);
     core::OrderState state = stored_order(*store, "o-legacy");
     ASSERT_EQ(state.attempts.size(), 1u);
-    const std::string key = order_key_bytes("demo", "o-legacy");
+    const std::string key = storage::order_key_bytes("demo", "o-legacy");
     std::vector<storage::Mutation> mutations;
-    for (auto& old : timer_keys(state)) mutations.push_back({kTimersTable, old, std::nullopt});
+    for (auto& old : storage::timer_keys(state))
+      mutations.push_back({storage::kTimersTable, old, std::nullopt});
     state.attempts[0].payment_no = legacy;
-    for (auto& now : timer_keys(state)) mutations.push_back({kTimersTable, now, key});
-    mutations.push_back({kPaymentsTable, current, std::nullopt});
-    mutations.push_back({kPaymentsTable, legacy, key});
-    mutations.push_back({kOrdersTable, key, core::to_snapshot(state).SerializeAsString()});
+    for (auto& now : storage::timer_keys(state))
+      mutations.push_back({storage::kTimersTable, now, key});
+    mutations.push_back({storage::kPaymentsTable, current, std::nullopt});
+    mutations.push_back({storage::kPaymentsTable, legacy, key});
+    mutations.push_back({storage::kOrdersTable, key, core::to_snapshot(state).SerializeAsString()});
     ASSERT_TRUE(store->commit_checkpoint(store->checkpoint_lsn(), mutations).is_ok());
   }
   ASSERT_EQ(open_engine(), "");

@@ -1,4 +1,4 @@
-#include "actors/durability.hpp"
+#include "storage/durability.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -9,9 +9,7 @@
 
 #include "core/order_snapshot.hpp"
 
-namespace oncepay::actors {
-
-using storage::Status;
+namespace oncepay::storage {
 
 namespace {
 
@@ -54,7 +52,7 @@ void fold_events(core::OrderState& state, const v1::OrderEvents& record) {
 
 // The stored state of the order under `key` into *state (*found false and
 // the state untouched if the snapshot does not hold it). Storage thread.
-Status load_stored(const storage::SnapshotStore& store, const std::string& key, uint64_t lsn,
+Status load_stored(const SnapshotStore& store, const std::string& key, uint64_t lsn,
                    core::OrderState* state, bool* found) {
   std::string stored;
   Status got = store.get(kOrdersTable, key, &stored);
@@ -102,7 +100,7 @@ struct CheckpointBatch {
   bool empty() const { return orders.empty() && merchants.empty(); }
 
   // Folds one record, loading each order's stored snapshot on first touch.
-  Status fold(uint64_t lsn, std::string_view payload, const storage::SnapshotStore& store) {
+  Status fold(uint64_t lsn, std::string_view payload, const SnapshotStore& store) {
     v1::WalRecord record;
     Status st = parse_record(lsn, payload, &record);
     if (!st.is_ok()) return st;
@@ -169,7 +167,7 @@ void log_line(const std::string& line) {
 // layout 1 stored the attempts' timers only. Rebuilds the table's rows from
 // the stored orders once (puts are idempotent: a crash midway just runs it
 // again) and then marks the store layout 2. A fresh store is only marked.
-Status ensure_layout(storage::SnapshotStore& store, size_t per_commit, bool* migrated) {
+Status ensure_layout(SnapshotStore& store, size_t per_commit, bool* migrated) {
   *migrated = false;
   std::string version;
   Status st = store.get(kLayoutTable, kLayoutVersionKey, &version);
@@ -211,7 +209,7 @@ Status ensure_layout(storage::SnapshotStore& store, size_t per_commit, bool* mig
 // The shard count is part of every payment_no and of where every order
 // lives: a data dir keeps the count it was created with. A store without the
 // key (created before it was recorded, or fresh) adopts `shards`.
-Status ensure_shards(storage::SnapshotStore& store, size_t shards) {
+Status ensure_shards(SnapshotStore& store, size_t shards) {
   std::string stored;
   Status st = store.get(kLayoutTable, kLayoutShardsKey, &stored);
   const std::string configured = std::to_string(shards);
@@ -230,7 +228,7 @@ Status ensure_shards(storage::SnapshotStore& store, size_t shards) {
 
 }  // namespace
 
-v1::MerchantCreated merchant_record(const Merchant& merchant) {
+v1::MerchantCreated merchant_record(const core::Merchant& merchant) {
   v1::MerchantCreated record;
   record.set_merchant_id(merchant.merchant_id);
   record.set_api_key_sha256(merchant.api_key_sha256);
@@ -239,12 +237,12 @@ v1::MerchantCreated merchant_record(const Merchant& merchant) {
   return record;
 }
 
-bool merchant_from_record(const v1::MerchantCreated& record, Merchant* out) {
-  Merchant m;
+bool merchant_from_record(const v1::MerchantCreated& record, core::Merchant* out) {
+  core::Merchant m;
   m.merchant_id = record.merchant_id();
   m.api_key_sha256 = record.api_key_sha256();
   m.webhook_secret = record.webhook_secret();
-  if (!valid_merchant_id(m.merchant_id) || m.api_key_sha256.empty()) return false;
+  if (!core::valid_merchant_id(m.merchant_id) || m.api_key_sha256.empty()) return false;
   if (!core::parse_policy(record.policy(), &m.policy)) return false;
   *out = std::move(m);
   return true;
@@ -290,7 +288,7 @@ void Durability::start(InstallFn install, DoneFn done) {
   });
 }
 
-std::shared_ptr<storage::Wal> Durability::wal() const {
+std::shared_ptr<Wal> Durability::wal() const {
   std::lock_guard lock(mutex_);
   return wal_;
 }
@@ -353,7 +351,7 @@ void Durability::stop(bool final_checkpoint) {
 }
 
 void Durability::close_storage() {
-  std::shared_ptr<storage::Wal> wal;
+  std::shared_ptr<Wal> wal;
   {
     std::lock_guard lock(mutex_);
     wal = std::move(wal_);
@@ -434,7 +432,7 @@ Status Durability::recover(Recovered* out) {
   snapshot_options.max_map_size_bytes =
       std::max(options_.map_size_bytes, options_.max_map_size_bytes);
   snapshot_options.tables = snapshot_tables();
-  Status st = storage::SnapshotStore::open(snapshot_options, &store_);
+  Status st = SnapshotStore::open(snapshot_options, &store_);
   if (!st.is_ok()) return st;
   st = ensure_layout(*store_, options_.max_orders_per_commit, &out->migrated_layout);
   if (!st.is_ok()) return st;
@@ -444,11 +442,11 @@ Status Durability::recover(Recovered* out) {
 
   // Snapshot first: the merchants, and how many orders it holds (they stay
   // there until used).
-  std::map<std::string, Merchant> merchants;
+  std::map<std::string, core::Merchant> merchants;
   Status bad;
   st = store_->scan(kMerchantsTable, [&](std::string_view key, std::string_view value) {
     v1::MerchantCreated record;
-    Merchant m;
+    core::Merchant m;
     if (!parse_stored(value, &record) || !merchant_from_record(record, &m)) {
       if (bad.is_ok())
         bad = Status::corruption(std::string("snapshot merchant ") + std::string(key) +
@@ -476,14 +474,14 @@ Status Durability::recover(Recovered* out) {
 
   // Then the WAL tail after the snapshot's LSN: each order it touches starts
   // from its stored snapshot (or empty) and folds the tail's events.
-  storage::WalOptions wal_options;
+  WalOptions wal_options;
   wal_options.dir = options_.data_dir + "/wal";
   wal_options.fsync = options_.fsync;
   wal_options.fdatasync_hook = options_.fdatasync_hook;
   wal_options.segment_bytes = options_.segment_bytes;
   wal_options.writer_thread = !options_.inline_storage;
-  std::unique_ptr<storage::Wal> wal;
-  st = storage::Wal::open(wal_options, &wal);
+  std::unique_ptr<Wal> wal;
+  st = Wal::open(wal_options, &wal);
   if (!st.is_ok()) return st;
   out->wal = wal->recovery();
   std::unordered_map<std::string, core::OrderState> orders;
@@ -494,7 +492,7 @@ Status Durability::recover(Recovered* out) {
     if (!bad.is_ok()) return;
     ++out->replayed_records;
     if (record.has_merchant()) {
-      Merchant m;
+      core::Merchant m;
       if (!merchant_from_record(record.merchant(), &m)) {
         bad = Status::corruption(with_lsn("a merchant record is not valid", lsn));
         return;
@@ -530,7 +528,7 @@ Status Durability::recover(Recovered* out) {
 Status Durability::checkpoint_once() {
   if (!health_->healthy())
     return Status::io_error(std::string("storage failed earlier: ") + health_->reason());
-  std::shared_ptr<storage::Wal> wal = this->wal();
+  std::shared_ptr<Wal> wal = this->wal();
   if (!wal || !store_) return Status::invalid_argument("storage is not open");
   const uint64_t from = store_->checkpoint_lsn();
   CheckpointBatch batch;
@@ -563,4 +561,4 @@ Status Durability::checkpoint_once() {
   return wal->remove_segments_before(store_->checkpoint_lsn());
 }
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::storage

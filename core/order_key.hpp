@@ -1,0 +1,15 @@
+// Which order something is about: the merchant and the merchant's order
+// number. Every layer uses it (the shard key, the snapshot's order key, the
+// payment index), so it lives in the core. A plain value: any thread.
+#pragma once
+
+#include <string>
+
+namespace oncepay::core {
+
+struct OrderKey {
+  std::string merchant_id;
+  std::string merchant_order_no;
+};
+
+}  // namespace oncepay::core
