@@ -7,11 +7,18 @@
 namespace oncepay::core {
 namespace {
 
-constexpr std::array<std::string_view, kReconClassCount> kClassNames = {
-    "matched",           "channel_only_success", "platform_only_success",
-    "channel_missing",   "amount_mismatch",      "currency_mismatch",
-    "status_mismatch",   "refund_channel_only",  "refund_platform_only",
-    "refund_amount_mismatch", "unknown_payment", "duplicate_line"};
+constexpr std::array<std::string_view, kReconClassCount> kClassNames = {"matched",
+                                                                        "channel_only_success",
+                                                                        "platform_only_success",
+                                                                        "channel_missing",
+                                                                        "amount_mismatch",
+                                                                        "currency_mismatch",
+                                                                        "status_mismatch",
+                                                                        "refund_channel_only",
+                                                                        "refund_platform_only",
+                                                                        "refund_amount_mismatch",
+                                                                        "unknown_payment",
+                                                                        "duplicate_line"};
 static_assert(static_cast<size_t>(ReconClass::kDuplicateLine) + 1 == kReconClassCount);
 
 constexpr std::array<std::string_view, 7> kActionNames = {
@@ -131,8 +138,7 @@ void Reconciliation::classify_payment(const StatementLine& line) {
   } else if (!paid(p->status)) {
     item.cls = ReconClass::kChannelOnlySuccess;
     item.action = ReconAction::kApplySuccess;
-    item.detail = "the channel has a success oncepay has as " +
-                  std::string(status_name(p->status));
+    item.detail = "the channel has a success oncepay has as " + std::string(status_name(p->status));
   } else if (held_since_.contains(line.payment_no)) {
     item.action = ReconAction::kReleaseHold;
     item.detail = "held payment found on the statement";
@@ -155,8 +161,9 @@ void Reconciliation::classify_refund(const StatementLine& line) {
     emit(item);
     return;
   }
-  const auto r = std::find_if(p->refunds.begin(), p->refunds.end(),
-                              [&](const PlatformRefund& x) { return x.refund_no == line.refund_no; });
+  const auto r = std::find_if(p->refunds.begin(), p->refunds.end(), [&](const PlatformRefund& x) {
+    return x.refund_no == line.refund_no;
+  });
   reset(&item, line, ReconClass::kMatched, ReconAction::kNone);
   if (r == p->refunds.end()) {
     set_platform(&item, *p, 0);

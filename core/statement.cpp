@@ -7,8 +7,8 @@
 namespace oncepay::core {
 namespace {
 
-constexpr std::array<int64_t, 10> kPow10 = {1,       10,       100,       1000,       10000,
-                                            100000,  1000000,  10000000,  100000000,  1000000000};
+constexpr std::array<int64_t, 10> kPow10 = {1,      10,      100,      1000,      10000,
+                                            100000, 1000000, 10000000, 100000000, 1000000000};
 
 bool all_digits(std::string_view s) {
   for (char c : s) {
@@ -77,15 +77,13 @@ std::optional<int64_t> parse_china_time_ms(std::string_view t) {
       t[16] != ':') {
     return std::nullopt;
   }
-  const std::array<std::string_view, 6> parts = {t.substr(0, 4),  t.substr(5, 2),
-                                                 t.substr(8, 2),  t.substr(11, 2),
-                                                 t.substr(14, 2), t.substr(17, 2)};
+  const std::array<std::string_view, 6> parts = {t.substr(0, 4),  t.substr(5, 2),  t.substr(8, 2),
+                                                 t.substr(11, 2), t.substr(14, 2), t.substr(17, 2)};
   for (auto p : parts) {
     if (!all_digits(p)) return std::nullopt;
   }
   const int64_t mo = digits_value(parts[1]), d = digits_value(parts[2]);
-  const int64_t h = digits_value(parts[3]), mi = digits_value(parts[4]),
-                s = digits_value(parts[5]);
+  const int64_t h = digits_value(parts[3]), mi = digits_value(parts[4]), s = digits_value(parts[5]);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return std::nullopt;
   const int64_t days = days_from_civil(digits_value(parts[0]), mo, d);
   constexpr int64_t kChinaOffsetS = 8 * 3600;

@@ -47,8 +47,9 @@ struct StatementLine {
   // What the channel settles to the merchant (WeChat 应结订单金额 / 退款金额,
   // Alipay 商家实收（元）, sign as printed: Alipay refunds are negative).
   int64_t settled_amount_minor = 0;
-  std::string currency;        // ISO 4217; "CNY" for Alipay (its bill has no column)
-  std::string channel_status;  // the status text as printed (WeChat 交易状态/退款状态, Alipay 业务类型)
+  std::string currency;  // ISO 4217; "CNY" for Alipay (its bill has no column)
+  std::string
+      channel_status;  // the status text as printed (WeChat 交易状态/退款状态, Alipay 业务类型)
   int64_t fee_milli_minor = 0;
   std::string time_text;
   int64_t time_ms = -1;

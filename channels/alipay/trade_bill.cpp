@@ -254,8 +254,8 @@ struct TradeBillParser::Impl {
     if (t.received_minor != received || t.discount_minor != discount) {
       std::string rows;
       core::append_decimal(&rows, received, kYuanDecimals);
-      return fail(std::string(what) + " totals differ from the rows (商家实收 of the rows: " +
-                  rows + ")");
+      return fail(std::string(what) +
+                  " totals differ from the rows (商家实收 of the rows: " + rows + ")");
     }
     return true;
   }
@@ -427,8 +427,8 @@ bool parse_trade_bill_zip(std::string_view zip, const TradeBillParser::LineFn& o
     if (n < 0) return zip_fail(error, "the 业务明细 entry is damaged");
     if (n == 0) break;
     utf8.clear();
-    const bool decoded = decoder.decode(std::string_view(chunk).substr(0, static_cast<size_t>(n)),
-                                        &utf8);
+    const bool decoded =
+        decoder.decode(std::string_view(chunk).substr(0, static_cast<size_t>(n)), &utf8);
     if (!parser.feed(utf8)) break;
     if (!decoded) {
       error->line = parser.lines_seen() + 1;
@@ -471,7 +471,7 @@ void write_row(const core::StatementLine& l, std::string* out) {
   put_amount(out, refund ? -l.amount_minor : l.amount_minor);
   put_amount(out, l.settled_amount_minor);
   for (int i = 0; i < 5; ++i) put_amount(out, 0);  // red packet .. voucher amounts
-  out->push_back(',');                               // 券名称
+  out->push_back(',');                             // 券名称
   out->append("0.00\t,");
   put_amount(out, 0);
   put_id(out, refund ? l.refund_no : "");

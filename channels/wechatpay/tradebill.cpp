@@ -140,7 +140,9 @@ struct TradebillParser::Impl {
     return true;
   }
 
-  bool check_header() { return check_names(kTradebillColumns.data(), kTradebillColumnCount, "header"); }
+  bool check_header() {
+    return check_names(kTradebillColumns.data(), kTradebillColumnCount, "header");
+  }
 
   bool check_summary_header() {
     return check_names(kTradebillSummaryColumns.data(), kTradebillSummaryColumnCount,
@@ -240,8 +242,13 @@ struct TradebillParser::Impl {
       if (!amount(i, decimals, kTradebillSummaryColumns[i], &v[i])) return false;
     }
     const std::array<int64_t, kTradebillSummaryColumnCount> rows = {
-        static_cast<int64_t>(payments + refunds), settled_sum, refund_settled_sum,
-        coupon_refund_sum, fee_sum, order_sum, refund_asked_sum};
+        static_cast<int64_t>(payments + refunds),
+        settled_sum,
+        refund_settled_sum,
+        coupon_refund_sum,
+        fee_sum,
+        order_sum,
+        refund_asked_sum};
     v[0] = count;
     for (size_t i = 0; i < kTradebillSummaryColumnCount; ++i) {
       if (v[i] != rows[i]) {
@@ -297,7 +304,7 @@ bool TradebillParser::finish(core::StatementSummary* summary) {
   if (s.state != Impl::State::kDone) {
     ++s.line_no;  // the line that should have come
     return s.fail(s.state == Impl::State::kHeader ? "empty file: no header"
-                                                   : "truncated: the summary is missing");
+                                                  : "truncated: the summary is missing");
   }
   summary->payment_lines = s.payments;
   summary->refund_lines = s.refunds;

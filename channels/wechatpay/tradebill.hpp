@@ -49,11 +49,11 @@ namespace oncepay::channels::wechatpay {
 
 inline constexpr size_t kTradebillColumnCount = 27;
 inline constexpr std::array<std::string_view, kTradebillColumnCount> kTradebillColumns = {
-    "交易时间", "公众账号ID",   "商户号",       "特约商户号", "设备号",     "微信订单号",
-    "商户订单号", "用户标识",     "交易类型",     "交易状态",   "付款银行",   "货币种类",
-    "应结订单金额", "代金券金额", "微信退款单号", "商户退款单号", "退款金额", "充值券退款金额",
-    "退款类型", "退款状态",       "商品名称",     "商户数据包", "手续费",     "费率",
-    "订单金额", "申请退款金额",   "费率备注"};
+    "交易时间",     "公众账号ID",   "商户号",       "特约商户号",   "设备号",   "微信订单号",
+    "商户订单号",   "用户标识",     "交易类型",     "交易状态",     "付款银行", "货币种类",
+    "应结订单金额", "代金券金额",   "微信退款单号", "商户退款单号", "退款金额", "充值券退款金额",
+    "退款类型",     "退款状态",     "商品名称",     "商户数据包",   "手续费",   "费率",
+    "订单金额",     "申请退款金额", "费率备注"};
 inline constexpr size_t kTradebillSummaryColumnCount = 7;
 inline constexpr std::array<std::string_view, kTradebillSummaryColumnCount>
     kTradebillSummaryColumns = {"总交易单数",       "应结订单总金额", "退款总金额",

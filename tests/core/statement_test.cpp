@@ -24,8 +24,8 @@ TEST(StatementTest, DecimalsParseExactly) {
 
 TEST(StatementTest, MalformedDecimalsAreRefused) {
   int64_t v = 0;
-  for (std::string_view bad : {"", "-", ".5", "1.", "1.001", "1e3", " 1", "1,00", "0x1", "+1",
-                               "1234567890123456"}) {
+  for (std::string_view bad :
+       {"", "-", ".5", "1.", "1.001", "1e3", " 1", "1,00", "0x1", "+1", "1234567890123456"}) {
     EXPECT_FALSE(parse_decimal(bad, 2, &v)) << bad;
   }
 }

@@ -243,8 +243,8 @@ TEST(TradeBillTest, WriterZipReadsBack) {
   refund.settled_amount_minor = -500;
   refund.fee_milli_minor = -3000;
   std::string zip, error;
-  ASSERT_TRUE(write_trade_bill_zip({"20880000000000000156", "2026-11-30"}, {pay, refund}, &zip,
-                                   &error))
+  ASSERT_TRUE(
+      write_trade_bill_zip({"20880000000000000156", "2026-11-30"}, {pay, refund}, &zip, &error))
       << error;
   Result r = parse_zip(zip);
   ASSERT_TRUE(r.ok) << r.error.reason;

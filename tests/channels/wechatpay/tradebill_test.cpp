@@ -123,8 +123,7 @@ TEST(TradebillTest, BadAmountNamesItsLine) {
   Result r = parse(replaced(sample(), "`0.03,`0.00,`0,", "`0.0x3,`0.00,`0,"));
   ASSERT_FALSE(r.ok);
   EXPECT_EQ(r.error.line, 4u);
-  EXPECT_NE(r.error.reason.find("bad amount in 应结订单金额"), std::string::npos)
-      << r.error.reason;
+  EXPECT_NE(r.error.reason.find("bad amount in 应结订单金额"), std::string::npos) << r.error.reason;
 }
 
 TEST(TradebillTest, AmountWithThreeDecimalsIsRefused) {
