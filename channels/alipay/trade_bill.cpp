@@ -401,22 +401,15 @@ int64_t find_detail_entry(zip_t* z) {
 
 }  // namespace
 
-bool parse_trade_bill_zip(std::string_view zip, const TradeBillParser::LineFn& on_line,
-                          core::StatementSummary* summary, core::StatementError* error) {
-  zip_error_t zerr;
-  zip_error_init(&zerr);
-  zip_source_t* src = zip_source_buffer_create(zip.data(), zip.size(), 0, &zerr);
-  if (src == nullptr) return zip_fail(error, "cannot read the zip");
-  std::unique_ptr<zip_t, ZipCloser> z(zip_open_from_source(src, ZIP_RDONLY, &zerr));
-  if (!z) {
-    zip_source_free(src);
-    zip_error_fini(&zerr);
-    return zip_fail(error, "not a zip file");
-  }
-  const int64_t index = find_detail_entry(z.get());
+namespace {
+
+// Finds the 业务明细 entry and streams it: zip_fread -> GBK decoder -> parser.
+bool parse_detail_entry(zip_t* z, const TradeBillParser::LineFn& on_line,
+                        core::StatementSummary* summary, core::StatementError* error) {
+  const int64_t index = find_detail_entry(z);
   if (index < 0) return zip_fail(error, "the zip has no 业务明细 csv");
   std::unique_ptr<zip_file_t, ZipFileCloser> file(
-      zip_fopen_index(z.get(), static_cast<zip_uint64_t>(index), 0));
+      zip_fopen_index(z, static_cast<zip_uint64_t>(index), 0));
   if (!file) return zip_fail(error, "cannot open the 业务明细 entry");
   TradeBillParser parser(on_line);
   GbkDecoder decoder;
@@ -444,6 +437,31 @@ bool parse_trade_bill_zip(std::string_view zip, const TradeBillParser::LineFn& o
   if (parser.error().reason.empty() && parser.finish(summary)) return true;
   *error = parser.error();
   return false;
+}
+
+}  // namespace
+
+bool parse_trade_bill_zip(std::string_view zip, const TradeBillParser::LineFn& on_line,
+                          core::StatementSummary* summary, core::StatementError* error) {
+  zip_error_t zerr;
+  zip_error_init(&zerr);
+  zip_source_t* src = zip_source_buffer_create(zip.data(), zip.size(), 0, &zerr);
+  if (src == nullptr) return zip_fail(error, "cannot read the zip");
+  std::unique_ptr<zip_t, ZipCloser> z(zip_open_from_source(src, ZIP_RDONLY, &zerr));
+  zip_error_fini(&zerr);
+  if (!z) {
+    zip_source_free(src);
+    return zip_fail(error, "not a zip file");
+  }
+  return parse_detail_entry(z.get(), on_line, summary, error);
+}
+
+bool parse_trade_bill_zip_file(const std::string& path, const TradeBillParser::LineFn& on_line,
+                               core::StatementSummary* summary, core::StatementError* error) {
+  int code = 0;
+  std::unique_ptr<zip_t, ZipCloser> z(zip_open(path.c_str(), ZIP_RDONLY, &code));
+  if (!z) return zip_fail(error, "not a zip file (or unreadable)");
+  return parse_detail_entry(z.get(), on_line, summary, error);
 }
 
 namespace {

@@ -26,11 +26,11 @@
 // Threads and ownership
 // - TradeBillParser (UTF-8 text, streaming) belongs to one thread; on_line
 //   runs inside feed()/finish() with a line valid only during the call.
-// - parse_trade_bill_zip() reads the zip from memory (the caller holds the
-//   upload or download in memory or maps a temp file; libzip needs random
-//   access for the central directory), but decompresses, converts GBK to
-//   UTF-8 (iconv) and parses in 64 KiB chunks: memory is the zip plus O(one
-//   chunk + the longest line).
+// - A zip needs random access (its central directory is at the end), so the
+//   upload or download is either held in memory (parse_trade_bill_zip) or
+//   spooled to a temp file (parse_trade_bill_zip_file). Decompression, GBK to
+//   UTF-8 (iconv) and parsing then stream in 64 KiB chunks: memory is the
+//   zip (in-memory variant only) plus O(one chunk + the longest line).
 //
 // Failure modes: every function returns false with a core::StatementError
 // (1-based line, reason): not a zip / no 业务明细 entry (line 0), invalid GBK,
@@ -117,9 +117,14 @@ class GbkDecoder {
 bool parse_trade_bill_text(std::string_view utf8, const TradeBillParser::LineFn& on_line,
                            core::StatementSummary* summary, core::StatementError* error);
 
-// The downloaded or uploaded zip.
+// The downloaded or uploaded zip, held in memory.
 bool parse_trade_bill_zip(std::string_view zip, const TradeBillParser::LineFn& on_line,
                           core::StatementSummary* summary, core::StatementError* error);
+
+// The same from a zip file on disk (an upload spooled to a temp file): only
+// the central directory and one 64 KiB chunk at a time are in memory.
+bool parse_trade_bill_zip_file(const std::string& path, const TradeBillParser::LineFn& on_line,
+                               core::StatementSummary* summary, core::StatementError* error);
 
 // What the writer needs besides the lines.
 struct TradeBillHeader {

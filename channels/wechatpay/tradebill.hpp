@@ -89,7 +89,9 @@ bool parse_tradebill(std::string_view file, const TradebillParser::LineFn& on_li
 // Each appends to *out, so a large file may be flushed between calls.
 // Payment lines write 交易状态 SUCCESS (or channel_status when not settled);
 // refund lines REFUND with 退款状态 SUCCESS (or PROCESSING when not settled).
-// Fees are written with 5 decimals, so fee_milli_minor must be a multiple of 1.
+// Amounts are written with 2 decimals (amount_minor as 订单金额 / 申请退款金额,
+// settled_amount_minor as 应结订单金额 / 退款金额), fees with 5, so
+// fee_milli_minor is kept exactly.
 class TradebillWriter {
  public:
   explicit TradebillWriter(std::string appid) : appid_(std::move(appid)) {}

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace oncepay::channels::alipay {
 namespace {
 
@@ -141,6 +143,24 @@ TEST(TradeBillTest, GbkSampleDecodesToTheTextInAnyChunks) {
 TEST(TradeBillTest, ZipOfTheGbkSampleParses) {
   expect_sample_lines(
       parse_zip(make_zip({{kSummaryNameGbk, "#summary\r\n"}, {kDetailNameGbk, sample_gbk()}})));
+}
+
+TEST(TradeBillTest, ZipFileOnDiskParses) {
+  test_support::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string path = dir.file("bill.zip");
+  std::ofstream(path, std::ios::binary) << make_zip({{kDetailNameGbk, sample_gbk()}});
+  Result r;
+  r.ok = parse_trade_bill_zip_file(
+      path, [&](const StatementLine& l) { r.lines.push_back(l); }, &r.summary, &r.error);
+  expect_sample_lines(r);
+}
+
+TEST(TradeBillTest, TruncatedZipIsRefused) {
+  const std::string zip = make_zip({{kDetailNameGbk, sample_gbk()}});
+  Result r = parse_zip(std::string_view(zip).substr(0, zip.size() - 30));
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error.line, 0u);
 }
 
 TEST(TradeBillTest, NotAZipIsRefused) {

@@ -233,5 +233,41 @@ TEST(TradebillTest, WriterOutputReadsBack) {
   EXPECT_EQ(r.summary.fee_milli_minor, 8994);
 }
 
+TEST(TradebillTest, LargeWrittenBillStreamsInOddChunksWithExactLineNumbers) {
+  TradebillWriter writer("wxapp");
+  std::string out;
+  writer.header(&out);
+  StatementLine l;
+  l.account_id = "demo";
+  l.currency = "CNY";
+  l.time_text = "2026-11-30 10:00:00";
+  constexpr int kRows = 20'000;
+  for (int i = 0; i < kRows; ++i) {
+    l.kind = i % 7 == 0 ? StatementLine::Kind::kRefund : StatementLine::Kind::kPayment;
+    l.payment_no = std::to_string(i);
+    l.refund_no = l.payment_no;
+    l.refund_no.push_back('r');
+    l.amount_minor = l.settled_amount_minor = i;
+    l.fee_milli_minor = i * 6;
+    writer.row(l, &out);
+  }
+  writer.summary(&out);
+  uint64_t n = 0;
+  bool lines_ok = true;
+  TradebillParser parser([&](const StatementLine& line) {
+    lines_ok = lines_ok && line.line == n + 2 && line.payment_no == std::to_string(n);
+    ++n;
+  });
+  bool ok = true;
+  for (size_t at = 0; ok && at < out.size(); at += 4093) {
+    ok = parser.feed(std::string_view(out).substr(at, 4093));
+  }
+  core::StatementSummary summary;
+  ASSERT_TRUE(ok && parser.finish(&summary)) << parser.error().reason;
+  EXPECT_EQ(n, static_cast<uint64_t>(kRows));
+  EXPECT_TRUE(lines_ok);
+  EXPECT_EQ(summary.last_line, kRows + 3u);
+}
+
 }  // namespace
 }  // namespace oncepay::channels::wechatpay
