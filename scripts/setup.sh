@@ -17,6 +17,7 @@ PACKAGES=(
   libssl-dev
   prometheus-cpp-dev
   libxxhash-dev
+  libcsv-dev libzip-dev
 )
 # node and npm run the OpenAPI lint and response check (tools/openapi/). They
 # are checked by command, not by package: an image may bring its own node
