@@ -96,8 +96,10 @@ void review_mutations(const std::string& key, const TouchedOrder& t,
 struct CheckpointBatch {
   std::unordered_map<std::string, TouchedOrder> orders;
   std::map<std::string, std::string> merchants;  // id -> MerchantCreated bytes
+  // channel_account_key_bytes -> ChannelAccountSet bytes (the latest wins)
+  std::map<std::string, std::string> channel_accounts;
 
-  bool empty() const { return orders.empty() && merchants.empty(); }
+  bool empty() const { return orders.empty() && merchants.empty() && channel_accounts.empty(); }
 
   // Folds one record, loading each order's stored snapshot on first touch.
   Status fold(uint64_t lsn, std::string_view payload, const SnapshotStore& store) {
@@ -112,6 +114,12 @@ struct CheckpointBatch {
       if (found.is_ok()) return Status::ok();
       if (!found.is_not_found()) return found;
       merchants.emplace(m.merchant_id(), m.SerializeAsString());
+      return Status::ok();
+    }
+    if (record.has_channel_account()) {
+      const auto& a = record.channel_account();
+      channel_accounts[channel_account_key_bytes(a.merchant_id(), a.channel())] =
+          a.SerializeAsString();
       return Status::ok();
     }
     const auto& o = record.order();
@@ -154,6 +162,9 @@ struct CheckpointBatch {
       review_mutations(key, t, &out);
     }
     for (const auto& [id, bytes] : merchants) out.push_back({kMerchantsTable, id, bytes});
+    for (const auto& [key, bytes] : channel_accounts) {
+      out.push_back({kChannelAccountsTable, key, bytes});
+    }
     return out;
   }
 };
@@ -457,6 +468,17 @@ Status Durability::recover(Recovered* out) {
   });
   if (!st.is_ok()) return st;
   if (!bad.is_ok()) return bad;
+  std::map<std::string, v1::ChannelAccountSet> accounts;  // channel_account_key_bytes ->
+  st = store_->scan(kChannelAccountsTable, [&](std::string_view key, std::string_view value) {
+    v1::ChannelAccountSet account;
+    if (!parse_stored(value, &account)) {
+      if (bad.is_ok()) bad = Status::corruption("a snapshot channel account does not parse");
+      return;
+    }
+    accounts[std::string(key)] = std::move(account);
+  });
+  if (!st.is_ok()) return st;
+  if (!bad.is_ok()) return bad;
   st = store_->count(kOrdersTable, &out->stored_orders);
   if (!st.is_ok()) return st;
   st = store_->scan(kReviewsTable, [&](std::string_view key, std::string_view value) {
@@ -500,6 +522,11 @@ Status Durability::recover(Recovered* out) {
       merchants.emplace(m.merchant_id, std::move(m));  // the first one wins
       return;
     }
+    if (record.has_channel_account()) {
+      const auto& a = record.channel_account();
+      accounts[channel_account_key_bytes(a.merchant_id(), a.channel())] = a;  // the latest wins
+      return;
+    }
     const auto& o = record.order();
     std::string key = order_key_bytes(o.merchant_id(), o.merchant_order_no());
     auto it = orders.find(key);
@@ -520,6 +547,7 @@ Status Durability::recover(Recovered* out) {
   out->orders.reserve(orders.size());
   for (auto& [key, state] : orders) out->orders.push_back(std::move(state));
   for (auto& [id, m] : merchants) out->merchants.push_back(std::move(m));
+  for (auto& [key, a] : accounts) out->channel_accounts.push_back(std::move(a));
   std::lock_guard lock(mutex_);
   wal_ = std::move(wal);
   return Status::ok();

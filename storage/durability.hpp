@@ -88,6 +88,9 @@ struct Recovered {
   // snapshot: the tail's orders carry newer ones.
   std::vector<StoredReview> reviews;
   std::vector<core::Merchant> merchants;
+  // Every merchant's channel accounts: the latest record of each (merchant,
+  // channel), snapshot then tail.
+  std::vector<v1::ChannelAccountSet> channel_accounts;
   uint64_t stored_orders = 0;     // orders in the snapshot
   uint64_t new_orders = 0;        // orders of the tail the snapshot did not hold
   uint64_t checkpoint_lsn = 0;    // the snapshot's LSN

@@ -25,7 +25,15 @@ void add_timer(std::vector<std::string>* keys, core::Ladder ladder, int64_t due_
 }  // namespace
 
 std::vector<std::string> snapshot_tables() {
-  return {kOrdersTable, kPaymentsTable, kMerchantsTable, kTimersTable, kReviewsTable, kLayoutTable};
+  return {kOrdersTable,  kPaymentsTable, kMerchantsTable,        kTimersTable,
+          kReviewsTable, kLayoutTable,   kChannelAccountsTable};
+}
+
+std::string channel_account_key_bytes(const std::string& merchant_id, const std::string& channel) {
+  std::string key = merchant_id;
+  key += kKeySeparator;
+  key += channel;
+  return key;
 }
 
 std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no) {

@@ -20,6 +20,9 @@ inline constexpr const char* kOrdersTable = "orders";
 inline constexpr const char* kPaymentsTable = "payments";
 inline constexpr const char* kMerchantsTable = "merchants";
 inline constexpr const char* kTimersTable = "timers";
+// Merchants' channel accounts: key channel_account_key_bytes(), value
+// v1::ChannelAccountSet (the latest record of that merchant and channel).
+inline constexpr const char* kChannelAccountsTable = "channel_accounts";
 // Every open review item of every stored order (GET /admin/review), so that
 // recovery can list them without loading the orders: key review_key_bytes(),
 // value v1::ReviewSnapshot. Written by checkpoints like `timers`.
@@ -45,6 +48,9 @@ std::vector<std::string> snapshot_tables();
 std::string order_key_bytes(const std::string& merchant_id, const std::string& merchant_order_no);
 // The inverse; false if `bytes` is not an order key.
 bool parse_order_key(std::string_view bytes, core::OrderKey* out);
+
+// `merchant_id` 0x1F `channel`.
+std::string channel_account_key_bytes(const std::string& merchant_id, const std::string& channel);
 
 // A timer key: `due_ms` as 8 bytes big-endian (keys sort by due time), then
 // what makes it unique: an attempt's payment_no; for a refund the paid

@@ -96,7 +96,7 @@ Status SnapshotStore::init() {
   if (rc != 0) return lmdb_error("env setup", rc);
   // MDB_NOTLS ties read slots to transactions, not threads, so a scan
   // callback may call get() (a second read transaction) safely.
-  rc = mdb_env_open(env_, options_.dir.c_str(), MDB_NOTLS, 0644);
+  rc = mdb_env_open(env_, options_.dir.c_str(), MDB_NOTLS, 0600);
   if (rc != 0) return lmdb_error("open " + options_.dir, rc);
   MDB_envinfo info;
   mdb_env_info(env_, &info);

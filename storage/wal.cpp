@@ -247,7 +247,7 @@ Status Wal::recover() {
     return errno_status("create directory", dir, errno);
   }
   const std::string lock_path = join_path(dir, kLockFileName);
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd_ < 0) return errno_status("open", lock_path, errno);
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return errno_status("lock (is another Wal using this directory?)", lock_path, errno);
@@ -312,7 +312,7 @@ Status Wal::open_active_segment(std::uint64_t size_bytes) {
 
 Status Wal::create_segment(std::uint64_t first_lsn) {
   const std::string path = join_path(options_.dir, fmt::segment_file_name(first_lsn));
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return errno_status("create", path, errno);
   std::string header;
   fmt::append_file_header(first_lsn, &header);
