@@ -61,9 +61,15 @@ std::string form_encode(const Params& params) {
 std::optional<Params> parse_form(std::string_view body, std::string* error) {
   Params out;
   if (body.empty()) return out;
-  auto parsed = boost::urls::parse_query(body);
+  // Boost 1.81's parse_query re-measures its input with strlen() (it builds
+  // the result from s.data() alone, impl/parse_query.ipp), so it must get a
+  // NUL-terminated copy: a view into a larger buffer is over-read and
+  // mis-sized. A body that parses holds no NUL (it would be %00).
+  const std::string terminated(body);
+  auto parsed = boost::urls::parse_query(terminated);
   if (!parsed) {
-    set_error(error, "malformed form body (bad percent-encoding or a character a form may not hold)");
+    set_error(error,
+              "malformed form body (bad percent-encoding or a character a form may not hold)");
     return std::nullopt;
   }
   boost::urls::encoding_opts plus_is_space;
@@ -81,7 +87,8 @@ std::optional<Params> parse_form(std::string_view body, std::string* error) {
     std::string value = param.has_value ? param.value.decode(plus_is_space) : std::string();
     auto [it, inserted] = out.emplace(std::move(name), std::move(value));
     if (!inserted) {
-      set_error(error, "form parameter \"" + it->first.substr(0, 64) + "\" is given more than once");
+      set_error(error,
+                "form parameter \"" + it->first.substr(0, 64) + "\" is given more than once");
       return std::nullopt;
     }
   }
