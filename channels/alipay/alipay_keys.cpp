@@ -43,8 +43,8 @@ std::optional<std::string> bare_base64_der(std::string_view text) {
 // selection with OpenSSL's decoder, which knows PKCS#8, PKCS#1 and SPKI.
 PkeyPtr decode_pkey(std::string_view data, const char* input_type, int selection) {
   EVP_PKEY* raw = nullptr;
-  OSSL_DECODER_CTX* ctx = OSSL_DECODER_CTX_new_for_pkey(&raw, input_type, nullptr, "RSA",
-                                                        selection, nullptr, nullptr);
+  OSSL_DECODER_CTX* ctx =
+      OSSL_DECODER_CTX_new_for_pkey(&raw, input_type, nullptr, "RSA", selection, nullptr, nullptr);
   if (ctx == nullptr) return nullptr;
   // No passphrase callback: an encrypted key fails to decode.
   const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
@@ -117,7 +117,8 @@ PkeyPtr decode_any(std::string_view text, int selection, std::string* error) {
     return nullptr;
   }
   PkeyPtr key = decode_pkey(*der, "DER", selection);
-  if (key == nullptr) set_error(error, "base64 key does not hold a DER RSA key of the expected type");
+  if (key == nullptr)
+    set_error(error, "base64 key does not hold a DER RSA key of the expected type");
   return key;
 }
 
@@ -197,18 +198,16 @@ bool verify_rsa2_base64(const RsaPublicKey& key, std::string_view message,
   const bool ok =
       EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
       EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(raw->data()), raw->size(),
-                       reinterpret_cast<const unsigned char*>(message.data()),
-                       message.size()) == 1;
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
 }
 
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                      core::checked_cast<int>(bytes.size()));
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                                      core::checked_cast<int>(bytes.size()));
   out.resize(core::checked_cast<size_t>(written));
   return out;
 }

@@ -30,13 +30,13 @@
 // a wrong length or a mismatch are all `false`.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <openssl/types.h>
 
 namespace oncepay::channels::alipay {
 

@@ -74,14 +74,16 @@ std::string_view get(const Params& f, std::string_view name) {
 ChannelReply query_success(const Params& f, const ResponseCommon& c) {
   std::optional<TradeStatus> status = parse_trade_status(get(f, "trade_status"));
   if (!status) return unavailable("query: unknown trade_status");
-  ChannelReply reply = with(ChannelOutcome::kOk, describe(c) + " " + std::string(to_string(*status)));
+  ChannelReply reply =
+      with(ChannelOutcome::kOk, describe(c) + " " + std::string(to_string(*status)));
   reply.channel_trade_no = get(f, "trade_no");
   switch (*status) {
     case TradeStatus::kWaitBuyerPay:
       reply.state = ChannelPayState::kNotPay;
       return reply;
     case TradeStatus::kTradeClosed:
-      reply.state = f.contains("send_pay_date") ? ChannelPayState::kRefund : ChannelPayState::kClosed;
+      reply.state =
+          f.contains("send_pay_date") ? ChannelPayState::kRefund : ChannelPayState::kClosed;
       return reply;
     case TradeStatus::kTradeSuccess:
     case TradeStatus::kTradeFinished:
@@ -229,8 +231,8 @@ std::string refund_biz_content(std::string_view out_trade_no, int64_t refund_fen
 std::string refund_query_biz_content(std::string_view out_trade_no, std::string_view refund_no) {
   ONCEPAY_CHECK(is_valid_out_trade_no(out_trade_no));
   ONCEPAY_CHECK(is_valid_out_trade_no(refund_no));
-  return json_object({{"out_trade_no", std::string(out_trade_no)},
-                      {"out_request_no", std::string(refund_no)}});
+  return json_object(
+      {{"out_trade_no", std::string(out_trade_no)}, {"out_request_no", std::string(refund_no)}});
 }
 
 core::ChannelOutcome outcome_for_code(std::string_view code, std::string_view sub_code) {

@@ -118,8 +118,8 @@ struct ResponseCommon {
 // Reads the verified response (verify_response) of `method` into a
 // ChannelReply, per the table above. `method` is one of the six server calls
 // (precreate, query, close, cancel, refund, fastpay.refund.query; anything
-// else is a programmer error, ONCEPAY_CHECK): page/wap pay have no response. `verified.verdict` other than kOk gives
-// kUnavailable. Per method, on 10000:
+// else is a programmer error, ONCEPAY_CHECK): page/wap pay have no response. `verified.verdict`
+// other than kOk gives kUnavailable. Per method, on 10000:
 //  precreate: kOk, pay_url = qr_code (kUnavailable if absent);
 //  query: kOk, state from trade_status (WAIT_BUYER_PAY kNotPay,
 //    TRADE_SUCCESS/FINISHED kSuccess, TRADE_CLOSED kClosed, or kRefund when

@@ -54,7 +54,8 @@ Notification read_fields(Notification out) {
   if (!status) return refuse(std::move(out), Verdict::kBadField, "unknown trade_status");
   out.trade_status = *status;
   std::optional<int64_t> total = parse_yuan(field(p, "total_amount"));
-  if (!total) return refuse(std::move(out), Verdict::kBadField, "total_amount is not a yuan amount");
+  if (!total)
+    return refuse(std::move(out), Verdict::kBadField, "total_amount is not a yuan amount");
   out.total_amount_fen = *total;
   if (p.contains("refund_fee")) {
     out.refund_fee_fen = parse_yuan(field(p, "refund_fee"));

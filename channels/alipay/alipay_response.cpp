@@ -29,8 +29,8 @@ class Scanner {
   void skip_value() {
     if (at('"')) return skip_string();
     if (at('{') || at('[')) return skip_nested();
-    while (pos_ < text_.size() && !is_ws(text_[pos_]) && text_[pos_] != ',' &&
-           text_[pos_] != '}' && text_[pos_] != ']') {
+    while (pos_ < text_.size() && !is_ws(text_[pos_]) && text_[pos_] != ',' && text_[pos_] != '}' &&
+           text_[pos_] != ']') {
       ++pos_;
     }
   }
@@ -162,7 +162,8 @@ SignedResponse verify_response(std::string_view body, std::string_view method,
                                const RsaPublicKey& alipay_public_key) {
   SignedResponse out = extract_response(body, method);
   if (out.verdict != Verdict::kOk) return out;
-  if (out.sign.empty()) return refuse(std::move(out), Verdict::kNoSignature, "response is unsigned");
+  if (out.sign.empty())
+    return refuse(std::move(out), Verdict::kNoSignature, "response is unsigned");
   if (!verify_rsa2_base64(alipay_public_key, out.content, out.sign)) {
     return refuse(std::move(out), Verdict::kBadSignature,
                   "sign does not verify over the " + out.key + " text");

@@ -32,9 +32,7 @@ TEST(AlipayAmount, RefusesTwoDots) { EXPECT_FALSE(parse_yuan("1.2.3")); }
 TEST(AlipayAmount, RefusesComma) { EXPECT_FALSE(parse_yuan("1,00")); }
 TEST(AlipayAmount, RefusesHex) { EXPECT_FALSE(parse_yuan("0x10")); }
 TEST(AlipayAmount, RefusesNan) { EXPECT_FALSE(parse_yuan("NaN")); }
-TEST(AlipayAmount, RefusesEmbeddedNul) {
-  EXPECT_FALSE(parse_yuan(std::string_view("1\0.00", 5)));
-}
+TEST(AlipayAmount, RefusesEmbeddedNul) { EXPECT_FALSE(parse_yuan(std::string_view("1\0.00", 5))); }
 
 TEST(AlipayAmount, FormatsAlwaysTwoDecimals) {
   EXPECT_EQ(format_yuan(8888), "88.88");
@@ -46,7 +44,8 @@ TEST(AlipayAmount, FormatsAlwaysTwoDecimals) {
 }
 
 TEST(AlipayAmount, FormatThenParseRoundTrips) {
-  for (int64_t fen : std::initializer_list<int64_t>{0, 1, 9, 10, 99, 100, 101, 123456789, 9999999999}) {
+  for (int64_t fen :
+       std::initializer_list<int64_t>{0, 1, 9, 10, 99, 100, 101, 123456789, 9999999999}) {
     EXPECT_EQ(parse_yuan(format_yuan(fen)), fen) << fen;
   }
 }

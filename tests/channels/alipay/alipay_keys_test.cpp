@@ -62,8 +62,7 @@ TEST(AlipayKeys, LoadsPkcs1PrivateKeyPem) {
 }
 
 TEST(AlipayKeys, LoadsBareBase64PrivateKey) {
-  const std::string bare =
-      strip_armour(generated_key_pem("alipay_app_rsa_private_key_pkcs8"));
+  const std::string bare = strip_armour(generated_key_pem("alipay_app_rsa_private_key_pkcs8"));
   std::string error;
   auto key = load_private_key(bare, &error);
   ASSERT_TRUE(key) << error;

@@ -202,18 +202,18 @@ TEST(AlipayReply, RefundQueryWithoutStatusIsNotFound) {
 }
 
 TEST(AlipayReply, RefundQueryProcessingIsUnknown) {
-  EXPECT_EQ(reply_to(kMethodRefundQuery, kSuccess, {{"refund_status", "REFUND_PROCESSING"}}).outcome,
-            ChannelOutcome::kUnavailable);
+  EXPECT_EQ(
+      reply_to(kMethodRefundQuery, kSuccess, {{"refund_status", "REFUND_PROCESSING"}}).outcome,
+      ChannelOutcome::kUnavailable);
 }
 
 TEST(AlipayReply, SystemErrorIsUnknownForEveryMethod) {
   for (std::string_view m : {kMethodPrecreate, kMethodQuery, kMethodClose, kMethodCancel,
                              kMethodRefund, kMethodRefundQuery}) {
-    EXPECT_EQ(reply_to(m, business("ACQ.SYSTEM_ERROR")).outcome, ChannelOutcome::kUnavailable)
-        << m;
-    EXPECT_EQ(reply_to(m, {"20000", "Service Currently Unavailable", "isp.unknow-error", ""})
-                  .outcome,
-              ChannelOutcome::kUnavailable)
+    EXPECT_EQ(reply_to(m, business("ACQ.SYSTEM_ERROR")).outcome, ChannelOutcome::kUnavailable) << m;
+    EXPECT_EQ(
+        reply_to(m, {"20000", "Service Currently Unavailable", "isp.unknow-error", ""}).outcome,
+        ChannelOutcome::kUnavailable)
         << m;
   }
 }
@@ -229,9 +229,9 @@ TEST(AlipayReply, PrecreateAlreadyPaid) {
 }
 
 TEST(AlipayReply, UnverifiedResponseIsUnknown) {
-  const std::string body = build_signed_response(
-      kMethodQuery, response_content(business("ACQ.TRADE_NOT_EXIST"), {}),
-      testing::app_private_key());  // signed with the wrong key
+  const std::string body =
+      build_signed_response(kMethodQuery, response_content(business("ACQ.TRADE_NOT_EXIST"), {}),
+                            testing::app_private_key());  // signed with the wrong key
   ChannelReply r =
       read_reply(kMethodQuery, verify_response(body, kMethodQuery, testing::platform_public_key()));
   EXPECT_EQ(r.outcome, ChannelOutcome::kUnavailable);

@@ -20,7 +20,8 @@ const boost::json::value& generated_notifies() {
 
 TEST(AlipayNotify, RealProductionNotifyEndToEnd) {
   const auto& set = testing::alipay_rsa2().at("sets").at(1);
-  const auto key = load_public_key(str(set.at("notify_public_key_inline_v1"), "base64_der"), nullptr);
+  const auto key =
+      load_public_key(str(set.at("notify_public_key_inline_v1"), "base64_der"), nullptr);
   ASSERT_TRUE(key);
   // Both the with- and without-sign_type variants Alipay's Node SDK tests.
   for (size_t i = 0; i < 2; ++i) {

@@ -140,8 +140,8 @@ TEST_F(AlipayResponseTamper, TruncatedBodyIsMalformed) {
 
 TEST_F(AlipayResponseTamper, SignBeforeTheResponseIsFine) {
   SignedResponse r = extract_response(body_, "alipay.trade.query");
-  std::string body = "{\"sign\":\"" + r.sign + "\",\"alipay_trade_query_response\":" +
-                     std::string(r.content) + "}";
+  std::string body = "{\"sign\":\"" + r.sign +
+                     "\",\"alipay_trade_query_response\":" + std::string(r.content) + "}";
   EXPECT_EQ(check(body), Verdict::kOk);
 }
 
@@ -155,10 +155,10 @@ TEST(AlipayResponse, ErrorResponseIsFoundUnsigned) {
 }
 
 TEST(AlipayResponse, ResponseValueMustBeAnObject) {
-  EXPECT_EQ(extract_response(R"({"alipay_trade_query_response":"x","sign":"y"})",
-                             "alipay.trade.query")
-                .verdict,
-            Verdict::kMalformed);
+  EXPECT_EQ(
+      extract_response(R"({"alipay_trade_query_response":"x","sign":"y"})", "alipay.trade.query")
+          .verdict,
+      Verdict::kMalformed);
 }
 
 TEST(AlipayResponse, RefusesNonObjectBodies) {
