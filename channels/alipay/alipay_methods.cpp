@@ -252,7 +252,10 @@ std::optional<Params> read_biz_content(std::string_view biz_content) {
   std::optional<std::vector<RawMember>> members = object_members(biz_content);
   if (!members) return std::nullopt;
   Params fields;
-  for (const RawMember& m : *members) fields[m.key] = member_text(m.raw_value);
+  for (const RawMember& m : *members) {
+    // A key twice is ambiguous (which one did the signer mean?): refused.
+    if (!fields.emplace(m.key, member_text(m.raw_value)).second) return std::nullopt;
+  }
   return fields;
 }
 

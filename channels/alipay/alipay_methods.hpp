@@ -144,8 +144,9 @@ std::optional<ResponseCommon> read_common(std::string_view content);
 
 // ---- simulator side -------------------------------------------------------
 
-// The biz_content's top-level fields as strings (member_text); nullopt when
-// it is not a JSON object.
+// The top-level fields of a JSON object's text (a biz_content, or a
+// `_response` object for read_reply) as strings (member_text); nullopt when
+// it is not a JSON object or has a key twice.
 std::optional<Params> read_biz_content(std::string_view biz_content);
 
 // A `_response` object's text: {"code":..,"msg":..[,"sub_code":..,

@@ -245,6 +245,16 @@ TEST(AlipayReply, UnsignedErrorResponseIsUnknown) {
   EXPECT_EQ(r.outcome, ChannelOutcome::kUnavailable);
 }
 
+TEST(AlipayReply, DuplicatedFieldInSignedContentIsUnknown) {
+  const std::string content = R"({"code":"10000","msg":"Success","trade_status":"WAIT_BUYER_PAY",)"
+                              R"("trade_status":"TRADE_SUCCESS","total_amount":"1.00"})";
+  const std::string body =
+      build_signed_response(kMethodQuery, content, testing::platform_private_key());
+  ChannelReply r =
+      read_reply(kMethodQuery, verify_response(body, kMethodQuery, testing::platform_public_key()));
+  EXPECT_EQ(r.outcome, ChannelOutcome::kUnavailable);
+}
+
 TEST(AlipayCodes, Table) {
   EXPECT_EQ(outcome_for_code("10000", ""), ChannelOutcome::kOk);
   EXPECT_EQ(outcome_for_code("20000", "isp.unknow-error"), ChannelOutcome::kUnavailable);
