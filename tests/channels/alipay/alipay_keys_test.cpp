@@ -121,6 +121,13 @@ TEST(AlipayKeys, RefusesPublicKeyAsPrivate) {
   EXPECT_FALSE(load_private_key(generated_key_pem("alipay_app_rsa_public_key"), &error));
 }
 
+TEST(AlipayKeys, RefusesPrivateKeyAsPublic) {
+  std::string error;
+  EXPECT_FALSE(load_public_key(generated_key_pem("alipay_app_rsa_private_key_pkcs8"), &error));
+  EXPECT_FALSE(
+      load_public_key(strip_armour(generated_key_pem("alipay_app_rsa_private_key_pkcs8")), &error));
+}
+
 TEST(AlipayKeys, RefusesEmptyText) {
   std::string error;
   EXPECT_FALSE(load_public_key("", &error));
