@@ -11,7 +11,11 @@ bool parse_query(std::string_view query, std::map<std::string, std::string, std:
                  std::string* error) {
   out->clear();
   if (query.empty()) return true;
-  auto parsed = boost::urls::parse_query(query);
+  // Boost 1.81's parse_query measures a string_view with strlen (it reads
+  // past the end of a view into a larger buffer): give it its own
+  // NUL-terminated copy.
+  const std::string terminated(query);
+  auto parsed = boost::urls::parse_query(terminated);
   if (!parsed) {
     *error = "malformed query string";
     return false;
