@@ -7,12 +7,18 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <string_view>
 
 #include "channels/wechatpay/keys.hpp"
 #include "channels/wechatpay/signature.hpp"
+
+namespace oncepay::channels::wechatpay {
+// GoogleTest prints an Error by name.
+inline void PrintTo(Error error, std::ostream* os) { *os << to_string(error); }
+}  // namespace oncepay::channels::wechatpay
 
 namespace oncepay::channels::wechatpay::testing {
 
