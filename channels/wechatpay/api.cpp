@@ -195,10 +195,12 @@ Error parse_transaction(std::string_view text, Transaction* out) {
              read_optional_string(o, "attach", &t.attach),
              read_optional_string(o, "success_time", &t.success_time), payer_error});
   if (e != Error::kOk) return e;
+  // No amount at all is allowed (A.3 NOTPAY answers); an amount object must
+  // be complete.
   const json::object* amount = nullptr;
   e = read_object(o, "amount", &amount);
   if (e == Error::kOk) e = parse_transaction_amount(*amount, &t);
-  if (e != Error::kOk && e != Error::kMissingField) return e;
+  if (e != Error::kOk && !(e == Error::kMissingField && amount == nullptr)) return e;
   *out = std::move(t);
   return Error::kOk;
 }
