@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "channels/wechatpay/base64.hpp"
+#include "core/check.hpp"
 #include "core/narrow.hpp"
 
 namespace oncepay::channels::wechatpay {
@@ -27,10 +28,11 @@ const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-// EVP lengths are int: every input here is bounded well below that by the
-// callers' body limits; a larger one is refused, not wrapped.
-bool fits_int(std::string_view s) {
-  return s.size() <= static_cast<size_t>(std::numeric_limits<int>::max() / 2);
+// EVP lengths are int. Every input here is a part of an HTTP body, bounded
+// far below that by the body limits of conf/; a larger one is a programmer
+// error, never a wrapped length.
+void check_fits_int(std::string_view s) {
+  ONCEPAY_CHECK(s.size() <= static_cast<size_t>(std::numeric_limits<int>::max() / 2));
 }
 
 Error crypto_failure() {
@@ -44,7 +46,7 @@ Error start(EVP_CIPHER_CTX* ctx, bool encrypt, std::string_view key, std::string
   const EVP_CIPHER* cipher = cipher_for(key);
   if (cipher == nullptr) return Error::kBadKeyLength;
   if (nonce.size() != kGcmNonceBytes) return Error::kBadNonceLength;
-  if (!fits_int(associated_data)) return Error::kTooShort;
+  check_fits_int(associated_data);
   const int enc = encrypt ? 1 : 0;
   if (EVP_CipherInit_ex(ctx, cipher, nullptr, bytes(key), bytes(nonce), enc) != 1) {
     return crypto_failure();
@@ -66,7 +68,7 @@ Error gcm_open(std::string_view key, std::string_view nonce, std::string_view as
   std::string sealed;
   if (!base64_decode(ciphertext_b64, &sealed)) return Error::kBadBase64;
   if (sealed.size() < kGcmTagBytes) return Error::kTooShort;
-  if (!fits_int(sealed)) return Error::kTooShort;
+  check_fits_int(sealed);
   const size_t body_length = sealed.size() - kGcmTagBytes;
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return crypto_failure();
@@ -96,7 +98,7 @@ Error gcm_open(std::string_view key, std::string_view nonce, std::string_view as
 
 Error gcm_seal(std::string_view key, std::string_view nonce, std::string_view associated_data,
                std::string_view plaintext, std::string* ciphertext_b64) {
-  if (!fits_int(plaintext)) return Error::kTooShort;
+  check_fits_int(plaintext);
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return crypto_failure();
   const Error e = start(ctx.get(), true, key, nonce, associated_data);

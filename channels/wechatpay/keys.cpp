@@ -11,7 +11,6 @@
 
 #include "channels/wechatpay/base64.hpp"
 #include "core/check.hpp"
-#include "core/narrow.hpp"
 
 namespace oncepay::channels::wechatpay {
 namespace detail {
@@ -115,9 +114,15 @@ Error load_certificate(std::string_view pem, Certificate* out) {
 
 PublicKey public_key_of(const PrivateKey& key) {
   ONCEPAY_CHECK(!key.empty());
-  // A private EVP_PKEY also serves as the public key for verification.
-  ONCEPAY_CHECK(EVP_PKEY_up_ref(key.get()) == 1);
-  return PublicKey(detail::PkeyPtr(key.get()));
+  // Through DER SubjectPublicKeyInfo, so the result holds no private part.
+  unsigned char* der = nullptr;
+  const int length = i2d_PUBKEY(key.get(), &der);
+  ONCEPAY_CHECK(length > 0);
+  const unsigned char* cursor = der;
+  EVP_PKEY* pub = d2i_PUBKEY(nullptr, &cursor, length);
+  OPENSSL_free(der);
+  ONCEPAY_CHECK(pub != nullptr);
+  return PublicKey(detail::PkeyPtr(pub));
 }
 
 std::string public_key_fingerprint(const PublicKey& key) {

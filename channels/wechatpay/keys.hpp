@@ -91,8 +91,8 @@ Error load_private_key(std::string_view pem, PrivateKey* out);
 Error load_public_key(std::string_view pem, PublicKey* out);
 Error load_certificate(std::string_view pem, Certificate* out);
 
-// The public half of a private key (to check a configured pair, or for the
-// simulator to verify what it signed).
+// The public half of a private key, as a key without the private part (to
+// check a configured pair, or for the simulator to verify what it signed).
 PublicKey public_key_of(const PrivateKey& key);
 
 // Lower-hex SHA-256 of the key's DER SubjectPublicKeyInfo (64 characters):
