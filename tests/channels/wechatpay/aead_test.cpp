@@ -62,6 +62,22 @@ TEST(WechatpayAead, EveryOfficialVector) {
   }
 }
 
+TEST(WechatpayAead, DecryptedPlatformCertificatesCarryTheirSerials) {
+  int checked = 0;
+  for (const auto& c : cases()) {
+    if (!c.as_object().contains("expected_certificate_serial")) continue;
+    std::string pem;
+    ASSERT_EQ(gcm_open(str(c, "key"), str(c, "nonce"), str(c, "associated_data"),
+                       str(c, "ciphertext_base64"), &pem),
+              Error::kOk);
+    Certificate cert;
+    ASSERT_EQ(load_certificate(pem, &cert), Error::kOk) << str(c, "label");
+    EXPECT_EQ(cert.serial_hex, str(c, "expected_certificate_serial"));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
+}
+
 TEST(WechatpayAead, ThirtyTwoByteVectorsPassTheProductionApi) {
   int checked = 0;
   for (const auto& c : cases()) {

@@ -126,6 +126,33 @@ TEST(WechatpaySignature, SimulatorParsesAndVerifiesEveryGeneratedRequest) {
   }
 }
 
+TEST(WechatpaySignature, TamperedAuthorizationItemsFail) {
+  const PublicKey merchant = public_key_of(testing::go_private_key());
+  const auto& c = at(request_vectors(), "cases").as_array()[1];  // native prepay, with a body
+  RequestAuth genuine;
+  ASSERT_EQ(parse_authorization(str(c, "authorization"), &genuine), Error::kOk);
+  auto check = [&](const RequestAuth& auth) {
+    return verify_request(auth, merchant, str(c, "method"), str(c, "canonical_url"), str(c, "body"),
+                          genuine.timestamp);
+  };
+  ASSERT_EQ(check(genuine), Error::kOk);
+  RequestAuth a = genuine;
+  a.nonce_str = flip_char(a.nonce_str, 3);
+  EXPECT_EQ(check(a), Error::kBadSignature);
+  a = genuine;
+  a.timestamp += 1;
+  EXPECT_EQ(check(a), Error::kBadSignature);
+  a = genuine;
+  std::string raw;
+  ASSERT_TRUE(base64_decode(a.signature, &raw));
+  raw[0] = static_cast<char>(raw[0] ^ 0x01);
+  a.signature = base64_encode(raw);
+  EXPECT_EQ(check(a), Error::kBadSignature);
+  a = genuine;
+  a.signature = "not base64";
+  EXPECT_EQ(check(a), Error::kBadBase64);
+}
+
 TEST(WechatpaySignature, AuthorizationItemsInAnyOrder) {
   RequestAuth auth;
   ASSERT_EQ(parse_authorization(
