@@ -79,6 +79,78 @@ std::string refund_query_url(std::string_view out_refund_no) {
   return std::string(kRefundPath) + "/" + path_segment(out_refund_no);
 }
 
+namespace {
+
+constexpr std::string_view kOutTradeNoPrefix = "/v3/pay/transactions/out-trade-no/";
+
+// The inverse of path_segment: %7C -> '|', %40 -> '@', any other '%' refused.
+bool decode_segment(std::string_view segment, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      out->push_back(segment[i]);
+      continue;
+    }
+    const std::string_view escape = segment.substr(i, 3);
+    if (escape == "%7C" || escape == "%7c") {
+      out->push_back('|');
+    } else if (escape == "%40") {
+      out->push_back('@');
+    } else {
+      return false;
+    }
+    i += 2;
+  }
+  return true;
+}
+
+bool strip_prefix(std::string_view* s, std::string_view prefix) {
+  if (s->substr(0, prefix.size()) != prefix) return false;
+  s->remove_prefix(prefix.size());
+  return true;
+}
+
+}  // namespace
+
+bool parse_query_url(std::string_view url, std::string* out_trade_no, std::string* mchid) {
+  if (!strip_prefix(&url, kOutTradeNoPrefix)) return false;
+  const size_t question = url.find('?');
+  if (question == std::string_view::npos) return false;
+  std::string_view query = url.substr(question + 1);
+  if (!strip_prefix(&query, "mchid=") || query.empty() || !all_id_chars(query, "")) return false;
+  for (char c : query) {
+    if (c < '0' || c > '9') return false;
+  }
+  std::string id;
+  if (!decode_segment(url.substr(0, question), &id) || !is_valid_out_trade_no(id)) return false;
+  *out_trade_no = std::move(id);
+  mchid->assign(query);
+  return true;
+}
+
+bool parse_close_url(std::string_view url, std::string* out_trade_no) {
+  constexpr std::string_view kSuffix = "/close";
+  if (!strip_prefix(&url, kOutTradeNoPrefix) || url.size() <= kSuffix.size() ||
+      url.substr(url.size() - kSuffix.size()) != kSuffix) {
+    return false;
+  }
+  std::string id;
+  if (!decode_segment(url.substr(0, url.size() - kSuffix.size()), &id) ||
+      !is_valid_out_trade_no(id)) {
+    return false;
+  }
+  *out_trade_no = std::move(id);
+  return true;
+}
+
+bool parse_refund_query_url(std::string_view url, std::string* out_refund_no) {
+  if (!strip_prefix(&url, kRefundPath) || !strip_prefix(&url, "/")) return false;
+  std::string id;
+  if (!decode_segment(url, &id) || !is_valid_out_refund_no(id)) return false;
+  *out_refund_no = std::move(id);
+  return true;
+}
+
 // ---------------------------------------------------------------- prepay
 
 std::string prepay_body(const PrepayRequest& r) {

@@ -58,6 +58,14 @@ std::string close_url(std::string_view out_trade_no);
 // GET /v3/refund/domestic/refunds/{out_refund_no} ('|' -> %7C, '@' -> %40)
 std::string refund_query_url(std::string_view out_refund_no);
 
+// Simulator side: the ids of a URL these functions build (true), for the
+// route of a request. The id is percent-decoded (%7C, %40; other escapes
+// are refused) and must pass is_valid_out_trade_no / is_valid_out_refund_no;
+// the query string of query_url must be exactly "mchid=<digits>".
+bool parse_query_url(std::string_view url, std::string* out_trade_no, std::string* mchid);
+bool parse_close_url(std::string_view url, std::string* out_trade_no);
+bool parse_refund_query_url(std::string_view url, std::string* out_refund_no);
+
 // ---------------------------------------------------------------- prepay
 
 struct PrepayRequest {

@@ -71,6 +71,33 @@ TEST(WechatpayApi, UrlsEscapeThePipeAndAt) {
   EXPECT_EQ(refund_query_url("r@1|2"), "/v3/refund/domestic/refunds/r%401%7C2");
 }
 
+TEST(WechatpayApi, SimulatorParsesTheUrlsBack) {
+  std::string id, mchid;
+  ASSERT_TRUE(parse_query_url(str(request_case(2), "canonical_url"), &id, &mchid));
+  EXPECT_EQ(id, kOutTradeNo);
+  EXPECT_EQ(mchid, "1230000109");
+  ASSERT_TRUE(parse_close_url(close_url("ab|cd*ef"), &id));
+  EXPECT_EQ(id, "ab|cd*ef");
+  ASSERT_TRUE(parse_refund_query_url(refund_query_url("r@1|2"), &id));
+  EXPECT_EQ(id, "r@1|2");
+}
+
+TEST(WechatpayApi, SimulatorRefusesOtherUrls) {
+  std::string id, mchid;
+  EXPECT_FALSE(parse_query_url("/v3/pay/transactions/out-trade-no/1234567", &id, &mchid));
+  EXPECT_FALSE(parse_query_url("/v3/pay/transactions/out-trade-no/1234567?mchid=", &id, &mchid));
+  EXPECT_FALSE(
+      parse_query_url("/v3/pay/transactions/out-trade-no/1234567?mchid=12&x=1", &id, &mchid));
+  EXPECT_FALSE(parse_query_url("/v3/pay/transactions/out-trade-no/12?mchid=12", &id, &mchid));
+  EXPECT_FALSE(parse_query_url("/v3/pay/transactions/id/1234567?mchid=12", &id, &mchid));
+  EXPECT_FALSE(parse_close_url("/v3/pay/transactions/out-trade-no/1234%2F567/close", &id));
+  EXPECT_FALSE(parse_close_url("/v3/pay/transactions/out-trade-no//close", &id));
+  EXPECT_FALSE(parse_close_url("/v3/pay/transactions/out-trade-no/1234567", &id));
+  EXPECT_FALSE(parse_refund_query_url("/v3/refund/domestic/refunds", &id));
+  EXPECT_FALSE(parse_refund_query_url("/v3/refund/domestic/refunds/", &id));
+  EXPECT_FALSE(parse_refund_query_url("/v3/refund/domestic/refunds/a/b", &id));
+}
+
 // ---------------------------------------------------------------- bodies
 
 PrepayRequest vector_prepay() {
