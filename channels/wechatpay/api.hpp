@@ -17,8 +17,9 @@
 // Failure modes: builders take values the caller has validated (an
 // out_trade_no failing is_valid_out_trade_no, an amount < 1 is a programmer
 // error: ONCEPAY_CHECK); parsers never trust their input and return
-// kMalformedJson, kMissingField, kWrongType or kBadAmount (json_fields.hpp)
-// with *out unspecified.
+// kMalformedJson, kMissingField, kWrongType or kBadAmount (json_fields.hpp),
+// and the simulator's request parsers kBadOutTradeNo for an out_trade_no
+// outside A.2, with *out unspecified. URL parsers return false.
 #pragma once
 
 #include <cstdint>
