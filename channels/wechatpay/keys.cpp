@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -27,6 +28,9 @@ struct X509Free {
 };
 struct BnFree {
   void operator()(BIGNUM* bn) const { BN_free(bn); }
+};
+struct DecoderFree {
+  void operator()(OSSL_DECODER_CTX* ctx) const { OSSL_DECODER_CTX_free(ctx); }
 };
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
@@ -79,7 +83,24 @@ Error load_private_key(std::string_view pem, PrivateKey* out) {
 Error load_public_key(std::string_view pem, PublicKey* out) {
   auto bio = memory_bio(pem);
   if (!bio) return Error::kKeyParse;
-  return finish(PEM_read_bio_PUBKEY(bio.get(), nullptr, no_passphrase, nullptr), out);
+  // OpenSSL's decoder, asked for an RSA public key in PEM with no fixed
+  // structure, takes both SubjectPublicKeyInfo ("PUBLIC KEY") and PKCS#1
+  // ("RSA PUBLIC KEY"); a key of another type does not decode as RSA.
+  EVP_PKEY* key = nullptr;
+  std::unique_ptr<OSSL_DECODER_CTX, DecoderFree> decoder(OSSL_DECODER_CTX_new_for_pkey(
+      &key, "PEM", nullptr, "RSA", EVP_PKEY_PUBLIC_KEY, nullptr, nullptr));
+  if (!decoder || OSSL_DECODER_from_bio(decoder.get(), bio.get()) != 1) {
+    EVP_PKEY_free(key);
+    key = nullptr;
+  }
+  if (key == nullptr) {
+    // Not an RSA public key: tell another algorithm's key apart from garbage.
+    auto again = memory_bio(pem);
+    EVP_PKEY* other =
+        again ? PEM_read_bio_PUBKEY(again.get(), nullptr, no_passphrase, nullptr) : nullptr;
+    return finish(other, out);
+  }
+  return finish(key, out);
 }
 
 Error load_certificate(std::string_view pem, Certificate* out) {

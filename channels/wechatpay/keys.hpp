@@ -10,7 +10,8 @@
 //   or PKCS#1 `-----BEGIN RSA PRIVATE KEY-----`; encrypted PEM is refused
 //   (no passphrase prompt ever runs);
 // - public key: `-----BEGIN PUBLIC KEY-----` (SubjectPublicKeyInfo), the form
-//   of the WeChat Pay public key (pub_key.pem);
+//   of the WeChat Pay public key (pub_key.pem), or PKCS#1
+//   `-----BEGIN RSA PUBLIC KEY-----`;
 // - certificate: `-----BEGIN CERTIFICATE-----` (X.509); its public key and
 //   its serial number are taken, validity dates are NOT checked (the serial
 //   selects the key; rotation is the configuration's business).

@@ -5,6 +5,7 @@
 #include "channels/wechatpay/keys.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -67,6 +68,37 @@ TEST(WechatpayKeys, LoadsAPkcs1PrivateKey) {
             public_key_fingerprint(public_key_of(pkcs8)));
 }
 
+TEST(WechatpayKeys, LoadsAPkcs1PublicKey) {
+  PublicKey spki;
+  ASSERT_EQ(load_public_key(str(go_set(), "public_key_pem"), &spki), Error::kOk);
+  std::unique_ptr<OSSL_ENCODER_CTX, decltype(&OSSL_ENCODER_CTX_free)> encoder(
+      OSSL_ENCODER_CTX_new_for_pkey(spki.get(), EVP_PKEY_PUBLIC_KEY, "PEM", "type-specific",
+                                    nullptr),
+      OSSL_ENCODER_CTX_free);
+  ASSERT_NE(encoder, nullptr);
+  unsigned char* data = nullptr;
+  size_t length = 0;
+  ASSERT_EQ(OSSL_ENCODER_to_data(encoder.get(), &data, &length), 1);
+  const std::string pem(reinterpret_cast<char*>(data), length);
+  OPENSSL_free(data);
+  ASSERT_NE(pem.find("BEGIN RSA PUBLIC KEY"), std::string::npos);
+  PublicKey pkcs1;
+  ASSERT_EQ(load_public_key(pem, &pkcs1), Error::kOk);
+  EXPECT_EQ(public_key_fingerprint(pkcs1), public_key_fingerprint(spki));
+}
+
+TEST(WechatpayKeys, RefusesAnEcPublicKey) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> ec(EVP_EC_gen("P-256"), EVP_PKEY_free);
+  ASSERT_NE(ec, nullptr);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  ASSERT_EQ(PEM_write_bio_PUBKEY(bio.get(), ec.get()), 1);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  PublicKey key;
+  EXPECT_EQ(load_public_key(std::string(data, static_cast<size_t>(length)), &key),
+            Error::kKeyNotRsa);
+}
+
 TEST(WechatpayKeys, RefusesAnEncryptedPrivateKeyWithoutPrompting) {
   PrivateKey key;
   ASSERT_EQ(load_private_key(str(go_set(), "private_key_pkcs8_pem"), &key), Error::kOk);
@@ -88,6 +120,8 @@ TEST(WechatpayKeys, RefusesGarbageAndEmptyText) {
   EXPECT_EQ(load_public_key("not a key", &pub), Error::kKeyParse);
   EXPECT_EQ(load_certificate(str(go_set(), "public_key_pem"), &cert), Error::kKeyParse);
   EXPECT_EQ(load_public_key(str(go_set(), "private_key_pkcs8_pem"), &pub), Error::kKeyParse);
+  EXPECT_EQ(load_public_key(str(at(go_set(), "certificates").as_array()[0], "pem"), &pub),
+            Error::kKeyParse);  // a certificate goes through load_certificate (serial)
 }
 
 TEST(WechatpayKeys, RefusesAnEcKey) {
