@@ -1,8 +1,11 @@
 #include "channels/accounts.hpp"
 
+#include <arpa/inet.h>
+
 #include <mutex>
 
 #include "core/check.hpp"
+#include "http/url.hpp"
 
 namespace oncepay::channels {
 
@@ -17,6 +20,16 @@ std::string account_key(std::string_view merchant_id, std::string_view channel) 
 
 }  // namespace
 
+bool is_allowed_base_url(std::string_view url) {
+  auto parsed = http::parse_url(url);
+  if (!parsed) return false;
+  if (parsed->tls) return true;
+  const std::string& host = parsed->host;
+  if (host == "localhost" || host == "::1") return true;
+  in_addr v4{};  // 127.0.0.0/8 as an address literal, not a name starting "127."
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
 void ChannelAccounts::add_parser(std::string channel, AccountParser parser) {
   std::unique_lock lock(mutex_);
   ONCEPAY_CHECK(parsers_.count(channel) == 0 && "one account parser per channel");
@@ -28,8 +41,7 @@ bool ChannelAccounts::takes_accounts(std::string_view channel) const {
   return parsers_.find(channel) != parsers_.end();
 }
 
-std::optional<AccountError> ChannelAccounts::parse(std::string_view channel,
-                                                   std::string_view body,
+std::optional<AccountError> ChannelAccounts::parse(std::string_view channel, std::string_view body,
                                                    std::shared_ptr<const ChannelAccount>* account,
                                                    std::string* canonical) const {
   AccountParser parser;

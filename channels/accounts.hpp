@@ -60,8 +60,11 @@ struct AccountError {
 // Parses an admin body: on success the account and the canonical JSON to
 // store (secrets included); else the error.
 using AccountParser = std::function<std::optional<AccountError>(
-    std::string_view body, std::shared_ptr<const ChannelAccount>* account,
-    std::string* canonical)>;
+    std::string_view body, std::shared_ptr<const ChannelAccount>* account, std::string* canonical)>;
+
+// A channel base_url an account may name: https://, or http:// to a
+// loopback host only (127.0.0.0/8, ::1, localhost: the simulator). Pure.
+bool is_allowed_base_url(std::string_view url);
 
 class ChannelAccounts {
  public:
