@@ -49,6 +49,9 @@ OrderReply timeout_reply(const caf::error& err, int64_t retry_after_s) {
 
 Engine::Engine(caf::actor_system& system, EngineOptions options)
     : system_(system), options_(std::move(options)) {
+  if (!options_.channel_accounts) {
+    options_.channel_accounts = std::make_shared<channels::ChannelAccounts>();
+  }
   env_ = std::make_shared<OrderEnv>();
   env_->payment = options_.payment;
   env_->channel_timeout = options_.channel_timeout;
@@ -156,6 +159,15 @@ void Engine::install(storage::Recovered& recovered) {
   }
   // Merchants first: an order's timers follow its merchant's policy.
   for (auto& m : recovered.merchants) merchants_->put(std::move(m));
+  // Channel accounts of channels this daemon does not run stay stored (the
+  // snapshot keeps them) but are not loaded.
+  for (const auto& a : recovered.channel_accounts) {
+    std::string error;
+    if (!options_.channel_accounts->load(a.merchant_id(), a.channel(), a.config(), &error)) {
+      std::fprintf(stderr, "oncepay: channel account of merchant %s at %s not loaded: %s\n",
+                   a.merchant_id().c_str(), a.channel().c_str(), error.c_str());
+    }
+  }
   // Review items: the snapshot's, then the tail's orders (newer) replace
   // those of the orders they touched.
   std::map<std::string, std::pair<OrderKey, std::vector<core::ReviewState>>> stored_reviews;
@@ -355,6 +367,43 @@ void Engine::create_merchant(const std::string& merchant_id, core::Policy policy
                            [health, done](caf::error& err) {
                              health->fail("merchant record", to_string(err));
                              done(core::Code::kStorageUnavailable, Merchant{}, "");
+                           });
+                 }});
+}
+
+void Engine::set_channel_account(const std::string& merchant_id, const std::string& channel,
+                                 std::string canonical,
+                                 std::shared_ptr<const channels::ChannelAccount> account,
+                                 AccountDone done) {
+  if (auto code = refuse(true)) return done(*code);
+  auto accounts = options_.channel_accounts;
+  if (!env_->wal) {
+    accounts->put(merchant_id, channel, std::move(account));
+    return done(core::Code::kOk);
+  }
+  v1::WalRecord record;
+  auto* set = record.mutable_channel_account();
+  set->set_merchant_id(merchant_id);
+  set->set_channel(channel);
+  set->set_config(std::move(canonical));
+  set->set_updated_ms(env_->now_ms(system_.clock()));
+  wal_actor wal = env_->wal;
+  auto timeout = options_.storage_timeout;
+  auto health = env_->storage;
+  auto& bridge = bridges_[next_bridge_.fetch_add(1, std::memory_order_relaxed) % bridges_.size()];
+  caf::anon_send(bridge,
+                 BridgeJob{[wal, timeout, health, accounts, merchant_id, channel,
+                            account = std::move(account), payload = record.SerializeAsString(),
+                            done = std::move(done)](caf::event_based_actor* self) mutable {
+                   self->request(wal, timeout, AppendMsg{std::move(payload)})
+                       .then(
+                           [accounts, merchant_id, channel, account, done](uint64_t) {
+                             accounts->put(merchant_id, channel, account);
+                             done(core::Code::kOk);
+                           },
+                           [health, done](caf::error& err) {
+                             health->fail("channel account record", to_string(err));
+                             done(core::Code::kStorageUnavailable);
                            });
                  }});
 }

@@ -44,6 +44,7 @@
 #include "actors/shard_router.hpp"
 #include "actors/stored_timers.hpp"
 #include "actors/webhooks.hpp"
+#include "channels/accounts.hpp"
 #include "storage/durability.hpp"
 
 namespace oncepay::actors {
@@ -125,6 +126,11 @@ struct EngineOptions {
   // Deterministic simulation mode (off in production).
   DeterministicOptions deterministic;
 
+  // Merchants' channel accounts (channels/accounts.hpp): recovery loads the
+  // stored ones into it, set_channel_account() adds to it; the adapters read
+  // it. Null: a store of its own (no channel takes accounts).
+  std::shared_ptr<channels::ChannelAccounts> channel_accounts;
+
   // Where order state changes are logged, one JSON line each (null: not
   // logged). Shared: the log may outlive the engine.
   std::shared_ptr<StateLog> state_log;
@@ -156,6 +162,19 @@ class Engine {
   // the callback) and webhook secret. kMerchantExists when the id is taken.
   using MerchantDone = std::function<void(core::Code, Merchant, std::string api_key)>;
   void create_merchant(const std::string& merchant_id, core::Policy policy, MerchantDone done);
+
+  // Admin: sets the merchant's account at `channel` (already parsed by the
+  // channel's AccountParser: `account`, and `canonical`, the JSON to store).
+  // Durable in the WAL (ChannelAccountSet) before it is installed and done
+  // runs: kOk, or kStorageUnavailable / kNotReady. Of two concurrent calls
+  // for one (merchant, channel) the one appended last is what recovery
+  // restores; callers serialise changes of one account.
+  using AccountDone = std::function<void(core::Code)>;
+  void set_channel_account(const std::string& merchant_id, const std::string& channel,
+                           std::string canonical,
+                           std::shared_ptr<const channels::ChannelAccount> account,
+                           AccountDone done);
+  channels::ChannelAccounts& channel_accounts() { return *options_.channel_accounts; }
 
   // Recovers from data_dir on a background thread (the storage thread), then
   // calls on_done on that thread: (true, "") once the merchants and the WAL

@@ -1,11 +1,14 @@
 #include "gateway/api.hpp"
 
 #include <array>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "channels/accounts.hpp"
 #include "codec/json.hpp"
 #include "core/check.hpp"
 #include "core/signature.hpp"
@@ -212,6 +215,72 @@ void get_merchant(Call& c) {
   c.respond(json_response(200, view));
 }
 
+// PUT/GET /admin/merchants/{id}/channels/{channel} (docs/API.md "Channel
+// accounts"): the account's view (channels/accounts.hpp public_view: no
+// secrets) under the merchant and channel.
+HttpResponse account_response(const std::string& merchant_id, std::string_view channel,
+                              const channels::ChannelAccount& account) {
+  boost::json::object body;
+  body["merchant_id"] = merchant_id;
+  body["channel"] = channel;
+  body["account"] = account.public_view();
+  HttpResponse r;
+  r.status = 200;
+  r.body = boost::json::serialize(body);
+  return r;
+}
+
+// The channel segment of an account route, after the merchant and the
+// channel are known to exist: null response when both do.
+std::optional<HttpResponse> account_route_refusal(Call& c, std::string* merchant_id,
+                                                  std::string* channel) {
+  *merchant_id = c.param();
+  *channel = std::string(c.parts[4]);
+  if (!c.engine.merchants().get(*merchant_id)) {
+    return error_of(Code::kMerchantNotFound, "no such merchant");
+  }
+  if (!c.engine.channel_accounts().takes_accounts(*channel)) {
+    return error_of(Code::kNotFound, "no channel \"" + *channel + "\" with accounts here");
+  }
+  return std::nullopt;
+}
+
+void put_channel_account(Call& c) {
+  std::string merchant_id, channel;
+  if (auto refusal = account_route_refusal(c, &merchant_id, &channel)) {
+    return c.respond(std::move(*refusal));
+  }
+  std::shared_ptr<const channels::ChannelAccount> account;
+  std::string canonical;
+  if (auto bad = c.engine.channel_accounts().parse(channel, c.req.body, &account, &canonical)) {
+    v1::ErrorResponse body;
+    body.mutable_error()->set_code(std::string(core::to_string(Code::kInvalidRequest)));
+    body.mutable_error()->set_message(bad->message);
+    if (!bad->field.empty()) body.mutable_error()->set_field(bad->field);
+    return c.respond(json_response(core::http_status(Code::kInvalidRequest), body));
+  }
+  c.engine.set_channel_account(
+      merchant_id, channel, std::move(canonical), account,
+      [respond = c.respond, merchant_id, channel, account](Code code) {
+        if (code != Code::kOk) {
+          return respond(error_of(code, "the channel account could not be stored"));
+        }
+        respond(account_response(merchant_id, channel, *account));
+      });
+}
+
+void get_channel_account(Call& c) {
+  std::string merchant_id, channel;
+  if (auto refusal = account_route_refusal(c, &merchant_id, &channel)) {
+    return c.respond(std::move(*refusal));
+  }
+  auto account = c.engine.channel_accounts().get(merchant_id, channel);
+  if (!account) {
+    return c.respond(error_of(Code::kNotFound, "the merchant has no account at this channel"));
+  }
+  c.respond(account_response(merchant_id, channel, *account));
+}
+
 // The query of GET /admin/review?cursor=&limit=&reason= (docs/API.md
 // "Review list"); an empty string when it is valid, else what is wrong.
 std::string review_query(const HttpRequest& req, size_t* limit, std::string* cursor,
@@ -392,13 +461,15 @@ void get_payment(Call& c) {
 
 // Every route of docs/API.md. Within one Access group the paths differ, so
 // the order only sets the order of methods in an Allow header.
-constexpr std::array<Route<Handler>, 16> kRoutes{{
+constexpr std::array<Route<Handler>, 18> kRoutes{{
     {Access::kOps, "GET", "/healthz", healthz},
     {Access::kOps, "GET", "/readyz", readyz},
     {Access::kOps, "GET", "/metrics", metrics_text},
     {Access::kChannel, "POST", "/v1/channels/{channel}/notify", channel_notify},
     {Access::kAdmin, "POST", "/admin/merchants", create_merchant},
     {Access::kAdmin, "GET", "/admin/merchants/{id}", get_merchant},
+    {Access::kAdmin, "PUT", "/admin/merchants/{id}/channels/{channel}", put_channel_account},
+    {Access::kAdmin, "GET", "/admin/merchants/{id}/channels/{channel}", get_channel_account},
     {Access::kAdmin, "GET", "/admin/review", review_list},
     {Access::kSandbox, "PUT", "/sandbox/faults", sandbox_faults},
     {Access::kSandbox, "GET", "/sandbox/payments/{payment_no}", sandbox_get},

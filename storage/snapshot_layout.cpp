@@ -25,7 +25,7 @@ void add_timer(std::vector<std::string>* keys, core::Ladder ladder, int64_t due_
 }  // namespace
 
 std::vector<std::string> snapshot_tables() {
-  return {kOrdersTable,  kPaymentsTable, kMerchantsTable,        kTimersTable,
+  return {kOrdersTable,  kPaymentsTable, kMerchantsTable,      kTimersTable,
           kReviewsTable, kLayoutTable,   kChannelAccountsTable};
 }
 
