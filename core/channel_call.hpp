@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace oncepay::core {
 
@@ -28,11 +29,21 @@ enum class ChannelOutcome : uint8_t {
 struct ChannelCall {
   ChannelOp op = ChannelOp::kQuery;
   std::string channel;
+  std::string merchant_id;  // whose channel account the call uses
   std::string payment_no;
-  int64_t amount_minor = 0;  // prepay and refund
-  std::string currency;      // prepay
+  int64_t amount_minor = 0;  // prepay and refund: this call's amount
+  int64_t total_minor = 0;   // every call: the order's amount (refunds name it)
+  std::string currency;      // every call: the order's currency
   std::string subject;       // prepay
+  std::string trade_type;    // prepay: PayRequest.trade_type ("" = the channel's default)
+  std::string payer_openid;  // prepay: PayRequest.payer_openid
   std::string refund_no;     // refund
+};
+
+// A client pay parameter of a prepay answer (v1::PayParam).
+struct ChannelPayParam {
+  std::string name;
+  std::string value;
 };
 
 struct ChannelReply {
@@ -41,6 +52,9 @@ struct ChannelReply {
   std::string channel_trade_no;                      // query / close when paid
   std::string prepay_id;                             // prepay
   std::string pay_url;                               // prepay
+  std::string code_url;                              // prepay: WeChat Pay NATIVE
+  std::string qr_code;                               // prepay: Alipay precreate
+  std::vector<ChannelPayParam> pay_params;           // prepay: client SDK parameters
   std::string detail;                                // for the timeline and logs
   // Query / close answers that show the payment: the amount and currency the
   // channel holds for it. A success is kept only when both match the

@@ -40,6 +40,10 @@ struct PayCommand {
   std::string channel;
   std::string subject;
   std::string notify_url;
+  // Per attempt, passed to the channel's prepay (PayRequest.trade_type,
+  // payer_openid); not part of the order's parameters.
+  std::string trade_type;
+  std::string payer_openid;
 };
 
 // A merchant's refund of a paid order (idempotent on refund_no).

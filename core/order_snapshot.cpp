@@ -14,6 +14,13 @@ void to_proto(const AttemptState& a, v1::AttemptSnapshot* out) {
   out->set_channel_trade_no(a.channel_trade_no);
   out->set_prepay_id(a.prepay_id);
   out->set_pay_url(a.pay_url);
+  out->set_code_url(a.code_url);
+  out->set_qr_code(a.qr_code);
+  for (const auto& p : a.pay_params) {
+    auto* param = out->add_pay_params();
+    param->set_name(p.name);
+    param->set_value(p.value);
+  }
   out->set_superseded(a.superseded);
   out->set_superseded_ms(a.superseded_ms);
   out->set_ladder(a.ladder);
@@ -35,6 +42,9 @@ AttemptState from_proto(const v1::AttemptSnapshot& a) {
   out.channel_trade_no = a.channel_trade_no();
   out.prepay_id = a.prepay_id();
   out.pay_url = a.pay_url();
+  out.code_url = a.code_url();
+  out.qr_code = a.qr_code();
+  for (const auto& p : a.pay_params()) out.pay_params.push_back(PayParam{p.name(), p.value()});
   out.superseded = a.superseded();
   out.superseded_ms = a.superseded_ms();
   out.ladder = a.ladder();

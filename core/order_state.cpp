@@ -106,9 +106,16 @@ v1::AttemptView attempt_view(const AttemptState& a) {
   view.set_created_at(format_time(a.created_ms));
   view.set_updated_at(format_time(a.updated_ms));
   if (!a.channel_trade_no.empty()) view.set_channel_trade_no(a.channel_trade_no);
-  if (!a.prepay_id.empty()) {
+  if (!a.prepay_id.empty() || !a.pay_url.empty() || !a.code_url.empty() || !a.qr_code.empty()) {
     view.mutable_prepay()->set_prepay_id(a.prepay_id);
     view.mutable_prepay()->set_pay_url(a.pay_url);
+    view.mutable_prepay()->set_code_url(a.code_url);
+    view.mutable_prepay()->set_qr_code(a.qr_code);
+    for (const auto& p : a.pay_params) {
+      auto* param = view.mutable_prepay()->add_pay_params();
+      param->set_name(p.name);
+      param->set_value(p.value);
+    }
   }
   return view;
 }

@@ -24,6 +24,13 @@ enum class Policy : uint8_t { kStrict, kRefundDuplicates };
 std::string_view to_string(Policy policy);  // "strict" | "refund_duplicates"
 bool parse_policy(std::string_view text, Policy* out);
 
+// A client pay parameter of a prepay (v1::PayParam).
+struct PayParam {
+  std::string name;
+  std::string value;
+  bool operator==(const PayParam&) const = default;
+};
+
 struct AttemptState {
   std::string payment_no;
   int32_t number = 0;
@@ -32,8 +39,12 @@ struct AttemptState {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   std::string channel_trade_no;
+  // The prepay (v1::Prepay): what the payer needs, by channel and trade type.
   std::string prepay_id;
   std::string pay_url;
+  std::string code_url;
+  std::string qr_code;
+  std::vector<PayParam> pay_params;
   // True once the attempt no longer counts for the order (a newer attempt
   // replaced it, or another attempt paid): a success on it is refunded.
   bool superseded = false;

@@ -409,6 +409,8 @@ void order_pay(Call& c) {
   msg.command.channel = body.channel();
   msg.command.subject = body.subject();
   msg.command.notify_url = body.notify_url();
+  msg.command.trade_type = body.trade_type();
+  msg.command.payer_openid = body.payer_openid();
   msg.policy = c.merchant->policy;
   c.engine.pay(std::move(msg), [respond = c.respond, metrics = c.metrics](actors::OrderReply r) {
     metrics->pay_outcome(core::to_string(r.code));

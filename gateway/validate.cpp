@@ -66,6 +66,14 @@ std::string check_pay(const v1::PayRequest& r, int64_t max_amount_minor) {
   if (!is_currency(r.currency())) return "currency must be an ISO-4217 code such as \"CNY\"";
   if (r.channel().empty()) return "channel is required";
   if (r.subject().size() > kMaxSubjectBytes) return "subject must be at most 256 bytes";
+  // Which trade types a channel takes is the channel's to say (its prepay
+  // answers kRejected for one it does not know); here only the shape.
+  if (!r.trade_type().empty() && !is_token(r.trade_type(), 32)) {
+    return "trade_type must be 1-32 characters of A-Z, a-z, 0-9, '_' and '-'";
+  }
+  if (!r.payer_openid().empty() && !is_token(r.payer_openid(), 128)) {
+    return "payer_openid must be 1-128 characters of A-Z, a-z, 0-9, '_' and '-'";
+  }
   if (!r.notify_url().empty()) {
     // Accepted exactly when the webhook client can send to it, so that an
     // accepted notify_url is one oncepay can actually deliver to.

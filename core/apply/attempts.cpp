@@ -37,6 +37,12 @@ void prepay_accepted(OrderState& s, const v1::Event& e) {
   auto& attempt = attempt_of(s, x.payment_no());
   attempt.prepay_id = x.prepay().prepay_id();
   attempt.pay_url = x.prepay().pay_url();
+  attempt.code_url = x.prepay().code_url();
+  attempt.qr_code = x.prepay().qr_code();
+  attempt.pay_params.clear();
+  for (const auto& p : x.prepay().pay_params()) {
+    attempt.pay_params.push_back(PayParam{p.name(), p.value()});
+  }
   attempt.updated_ms = e.at_ms();
   note(s, e.at_ms(), "prepay.accepted", x.payment_no());
 }

@@ -45,6 +45,9 @@ ChannelCall Decider::make_call(ChannelOp op, const AttemptState& attempt) const 
   c.op = op;
   c.channel = attempt.channel;
   c.payment_no = attempt.payment_no;
+  c.merchant_id = s_.merchant_id;
+  c.total_minor = s_.amount_minor;
+  c.currency = s_.currency;
   return c;
 }
 

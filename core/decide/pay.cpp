@@ -91,6 +91,8 @@ void Decider::start_attempt(const PayCommand& cmd, std::string payment_no) {
   prepay.amount_minor = s_.amount_minor;
   prepay.currency = s_.currency;
   prepay.subject = s_.subject;
+  prepay.trade_type = cmd.trade_type;
+  prepay.payer_openid = cmd.payer_openid;
   step_.call = std::move(prepay);
   step_.flow = Flow{Stage::kPrepay, payment_no, cmd};
 }
@@ -102,6 +104,13 @@ void Decider::on_prepay(AttemptState& attempt, const ChannelReply& r) {
       accepted->set_payment_no(attempt.payment_no);
       accepted->mutable_prepay()->set_prepay_id(r.prepay_id);
       accepted->mutable_prepay()->set_pay_url(r.pay_url);
+      accepted->mutable_prepay()->set_code_url(r.code_url);
+      accepted->mutable_prepay()->set_qr_code(r.qr_code);
+      for (const auto& p : r.pay_params) {
+        auto* param = accepted->mutable_prepay()->add_pay_params();
+        param->set_name(p.name);
+        param->set_value(p.value);
+      }
       emit();
       arm_query(attempt, 0, "");
       return reply(Code::kCreated, attempt.payment_no);

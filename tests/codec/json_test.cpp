@@ -52,7 +52,8 @@ TEST(ToJson, ExactCompactOutput) {
   pay.set_amount(1999);
   pay.set_currency("CNY");
   EXPECT_EQ(to_json(pay),
-            R"({"amount":1999,"currency":"CNY","channel":"","subject":"","notify_url":""})");
+            R"({"amount":1999,"currency":"CNY","channel":"","subject":"","notify_url":"",)"
+            R"("trade_type":"","payer_openid":""})");
 }
 
 TEST(ToJson, OptionalFieldsOmittedWhenUnsetScalarsAlwaysPrinted) {

@@ -39,6 +39,9 @@ OrderState full_state() {
   a.channel_trade_no = "T1";
   a.prepay_id = "wx1";
   a.pay_url = "https://pay.example/1";
+  a.code_url = "weixin://wxpay/bizpayurl?pr=1";
+  a.qr_code = "https://qr.alipay.com/1";
+  a.pay_params = {{"appId", "wx1"}, {"paySign", "sig"}};
   a.superseded = true;
   a.superseded_ms = kT0 + 3;
   a.ladder = v1::TimerArmed::AUTO_REFUND;
@@ -156,6 +159,9 @@ OrderState every_field_state() {
   b.channel_trade_no = "T2";
   b.prepay_id = "wx2";
   b.pay_url = "https://pay.example/2";
+  b.code_url = "weixin://wxpay/bizpayurl?pr=2";
+  b.qr_code = "https://qr.alipay.com/2";
+  b.pay_params = {{"package", "prepay_id=2"}};
   b.superseded = true;
   b.superseded_ms = kT0 + 11'500;
   b.ladder = v1::TimerArmed::FAST_EXPIRY;
