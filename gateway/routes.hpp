@@ -22,9 +22,9 @@ namespace oncepay::gateway {
 // Api::dispatch applies them (docs/ARCHITECTURE.md, "gateway/").
 enum class Access {
   kOps,       // /healthz, /readyz, /metrics: none, not even readiness
-  kChannel,   // channel callbacks: readiness; the handler verifies the signature
+  kChannel,   // channel callbacks: readiness; the channel's decoder verifies the signature
   kAdmin,     // readiness, then the admin bearer token
-  kSandbox,   // readiness, then a sandbox channel must exist
+  kChannelRoute,  // readiness: a channel's own routes (channels::ChannelRoute)
   kMerchant,  // readiness, then a merchant API key
 };
 
