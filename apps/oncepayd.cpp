@@ -1,8 +1,8 @@
 // oncepayd: the oncepay daemon. Parses its configuration, starts the actor
 // engine, the HTTP gateway and the configured payment channels (the
-// registry of apps/daemon_channels.hpp), prints `oncepayd listening on http://HOST:PORT` once recovery
-// has finished and requests are answered normally, and on SIGTERM/SIGINT stops accepting, drains
-// in-flight requests and exits 0.
+// registry of apps/daemon_channels.hpp), prints `oncepayd listening on http://HOST:PORT` once
+// recovery has finished and requests are answered normally, and on SIGTERM/SIGINT stops accepting,
+// drains in-flight requests and exits 0.
 #include <pthread.h>
 #include <unistd.h>
 

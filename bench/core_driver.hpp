@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "bench/driver.hpp"
 #include "channels/registry.hpp"
 #include "channels/sandbox/sandbox_actor.hpp"
-#include "bench/driver.hpp"
 
 namespace oncepay::bench {
 

@@ -31,7 +31,8 @@ bool ChannelRegistry::add(ChannelEntry entry, std::string* error) {
   for (const auto& route : entry.routes) {
     if (route.pattern.empty() || route.pattern.front() != '/' ||
         first_segment(route.pattern).empty()) {
-      *error = "channel " + entry.name + ": route \"" + route.pattern + "\" is not an absolute path";
+      *error =
+          "channel " + entry.name + ": route \"" + route.pattern + "\" is not an absolute path";
       return false;
     }
     for (const auto& other : entries_) {

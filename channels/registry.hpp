@@ -51,7 +51,7 @@ struct ChannelRoute {
   std::string method;   // "GET", "POST", "PUT"
   std::string pattern;  // "/sandbox/payments/{payment_no}/pay"
   std::function<http::HttpResponse(const http::HttpRequest& request,
-                                    const std::vector<std::string_view>& parts)>
+                                   const std::vector<std::string_view>& parts)>
       handler;
 };
 

@@ -361,7 +361,7 @@ bool run_route(Access access, Call& c, std::string* route) {
   return true;
 }
 
-// The first path segment of a channel route's pattern ("sandbox").
+// The first path segment of a channel route's pattern.
 std::string_view route_prefix(std::string_view pattern) {
   const auto parts = http::split_path(pattern);
   return parts.empty() ? std::string_view{} : parts.front();
@@ -369,9 +369,8 @@ std::string_view route_prefix(std::string_view pattern) {
 
 // Is the request under a prefix of a channel's own routes?
 bool channel_prefix(const Call& c) {
-  return std::any_of(c.channel_routes.begin(), c.channel_routes.end(), [&c](const auto& route) {
-    return route_prefix(route.pattern) == c.parts[0];
-  });
+  return std::any_of(c.channel_routes.begin(), c.channel_routes.end(),
+                     [&c](const auto& route) { return route_prefix(route.pattern) == c.parts[0]; });
 }
 
 // Runs the channel route that has the request's path, as run_route does.

@@ -62,8 +62,7 @@ HttpResponse settle_outcome(const SandboxChannel& channel, const std::string& pa
 }
 
 // POST /sandbox/payments/{payment_no}/pay and .../fail.
-HttpResponse settle(SandboxChannel& channel, const HttpRequest& req, const Parts& parts,
-                    bool pay) {
+HttpResponse settle(SandboxChannel& channel, const HttpRequest& req, const Parts& parts, bool pay) {
   v1::SandboxPayRequest body;
   std::string why;
   if (!parse_optional(req.body, &body, &why)) return invalid(why);
@@ -117,8 +116,8 @@ void declare(caf::config_option_set& options) {
 bool load(const caf::actor_system_config& cfg, ChannelSetup* out, std::string* /*error*/) {
   SandboxOptions options;
   options.notify_retry_ms.clear();
-  for (auto t : caf::get_or(cfg, "sandbox.notify-retry",
-                            spans({1'000, 5'000, 30'000, 180'000, 600'000}))) {
+  for (auto t :
+       caf::get_or(cfg, "sandbox.notify-retry", spans({1'000, 5'000, 30'000, 180'000, 600'000}))) {
     options.notify_retry_ms.push_back(duration_cast<milliseconds>(t).count());
   }
   options.secret = caf::get_or(cfg, "sandbox.secret", options.secret);

@@ -200,9 +200,8 @@ void on_attempt_done(Worker* self, const SharedPtr& shared, SimAttemptDone& done
                            unavailable("channel unreachable: " + r.error), false);
   }
   if (o.verify_answers) {
-    auto check =
-        verify_response(o.secret, header_of(r, kSignatureHeader), r.status, p.wire.path,
-                             r.body, core::unix_seconds(), o.signature_tolerance_s);
+    auto check = verify_response(o.secret, header_of(r, kSignatureHeader), r.status, p.wire.path,
+                                 r.body, core::unix_seconds(), o.signature_tolerance_s);
     if (check != core::SignatureCheck::kOk) {
       return finish(self, shared, done.call_id,
                     unavailable(std::string("answer signature ")
@@ -219,8 +218,7 @@ void on_attempt_done(Worker* self, const SharedPtr& shared, SimAttemptDone& done
     return finish(self, shared, done.call_id, unavailable("unexpected answer: " + why), true);
   }
   auto reply = to_reply(p.call.op, answer);
-  if (answer.outcome == CallOutcome::kUnavailable ||
-      answer.outcome == CallOutcome::kTimeout) {
+  if (answer.outcome == CallOutcome::kUnavailable || answer.outcome == CallOutcome::kTimeout) {
     return retry_or_finish(self, shared, done.call_id, std::move(reply), true);
   }
   finish(self, shared, done.call_id, std::move(reply), true);

@@ -25,8 +25,8 @@ bool load(const caf::actor_system_config& cfg, ChannelSetup* out, std::string* e
   options.url = caf::get_or(cfg, "channel-sim.url", std::string());
   out->enabled = !options.url.empty();
   options.secret = caf::get_or(cfg, "channel-sim.secret", std::string());
-  options.timeout = duration_cast<milliseconds>(caf::get_or(
-      cfg, "channel-sim.timeout", duration_cast<timespan>(milliseconds(3'000))));
+  options.timeout = duration_cast<milliseconds>(
+      caf::get_or(cfg, "channel-sim.timeout", duration_cast<timespan>(milliseconds(3'000))));
   out->values = {{"channel-sim.url", options.url},
                  {"channel-sim.secret", options.secret},
                  {"channel-sim.timeout", std::to_string(options.timeout.count()) + " ms"}};
@@ -66,7 +66,9 @@ SimChannel* register_sim(ChannelRegistry& registry, caf::actor_system& system,
 
 const ChannelPlugin& plugin() {
   static const ChannelPlugin kPlugin{
-      .defaults = {{"channel-sim.url", ""}, {"channel-sim.secret", ""}, {"channel-sim.timeout", "3s"}},
+      .defaults = {{"channel-sim.url", ""},
+                   {"channel-sim.secret", ""},
+                   {"channel-sim.timeout", "3s"}},
       .boolean_options = {},
       .test_mode_option = {},
       .declare = &declare,

@@ -18,11 +18,11 @@
 
 #include "actors/engine.hpp"
 #include "actors/snapshot_layout.hpp"
+#include "channels/sandbox/sandbox_plugin.hpp"
 #include "codec/json.hpp"
 #include "core/order_decide.hpp"
 #include "core/order_snapshot.hpp"
 #include "http/http_server.hpp"
-#include "channels/sandbox/sandbox_plugin.hpp"
 #include "storage/snapshot_store.hpp"
 
 namespace oncepay::actors {
@@ -74,9 +74,9 @@ class DurabilityTest : public ::testing::Test {
     channels_ = std::make_unique<channels::ChannelRegistry>();
     channels::sandbox::SandboxOptions sandbox;
     sandbox.seed = 7;
-    std::string error;
-    sandbox_ = channels::sandbox::register_sandbox(*channels_, system_, sandbox, &error);
-    if (sandbox_ == nullptr) return error;
+    std::string refused;
+    sandbox_ = channels::sandbox::register_sandbox(*channels_, system_, sandbox, &refused);
+    if (sandbox_ == nullptr) return refused;
     EngineOptions o = options();
     for (const auto& [name, actor] : channels_->actors()) o.channels.emplace(name, actor);
     engine_ = std::make_unique<Engine>(system_, o);
@@ -267,8 +267,7 @@ TEST_F(DurabilityTest, CrashAndRecoverReproducesEveryOrder) {
   // o-paid: paid through the sandbox notification.
   OrderReply paid = pay("o-paid");
   ASSERT_EQ(paid.code, core::Code::kCreated);
-  ASSERT_EQ(sandbox_->pay(paid.order.attempt().payment_no(), false),
-            channels::CallOutcome::kOk);
+  ASSERT_EQ(sandbox_->pay(paid.order.attempt().payment_no(), false), channels::CallOutcome::kOk);
   wait_for_order("o-paid", [](const OrderReply& r) { return r.order.status() == v1::Order::PAID; });
   // o-closed: closed by the merchant.
   ASSERT_EQ(pay("o-closed").code, core::Code::kCreated);
@@ -489,8 +488,7 @@ TEST_F(DurabilityTest, PendingWebhookIsDeliveredAfterARestart) {
       std::string("http://127.0.0.1:").append(std::to_string(receiver.port())).append("/h");
   OrderReply r = await([&](Engine::Done d) { engine_->pay(msg, std::move(d)); });
   ASSERT_EQ(r.code, core::Code::kCreated);
-  ASSERT_EQ(sandbox_->pay(r.order.attempt().payment_no(), false),
-            channels::CallOutcome::kOk);
+  ASSERT_EQ(sandbox_->pay(r.order.attempt().payment_no(), false), channels::CallOutcome::kOk);
   wait_for_order("o-hook", [](const OrderReply& x) {
     for (const auto& e : x.order.events()) {
       if (e.type() == "webhook.attempted") return true;
@@ -622,8 +620,7 @@ TEST_F(DurabilityTest, OrdersNotTouchedSinceTheCheckpointAnswerAsBeforeTheRestar
   ASSERT_EQ(open_engine(), "");
   OrderReply paid = pay("o-paid");
   ASSERT_EQ(paid.code, core::Code::kCreated);
-  ASSERT_EQ(sandbox_->pay(paid.order.attempt().payment_no(), false),
-            channels::CallOutcome::kOk);
+  ASSERT_EQ(sandbox_->pay(paid.order.attempt().payment_no(), false), channels::CallOutcome::kOk);
   wait_for_order("o-paid", [](const OrderReply& r) { return r.order.status() == v1::Order::PAID; });
   ASSERT_EQ(pay("o-closed").code, core::Code::kCreated);
   ASSERT_EQ(close("o-closed").order.status(), v1::Order::CLOSED);
@@ -863,8 +860,7 @@ TEST_F(DurabilityTest, Layout1SnapshotGetsTheMissingTimerRows) {
   msg.command.notify_url = "http://127.0.0.1:1/hook";  // refused: the webhook ladder is armed
   OrderReply r = await([&](Engine::Done d) { engine_->pay(msg, std::move(d)); });
   ASSERT_EQ(r.code, core::Code::kCreated);
-  ASSERT_EQ(sandbox_->pay(r.order.attempt().payment_no(), false),
-            channels::CallOutcome::kOk);
+  ASSERT_EQ(sandbox_->pay(r.order.attempt().payment_no(), false), channels::CallOutcome::kOk);
   wait_for_order("o-hook", [](const OrderReply& x) {
     for (const auto& e : x.order.events()) {
       if (e.type() == "webhook.attempted") return true;

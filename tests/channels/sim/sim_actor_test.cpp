@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "channels/sim/sim_actor.hpp"
 #include "apps/sim_server.hpp"
+#include "channels/sim/sim_actor.hpp"
 #include "http/http_client.hpp"
 #include "http/http_server.hpp"
 
