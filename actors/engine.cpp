@@ -67,14 +67,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
     env_->steady_base = caf::actor_clock::time_point{};
     env_->boot_nonce = options_.deterministic.boot_nonce;
   }
-  if (options_.sandbox_enabled) {
-    sandbox_ = std::make_unique<SandboxChannel>(system, options_.sandbox);
-    env_->channels.emplace(options_.sandbox.name, sandbox_->actor());
-  }
-  for (const auto& [name, channel] : options_.channels) {
-    ONCEPAY_CHECK(env_->channels.count(name) == 0 && "two channels with one name");
-    env_->channels.emplace(name, channel);
-  }
+  for (const auto& [name, channel] : options_.channels) env_->channels.emplace(name, channel);
   env_->observer = std::make_shared<OrderObserver>(options_.state_log);
   for (const auto& [name, channel] : env_->channels) env_->observer->add_channel(name);
   env_->storage_timeout = options_.storage_timeout;

@@ -1,7 +1,8 @@
 // The engine: the actor side of oncepay in one object. It spawns the shards
-// (which spawn order actors), the channels (the built-in sandbox when
-// enabled), and a few bridge actors through which code outside CAF (gateway
-// threads) sends requests and gets callbacks.
+// (which spawn order actors) and a few bridge actors through which code outside CAF (gateway
+// threads) sends requests and gets callbacks. The channels' adapter actors
+// come from the caller (EngineOptions::channels, filled from the daemon's
+// channels::ChannelRegistry); the engine names none of them.
 //
 // Thread-safety: every public method may be called from any thread; `done`
 // callbacks run on a CAF worker thread, exactly once per request (with a
@@ -40,7 +41,6 @@
 #include "actors/merchants.hpp"
 #include "actors/messages.hpp"
 #include "actors/order_env.hpp"
-#include "actors/sandbox_channel.hpp"
 #include "actors/shard_router.hpp"
 #include "actors/stored_timers.hpp"
 #include "actors/webhooks.hpp"
@@ -93,9 +93,7 @@ struct EngineOptions {
   // Bound on one request's whole flow (query + close + prepay at most).
   std::chrono::milliseconds request_timeout{30000};
   size_t bridges = 4;
-  bool sandbox_enabled = true;
-  SandboxOptions sandbox;
-  // Further channels by name (for example the `sim` adapter over HTTP),
+  // The payment channels by name (channels::ChannelRegistry::actors()),
   // owned by the caller and alive as long as the engine.
   std::map<std::string, channel_actor, std::less<>> channels;
 
@@ -202,7 +200,6 @@ class Engine {
   std::string status_detail() const;
 
   bool has_channel(std::string_view name) const;
-  SandboxChannel* sandbox() { return sandbox_.get(); }
   Merchants& merchants() { return *merchants_; }
   const OrderEnv& env() const { return *env_; }
   // The review list (GET /admin/review): open review items of every order.
@@ -232,7 +229,6 @@ class Engine {
   // running after the engine is gone must not read a destroyed registry.
   std::shared_ptr<Merchants> merchants_ = std::make_shared<Merchants>();
   std::shared_ptr<OrderEnv> env_;
-  std::unique_ptr<SandboxChannel> sandbox_;
   std::shared_ptr<http::HttpClient> webhook_client_;
   webhook_actor webhooks_;
   // The shards, and the one mapping of keys and payment numbers to them.

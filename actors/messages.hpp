@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "channels/channel_actor.hpp"
 #include "core/channel_call.hpp"
 #include "core/codes.hpp"
 #include "core/order_decide.hpp"
@@ -115,10 +116,9 @@ using shard_actor = caf::typed_actor<
     caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>,
     caf::reacts_to<WakeMsg>>;
 
-// A payment channel: the one interface every adapter serves. A call that
-// cannot be answered within the caller's timeout is treated as kUnavailable.
-using channel_actor =
-    caf::typed_actor<caf::replies_to<core::ChannelCall>::with<core::ChannelReply>>;
+// A payment channel: the one interface every adapter serves
+// (channels/channel_actor.hpp, where adapters find it without actors/).
+using channels::channel_actor;
 
 }  // namespace oncepay::actors
 
@@ -132,5 +132,3 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RefundMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::OrderReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RestoreMsg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WakeMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelCall)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelReply)

@@ -1,7 +1,9 @@
 #include "apps/daemon_config.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
+#include "apps/daemon_channels.hpp"
 #include "core/config.hpp"
 #include "http/http_client.hpp"
 
@@ -19,7 +21,6 @@ struct Defaults {
   static constexpr uint16_t kPort = 8080;
   static constexpr const char* kDataDir = "./var";
   static constexpr const char* kAdminToken = "admin-dev-token";
-  static constexpr const char* kSandboxSecret = "chsec_sandbox";
   static constexpr const char* kDemoId = "demo";
   static constexpr const char* kDemoKey = "sk_test_demo";
   static constexpr const char* kDemoWebhookSecret = "whsec_test_demo";
@@ -79,14 +80,7 @@ DaemonConfig::DaemonConfig() {
   opt_group{custom_options_, "engine"}
       .add<size_t>("shards", "shard actors")
       .add<timespan>("request-timeout", "bound on one request's whole flow");
-  opt_group{custom_options_, "sandbox"}
-      .add<bool>("enabled", "run the built-in sandbox channel and its /sandbox endpoints")
-      .add<std::string>("secret", "the sandbox channel's callback signing secret")
-      .add<std::vector<timespan>>("notify-retry", "redelivery of unacknowledged notifications");
-  opt_group{custom_options_, "channel-sim"}
-      .add<std::string>("url", "base URL of oncepay-channel-sim (empty: no sim channel)")
-      .add<std::string>("secret", "shared signing secret with the simulator")
-      .add<timespan>("timeout", "bound on one call to the simulator, retries included");
+  for (const auto* channel : daemon_channels()) channel->declare(custom_options_);
   opt_group{custom_options_, "admin"}.add<std::string>("token", "bearer token of /admin");
   opt_group{custom_options_, "log"}.add<bool>("state-changes",
                                               "one JSON line on stderr per order state change");
@@ -97,8 +91,11 @@ DaemonConfig::DaemonConfig() {
       .add<std::string>("policy", "strict | refund_duplicates");
 }
 
-const std::vector<OptionDefault>& engine_options() {
-  static const std::vector<OptionDefault> kOptions = {
+namespace {
+
+// The options before the channels' (in --help order).
+std::vector<OptionDefault> core_options() {
+  return {
       {"config", ""},
       {"data-dir", Defaults::kDataDir},
       {"http.host", Defaults::kHost},
@@ -126,12 +123,12 @@ const std::vector<OptionDefault>& engine_options() {
       {"channel.timeout", "5s"},
       {"engine.shards", "64"},
       {"engine.request-timeout", "30s"},
-      {"sandbox.enabled", "true"},
-      {"sandbox.secret", Defaults::kSandboxSecret},
-      {"sandbox.notify-retry", "1s,5s,30s,3min,10min"},
-      {"channel-sim.url", ""},
-      {"channel-sim.secret", ""},
-      {"channel-sim.timeout", "3s"},
+  };
+}
+
+// ... and after them.
+std::vector<OptionDefault> late_options() {
+  return {
       {"admin.token", Defaults::kAdminToken},
       {"log.state-changes", "true"},
       {"demo.merchant-id", Defaults::kDemoId},
@@ -139,6 +136,20 @@ const std::vector<OptionDefault>& engine_options() {
       {"demo.webhook-secret", Defaults::kDemoWebhookSecret},
       {"demo.policy", "strict"},
   };
+}
+
+}  // namespace
+
+const std::vector<OptionDefault>& engine_options() {
+  static const std::vector<OptionDefault> kOptions = [] {
+    std::vector<OptionDefault> out = core_options();
+    for (const auto* channel : daemon_channels()) {
+      out.insert(out.end(), channel->defaults.begin(), channel->defaults.end());
+    }
+    auto late = late_options();
+    out.insert(out.end(), late.begin(), late.end());
+    return out;
+  }();
   return kOptions;
 }
 
@@ -176,14 +187,18 @@ std::string help_text(const DaemonConfig& cfg) {
 
 std::vector<std::string> normalize_args(int argc, char** argv,
                                         std::vector<std::pair<std::string, bool>>* booleans) {
-  static constexpr std::string_view kBooleanOptions[] = {"sandbox.enabled", "log.state-changes",
-                                                         "payment.confirm-notified-success"};
+  std::vector<std::string_view> boolean_options = {"log.state-changes",
+                                                   "payment.confirm-notified-success"};
+  for (const auto* channel : daemon_channels()) {
+    boolean_options.insert(boolean_options.end(), channel->boolean_options.begin(),
+                           channel->boolean_options.end());
+  }
   std::vector<std::string> out;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--config=", 0) == 0) arg = "--config-file=" + arg.substr(9);
     bool taken = false;
-    for (auto key : kBooleanOptions) {
+    for (auto key : boolean_options) {
       const std::string prefix = "--" + std::string(key) + "=";
       if (arg.rfind(prefix, 0) != 0) continue;
       const std::string value = arg.substr(prefix.size());
@@ -204,6 +219,39 @@ std::string parse_config(DaemonConfig& cfg, int argc, char** argv) {
   for (const auto& [key, value] : booleans) caf::put(cfg.content, key, value);
   return {};
 }
+
+namespace {
+
+// Every channel's options, in daemon_channels() order.
+bool load_channels(const caf::actor_system_config& cfg, DaemonSettings* s, std::string* error) {
+  s->channels.clear();
+  for (const auto* channel : daemon_channels()) {
+    channels::ChannelSetup setup;
+    if (!channel->load(cfg, &setup, error)) return false;
+    s->channels.push_back(std::move(setup));
+  }
+  return true;
+}
+
+// Is a channel that allows the embedded default's test secrets on?
+bool test_mode(const std::vector<channels::ChannelSetup>& setups) {
+  return std::any_of(setups.begin(), setups.end(), [](const channels::ChannelSetup& setup) {
+    return setup.enabled && setup.allows_test_secrets;
+  });
+}
+
+// The options that turn test mode on ("sandbox.enabled"), for the refusal.
+std::string test_mode_options() {
+  std::string out;
+  for (const auto* channel : daemon_channels()) {
+    if (channel->test_mode_option.empty()) continue;
+    if (!out.empty()) out += " or ";
+    out += channel->test_mode_option;
+  }
+  return out;
+}
+
+}  // namespace
 
 bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::string* error) {
   using caf::get_or;
@@ -295,9 +343,6 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   e.channel_timeout = milliseconds(to_ms(get_or(cfg, "channel.timeout", ms(5'000))));
   e.shards = get_or(cfg, "engine.shards", size_t{64});
   e.request_timeout = milliseconds(to_ms(get_or(cfg, "engine.request-timeout", ms(30'000))));
-  e.sandbox_enabled = get_or(cfg, "sandbox.enabled", true);
-  e.sandbox.notify_retry_ms =
-      to_ms(get_or(cfg, "sandbox.notify-retry", spans({1'000, 5'000, 30'000, 180'000, 600'000})));
   if (e.shards == 0 || e.shards > 4096) {
     *error = "engine.shards must be between 1 and 4096";
     return false;
@@ -307,11 +352,7 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
     return false;
   }
 
-  const std::string sandbox_secret =
-      get_or(cfg, "sandbox.secret", std::string(Defaults::kSandboxSecret));
   s->api.admin_token = get_or(cfg, "admin.token", std::string(Defaults::kAdminToken));
-  s->api.sandbox_enabled = e.sandbox_enabled;
-  if (e.sandbox_enabled) s->api.channel_secrets["sandbox"] = sandbox_secret;
   s->log_state_changes = get_or(cfg, "log.state-changes", true);
   s->demo_merchant_id = get_or(cfg, "demo.merchant-id", std::string(Defaults::kDemoId));
   if (s->demo_merchant_id == "none") s->demo_merchant_id.clear();
@@ -324,22 +365,12 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
     *error = "demo.policy must be strict or refund_duplicates";
     return false;
   }
-  s->sim.url = get_or(cfg, "channel-sim.url", std::string());
-  s->sim_enabled = !s->sim.url.empty();
-  if (s->sim_enabled) {
-    s->sim.secret = get_or(cfg, "channel-sim.secret", std::string());
-    s->sim.timeout = milliseconds(to_ms(get_or(cfg, "channel-sim.timeout", ms(3'000))));
-    if (auto problem = actors::validate(s->sim); !problem.empty()) {
-      *error = "channel-sim: " + problem;
-      return false;
-    }
-    s->api.channel_secrets["sim"] = s->sim.secret;
-  }
+  if (!load_channels(cfg, s, error)) return false;
   if (s->api.admin_token.size() < 8) {
     *error = "admin.token must be at least 8 characters";
     return false;
   }
-  if (!e.sandbox_enabled) {
+  if (!test_mode(s->channels)) {
     const bool test_secrets =
         s->api.admin_token == Defaults::kAdminToken ||
         (!s->demo_merchant_id.empty() && (s->demo_api_key == Defaults::kDemoKey ||
@@ -347,8 +378,8 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
     if (test_secrets) {
       *error =
           "the test secrets of the embedded default (admin-dev-token, sk_test_demo, "
-          "whsec_test_demo) are only allowed with sandbox.enabled; set admin.token and "
-          "demo.* (or demo.merchant-id=none)";
+          "whsec_test_demo) are only allowed with " +
+          test_mode_options() + "; set admin.token and demo.* (or demo.merchant-id=none)";
       return false;
     }
   }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "actors/engine.hpp"
-#include "actors/sim_channel.hpp"
+#include "channels/plugin.hpp"
 #include "gateway/api.hpp"
 #include "http/http_server.hpp"
 
@@ -26,12 +26,10 @@ class DaemonConfig : public caf::actor_system_config {
   const caf::config_option_set& options() const { return custom_options_; }
 };
 
-// One engine option as --help lists it: its key, its default as written on
-// the command line ("" when it has none) and, from DaemonConfig, its meaning.
-struct OptionDefault {
-  std::string_view key;  // "http.port"; top-level keys without a group
-  std::string_view default_value;
-};
+// One engine option as --help lists it: its key ("http.port"; top-level
+// keys without a group), its default as written on the command line (""
+// when it has none) and, from DaemonConfig, its meaning.
+using OptionDefault = channels::OptionDefault;
 
 // Every option oncepayd itself adds, in --help order, with the embedded
 // default's value (the values conf/oncepay.conf writes out).
@@ -57,9 +55,9 @@ struct DaemonSettings {
   std::string demo_api_key;
   std::string demo_webhook_secret;
   std::string demo_policy;
-  // The `sim` channel (oncepay-channel-sim over HTTP), when channel-sim.url is set.
-  bool sim_enabled = false;
-  actors::SimChannelOptions sim;
+  // The configured payment channels (apps/daemon_channels.hpp), in list
+  // order: install the enabled ones into the daemon's channels::ChannelRegistry.
+  std::vector<channels::ChannelSetup> channels;
 };
 
 // Rewrites API.md spellings CAF 0.17 does not take: --config=FILE becomes

@@ -1,8 +1,8 @@
 // oncepayd: the oncepay daemon. Parses its configuration, starts the actor
-// engine, the HTTP gateway and (in sandbox mode) the built-in sandbox
-// channel, prints `oncepayd listening on http://HOST:PORT` once recovery
-// has finished and requests are answered normally, and on SIGTERM/SIGINT stops accepting, drains
-// in-flight requests and exits 0.
+// engine, the HTTP gateway and the configured payment channels (the
+// registry of apps/daemon_channels.hpp), prints `oncepayd listening on http://HOST:PORT` once
+// recovery has finished and requests are answered normally, and on SIGTERM/SIGINT stops accepting,
+// drains in-flight requests and exits 0.
 #include <pthread.h>
 #include <unistd.h>
 
@@ -12,32 +12,18 @@
 #include <mutex>
 
 #include "apps/daemon_config.hpp"
-#include "codec/json.hpp"
-#include "core/signature.hpp"
-#include "core/wall_clock.hpp"
 
 namespace {
 
 using namespace oncepay;
 
-// The sandbox reaches the engine exactly like a real channel: a signed
-// notification through the gateway's /v1/channels/sandbox/notify handler.
-void wire_sandbox(actors::Engine& engine, gateway::Api& api, const std::string& secret) {
-  if (engine.sandbox() == nullptr) return;
-  engine.sandbox()->set_sink(
-      [&api, secret](const v1::ChannelNotification& body, std::function<void(bool)> acked) {
-        http::HttpRequest request;
-        request.method = "POST";
-        request.target = request.path = "/v1/channels/sandbox/notify";
-        request.body = codec::to_json(body);
-        request.headers.emplace_back("content-type", "application/json");
-        request.headers.emplace_back("x-channel-signature",
-                                     core::sign_header(secret, core::unix_seconds(), request.body));
-        request.remote_address = "sandbox";
-        api.handle(std::move(request), [acked = std::move(acked)](http::HttpResponse response) {
-          acked(response.status / 100 == 2);
-        });
-      });
+// The configured channels, in the daemon's channel list's order.
+bool install_channels(const apps::DaemonSettings& settings, channels::ChannelRegistry& registry,
+                      caf::actor_system& system, std::string* error) {
+  for (const auto& setup : settings.channels) {
+    if (setup.enabled && !setup.install(registry, system, error)) return false;
+  }
+  return true;
 }
 
 int run(int argc, char** argv) {
@@ -77,11 +63,13 @@ int run(int argc, char** argv) {
   settings.engine.data_dir = settings.data_dir;
   settings.engine.payment.notify_retry_ladder_ms = settings.notify_retry_ladder_ms;
   if (settings.log_state_changes) settings.engine.state_log = std::make_shared<actors::StateLog>();
-  std::unique_ptr<actors::SimChannel> sim;
-  if (settings.sim_enabled) {
-    sim = std::make_unique<actors::SimChannel>(system, settings.sim);
-    settings.engine.channels.emplace("sim", sim->actor());
+  // Outlives the engine and the gateway, which use its channels.
+  channels::ChannelRegistry registry;
+  if (!install_channels(settings, registry, system, &error)) {
+    std::fprintf(stderr, "oncepayd: channels: %s\n", error.c_str());
+    return 2;
   }
+  settings.engine.channels = registry.actors();
   actors::Engine engine{system, settings.engine};
   if (!settings.demo_merchant_id.empty()) {
     core::Policy policy = core::Policy::kStrict;
@@ -89,22 +77,18 @@ int run(int argc, char** argv) {
     engine.merchants().add(settings.demo_merchant_id, settings.demo_api_key,
                            settings.demo_webhook_secret, policy);
   }
-  if (sim) {
-    actors::SimChannel* channel = sim.get();
-    settings.api.channel_health = [channel] {
-      return std::vector<gateway::ChannelHealth>{
-          {"sim", channel->breaker_state(), channel->breaker_opened_total()}};
-    };
-  }
-  gateway::Api api{engine, settings.api};
-  if (settings.engine.sandbox_enabled) {
-    wire_sandbox(engine, api, settings.api.channel_secrets.at("sandbox"));
-  }
-  http::HttpServer server{settings.http,
-                          [&api](http::HttpRequest request, http::Responder respond) {
-                            api.handle(std::move(request), std::move(respond));
-                          },
-                          &gateway::Api::error};
+  gateway::Api api{engine, registry, settings.api};
+  const http::Handler handler = [&api](http::HttpRequest request, http::Responder respond) {
+    api.handle(std::move(request), std::move(respond));
+  };
+  // In-process channels (the sandbox) notify through the same handler, until
+  // the Api goes (on every way out of run()).
+  registry.connect(handler);
+  struct Disconnect {
+    const channels::ChannelRegistry& registry;
+    ~Disconnect() { registry.connect(nullptr); }
+  } disconnect{registry};
+  http::HttpServer server{settings.http, handler, &gateway::Api::error};
   if (!server.start(&error)) {
     std::fprintf(stderr, "oncepayd: cannot listen on %s:%u: %s\n", settings.http.host.c_str(),
                  settings.http.port, error.c_str());
@@ -143,8 +127,8 @@ int run(int argc, char** argv) {
   }
   std::fprintf(stderr, "oncepayd: %s: draining in-flight requests\n", strsignal(signal_number));
   server.stop();
-  // The sandbox's notifier must not reach the Api once it is destroyed.
-  if (engine.sandbox() != nullptr) engine.sandbox()->set_sink(nullptr);
+  // In-process channels must not reach the Api once it is destroyed.
+  registry.connect(nullptr);
   std::fprintf(stderr, "oncepayd: stopped\n");
   return 0;
 }

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <random>
 
-#include "channels/sim_protocol.hpp"
+#include "channels/sim/sim_protocol.hpp"
 #include "codec/json.hpp"
 #include "core/codes.hpp"
 #include "core/signature.hpp"

@@ -1,7 +1,7 @@
 // SimServer: the request handling of `oncepay-channel-sim`, a third-party
 // wallet channel over HTTP (docs/CHANNEL_SIM.md). It serves
 // - the channel API the engine's `sim` adapter calls (prepay, query, close,
-//   reverse, refund; channels/sim_protocol.hpp), signed requests only;
+//   reverse, refund; channels/sim/sim_protocol.hpp), signed requests only;
 // - the payer / test control endpoints of API.md's built-in sandbox
 //   (/sandbox/payments/{payment_no}[/pay|/fail], PUT /sandbox/faults), same
 //   paths, bodies and error codes;
@@ -34,7 +34,7 @@
 #include <thread>
 #include <vector>
 
-#include "channels/channel_model.hpp"
+#include "channels/sim/channel_model.hpp"
 #include "http/http_client.hpp"
 #include "http/http_types.hpp"
 

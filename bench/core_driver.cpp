@@ -8,6 +8,7 @@
 #include <fstream>
 #include <future>
 
+#include "channels/sandbox/sandbox_plugin.hpp"
 #include "core/codes.hpp"
 #include "storage/wal.hpp"
 
@@ -54,6 +55,7 @@ CoreDriver::CoreDriver(CoreDriverOptions options)
 CoreDriver::~CoreDriver() {
   engine_alive_->store(false);
   engine_.reset();
+  channels_.reset();
   system_.reset();
   if (remove_data_dir_) {
     std::error_code ec;
@@ -95,12 +97,16 @@ bool CoreDriver::prepare(std::string* error) {
       return ::fdatasync(fd);
     };
   }
+  channels_ = std::make_unique<channels::ChannelRegistry>();
+  sandbox_ = channels::sandbox::register_sandbox(*channels_, *system_, {}, error);
+  if (sandbox_ == nullptr) return false;
+  engine_options.channels = channels_->actors();
   engine_ = std::make_unique<actors::Engine>(*system_, engine_options);
   engine_->merchants().add(kMerchantId, "sk_bench", "whsec_bench", core::Policy::kStrict);
 
   // The channel's callbacks go straight to the engine, as the gateway's
   // notify handler would pass them after checking the signature.
-  if (auto* sandbox = engine_->sandbox()) {
+  if (auto* sandbox = sandbox_) {
     auto alive = engine_alive_;
     actors::Engine* engine = engine_.get();
     sandbox->set_sink([alive, engine](const v1::ChannelNotification& body,
@@ -194,7 +200,7 @@ void CoreDriver::issue(Slot* slot) {
     case OpKind::kConfirm: {
       // The payer pays in the wallet; the channel then calls back (the sink).
       Outcome out;
-      const auto result = engine_->sandbox()->pay(op.payment_no, /*after_close=*/false);
+      const auto result = sandbox_->pay(op.payment_no, /*after_close=*/false);
       if (result == channels::CallOutcome::kOk) {
         out.http_status = 200;
         out.code = "ok";

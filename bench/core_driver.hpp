@@ -21,6 +21,8 @@
 
 #include "actors/engine.hpp"
 #include "bench/driver.hpp"
+#include "channels/registry.hpp"
+#include "channels/sandbox/sandbox_actor.hpp"
 
 namespace oncepay::bench {
 
@@ -63,6 +65,10 @@ class CoreDriver final : public Driver {
   bool remove_data_dir_ = false;
   std::unique_ptr<caf::actor_system_config> config_;
   std::unique_ptr<caf::actor_system> system_;
+  // The sandbox channel the engine pays through (owned by channels_, which
+  // outlives the engine).
+  std::unique_ptr<channels::ChannelRegistry> channels_;
+  channels::sandbox::SandboxChannel* sandbox_ = nullptr;
   std::unique_ptr<actors::Engine> engine_;
   std::shared_ptr<std::atomic<bool>> engine_alive_;
   std::shared_ptr<std::atomic<uint64_t>> fsyncs_;

@@ -1,5 +1,6 @@
 #include "gateway/api.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -90,16 +91,17 @@ bool parse_optional(const std::string& body, google::protobuf::Message* out, std
 }
 
 // One request on its way through the table: what a handler may use. The
-// access checks fill merchant (kMerchant) and sandbox (kSandbox).
+// access checks fill merchant (kMerchant).
 struct Call {
   actors::Engine& engine;
+  const channels::ChannelRegistry& channels;
+  const std::vector<Route<const channels::ChannelRoute*>>& channel_routes;
   const ApiOptions& options;
   const std::shared_ptr<Metrics>& metrics;
   const HttpRequest& req;
   const std::vector<std::string_view>& parts;
   Responder respond;
   std::optional<actors::Merchant> merchant;
-  actors::SandboxChannel* sandbox = nullptr;
 
   // The {name} segment of the path: every pattern with one has it third.
   std::string param() const {
@@ -123,10 +125,8 @@ void readyz(Call& c) {
   const bool ok = c.engine.ready() && c.engine.storage_healthy();
   h.set_status(ok ? "ready" : "unavailable");
   std::string detail = c.engine.status_detail();
-  if (c.options.channel_health) {
-    for (const auto& channel : c.options.channel_health()) {
-      detail += "; channel " + channel.channel + ": breaker " + channel.breaker;
-    }
+  for (const auto& channel : c.channels.health()) {
+    detail += "; channel " + channel.channel + ": breaker " + channel.breaker;
   }
   h.set_detail(std::move(detail));
   c.respond(json_response(ok ? 200 : 503, h));
@@ -135,10 +135,8 @@ void readyz(Call& c) {
 void metrics_text(Call& c) {
   c.metrics->set_live_orders(
       static_cast<double>(c.engine.env().live_orders.load(std::memory_order_relaxed)));
-  if (c.options.channel_health) {
-    for (const auto& channel : c.options.channel_health()) {
-      c.metrics->set_breaker(channel.channel, channel.breaker, channel.breaker_opened_total);
-    }
+  for (const auto& channel : c.channels.health()) {
+    c.metrics->set_breaker(channel.channel, channel.breaker, channel.breaker_opened_total);
   }
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
@@ -148,32 +146,24 @@ void metrics_text(Call& c) {
 
 // ---------------------------------------------------------------- channels
 
+// The channel's decoder reads the raw request (signature, body); its notice
+// goes to the engine, and the engine's outcome back through the channel's
+// answer builder: every channel acknowledges in its own way.
 void channel_notify(Call& c) {
-  const std::string channel = c.param();
-  auto secret = c.options.channel_secrets.find(channel);
-  if (secret == c.options.channel_secrets.end() || !c.engine.has_channel(channel)) {
+  const std::string name = c.param();
+  const channels::ChannelEntry* channel = c.channels.find(name);
+  if (channel == nullptr || !channel->decode_notice || !c.engine.has_channel(name)) {
     return c.respond(error_of(Code::kNotFound, "no such channel"));
   }
-  auto check = core::verify_header(secret->second, c.req.header("x-channel-signature"), c.req.body,
-                                   core::unix_seconds(), c.options.signature_tolerance_s);
-  if (check != core::SignatureCheck::kOk) {
-    return c.respond(Api::error(401, "invalid_signature",
-                                "X-Channel-Signature is " + std::string(core::to_string(check))));
-  }
-  v1::ChannelNotification body;
-  std::string why;
-  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
-  if (auto e = check_notification(body); !e.empty()) return c.respond(invalid(e));
-  core::ChannelNotice notice;
-  if (body.payment_no().empty() || !core::notice_from_proto(body, &notice)) {
-    return c.respond(invalid("payment_no and a known status are required"));
-  }
-  c.engine.notify(channel, std::move(notice), [respond = c.respond](actors::OrderReply reply) {
-    if (!core::is_success(reply.code)) return respond(from_reply(reply));
-    v1::ChannelAck ack;
-    ack.set_code("SUCCESS");
-    respond(json_response(200, ack));
-  });
+  auto decision = channel->decode_notice(c.req, core::unix_seconds());
+  if (!decision.notice) return c.respond(std::move(decision.refusal));
+  c.engine.notify(name, std::move(*decision.notice),
+                  [respond = c.respond, answer = channel->answer_notice](actors::OrderReply reply) {
+                    channels::NoticeOutcome outcome;
+                    outcome.code = reply.code;
+                    if (!core::is_success(reply.code)) outcome.api_answer = from_reply(reply);
+                    respond(answer(outcome));
+                  });
 }
 
 // ---------------------------------------------------------------- admin
@@ -337,57 +327,6 @@ void review_list(Call& c) {
   c.respond(json_response(200, view));
 }
 
-// ---------------------------------------------------------------- sandbox
-
-HttpResponse sandbox_record(actors::SandboxChannel& channel, const std::string& payment_no) {
-  auto view = channel.get(payment_no);
-  if (!view) return error_of(Code::kPaymentNotFound, "the channel never saw that payment_no");
-  return json_response(200, *view);
-}
-
-void sandbox_faults(Call& c) {
-  v1::SandboxFaults faults;
-  std::string why;
-  if (!codec::parse_json(c.req.body, &faults, &why)) return c.respond(invalid(why));
-  if (!channels::validate_faults(faults, &why)) return c.respond(invalid(why));
-  c.sandbox->set_faults(channels::faults_from_proto(faults));
-  c.respond(json_response(200, faults));
-}
-
-void sandbox_get(Call& c) { c.respond(sandbox_record(*c.sandbox, c.param())); }
-
-HttpResponse sandbox_outcome(actors::SandboxChannel& channel, const std::string& payment_no,
-                             channels::CallOutcome outcome) {
-  switch (outcome) {
-    case channels::CallOutcome::kOk:
-      return sandbox_record(channel, payment_no);
-    case channels::CallOutcome::kNotFound:
-      return error_of(Code::kPaymentNotFound, "the channel never saw that payment_no");
-    case channels::CallOutcome::kClosed:
-      return error_of(Code::kChannelConflict,
-                      "the payment was closed at the channel (use after_close to race it)");
-    case channels::CallOutcome::kAlreadyPaid:
-      return error_of(Code::kChannelConflict, "the payment already succeeded");
-    default:
-      return error_of(Code::kChannelConflict,
-                      "the channel refused: " + std::string(channels::to_string(outcome)));
-  }
-}
-
-// POST /sandbox/payments/{payment_no}/pay and .../fail.
-void sandbox_settle(Call& c, bool pay) {
-  v1::SandboxPayRequest body;
-  std::string why;
-  if (!parse_optional(c.req.body, &body, &why)) return c.respond(invalid(why));
-  if (!pay && body.after_close()) return c.respond(invalid("after_close applies to pay only"));
-  const std::string payment_no = c.param();
-  auto outcome = pay ? c.sandbox->pay(payment_no, body.after_close()) : c.sandbox->fail(payment_no);
-  c.respond(sandbox_outcome(*c.sandbox, payment_no, outcome));
-}
-
-void sandbox_pay(Call& c) { sandbox_settle(c, /*pay=*/true); }
-void sandbox_fail(Call& c) { sandbox_settle(c, /*pay=*/false); }
-
 // ---------------------------------------------------------------- merchant
 
 void order_pay(Call& c) {
@@ -463,7 +402,7 @@ void get_payment(Call& c) {
 
 // Every route of docs/API.md. Within one Access group the paths differ, so
 // the order only sets the order of methods in an Allow header.
-constexpr std::array<Route<Handler>, 18> kRoutes{{
+constexpr std::array<Route<Handler>, 14> kRoutes{{
     {Access::kOps, "GET", "/healthz", healthz},
     {Access::kOps, "GET", "/readyz", readyz},
     {Access::kOps, "GET", "/metrics", metrics_text},
@@ -473,10 +412,6 @@ constexpr std::array<Route<Handler>, 18> kRoutes{{
     {Access::kAdmin, "PUT", "/admin/merchants/{id}/channels/{channel}", put_channel_account},
     {Access::kAdmin, "GET", "/admin/merchants/{id}/channels/{channel}", get_channel_account},
     {Access::kAdmin, "GET", "/admin/review", review_list},
-    {Access::kSandbox, "PUT", "/sandbox/faults", sandbox_faults},
-    {Access::kSandbox, "GET", "/sandbox/payments/{payment_no}", sandbox_get},
-    {Access::kSandbox, "POST", "/sandbox/payments/{payment_no}/pay", sandbox_pay},
-    {Access::kSandbox, "POST", "/sandbox/payments/{payment_no}/fail", sandbox_fail},
     {Access::kMerchant, "POST", "/v1/orders/{no}/pay", order_pay},
     {Access::kMerchant, "POST", "/v1/orders/{no}/close", order_close},
     {Access::kMerchant, "POST", "/v1/orders/{no}/refunds", order_refund},
@@ -499,14 +434,39 @@ bool run_route(Access access, Call& c, std::string* route) {
   return true;
 }
 
+// The first path segment of a channel route's pattern.
+std::string_view route_prefix(std::string_view pattern) {
+  const auto parts = http::split_path(pattern);
+  return parts.empty() ? std::string_view{} : parts.front();
+}
+
+// Is the request under a prefix of a channel's own routes?
+bool channel_prefix(const Call& c) {
+  return std::any_of(c.channel_routes.begin(), c.channel_routes.end(),
+                     [&c](const auto& route) { return route_prefix(route.pattern) == c.parts[0]; });
+}
+
+// Runs the channel route that has the request's path, as run_route does.
+bool run_channel_route(Call& c, std::string* route) {
+  const auto match = find_route<const channels::ChannelRoute*>(
+      c.channel_routes, Access::kChannelRoute, c.parts, c.req.method);
+  if (match.pattern.empty()) return false;
+  *route = std::string(match.pattern);
+  if (match.route == nullptr) {
+    c.respond(method_not_allowed(match.allow));
+  } else {
+    c.respond(match.route->handler->handler(c.req, c.parts));
+  }
+  return true;
+}
+
 // The refusal every request outside the ops routes gets before any other
 // check: an unknown prefix (404), recovery not done (503), or a state
 // change after a storage failure (503).
 std::optional<HttpResponse> gate(const Call& c) {
   const auto& parts = c.parts;
   const bool known_prefix =
-      !parts.empty() && (parts[0] == "v1" || parts[0] == "admin" ||
-                         (parts[0] == "sandbox" && c.options.sandbox_enabled));
+      !parts.empty() && (parts[0] == "v1" || parts[0] == "admin" || channel_prefix(c));
   if (!known_prefix) return not_found();
   if (!c.engine.ready()) {
     return error_of(Code::kNotReady, "recovery has not finished; retry shortly");
@@ -527,8 +487,20 @@ HttpResponse Api::error(int status, std::string_view code, std::string_view mess
   return json_response(status, body);
 }
 
-Api::Api(actors::Engine& engine, ApiOptions options)
-    : engine_(engine), options_(std::move(options)), metrics_(std::make_shared<Metrics>()) {}
+Api::Api(actors::Engine& engine, const channels::ChannelRegistry& channels, ApiOptions options)
+    : engine_(engine),
+      channels_(channels),
+      options_(std::move(options)),
+      metrics_(std::make_shared<Metrics>()) {
+  for (const auto& channel : channels_.entries()) {
+    for (const auto& route : channel.routes) {
+      const std::string_view prefix = route_prefix(route.pattern);
+      ONCEPAY_CHECK(prefix != "v1" && prefix != "admin" && prefix != "healthz" &&
+                    prefix != "readyz" && prefix != "metrics");
+      channel_routes_.push_back({Access::kChannelRoute, route.method, route.pattern, &route});
+    }
+  }
+}
 
 Api::~Api() = default;
 
@@ -546,7 +518,7 @@ void Api::handle(HttpRequest request, Responder respond) {
 // callback authenticates by its signature in its handler instead.
 void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route) {
   const auto parts = http::split_path(req.path);
-  Call c{engine_, options_, metrics_, req, parts, std::move(respond)};
+  Call c{engine_, channels_, channel_routes_, options_, metrics_, req, parts, std::move(respond)};
   if (run_route(Access::kOps, c, route)) return;
   if (auto refusal = gate(c)) return c.respond(std::move(*refusal));
   if (parts[0] == "admin") {
@@ -557,12 +529,8 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
     if (!run_route(Access::kAdmin, c, route)) c.respond(not_found());
     return;
   }
-  if (parts[0] == "sandbox") {
-    c.sandbox = engine_.sandbox();
-    if (c.sandbox == nullptr) {
-      return c.respond(error_of(Code::kNotFound, "the sandbox is disabled"));
-    }
-    if (!run_route(Access::kSandbox, c, route)) c.respond(not_found());
+  if (channel_prefix(c)) {
+    if (!run_channel_route(c, route)) c.respond(not_found());
     return;
   }
   if (run_route(Access::kChannel, c, route)) return;

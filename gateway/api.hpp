@@ -2,7 +2,11 @@
 // (a table of small handlers, gateway/routes.hpp), authentication, JSON
 // decoding and validation, then one engine call, then the engine's answer as
 // JSON. It does no socket I/O (http/http_server.hpp moves the bytes), so
-// tests and the built-in sandbox's notifier call handle() directly.
+// tests and the built-in sandbox's notifier call handle() directly. The
+// channels come from a channels::ChannelRegistry: the notify route hands a
+// channel's callback to its decoder, the channel's own routes (such as the
+// sandbox's /sandbox/...) are served after the readiness checks, and their
+// health goes into /readyz and /metrics. No channel is named here.
 //
 // Thread-safety: handle() may be called from any thread concurrently; the
 // responder runs on the calling thread or on a CAF worker.
@@ -18,32 +22,24 @@
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "channels/registry.hpp"
+#include "gateway/routes.hpp"
 #include "http/http_types.hpp"
 
 namespace oncepay::gateway {
 
 class Metrics;
 
-// The circuit breaker of a network channel, for /readyz and /metrics.
-struct ChannelHealth {
-  std::string channel;
-  std::string breaker;  // "closed" | "open" | "half-open"
-  uint64_t breaker_opened_total = 0;
-};
-
 struct ApiOptions {
   std::string admin_token;
-  bool sandbox_enabled = true;
-  // Callback signing secret per channel name.
-  std::map<std::string, std::string, std::less<>> channel_secrets;
-  int64_t signature_tolerance_s = 300;
-  // Network channels' breakers (empty when there are none). Any thread.
-  std::function<std::vector<ChannelHealth>()> channel_health;
 };
 
 class Api {
  public:
-  Api(actors::Engine& engine, ApiOptions options);
+  // The registry must outlive the Api. A channel route under a prefix of
+  // the API's own (v1, admin, healthz, readyz, metrics) is a programmer
+  // error.
+  Api(actors::Engine& engine, const channels::ChannelRegistry& channels, ApiOptions options);
   ~Api();
 
   void handle(http::HttpRequest request, http::Responder respond);
@@ -59,6 +55,10 @@ class Api {
   void dispatch(const http::HttpRequest& request, http::Responder respond, std::string* route);
 
   actors::Engine& engine_;
+  const channels::ChannelRegistry& channels_;
+  // The channels' own routes (pointing into the registry), looked up like
+  // the API's table.
+  std::vector<Route<const channels::ChannelRoute*>> channel_routes_;
   ApiOptions options_;
   // Shared with in-flight callbacks, which may complete after the Api is gone.
   std::shared_ptr<Metrics> metrics_;

@@ -21,11 +21,11 @@ namespace oncepay::gateway {
 // The checks a request passes before its route's handler runs, in the order
 // Api::dispatch applies them (docs/ARCHITECTURE.md, "gateway/").
 enum class Access {
-  kOps,       // /healthz, /readyz, /metrics: none, not even readiness
-  kChannel,   // channel callbacks: readiness; the handler verifies the signature
-  kAdmin,     // readiness, then the admin bearer token
-  kSandbox,   // readiness, then a sandbox channel must exist
-  kMerchant,  // readiness, then a merchant API key
+  kOps,           // /healthz, /readyz, /metrics: none, not even readiness
+  kChannel,       // channel callbacks: readiness; the channel's decoder verifies the signature
+  kAdmin,         // readiness, then the admin bearer token
+  kChannelRoute,  // readiness: a channel's own routes (channels::ChannelRoute)
+  kMerchant,      // readiness, then a merchant API key
 };
 
 // True when `parts` (http::split_path of a request path) has exactly the

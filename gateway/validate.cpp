@@ -4,27 +4,12 @@
 #include <array>
 #include <string>
 
+#include "core/money.hpp"
 #include "http/url.hpp"
 
 namespace oncepay::gateway {
 
 namespace {
-
-// Active ISO-4217 alphabetic codes, sorted for binary search.
-constexpr std::array<std::string_view, 156> kCurrencies = {
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
-    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
-    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
-    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
-    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
-    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
-    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
-    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
-    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
-    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
-    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
-    "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWL",
-};
 
 std::string check_amount(int64_t amount_minor, int64_t min_minor, int64_t max_minor) {
   if (amount_minor >= min_minor && amount_minor <= max_minor) return {};
@@ -46,9 +31,7 @@ bool is_token(std::string_view value, size_t max_bytes) {
   });
 }
 
-bool is_currency(std::string_view code) {
-  return std::binary_search(kCurrencies.begin(), kCurrencies.end(), code);
-}
+bool is_currency(std::string_view code) { return core::is_currency(code); }
 
 std::string check_order_no(std::string_view merchant_order_no) {
   if (is_token(merchant_order_no, kMaxOrderNoBytes)) return {};
@@ -108,13 +91,6 @@ bool parse_limit(std::string_view text, size_t max, size_t* out) {
   if (value < 1 || value > max) return false;
   *out = value;
   return true;
-}
-
-std::string check_notification(const v1::ChannelNotification& n) {
-  if (n.has_currency() && !is_currency(n.currency())) {
-    return "field \"currency\": must be an ISO 4217 code of three capital letters";
-  }
-  return check_amount(n.amount(), 0, kMaxAmountMinor);
 }
 
 }  // namespace oncepay::gateway

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/money.hpp"
 #include "oncepay.pb.h"
 
 namespace oncepay::gateway {
@@ -16,10 +17,8 @@ inline constexpr size_t kMaxSubjectBytes = 256;
 inline constexpr size_t kMaxNotifyUrlBytes = 2048;
 inline constexpr size_t kMaxRefundNoBytes = 64;
 inline constexpr size_t kMaxReasonBytes = 256;
-// The largest amount the API takes, 2^53 - 1 minor units: every amount is
-// then exact for clients that read JSON numbers as doubles (JavaScript).
-inline constexpr int64_t kMaxAmountMinor = 9007199254740991;
-static_assert(kMaxAmountMinor == (int64_t{1} << 53) - 1);
+// The largest amount the API takes (core/money.hpp).
+inline constexpr int64_t kMaxAmountMinor = core::kMaxAmountMinor;
 
 // 1-64 chars of [A-Za-z0-9_-] (merchant_order_no, merchant_id, refund_no).
 bool is_token(std::string_view value, size_t max_bytes);
@@ -35,8 +34,5 @@ std::string check_pay(const v1::PayRequest& request, int64_t max_amount_minor = 
 std::string check_refund(const v1::RefundRequest& request);
 // A page size: decimal digits only, 1..max.
 bool parse_limit(std::string_view text, size_t max, size_t* out);
-// A channel callback's own fields: amount 0..kMaxAmountMinor (a PAYERROR may
-// carry 0; the sandbox and the simulator send the payment's amount).
-std::string check_notification(const v1::ChannelNotification& notification);
 
 }  // namespace oncepay::gateway

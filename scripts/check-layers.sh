@@ -5,7 +5,9 @@
 #   core  <-  codec  <-  storage, http  <-  channels  <-  actors  <-  gateway  <-  apps
 #
 # A file may include its own folder and any folder of a lower layer; folders
-# of one layer do not include each other. tests/, bench/, fuzz/ and sim/ are
+# of one layer do not include each other. channels/<name>/ (one folder per
+# payment channel) counts as channels/: a channel may use http/ and CAF, and
+# never actors/ or gateway/. tests/, bench/, fuzz/ and sim/ are
 # not layered (they may include anything) and nothing layered may include
 # them. Quoted includes of other roots ("oncepay.pb.h", "google/protobuf/...")
 # are not ours to order. Run by scripts/test.sh and by CTest (check_layers).

@@ -18,8 +18,8 @@
 #include <random>
 
 #include "actors/engine.hpp"
-#include "channels/channel_model.hpp"
-#include "channels/sim_protocol.hpp"
+#include "channels/sim/channel_model.hpp"
+#include "channels/sim/sim_protocol.hpp"
 #include "codec/json.hpp"
 #include "core/check.hpp"
 #include "core/order_decide.hpp"
@@ -377,7 +377,6 @@ actors::EngineOptions Simulation::engine_options() {
   actors::EngineOptions o;
   o.shards = 4;
   o.bridges = 2;
-  o.sandbox_enabled = false;
   for (auto& [name, a] : channel_actors_) o.channels.emplace(name, a);
   o.channel_timeout = 5s;
   o.request_timeout = 30s;

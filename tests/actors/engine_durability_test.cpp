@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "actors/engine.hpp"
+#include "channels/sandbox/sandbox_plugin.hpp"
 #include "codec/json.hpp"
 #include "core/order_decide.hpp"
 #include "core/order_snapshot.hpp"
@@ -54,7 +55,6 @@ class DurabilityTest : public ::testing::Test {
     // Long ladders: no timer fires while a test compares states.
     o.payment.query_ladder_ms = {600'000, 1'200'000};
     o.payment.fast_expiry_ladder_ms = {600'000};
-    o.sandbox.seed = 7;
     o.checkpoint_interval = 1h;        // tests take checkpoints themselves
     o.checkpoint_on_shutdown = false;  // engine_.reset() is a crash
     // The hook replaces the real fdatasync: fast, and able to fail on demand.
@@ -68,10 +68,20 @@ class DurabilityTest : public ::testing::Test {
   }
 
   // Constructs the engine and recovers; returns start()'s error ("" if ok).
+  // A fresh sandbox channel with it, as a restarted daemon has.
   std::string open_engine(bool add_demo = true) {
-    engine_ = std::make_unique<Engine>(system_, options());
+    engine_.reset();
+    channels_ = std::make_unique<channels::ChannelRegistry>();
+    channels::sandbox::SandboxOptions sandbox;
+    sandbox.seed = 7;
+    std::string refused;
+    sandbox_ = channels::sandbox::register_sandbox(*channels_, system_, sandbox, &refused);
+    if (sandbox_ == nullptr) return refused;
+    EngineOptions o = options();
+    for (const auto& [name, actor] : channels_->actors()) o.channels.emplace(name, actor);
+    engine_ = std::make_unique<Engine>(system_, o);
     if (add_demo) engine_->merchants().add("demo", "sk_test_demo", "whsec", core::Policy::kStrict);
-    engine_->sandbox()->set_sink([this](const v1::ChannelNotification& body, auto acked) {
+    sandbox_->set_sink([this](const v1::ChannelNotification& body, auto acked) {
       core::ChannelNotice notice;
       if (!core::notice_from_proto(body, &notice)) return acked(false);
       engine_->notify("sandbox", notice,
@@ -230,6 +240,9 @@ class DurabilityTest : public ::testing::Test {
   std::string dir_;
   std::atomic<bool> fail_fsync_{false};
   std::function<void(EngineOptions&)> customize_;
+  // Declared before the engine: it outlives it.
+  std::unique_ptr<channels::ChannelRegistry> channels_;
+  channels::sandbox::SandboxChannel* sandbox_ = nullptr;
   std::unique_ptr<Engine> engine_;
 };
 
@@ -257,8 +270,7 @@ TEST_F(DurabilityTest, CrashAndRecoverReproducesEveryOrder) {
   // o-paid: paid through the sandbox notification.
   OrderReply paid = pay("o-paid");
   ASSERT_EQ(paid.code, core::Code::kCreated);
-  ASSERT_EQ(engine_->sandbox()->pay(paid.order.attempt().payment_no(), false),
-            channels::CallOutcome::kOk);
+  ASSERT_EQ(sandbox_->pay(paid.order.attempt().payment_no(), false), channels::CallOutcome::kOk);
   wait_for_order("o-paid", [](const OrderReply& r) { return r.order.status() == v1::Order::PAID; });
   // o-closed: closed by the merchant.
   ASSERT_EQ(pay("o-closed").code, core::Code::kCreated);
@@ -269,7 +281,7 @@ TEST_F(DurabilityTest, CrashAndRecoverReproducesEveryOrder) {
   EXPECT_EQ(pay("o-open").order.attempt().payment_no(), open.order.attempt().payment_no());
   // o-failed: the payer's payment failed.
   OrderReply failed = pay("o-failed");
-  engine_->sandbox()->fail(failed.order.attempt().payment_no());
+  sandbox_->fail(failed.order.attempt().payment_no());
   wait_for_order("o-failed", [](const OrderReply& r) {
     return r.order.attempts(0).status() == v1::Attempt::FAILED;
   });
@@ -304,7 +316,7 @@ TEST_F(DurabilityTest, CheckpointWhileOrdersKeepChanging) {
   }
   // Changes after the checkpoint, some to orders it holds.
   OrderReply a0 = get("a-0");
-  engine_->sandbox()->pay(a0.order.attempts(0).payment_no(), false);
+  sandbox_->pay(a0.order.attempts(0).payment_no(), false);
   wait_for_order("a-0", [](const OrderReply& r) { return r.order.status() == v1::Order::PAID; });
   ASSERT_EQ(close("a-1").order.status(), v1::Order::CLOSED);
   ASSERT_EQ(pay("c-0").code, core::Code::kCreated);
@@ -479,8 +491,7 @@ TEST_F(DurabilityTest, PendingWebhookIsDeliveredAfterARestart) {
       std::string("http://127.0.0.1:").append(std::to_string(receiver.port())).append("/h");
   OrderReply r = await([&](Engine::Done d) { engine_->pay(msg, std::move(d)); });
   ASSERT_EQ(r.code, core::Code::kCreated);
-  ASSERT_EQ(engine_->sandbox()->pay(r.order.attempt().payment_no(), false),
-            channels::CallOutcome::kOk);
+  ASSERT_EQ(sandbox_->pay(r.order.attempt().payment_no(), false), channels::CallOutcome::kOk);
   wait_for_order("o-hook", [](const OrderReply& x) {
     for (const auto& e : x.order.events()) {
       if (e.type() == "webhook.attempted") return true;
@@ -612,8 +623,7 @@ TEST_F(DurabilityTest, OrdersNotTouchedSinceTheCheckpointAnswerAsBeforeTheRestar
   ASSERT_EQ(open_engine(), "");
   OrderReply paid = pay("o-paid");
   ASSERT_EQ(paid.code, core::Code::kCreated);
-  ASSERT_EQ(engine_->sandbox()->pay(paid.order.attempt().payment_no(), false),
-            channels::CallOutcome::kOk);
+  ASSERT_EQ(sandbox_->pay(paid.order.attempt().payment_no(), false), channels::CallOutcome::kOk);
   wait_for_order("o-paid", [](const OrderReply& r) { return r.order.status() == v1::Order::PAID; });
   ASSERT_EQ(pay("o-closed").code, core::Code::kCreated);
   ASSERT_EQ(close("o-closed").order.status(), v1::Order::CLOSED);
@@ -853,8 +863,7 @@ TEST_F(DurabilityTest, Layout1SnapshotGetsTheMissingTimerRows) {
   msg.command.notify_url = "http://127.0.0.1:1/hook";  // refused: the webhook ladder is armed
   OrderReply r = await([&](Engine::Done d) { engine_->pay(msg, std::move(d)); });
   ASSERT_EQ(r.code, core::Code::kCreated);
-  ASSERT_EQ(engine_->sandbox()->pay(r.order.attempt().payment_no(), false),
-            channels::CallOutcome::kOk);
+  ASSERT_EQ(sandbox_->pay(r.order.attempt().payment_no(), false), channels::CallOutcome::kOk);
   wait_for_order("o-hook", [](const OrderReply& x) {
     for (const auto& e : x.order.events()) {
       if (e.type() == "webhook.attempted") return true;

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "actors/shard.hpp"
+#include "channels/sandbox/sandbox_plugin.hpp"
 #include "codec/json.hpp"
 
 namespace oncepay::actors {
@@ -32,16 +33,25 @@ class EngineTest : public ::testing::Test {
   void start(EngineOptions options) {
     options.payment.query_ladder_ms = {60'000, 120'000, 240'000};
     options.payment.fast_expiry_ladder_ms = {10'000, 30'000};
-    options.sandbox.seed = 7;
     options.shards = 4;
     options.bridges = 1;
     if (customize_) customize_(options);
+    // A fresh sandbox channel per engine, as a restarted daemon has.
+    engine_.reset();
+    run();
+    channels_ = std::make_unique<channels::ChannelRegistry>();
+    channels::sandbox::SandboxOptions sandbox;
+    sandbox.seed = 7;
+    std::string error;
+    sandbox_ = channels::sandbox::register_sandbox(*channels_, system_, sandbox, &error);
+    ASSERT_NE(sandbox_, nullptr) << error;
+    for (const auto& [name, actor] : channels_->actors()) options.channels.emplace(name, actor);
     engine_ = std::make_unique<Engine>(system_, options);
     engine_->merchants().add("demo", "sk_test_demo", "whsec", core::Policy::kStrict);
     engine_->merchants().add("m2", "sk_m2", "whsec2", core::Policy::kRefundDuplicates);
     // The sandbox notifies the engine directly here; the daemon routes the
     // same notifications through its signed HTTP handler.
-    engine_->sandbox()->set_sink([this](const v1::ChannelNotification& body, auto acked) {
+    sandbox_->set_sink([this](const v1::ChannelNotification& body, auto acked) {
       core::ChannelNotice notice;
       ASSERT_TRUE(core::notice_from_proto(body, &notice));
       ++notifications_;
@@ -53,6 +63,7 @@ class EngineTest : public ::testing::Test {
 
   void TearDown() override {
     engine_.reset();
+    channels_.reset();
     run();
   }
 
@@ -100,6 +111,9 @@ class EngineTest : public ::testing::Test {
   caf::actor_system system_;
   caf::scheduler::test_coordinator& sched_;
   std::function<void(EngineOptions&)> customize_;
+  // Declared before the engine: it outlives it.
+  std::unique_ptr<channels::ChannelRegistry> channels_;
+  channels::sandbox::SandboxChannel* sandbox_ = nullptr;
   std::unique_ptr<Engine> engine_;
   int notifications_ = 0;
 };
@@ -111,7 +125,7 @@ TEST_F(EngineTest, FirstPayCreatesAttemptWithPrepay) {
   EXPECT_EQ(r.order.attempt().attempt(), 1);
   EXPECT_FALSE(r.order.attempt().prepay().prepay_id().empty());
   EXPECT_EQ(r.order.status(), v1::Order::PAYING);
-  auto channel = engine_->sandbox()->get(r.order.attempt().payment_no());
+  auto channel = sandbox_->get(r.order.attempt().payment_no());
   ASSERT_TRUE(channel);
   EXPECT_EQ(channel->status(), v1::ChannelPaymentView::NOTPAY);
 }
@@ -140,14 +154,14 @@ TEST_F(EngineTest, RepeatAfterWindowClosesLiveAttemptAndStartsNext) {
   EXPECT_EQ(second.code, core::Code::kCreated);
   EXPECT_EQ(second.order.attempt().attempt(), 2);
   EXPECT_EQ(attempt_status(second, 0), v1::Attempt::CLOSED);
-  auto channel = engine_->sandbox()->get(first.order.attempt().payment_no());
+  auto channel = sandbox_->get(first.order.attempt().payment_no());
   EXPECT_EQ(channel->status(), v1::ChannelPaymentView::CLOSED);
 }
 
 TEST_F(EngineTest, PayerPaysThenNotificationMarksOrderPaid) {
   OrderReply r = pay();
   const std::string payment_no = r.order.attempt().payment_no();
-  EXPECT_EQ(engine_->sandbox()->pay(payment_no, false), channels::CallOutcome::kOk);
+  EXPECT_EQ(sandbox_->pay(payment_no, false), channels::CallOutcome::kOk);
   run();
   OrderReply after = get();
   EXPECT_EQ(after.order.status(), v1::Order::PAID);
@@ -158,9 +172,9 @@ TEST_F(EngineTest, PayerPaysThenNotificationMarksOrderPaid) {
 TEST_F(EngineTest, DuplicatedNotificationsChangeNothing) {
   v1::SandboxFaults f;
   f.set_notify_duplicate(1.0);
-  engine_->sandbox()->set_faults(channels::faults_from_proto(f));
+  sandbox_->set_faults(channels::faults_from_proto(f));
   OrderReply r = pay();
-  engine_->sandbox()->pay(r.order.attempt().payment_no(), false);
+  sandbox_->pay(r.order.attempt().payment_no(), false);
   run();
   EXPECT_EQ(notifications_, 2);
   OrderReply after = get();
@@ -173,9 +187,9 @@ TEST_F(EngineTest, DuplicatedNotificationsChangeNothing) {
 TEST_F(EngineTest, LostCallbackIsFoundByTheQueryLadder) {
   v1::SandboxFaults f;
   f.set_notify_drop(1.0);
-  engine_->sandbox()->set_faults(channels::faults_from_proto(f));
+  sandbox_->set_faults(channels::faults_from_proto(f));
   OrderReply r = pay();
-  engine_->sandbox()->pay(r.order.attempt().payment_no(), false);
+  sandbox_->pay(r.order.attempt().payment_no(), false);
   run();
   EXPECT_EQ(get().order.status(), v1::Order::PAYING);
   advance(60s);
@@ -188,12 +202,12 @@ TEST_F(EngineTest, SuccessThatCrossedTheCloseIsRefundedAutomatically) {
   advance(11s);
   OrderReply second = pay();
   ASSERT_EQ(second.code, core::Code::kCreated);
-  EXPECT_EQ(engine_->sandbox()->pay(p1, true), channels::CallOutcome::kOk);
+  EXPECT_EQ(sandbox_->pay(p1, true), channels::CallOutcome::kOk);
   run();
   OrderReply after = get();
   EXPECT_EQ(after.order.status(), v1::Order::PAYING) << "never reported as the order's payment";
   EXPECT_EQ(attempt_status(after, 0), v1::Attempt::AUTO_REFUNDED);
-  auto channel = engine_->sandbox()->get(p1);
+  auto channel = sandbox_->get(p1);
   EXPECT_EQ(channel->status(), v1::ChannelPaymentView::REFUND);
   EXPECT_EQ(channel->refunded_amount(), 1999);
 }
@@ -201,16 +215,16 @@ TEST_F(EngineTest, SuccessThatCrossedTheCloseIsRefundedAutomatically) {
 TEST_F(EngineTest, PrepayTimeoutIs503ThenTheLadderReversesIt) {
   v1::SandboxFaults f;
   f.set_prepay_timeout(1.0);
-  engine_->sandbox()->set_faults(channels::faults_from_proto(f));
+  sandbox_->set_faults(channels::faults_from_proto(f));
   OrderReply r = pay();
   EXPECT_EQ(r.code, core::Code::kPaymentStatusUnknown);
   EXPECT_GT(r.retry_after_s, 0);
   EXPECT_EQ(attempt_status(r, 0), v1::Attempt::UNKNOWN);
-  engine_->sandbox()->set_faults({});
+  sandbox_->set_faults({});
   advance(60s);
   OrderReply after = get();
   EXPECT_EQ(attempt_status(after, 0), v1::Attempt::CLOSED);
-  auto channel = engine_->sandbox()->get(after.order.attempts(0).payment_no());
+  auto channel = sandbox_->get(after.order.attempts(0).payment_no());
   EXPECT_EQ(channel->status(), v1::ChannelPaymentView::CLOSED);
 }
 
@@ -234,10 +248,10 @@ TEST_F(EngineTest, RefundDuplicatesPolicyDoesNotWaitAndRefundsTheSecondSuccess) 
   ASSERT_EQ(second.code, core::Code::kCreated);
   const std::string p2 = second.order.attempt().payment_no();
   // The payer pays the new attempt; the old one was closed in the background.
-  engine_->sandbox()->pay(p2, false);
+  sandbox_->pay(p2, false);
   run();
-  EXPECT_EQ(engine_->sandbox()->get(p1)->status(), v1::ChannelPaymentView::CLOSED);
-  engine_->sandbox()->pay(p1, true);
+  EXPECT_EQ(sandbox_->get(p1)->status(), v1::ChannelPaymentView::CLOSED);
+  sandbox_->pay(p1, true);
   run();
   OrderReply after = get("o-1", "m2");
   EXPECT_EQ(after.order.paid_payment_no(), p2);
@@ -282,7 +296,7 @@ TEST_F(EngineTest, MerchantCloseClosesAtTheChannel) {
   run();
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->order.status(), v1::Order::CLOSED);
-  EXPECT_EQ(engine_->sandbox()->get(r.order.attempt().payment_no())->status(),
+  EXPECT_EQ(sandbox_->get(r.order.attempt().payment_no())->status(),
             v1::ChannelPaymentView::CLOSED);
   EXPECT_EQ(pay().code, core::Code::kOrderClosed);
 }
@@ -290,7 +304,7 @@ TEST_F(EngineTest, MerchantCloseClosesAtTheChannel) {
 TEST_F(EngineTest, MerchantRefundGoesThroughTheChannel) {
   OrderReply r = pay();
   const std::string payment_no = r.order.attempt().payment_no();
-  engine_->sandbox()->pay(payment_no, false);
+  sandbox_->pay(payment_no, false);
   run();
   std::optional<OrderReply> refunded;
   RefundMsg msg{{"demo", "o-1"}, {"r-1", 500, "one coffee"}};
@@ -305,7 +319,7 @@ TEST_F(EngineTest, MerchantRefundGoesThroughTheChannel) {
   EXPECT_EQ(after.order.refunded_amount(), 500);
   ASSERT_EQ(after.order.refunds_size(), 1);
   EXPECT_EQ(after.order.refunds(0).status(), v1::Refund::SUCCEEDED);
-  auto channel = engine_->sandbox()->get(payment_no);
+  auto channel = sandbox_->get(payment_no);
   EXPECT_EQ(channel->refunded_amount(), 500);
   std::optional<OrderReply> too_much;
   engine_->refund(RefundMsg{{"demo", "o-1"}, {"r-2", 1500, ""}},
@@ -344,10 +358,10 @@ std::vector<std::string> read_lines(int fd) {
 TEST_F(EngineTest, ObserverCountsEventsLadderTimersAndChannelCalls) {
   v1::SandboxFaults f;
   f.set_notify_drop(1.0);
-  engine_->sandbox()->set_faults(channels::faults_from_proto(f));
+  sandbox_->set_faults(channels::faults_from_proto(f));
   OrderReply r = pay();
   pay();  // a duplicate in the window: no event, no call
-  engine_->sandbox()->pay(r.order.attempt().payment_no(), false);
+  sandbox_->pay(r.order.attempt().payment_no(), false);
   run();
   advance(60s);  // the query ladder finds the success
   ASSERT_EQ(get().order.status(), v1::Order::PAID);
@@ -386,7 +400,7 @@ TEST_F(EngineTest, StateLogHasOneJsonLinePerStateChange) {
   advance(11s);
   OrderReply second = pay();  // closes attempt 1, opens attempt 2
   ASSERT_EQ(second.code, core::Code::kCreated);
-  EXPECT_EQ(engine_->sandbox()->pay(p1, true), channels::CallOutcome::kOk);
+  EXPECT_EQ(sandbox_->pay(p1, true), channels::CallOutcome::kOk);
   run();  // the late success of attempt 1 is refunded automatically
   log->flush();
 

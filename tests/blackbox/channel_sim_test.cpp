@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "channels/sim_protocol.hpp"
+#include "channels/sim/sim_protocol.hpp"
 #include "codec/json.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "channels/sandbox/sandbox_plugin.hpp"
 #include "codec/json.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
@@ -53,19 +54,25 @@ class ApiTest : public ::testing::Test {
     actors::EngineOptions options;
     options.shards = 2;
     options.bridges = 1;
-    options.sandbox.seed = 7;
+    channels::sandbox::SandboxOptions sandbox;
+    sandbox.seed = 7;
+    sandbox.secret = "chsec";
+    std::string error;
+    EXPECT_NE(channels::sandbox::register_sandbox(*channels_, system_, sandbox, &error), nullptr)
+        << error;
+    options.channels = channels_->actors();
     engine_ = std::make_unique<actors::Engine>(system_, options);
     engine_->merchants().add("demo", kApiKey, "whsec", core::Policy::kStrict);
     ApiOptions api;
     api.admin_token = kAdminToken;
-    api.channel_secrets = {{"sandbox", "chsec"}};
-    api_ = std::make_unique<Api>(*engine_, std::move(api));
+    api_ = std::make_unique<Api>(*engine_, *channels_, std::move(api));
     sched_.run();
   }
 
   ~ApiTest() override {
     api_.reset();
     engine_.reset();
+    channels_.reset();
     sched_.run();
   }
 
@@ -97,6 +104,9 @@ class ApiTest : public ::testing::Test {
   TestConfig config_;
   caf::actor_system system_;
   caf::scheduler::test_coordinator& sched_;
+  // Outlives the engine and the Api.
+  std::unique_ptr<channels::ChannelRegistry> channels_ =
+      std::make_unique<channels::ChannelRegistry>();
   std::unique_ptr<actors::Engine> engine_;
   std::unique_ptr<Api> api_;
 };
@@ -125,7 +135,7 @@ TEST(RoutesTest, AllowListsTheMethodsOfThePathInTableOrder) {
   EXPECT_EQ(post.route, nullptr);
   EXPECT_EQ(post.pattern, "/x/{id}");
   EXPECT_EQ(post.allow, "GET, DELETE");
-  EXPECT_TRUE(find_route<H>(table, Access::kSandbox, parts, "GET").pattern.empty());
+  EXPECT_TRUE(find_route<H>(table, Access::kChannelRoute, parts, "GET").pattern.empty());
 }
 
 // ---------------------------------------------------------------- routing

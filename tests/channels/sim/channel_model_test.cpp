@@ -1,6 +1,6 @@
 // Tests for channels/channel_model: every state transition of the wallet
 // channel, idempotency, fault injection with fixed seeds, and the outbox.
-#include "channels/channel_model.hpp"
+#include "channels/sim/channel_model.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "channels/sim_protocol.hpp"
+#include "channels/sim/sim_protocol.hpp"
 
 #include <google/protobuf/util/json_util.h>
 

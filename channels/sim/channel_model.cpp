@@ -1,4 +1,4 @@
-#include "channels/channel_model.hpp"
+#include "channels/sim/channel_model.hpp"
 
 #include <utility>
 

@@ -1,20 +1,20 @@
-#include "actors/sim_channel.hpp"
+#include "channels/sim/sim_actor.hpp"
 
 #include <algorithm>
 #include <unordered_map>
 
-#include "channels/sim_protocol.hpp"
+#include "channels/breaker.hpp"
+#include "channels/sim/sim_protocol.hpp"
 #include "core/check.hpp"
 #include "core/wall_clock.hpp"
 #include "http/http_client.hpp"
 
-namespace oncepay::actors {
+namespace oncepay::channels::sim {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-namespace sim = channels::sim;
 
 // A worker's messages to itself: an HTTP attempt's result (sent from the
 // client's I/O thread), a call's deadline, a retry after backoff.
@@ -34,82 +34,13 @@ struct SimCallRetry {
 
 }  // namespace
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::channels::sim
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::SimAttemptDone)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::SimCallDeadline)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::SimCallRetry)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::channels::sim::SimAttemptDone)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::channels::sim::SimCallDeadline)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::channels::sim::SimCallRetry)
 
-namespace oncepay::actors {
-
-// ----------------------------------------------------------- CircuitBreaker
-
-CircuitBreaker::CircuitBreaker(int failure_threshold, int64_t open_ms)
-    : failure_threshold_(failure_threshold), open_ms_(open_ms) {
-  ONCEPAY_CHECK(failure_threshold >= 1);
-  ONCEPAY_CHECK(open_ms >= 0);
-}
-
-bool CircuitBreaker::allow(int64_t now_ms) {
-  switch (state_) {
-    case State::kClosed:
-      return true;
-    case State::kOpen:
-      if (now_ms - opened_at_ms_ < open_ms_) return false;
-      state_ = State::kHalfOpen;
-      probe_out_ = true;
-      return true;
-    case State::kHalfOpen:
-      if (probe_out_) return false;
-      probe_out_ = true;
-      return true;
-  }
-  return false;
-}
-
-CircuitBreaker::State CircuitBreaker::state(int64_t now_ms) const {
-  if (state_ == State::kOpen && now_ms - opened_at_ms_ >= open_ms_) return State::kHalfOpen;
-  return state_;
-}
-
-void CircuitBreaker::on_success() {
-  state_ = State::kClosed;
-  consecutive_failures_ = 0;
-  probe_out_ = false;
-}
-
-void CircuitBreaker::on_failure(int64_t now_ms) {
-  switch (state_) {
-    case State::kClosed:
-      if (++consecutive_failures_ >= failure_threshold_) open(now_ms);
-      return;
-    case State::kHalfOpen:
-      open(now_ms);
-      return;
-    case State::kOpen:
-      return;  // a call admitted before the breaker opened: no news
-  }
-}
-
-void CircuitBreaker::open(int64_t now_ms) {
-  state_ = State::kOpen;
-  opened_at_ms_ = now_ms;
-  probe_out_ = false;
-  consecutive_failures_ = 0;
-  ++times_opened_;
-}
-
-std::string_view to_string(CircuitBreaker::State state) {
-  switch (state) {
-    case CircuitBreaker::State::kClosed:
-      return "closed";
-    case CircuitBreaker::State::kOpen:
-      return "open";
-    case CircuitBreaker::State::kHalfOpen:
-      return "half-open";
-  }
-  return "closed";
-}
+namespace oncepay::channels::sim {
 
 // ---------------------------------------------------------------- options
 
@@ -146,7 +77,7 @@ struct SimChannel::Shared {
     http::HttpClientOptions c;
     c.connect_timeout = o.timeout;  // the call's deadline cuts attempts shorter
     c.request_timeout = o.timeout;
-    c.body_limit_bytes = sim::kMaxBodyBytes;
+    c.body_limit_bytes = kMaxBodyBytes;
     return c;
   }
 
@@ -192,7 +123,7 @@ std::string_view header_of(const http::HttpClientResult& result, std::string_vie
 struct PendingCall {
   core::ChannelCall call;
   caf::typed_response_promise<core::ChannelReply> promise;
-  sim::WireRequest wire;
+  WireRequest wire;
   int attempts = 0;  // HTTP requests started
   Clock::time_point deadline;
 };
@@ -225,7 +156,7 @@ void start_attempt(Worker* self, const SharedPtr& shared, uint64_t id) {
   std::vector<std::pair<std::string, std::string>> headers = {
       {"Content-Type", "application/json"},
       {"X-Channel-Signature",
-       sim::sign_request(o.secret, core::unix_seconds(), p.wire.method, p.wire.path, p.wire.body)},
+       sign_request(o.secret, core::unix_seconds(), p.wire.method, p.wire.path, p.wire.body)},
   };
   caf::weak_actor_ptr weak{self->ctrl()};
   // The callback runs on an I/O thread (or here, when the client is stopped):
@@ -269,9 +200,8 @@ void on_attempt_done(Worker* self, const SharedPtr& shared, SimAttemptDone& done
                            unavailable("channel unreachable: " + r.error), false);
   }
   if (o.verify_answers) {
-    auto check =
-        sim::verify_response(o.secret, header_of(r, sim::kSignatureHeader), r.status, p.wire.path,
-                             r.body, core::unix_seconds(), o.signature_tolerance_s);
+    auto check = verify_response(o.secret, header_of(r, kSignatureHeader), r.status, p.wire.path,
+                                 r.body, core::unix_seconds(), o.signature_tolerance_s);
     if (check != core::SignatureCheck::kOk) {
       return finish(self, shared, done.call_id,
                     unavailable(std::string("answer signature ")
@@ -282,14 +212,13 @@ void on_attempt_done(Worker* self, const SharedPtr& shared, SimAttemptDone& done
                     true);
     }
   }
-  sim::CallAnswer answer;
+  CallAnswer answer;
   std::string why;
-  if (!sim::decode_answer(p.call, r.status, r.body, &answer, &why)) {
+  if (!decode_answer(p.call, r.status, r.body, &answer, &why)) {
     return finish(self, shared, done.call_id, unavailable("unexpected answer: " + why), true);
   }
-  auto reply = sim::to_reply(p.call.op, answer);
-  if (answer.outcome == channels::CallOutcome::kUnavailable ||
-      answer.outcome == channels::CallOutcome::kTimeout) {
+  auto reply = to_reply(p.call.op, answer);
+  if (answer.outcome == CallOutcome::kUnavailable || answer.outcome == CallOutcome::kTimeout) {
     return retry_or_finish(self, shared, done.call_id, std::move(reply), true);
   }
   finish(self, shared, done.call_id, std::move(reply), true);
@@ -306,7 +235,7 @@ caf::behavior worker_impl(Worker* self, SharedPtr shared) {
         }
         const uint64_t id = self->state.next_id++;
         PendingCall p;
-        p.wire = sim::encode_call(call);
+        p.wire = encode_call(call);
         p.call = std::move(call);
         p.promise = promise;
         p.deadline = Clock::now() + shared->options.timeout;
@@ -357,4 +286,4 @@ uint64_t SimChannel::breaker_opened_total() const {
   return shared_->breaker.times_opened();
 }
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::channels::sim

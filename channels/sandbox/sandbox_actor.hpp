@@ -1,13 +1,15 @@
 // The built-in `sandbox` channel: a wallet channel inside the daemon, for
 // demos and tests (API.md "Built-in sandbox channel"). The wallet's state is
-// a channels::ChannelModel behind a mutex; a pool of channel actors serves
-// the engine's calls (the one channel interface of messages.hpp); a notifier
+// a channels::ChannelModel (channels/sim/channel_model.hpp, the simulator's
+// wallet) behind a mutex; a pool of channel actors serves the engine's calls
+// (the one channel interface, channels/channel_actor.hpp); a notifier
 // actor delivers the channel's asynchronous notifications with their
 // injected delays and retries them until the receiver acknowledges.
 //
-// Notifications leave through the NotifySink, which the daemon points at its
-// own gateway's signed /v1/channels/sandbox/notify handler: the sandbox
-// reaches the engine by exactly the path a real channel uses.
+// Notifications leave through the NotifySink; the sandbox's registry entry
+// (sandbox_plugin.hpp) points it at the daemon's own gateway handler with a
+// signed POST /v1/channels/{name}/notify: the sandbox reaches the engine by
+// exactly the path a real channel uses.
 //
 // Thread-safety: control methods (pay, fail, get, set_faults) may be called
 // from any thread.
@@ -20,10 +22,11 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "channels/channel_model.hpp"
+#include "channels/channel_actor.hpp"
+#include "channels/sim/channel_model.hpp"
+#include "oncepay.pb.h"
 
-namespace oncepay::actors {
+namespace oncepay::channels::sandbox {
 
 // Delivers one notification; calls `acked(true)` once the receiver answered
 // 2xx, `acked(false)` otherwise. Any thread.
@@ -36,6 +39,9 @@ struct SandboxOptions {
   uint64_t seed = 0;  // 0: from the random device
   // Redelivery of an unacknowledged notification (WeChat-like, shortened).
   std::vector<int64_t> notify_retry_ms = {1'000, 5'000, 30'000, 3 * 60'000, 10 * 60'000};
+  // Signs the notifications it sends (and checks them at the gateway).
+  std::string secret = "chsec_sandbox";
+  int64_t signature_tolerance_s = 300;
 };
 
 class SandboxChannel {
@@ -67,4 +73,4 @@ class SandboxChannel {
   channel_actor pool_;
 };
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::channels::sandbox

@@ -1,10 +1,10 @@
-#include "actors/sandbox_channel.hpp"
+#include "channels/sandbox/sandbox_actor.hpp"
 
 #include <random>
 
-#include "channels/sim_protocol.hpp"
+#include "channels/sim/sim_protocol.hpp"
 
-namespace oncepay::actors {
+namespace oncepay::channels::sandbox {
 
 namespace {
 
@@ -16,11 +16,11 @@ struct Delivery {
 
 }  // namespace
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::channels::sandbox
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::Delivery)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::channels::sandbox::Delivery)
 
-namespace oncepay::actors {
+namespace oncepay::channels::sandbox {
 
 struct SandboxChannel::Shared {
   mutable std::mutex mutex;
@@ -148,4 +148,4 @@ core::ChannelReply SandboxChannel::handle(const core::ChannelCall& call) {
   return channels::sim::to_reply(call.op, answer);
 }
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::channels::sandbox

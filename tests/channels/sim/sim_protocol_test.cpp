@@ -1,6 +1,6 @@
 // The simulator's wire format: call encoding, answer encoding, the
 // round trip against the model, and request / answer signatures.
-#include "channels/sim_protocol.hpp"
+#include "channels/sim/sim_protocol.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The engine's `sim` channel adapter: the one channel interface
-// (messages.hpp channel_actor) served over HTTP by a remote wallet channel,
+// (channels/channel_actor.hpp) served over HTTP by a remote wallet channel,
 // the `oncepay-channel-sim` simulator (docs/CHANNEL_SIM.md; wire format in
-// channels/sim_protocol.hpp).
+// channels/sim/sim_protocol.hpp).
 //
 // A pool of channel actors (round robin) does the calls with an
 // asynchronous http::HttpClient; a worker never blocks: it sends the request,
@@ -13,7 +13,7 @@
 //   on transport failures and on 503/504 answers, with exponential backoff,
 //   while the timeout budget lasts. prepay is never retried here: its unknown
 //   outcome goes back to the engine (UNKNOWN attempt, resolved by query).
-// - A circuit breaker per SimChannel: `breaker_failures` calls in a row that
+// - A circuit breaker (channels/breaker.hpp) per SimChannel: `breaker_failures` calls in a row that
 //   got no HTTP answer at all (connect error, timeout) open it; while open,
 //   calls fail fast with kUnavailable "circuit open"; after `breaker_open`
 //   one probe call is let through (half-open): its success closes the
@@ -36,9 +36,9 @@
 #include <mutex>
 #include <string>
 
-#include "actors/messages.hpp"
+#include "channels/channel_actor.hpp"
 
-namespace oncepay::actors {
+namespace oncepay::channels::sim {
 
 struct SimChannelOptions {
   std::string url;     // the simulator's base URL, e.g. "http://127.0.0.1:9100"
@@ -62,41 +62,6 @@ struct SimChannelOptions {
 
 // Empty when usable, else what is wrong ("url must start with http://", ...).
 std::string validate(const SimChannelOptions& options);
-
-// The breaker's state machine, pure: time comes in as now_ms (any monotonic
-// milliseconds). Not thread-safe: SimChannel guards it with a mutex.
-class CircuitBreaker {
- public:
-  enum class State { kClosed, kOpen, kHalfOpen };
-
-  CircuitBreaker(int failure_threshold, int64_t open_ms);
-
-  // May a call start now? Open: false until open_ms have passed, then it
-  // turns half-open and admits exactly one probe; half-open: false while
-  // that probe is out. Every admitted call must end in one of the reports.
-  bool allow(int64_t now_ms);
-  void on_success();
-  void on_failure(int64_t now_ms);
-
-  // An open breaker whose open_ms have passed reads kHalfOpen: the next
-  // allow() admits the probe.
-  State state(int64_t now_ms) const;
-  uint64_t times_opened() const { return times_opened_; }
-
- private:
-  void open(int64_t now_ms);
-
-  int failure_threshold_;
-  int64_t open_ms_;
-  State state_ = State::kClosed;
-  int consecutive_failures_ = 0;
-  int64_t opened_at_ms_ = 0;
-  bool probe_out_ = false;
-  uint64_t times_opened_ = 0;
-};
-
-// "closed", "open", "half-open".
-std::string_view to_string(CircuitBreaker::State state);
 
 class SimChannel {
  public:
@@ -122,4 +87,4 @@ class SimChannel {
   channel_actor pool_;
 };
 
-}  // namespace oncepay::actors
+}  // namespace oncepay::channels::sim

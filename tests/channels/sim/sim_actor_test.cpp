@@ -5,7 +5,7 @@
 // These tests need the simulator's library (oncepay_sim_server, which also
 // brings oncepay_http). Its INTERFACE compile definition ONCEPAY_HAVE_SIM_SERVER
 // switches them on once the test target links it; until then one skipped
-// test says so (the file must not break actors_tests' link).
+// test says so (the file must not break the test target's link).
 #include <gtest/gtest.h>
 
 #ifdef ONCEPAY_HAVE_SIM_SERVER
@@ -18,12 +18,12 @@
 #include <thread>
 #include <vector>
 
-#include "actors/sim_channel.hpp"
 #include "apps/sim_server.hpp"
+#include "channels/sim/sim_actor.hpp"
 #include "http/http_client.hpp"
 #include "http/http_server.hpp"
 
-namespace oncepay::actors {
+namespace oncepay::channels::sim {
 namespace {
 
 using namespace std::chrono_literals;
@@ -322,43 +322,6 @@ TEST_F(SimChannelTest, BreakerOpensAfterFailuresFailsFastThenHalfOpensAndCloses)
   EXPECT_EQ(channel_->breaker_state(), "closed");
 }
 
-TEST(CircuitBreakerTest, OpensAfterThresholdConsecutiveFailures) {
-  CircuitBreaker b(3, 1000);
-  EXPECT_TRUE(b.allow(0));
-  b.on_failure(0);
-  b.on_failure(0);
-  b.on_success();  // resets the run
-  b.on_failure(0);
-  b.on_failure(0);
-  EXPECT_EQ(b.state(0), CircuitBreaker::State::kClosed);
-  b.on_failure(10);
-  EXPECT_EQ(b.state(10), CircuitBreaker::State::kOpen);
-  EXPECT_FALSE(b.allow(500));
-}
-
-TEST(CircuitBreakerTest, HalfOpenAdmitsOneProbe) {
-  CircuitBreaker b(1, 1000);
-  b.on_failure(0);
-  EXPECT_EQ(b.state(999), CircuitBreaker::State::kOpen);
-  EXPECT_EQ(b.state(1000), CircuitBreaker::State::kHalfOpen);
-  EXPECT_TRUE(b.allow(1000));
-  EXPECT_FALSE(b.allow(1001));  // the probe is out
-  b.on_success();
-  EXPECT_EQ(b.state(1002), CircuitBreaker::State::kClosed);
-  EXPECT_TRUE(b.allow(1002));
-}
-
-TEST(CircuitBreakerTest, FailedProbeReopens) {
-  CircuitBreaker b(1, 1000);
-  b.on_failure(0);
-  ASSERT_TRUE(b.allow(1000));
-  b.on_failure(1100);
-  EXPECT_EQ(b.state(1100), CircuitBreaker::State::kOpen);
-  EXPECT_FALSE(b.allow(2099));
-  EXPECT_TRUE(b.allow(2100));
-  EXPECT_EQ(b.times_opened(), 2u);
-}
-
 TEST(SimChannelOptionsTest, ValidateNamesTheProblem) {
   SimChannelOptions o;
   o.url = "http://127.0.0.1:1";
@@ -372,12 +335,12 @@ TEST(SimChannelOptionsTest, ValidateNamesTheProblem) {
 }
 
 }  // namespace
-}  // namespace oncepay::actors
+}  // namespace oncepay::channels::sim
 
 #else  // !ONCEPAY_HAVE_SIM_SERVER
 
 TEST(SimChannelTest, NeedsTheSimulatorLibrary) {
-  GTEST_SKIP() << "link actors_tests with oncepay_sim_server to run the sim channel tests";
+  GTEST_SKIP() << "link sim_channel_tests with oncepay_sim_server to run the sim channel tests";
 }
 
 #endif

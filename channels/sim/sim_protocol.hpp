@@ -39,7 +39,7 @@
 #include <string>
 #include <string_view>
 
-#include "channels/channel_model.hpp"
+#include "channels/sim/channel_model.hpp"
 #include "core/channel_call.hpp"
 #include "core/signature.hpp"
 #include "oncepay.pb.h"

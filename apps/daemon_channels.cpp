@@ -1,0 +1,16 @@
+#include "apps/daemon_channels.hpp"
+
+#include "channels/sandbox/sandbox_plugin.hpp"
+#include "channels/sim/sim_plugin.hpp"
+
+namespace oncepay::apps {
+
+const std::vector<const channels::ChannelPlugin*>& daemon_channels() {
+  static const std::vector<const channels::ChannelPlugin*> kChannels = {
+      &channels::sandbox::plugin(),
+      &channels::sim::plugin(),
+  };
+  return kChannels;
+}
+
+}  // namespace oncepay::apps

@@ -1,0 +1,30 @@
+// The one typed-actor interface every channel adapter serves: the engine's
+// core::ChannelCall in, core::ChannelReply out. It lives in channels/ (not
+// actors/messages.hpp) so that an adapter under channels/<name>/ depends on
+// nothing above the channels layer.
+//
+// Threads and ownership: a handle may be copied and used from any thread; the
+// adapter that spawned the actor (owned by the channels::ChannelRegistry)
+// stops it.
+// Failure modes: a call not answered within the caller's timeout is treated
+// as kUnavailable by the caller (the order actor); adapters answer
+// kUnavailable themselves when the channel cannot be reached.
+//
+// ChannelCall and ChannelReply travel between actors of one process only:
+// they are declared CAF_ALLOW_UNSAFE_MESSAGE_TYPE (no serializer) here, next
+// to the interface that carries them.
+#pragma once
+
+#include <caf/all.hpp>
+
+#include "core/channel_call.hpp"
+
+namespace oncepay::channels {
+
+using channel_actor =
+    caf::typed_actor<caf::replies_to<core::ChannelCall>::with<core::ChannelReply>>;
+
+}  // namespace oncepay::channels
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelCall)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelReply)
