@@ -14,13 +14,12 @@ struct Delivery {
   size_t attempt = 0;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Delivery& x) {
+  return f(caf::meta::type_name("oncepay.SandboxDelivery"), x.body, x.attempt);
+}
+
 }  // namespace
-
-}  // namespace oncepay::actors
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::Delivery)
-
-namespace oncepay::actors {
 
 struct SandboxChannel::Shared {
   mutable std::mutex mutex;

@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "actors/message_types.hpp"
 #include "actors/engine.hpp"
 #include "codec/json.hpp"
 #include "core/order_decide.hpp"
@@ -34,7 +35,7 @@ constexpr auto kWait = 10s;  // bound on every blocking wait
 
 class DurabilityTest : public ::testing::Test {
  protected:
-  DurabilityTest() : system_(config_) {
+  DurabilityTest() : system_(actors::add_message_types(config_)) {
     char pattern[] = "/tmp/oncepay-durability-XXXXXX";
     EXPECT_NE(::mkdtemp(pattern), nullptr);
     dir_ = pattern;
@@ -50,7 +51,7 @@ class DurabilityTest : public ::testing::Test {
     EngineOptions o;
     o.data_dir = dir_;
     o.shards = 4;
-    o.bridges = 2;
+    o.routers = 2;
     // Long ladders: no timer fires while a test compares states.
     o.payment.query_ladder_ms = {600'000, 1'200'000};
     o.payment.fast_expiry_ladder_ms = {600'000};

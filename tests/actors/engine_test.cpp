@@ -1,5 +1,6 @@
 // The order actors, shards and the sandbox channel together, on CAF's test
 // coordinator: time is simulated (advance_time), never slept for.
+#include "actors/message_types.hpp"
 #include "actors/engine.hpp"
 
 #include <fcntl.h>
@@ -18,7 +19,10 @@ namespace {
 using namespace std::chrono_literals;
 
 struct TestConfig : caf::actor_system_config {
-  TestConfig() { set("scheduler.policy", caf::atom("testing")); }
+  TestConfig() {
+    set("scheduler.policy", caf::atom("testing"));
+    actors::add_message_types(*this);
+  }
 };
 
 class EngineTest : public ::testing::Test {
@@ -34,7 +38,7 @@ class EngineTest : public ::testing::Test {
     options.payment.fast_expiry_ladder_ms = {10'000, 30'000};
     options.sandbox.seed = 7;
     options.shards = 4;
-    options.bridges = 1;
+    options.routers = 1;
     if (customize_) customize_(options);
     engine_ = std::make_unique<Engine>(system_, options);
     engine_->merchants().add("demo", "sk_test_demo", "whsec", core::Policy::kStrict);
@@ -422,7 +426,6 @@ TEST_F(EngineTest, StateLogHasOneJsonLinePerStateChange) {
 
 TEST_F(EngineTest, HungChannelGives503WithinTheChannelTimeout) {
   auto env = std::make_shared<OrderEnv>();
-  env->index = std::make_shared<PaymentIndex>();
   env->steady_base = system_.clock().now();
   env->channel_timeout = 2s;
   env->channels.emplace("sandbox", system_.spawn(hung_channel));

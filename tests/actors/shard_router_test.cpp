@@ -1,5 +1,6 @@
 // The shard router: the key -> shard mapping, the shard field of payment_no,
 // and the fallback for payment numbers without one.
+#include "actors/message_types.hpp"
 #include "actors/shard_router.hpp"
 
 #include <gtest/gtest.h>
@@ -21,7 +22,7 @@ const char* const kLegacy = "P1800000000123abcd00000042";
 
 class ShardRouterTest : public ::testing::Test {
  protected:
-  ShardRouterTest() : system_(config_) {}
+  ShardRouterTest() : system_(add_message_types(config_)) {}
   ~ShardRouterTest() override {
     if (router_) {
       for (const auto& s : router_->shards()) caf::anon_send_exit(s, caf::exit_reason::kill);

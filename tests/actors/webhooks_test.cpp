@@ -1,5 +1,6 @@
 // The webhook delivery actor against real local receivers: per-destination
 // concurrency keeps a slow merchant from holding every delivery slot.
+#include "actors/message_types.hpp"
 #include "actors/webhooks.hpp"
 
 #include <gtest/gtest.h>
@@ -83,7 +84,7 @@ class Receiver {
 
 TEST(WebhookActorTest, SlowMerchantHoldsOnlyItsOwnSlots) {
   caf::actor_system_config cfg;
-  caf::actor_system system{cfg};
+  caf::actor_system system{add_message_types(cfg)};
   auto client = std::make_shared<http::HttpClient>(http::HttpClientOptions{});
   WebhookOptions options;
   options.max_in_flight = 4;

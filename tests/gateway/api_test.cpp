@@ -3,6 +3,7 @@
 // in-memory Engine on CAF's test coordinator (nothing sleeps; run() drains
 // every actor). Routing (404, 405 + Allow), the credential checks, one pay,
 // the strict JSON contract and the review list's paging.
+#include "actors/message_types.hpp"
 #include "gateway/api.hpp"
 
 #include <gtest/gtest.h>
@@ -28,7 +29,10 @@ constexpr char kApiKey[] = "sk_test_demo";
 constexpr char kPayBody[] = R"({"amount":1999,"currency":"CNY","channel":"sandbox"})";
 
 struct TestConfig : caf::actor_system_config {
-  TestConfig() { set("scheduler.policy", caf::atom("testing")); }
+  TestConfig() {
+    set("scheduler.policy", caf::atom("testing"));
+    actors::add_message_types(*this);
+  }
 };
 
 std::string header_of(const http::HttpResponse& r, std::string_view name) {
@@ -52,7 +56,7 @@ class ApiTest : public ::testing::Test {
         sched_(dynamic_cast<caf::scheduler::test_coordinator&>(system_.scheduler())) {
     actors::EngineOptions options;
     options.shards = 2;
-    options.bridges = 1;
+    options.routers = 1;
     options.sandbox.seed = 7;
     engine_ = std::make_unique<actors::Engine>(system_, options);
     engine_->merchants().add("demo", kApiKey, "whsec", core::Policy::kStrict);
