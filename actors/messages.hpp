@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "actors/wire.hpp"
 #include "core/channel_call.hpp"
 #include "core/codes.hpp"
 #include "core/order_decide.hpp"
 #include "core/order_key.hpp"
-#include "actors/wire.hpp"
 #include "oncepay.pb.h"
 
 namespace oncepay::actors {

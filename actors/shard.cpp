@@ -56,8 +56,8 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
                                     core::Policy policy) -> order_actor {
     index_payments(self->state, state);
     return adopt(std::move(key),
-                 self->spawn<caf::linked>(restored_order_actor_impl, env, std::move(state),
-                                          policy, self->address()));
+                 self->spawn<caf::linked>(restored_order_actor_impl, env, std::move(state), policy,
+                                          self->address()));
   };
   // The order's actor: held, or spawned from its parked state or its
   // stored snapshot.
@@ -90,9 +90,9 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         Lookup found = find(key);
         if (found.failed) return unreadable();
         if (!found.order) {
-          found.order = adopt(storage::order_key_bytes(key.merchant_id, key.merchant_order_no),
-                              self->spawn<caf::linked>(order_actor_impl, env, key,
-                                                       self->address()));
+          found.order =
+              adopt(storage::order_key_bytes(key.merchant_id, key.merchant_order_no),
+                    self->spawn<caf::linked>(order_actor_impl, env, key, self->address()));
         }
         return self->delegate(found.order, std::move(msg));
       },

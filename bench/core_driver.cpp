@@ -1,4 +1,3 @@
-#include "actors/message_types.hpp"
 #include "bench/core_driver.hpp"
 
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <fstream>
 #include <future>
 
+#include "actors/message_types.hpp"
 #include "core/codes.hpp"
 #include "storage/wal.hpp"
 

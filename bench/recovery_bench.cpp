@@ -44,8 +44,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/message_types.hpp"
 #include "actors/engine.hpp"
+#include "actors/message_types.hpp"
 #include "actors/shard_router.hpp"
 #include "core/order_snapshot.hpp"
 #include "core/order_state.hpp"

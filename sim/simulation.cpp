@@ -1,5 +1,4 @@
 // The fault simulation: see simulation.hpp and docs/SIMULATION.md.
-#include "actors/message_types.hpp"
 #include "sim/simulation.hpp"
 
 #include <fcntl.h>
@@ -19,6 +18,7 @@
 #include <random>
 
 #include "actors/engine.hpp"
+#include "actors/message_types.hpp"
 #include "channels/channel_model.hpp"
 #include "channels/sim_protocol.hpp"
 #include "codec/json.hpp"

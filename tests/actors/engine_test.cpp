@@ -1,6 +1,5 @@
 // The order actors, shards and the sandbox channel together, on CAF's test
 // coordinator: time is simulated (advance_time), never slept for.
-#include "actors/message_types.hpp"
 #include "actors/engine.hpp"
 
 #include <fcntl.h>
@@ -10,6 +9,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <map>
 
+#include "actors/message_types.hpp"
 #include "actors/shard.hpp"
 #include "codec/json.hpp"
 

@@ -6,12 +6,12 @@
 // add_message_types() fails to serialize (unknown type). That every typed
 // actor interface only carries registered types is checked at compile time
 // (actors/message_types.cpp).
-#include "actors/message_types.hpp"
+#include <gtest/gtest.h>
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
-#include <gtest/gtest.h>
 
+#include "actors/message_types.hpp"
 #include "core/order_snapshot.hpp"
 
 namespace oncepay::actors {

@@ -1,6 +1,5 @@
 // The shard router: the key -> shard mapping, the shard field of payment_no,
 // and the fallback for payment numbers without one.
-#include "actors/message_types.hpp"
 #include "actors/shard_router.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +7,7 @@
 #include <cctype>
 #include <vector>
 
+#include "actors/message_types.hpp"
 #include "actors/order_env.hpp"
 #include "actors/shard.hpp"
 

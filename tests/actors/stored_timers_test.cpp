@@ -3,7 +3,6 @@
 // (written here as a checkpoint would), no WAL (events are recorded at
 // once), and the stored-timer actor. Orders are loaded only when used or
 // when a stored timer of theirs comes due.
-#include "actors/message_types.hpp"
 #include "actors/stored_timers.hpp"
 
 #include <gtest/gtest.h>
@@ -13,6 +12,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <filesystem>
 
+#include "actors/message_types.hpp"
 #include "actors/shard.hpp"
 #include "core/order_snapshot.hpp"
 #include "storage/snapshot_layout.hpp"

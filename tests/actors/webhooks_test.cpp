@@ -1,6 +1,5 @@
 // The webhook delivery actor against real local receivers: per-destination
 // concurrency keeps a slow merchant from holding every delivery slot.
-#include "actors/message_types.hpp"
 #include "actors/webhooks.hpp"
 
 #include <gtest/gtest.h>
@@ -9,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "actors/message_types.hpp"
 #include "http/http_server.hpp"
 
 namespace oncepay::actors {

@@ -3,7 +3,6 @@
 // in-memory Engine on CAF's test coordinator (nothing sleeps; run() drains
 // every actor). Routing (404, 405 + Allow), the credential checks, one pay,
 // the strict JSON contract and the review list's paging.
-#include "actors/message_types.hpp"
 #include "gateway/api.hpp"
 
 #include <gtest/gtest.h>
@@ -15,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/message_types.hpp"
 #include "codec/json.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
