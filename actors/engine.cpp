@@ -202,9 +202,12 @@ void Engine::call(Msg msg, Done done) {
   const auto timeout = options_.request_timeout;
   const int64_t retry_after = options_.payment.retry_after_s;
   engine_actor router = front_door();
-  // Lives until the reply (or the timeout) arrives, then ends.
-  system_.spawn([router, timeout, retry_after, msg = std::move(msg),
-                 done = std::move(done)](caf::event_based_actor* self) mutable {
+  // Lives until the reply (or the timeout) arrives, then ends. Hidden: the
+  // actor system's shutdown does not wait for it, so a request cut off by
+  // the shutdown (whose order actor is gone) cannot hold the process for
+  // request_timeout.
+  system_.spawn<caf::hidden>([router, timeout, retry_after, msg = std::move(msg),
+                              done = std::move(done)](caf::event_based_actor* self) mutable {
     self->request(router, timeout, std::move(msg))
         .then([done](OrderReply& reply) { done(std::move(reply)); },
               [done, retry_after](caf::error& err) { done(timeout_reply(err, retry_after)); });
@@ -255,10 +258,10 @@ void Engine::create_merchant(const std::string& merchant_id, core::Policy policy
   wal_actor wal = env_->wal;
   auto timeout = options_.storage_timeout;
   auto health = env_->storage;
-  // A one-shot actor awaits the append, then ends.
-  system_.spawn([wal, timeout, health, payload = record.SerializeAsString(),
-                 created = std::move(created), api_key = std::move(api_key),
-                 done = std::move(done)](caf::event_based_actor* self) mutable {
+  // A one-shot actor awaits the append, then ends (hidden: see call()).
+  system_.spawn<caf::hidden>([wal, timeout, health, payload = record.SerializeAsString(),
+                              created = std::move(created), api_key = std::move(api_key),
+                              done = std::move(done)](caf::event_based_actor* self) mutable {
     self->request(wal, timeout, AppendMsg{std::move(payload)})
         .then(
             [created, api_key, done](uint64_t) mutable {
