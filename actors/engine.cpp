@@ -13,27 +13,6 @@ namespace oncepay::actors {
 
 namespace {
 
-// Work a bridge actor runs on behalf of a non-actor thread.
-struct BridgeJob {
-  std::function<void(caf::event_based_actor*)> run;
-};
-
-}  // namespace
-
-}  // namespace oncepay::actors
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::BridgeJob)
-
-namespace oncepay::actors {
-
-namespace {
-
-caf::behavior bridge_impl(caf::event_based_actor* self) {
-  return {
-      [self](BridgeJob& job) { job.run(self); },
-  };
-}
-
 // Recovered orders go to their shards in messages of at most this many.
 constexpr size_t kRestoreChunk = 1024;
 
@@ -55,7 +34,6 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
   env_ = std::make_shared<OrderEnv>();
   env_->payment = options_.payment;
   env_->channel_timeout = options_.channel_timeout;
-  env_->index = std::make_shared<PaymentIndex>();
   env_->wall_base_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
@@ -103,7 +81,7 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
           return durability ? durability->wal() : nullptr;
         },
         env_->storage, options_.storage_timeout, options_.deterministic.enabled);
-    ready_.store(false, std::memory_order_release);
+    ready_->store(false, std::memory_order_release);
   }
   std::shared_ptr<const OrderEnv> env = env_;
   std::vector<shard_actor> shards;
@@ -112,15 +90,22 @@ Engine::Engine(caf::actor_system& system, EngineOptions options)
   if (durability_) {
     stored_timers_ = system.spawn(stored_timers_impl, env, router_, options_.stored_timer_window);
   }
-  for (size_t i = 0; i < options_.bridges; ++i) bridges_.push_back(system.spawn(bridge_impl));
+  routes_ = std::make_shared<RouterEnv>();
+  routes_->router = router_;
+  routes_->env = env;
+  routes_->ready = ready_;
+  std::shared_ptr<const RouterEnv> routes = routes_;
+  for (size_t i = 0; i < std::max<size_t>(1, options_.routers); ++i) {
+    routers_.push_back(system.spawn(engine_router_impl, routes));
+  }
 }
 
 Engine::~Engine() {
   // Requests cut off by the shutdown are not storage failures.
   env_->storage->set_stopping();
-  ready_.store(false, std::memory_order_release);
+  ready_->store(false, std::memory_order_release);
   for (auto& s : router_->shards()) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
-  for (auto& b : bridges_) caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+  for (auto& r : routers_) caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
   if (stored_timers_) caf::anon_send_exit(stored_timers_, caf::exit_reason::user_shutdown);
   if (webhooks_) caf::anon_send_exit(webhooks_, caf::exit_reason::user_shutdown);
   if (webhook_client_) webhook_client_->stop();  // deliveries in flight end as failed attempts
@@ -139,7 +124,7 @@ void Engine::start(StartDone on_done) {
                      [this, on_done = std::move(on_done)](storage::Status status) {
                        if (!status.is_ok()) return on_done(false, status.to_string());
                        if (env_->storage->stopping()) return on_done(false, "stopping");
-                       ready_.store(true, std::memory_order_release);
+                       ready_->store(true, std::memory_order_release);
                        on_done(true, "");
                      });
 }
@@ -180,8 +165,12 @@ void Engine::install(storage::Recovered& recovered) {
     if (auto due = next_due_ms(state)) {
       timers.due.push_back(DueOrder{*due, OrderKey{state.merchant_id, state.merchant_order_no}});
     }
+    // Legacy payment numbers name no shard: the routers find their orders
+    // here (the shard indexes every payment_no of its parked orders).
     for (const auto& a : state.attempts) {
-      env_->index->insert(a.payment_no, OrderKey{state.merchant_id, state.merchant_order_no});
+      if (payment_no_shard(a.payment_no)) continue;
+      routes_->legacy.insert_or_assign(a.payment_no,
+                                       OrderKey{state.merchant_id, state.merchant_order_no});
     }
     const size_t shard = router_->shard_of(OrderKey{state.merchant_id, state.merchant_order_no});
     const core::Policy policy = merchants_->policy_of(state.merchant_id);
@@ -213,126 +202,52 @@ void Engine::checkpoint(StartDone done) {
   });
 }
 
-std::optional<core::Code> Engine::refuse(bool changes_state) const {
-  if (!ready()) return core::Code::kNotReady;
-  if (changes_state && !storage_healthy()) return core::Code::kStorageUnavailable;
-  return std::nullopt;
-}
-
-namespace {
-
-OrderReply refusal(core::Code code) {
-  if (code == core::Code::kNotReady) {
-    return OrderReply{code, "the engine is recovering; try again shortly"};
-  }
-  return OrderReply{code, "storage failed: state changes are refused until a restart"};
-}
-
-}  // namespace
-
 template <class Msg>
-void Engine::submit(const shard_actor& shard, Msg msg, Done done) {
-  auto timeout = options_.request_timeout;
+void Engine::call(Msg msg, Done done) {
+  const auto timeout = options_.request_timeout;
   const int64_t retry_after = options_.payment.retry_after_s;
-  auto& bridge = bridges_[next_bridge_.fetch_add(1, std::memory_order_relaxed) % bridges_.size()];
-  caf::anon_send(
-      bridge, BridgeJob{[shard, timeout, retry_after, msg = std::move(msg),
-                         done = std::move(done)](caf::event_based_actor* self) mutable {
-        self->request(shard, timeout, std::move(msg))
-            .then([done](OrderReply& reply) { done(std::move(reply)); },
-                  [done, retry_after](caf::error& err) { done(timeout_reply(err, retry_after)); });
-      }});
+  engine_actor router = front_door();
+  // Lives until the reply (or the timeout) arrives, then ends. Hidden: the
+  // actor system's shutdown does not wait for it, so a request cut off by
+  // the shutdown (whose order actor is gone) cannot hold the process for
+  // request_timeout.
+  system_.spawn<caf::hidden>([router, timeout, retry_after, msg = std::move(msg),
+                              done = std::move(done)](caf::event_based_actor* self) mutable {
+    self->request(router, timeout, std::move(msg))
+        .then([done](OrderReply& reply) { done(std::move(reply)); },
+              [done, retry_after](caf::error& err) { done(timeout_reply(err, retry_after)); });
+  });
 }
 
-void Engine::pay(PayMsg msg, Done done) {
-  if (auto code = refuse(true)) return done(refusal(*code));
-  const OrderKey key{msg.command.merchant_id, msg.command.merchant_order_no};
-  submit(router_->route(key), std::move(msg), std::move(done));
+engine_actor Engine::front_door() {
+  return routers_[next_router_.fetch_add(1, std::memory_order_relaxed) % routers_.size()];
 }
 
-void Engine::close(CloseMsg msg, Done done) {
-  if (auto code = refuse(true)) return done(refusal(*code));
-  const shard_actor& shard = router_->route(msg.key);
-  submit(shard, std::move(msg), std::move(done));
-}
+void Engine::pay(PayMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
-void Engine::refund(RefundMsg msg, Done done) {
-  if (auto code = refuse(true)) return done(refusal(*code));
-  const shard_actor& shard = router_->route(msg.key);
-  submit(shard, std::move(msg), std::move(done));
-}
+void Engine::close(CloseMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
-void Engine::get_order(GetOrderMsg msg, Done done) {
-  if (auto code = refuse(false)) return done(refusal(*code));
-  const shard_actor& shard = router_->route(msg.key);
-  submit(shard, std::move(msg), std::move(done));
-}
+void Engine::refund(RefundMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
-std::optional<OrderKey> Engine::order_of_payment(const std::string& payment_no,
-                                                 bool* failed) const {
-  *failed = false;
-  if (payment_no_shard(payment_no) && !router_->shard_of_payment(payment_no)) {
-    return std::nullopt;  // made with another shard count, i.e. not here
-  }
-  if (auto key = env_->index->find(payment_no)) return key;
-  if (!env_->stored) return std::nullopt;
-  OrderKey key;
-  storage::Status st = env_->stored->find_payment(payment_no, &key);
-  if (st.is_ok()) return key;
-  if (!st.is_not_found()) {
-    env_->storage->fail("reading the stored payment index", st.to_string());
-    *failed = true;
-  }
-  return std::nullopt;
-}
-
-const shard_actor& Engine::payment_shard(const std::string& payment_no, const OrderKey& key) const {
-  const auto shard = router_->shard_of_payment(payment_no);
-  if (!shard) return router_->route(key);  // made before payment_no carried its shard
-  // The payment_no was made from this very key with this data dir's shard
-  // count (OrderEnv::new_payment_no, Durability's shard-count check).
-  ONCEPAY_CHECK(*shard == router_->shard_of(key));
-  return router_->shard(*shard);
-}
-
-namespace {
-
-OrderReply unreadable() {
-  return OrderReply{core::Code::kStorageUnavailable, "the payment could not be read from storage"};
-}
-
-}  // namespace
+void Engine::get_order(GetOrderMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
 void Engine::get_payment(const std::string& merchant_id, const std::string& payment_no, Done done) {
-  if (auto code = refuse(false)) return done(refusal(*code));
-  bool failed = false;
-  auto key = order_of_payment(payment_no, &failed);
-  if (failed) return done(unreadable());
-  if (!key || key->merchant_id != merchant_id) {
-    return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
-  }
-  const shard_actor& shard = payment_shard(payment_no, *key);
-  submit(shard, GetPaymentMsg{*key, payment_no}, std::move(done));
+  call(GetPaymentMsg{merchant_id, payment_no}, std::move(done));
 }
 
 void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done) {
-  if (auto code = refuse(true)) return done(refusal(*code));
-  bool failed = false;
-  auto key = order_of_payment(notice.payment_no, &failed);
-  if (failed) return done(unreadable());
-  if (!key || !has_channel(channel)) {
+  if (!has_channel(channel)) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
   }
   // The order decides whether the payment is this channel's (decide_notice).
   notice.channel = channel;
-  const shard_actor& shard = payment_shard(notice.payment_no, *key);
-  NoticeMsg msg{*key, std::move(notice), merchants_->policy_of(key->merchant_id)};
-  submit(shard, std::move(msg), std::move(done));
+  call(NoticeMsg{std::move(notice)}, std::move(done));
 }
 
 void Engine::create_merchant(const std::string& merchant_id, core::Policy policy,
                              MerchantDone done) {
-  if (auto code = refuse(true)) return done(*code, Merchant{}, "");
+  if (!ready()) return done(core::Code::kNotReady, Merchant{}, "");
+  if (!storage_healthy()) return done(core::Code::kStorageUnavailable, Merchant{}, "");
   std::string api_key;
   Merchant created;
   // Reserves the id at once, so two concurrent creations cannot both win.
@@ -348,27 +263,28 @@ void Engine::create_merchant(const std::string& merchant_id, core::Policy policy
   wal_actor wal = env_->wal;
   auto timeout = options_.storage_timeout;
   auto health = env_->storage;
-  auto& bridge = bridges_[next_bridge_.fetch_add(1, std::memory_order_relaxed) % bridges_.size()];
-  caf::anon_send(bridge, BridgeJob{[wal, timeout, health, payload = record.SerializeAsString(),
-                                    created = std::move(created), api_key = std::move(api_key),
-                                    done = std::move(done)](caf::event_based_actor* self) mutable {
-                   self->request(wal, timeout, AppendMsg{std::move(payload)})
-                       .then(
-                           [created, api_key, done](uint64_t) mutable {
-                             done(core::Code::kCreated, std::move(created), std::move(api_key));
-                           },
-                           [health, done](caf::error& err) {
-                             health->fail("merchant record", to_string(err));
-                             done(core::Code::kStorageUnavailable, Merchant{}, "");
-                           });
-                 }});
+  // A one-shot actor awaits the append, then ends (hidden: see call()).
+  system_.spawn<caf::hidden>([wal, timeout, health, payload = record.SerializeAsString(),
+                              created = std::move(created), api_key = std::move(api_key),
+                              done = std::move(done)](caf::event_based_actor* self) mutable {
+    self->request(wal, timeout, AppendMsg{std::move(payload)})
+        .then(
+            [created, api_key, done](uint64_t) mutable {
+              done(core::Code::kCreated, std::move(created), std::move(api_key));
+            },
+            [health, done](caf::error& err) {
+              health->fail("merchant record", to_string(err));
+              done(core::Code::kStorageUnavailable, Merchant{}, "");
+            });
+  });
 }
 
 void Engine::set_channel_account(const std::string& merchant_id, const std::string& channel,
                                  std::string canonical,
                                  std::shared_ptr<const channels::ChannelAccount> account,
                                  AccountDone done) {
-  if (auto code = refuse(true)) return done(*code);
+  if (!ready()) return done(core::Code::kNotReady);
+  if (!storage_healthy()) return done(core::Code::kStorageUnavailable);
   auto accounts = options_.channel_accounts;
   if (!env_->wal) {
     accounts->put(merchant_id, channel, std::move(account));
@@ -383,22 +299,22 @@ void Engine::set_channel_account(const std::string& merchant_id, const std::stri
   wal_actor wal = env_->wal;
   auto timeout = options_.storage_timeout;
   auto health = env_->storage;
-  auto& bridge = bridges_[next_bridge_.fetch_add(1, std::memory_order_relaxed) % bridges_.size()];
-  caf::anon_send(bridge,
-                 BridgeJob{[wal, timeout, health, accounts, merchant_id, channel,
-                            account = std::move(account), payload = record.SerializeAsString(),
-                            done = std::move(done)](caf::event_based_actor* self) mutable {
-                   self->request(wal, timeout, AppendMsg{std::move(payload)})
-                       .then(
-                           [accounts, merchant_id, channel, account, done](uint64_t) {
-                             accounts->put(merchant_id, channel, account);
-                             done(core::Code::kOk);
-                           },
-                           [health, done](caf::error& err) {
-                             health->fail("channel account record", to_string(err));
-                             done(core::Code::kStorageUnavailable);
-                           });
-                 }});
+  // Durable before it is used or acknowledged; a one-shot actor awaits the
+  // append (hidden: see call()).
+  system_.spawn<caf::hidden>([wal, timeout, health, accounts, merchant_id, channel,
+                              account = std::move(account), payload = record.SerializeAsString(),
+                              done = std::move(done)](caf::event_based_actor* self) mutable {
+    self->request(wal, timeout, AppendMsg{std::move(payload)})
+        .then(
+            [accounts, merchant_id, channel, account, done](uint64_t) {
+              accounts->put(merchant_id, channel, account);
+              done(core::Code::kOk);
+            },
+            [health, done](caf::error& err) {
+              health->fail("channel account record", to_string(err));
+              done(core::Code::kStorageUnavailable);
+            });
+  });
 }
 
 std::string Engine::status_detail() const {

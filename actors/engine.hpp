@@ -1,8 +1,12 @@
 // The engine: the actor side of oncepay in one object. It spawns the shards
-// (which spawn order actors) and a few bridge actors through which code outside CAF (gateway
-// threads) sends requests and gets callbacks. The channels' adapter actors
-// come from the caller (EngineOptions::channels, filled from the daemon's
-// channels::ChannelRegistry); the engine names none of them.
+// (which spawn order actors) and a few router actors that serve engine_actor,
+// the front door (actors/engine_router.hpp). Code outside CAF (gateway
+// threads) calls the methods below: each sends one typed request to a router
+// (from a one-shot actor that lives until the reply) and calls back with the
+// reply; actors may request the routers (front_door()) directly. The
+// channels' adapter actors come from the caller (EngineOptions::channels,
+// filled from the daemon's channels::ChannelRegistry); the engine names none
+// of them.
 //
 // Thread-safety: every public method may be called from any thread; `done`
 // callbacks run on a CAF worker thread, exactly once per request (with a
@@ -38,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/engine_router.hpp"
 #include "actors/merchants.hpp"
 #include "actors/messages.hpp"
 #include "actors/order_env.hpp"
@@ -92,7 +97,8 @@ struct EngineOptions {
   WebhookOptions webhooks;
   // Bound on one request's whole flow (query + close + prepay at most).
   std::chrono::milliseconds request_timeout{30000};
-  size_t bridges = 4;
+  // Router actors serving engine_actor (requests are spread over them).
+  size_t routers = 4;
   // The payment channels by name (channels::ChannelRegistry::actors()),
   // owned by the caller and alive as long as the engine.
   std::map<std::string, channel_actor, std::less<>> channels;
@@ -148,10 +154,11 @@ class Engine {
   void refund(RefundMsg msg, Done done);
   void get_order(GetOrderMsg msg, Done done);
   // Routed by payment_no: the shard comes from the payment_no's shard field
-  // (ShardRouter::route_payment), the order key from the payment index (in
-  // memory, else the snapshot's `payments`; the only source for payment
-  // numbers made before they carried a shard). Another merchant's payment,
-  // or a payment_no whose shard field is out of range, is not found.
+  // (ShardRouter::route_payment), and the shard finds the order (its own
+  // index, else the snapshot's `payments`). A payment_no made before they
+  // carried a shard is routed by its order key (actors/engine_router.hpp).
+  // Another merchant's payment, or a payment_no whose shard field is out of
+  // range, is not found.
   void get_payment(const std::string& merchant_id, const std::string& payment_no, Done done);
   // A channel's notification for one of our payments.
   void notify(const std::string& channel, core::ChannelNotice notice, Done done);
@@ -193,7 +200,7 @@ class Engine {
 
   // True once recovery finished and requests are served; until then every
   // request is answered kNotReady.
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  bool ready() const { return ready_->load(std::memory_order_acquire); }
   // False after durability failed (sticky): state changes are refused.
   bool storage_healthy() const { return env_->storage->healthy(); }
   // "ok", "recovering", or "storage failed: <what failed first>".
@@ -209,19 +216,15 @@ class Engine {
   // The WAL (for its group-commit histograms); null when in memory, not
   // started yet, or stopped.
   std::shared_ptr<const storage::Wal> wal() const;
+  // A router actor (the front door), for requests from actors.
+  engine_actor front_door();
 
  private:
+  // Sends msg to a router from a one-shot actor; done gets the reply, or
+  // kPaymentStatusUnknown after request_timeout.
   template <class Msg>
-  void submit(const shard_actor& shard, Msg msg, Done done);
-  // The shard of the order of payment_no (whose key is `key`).
-  const shard_actor& payment_shard(const std::string& payment_no, const OrderKey& key) const;
-  // kNotReady / kStorageUnavailable when a request cannot be taken now.
-  std::optional<core::Code> refuse(bool changes_state) const;
+  void call(Msg msg, Done done);
   void install(storage::Recovered& recovered);
-  // payment_no -> its order: the in-memory index, else the snapshot.
-  // *failed when the snapshot could not be read. A payment_no whose shard
-  // field is out of range is nobody's (not looked up).
-  std::optional<OrderKey> order_of_payment(const std::string& payment_no, bool* failed) const;
 
   caf::actor_system& system_;
   EngineOptions options_;
@@ -234,10 +237,13 @@ class Engine {
   // The shards, and the one mapping of keys and payment numbers to them.
   std::shared_ptr<const ShardRouter> router_;
   stored_timers_actor stored_timers_;  // durable engines only
-  std::vector<caf::actor> bridges_;
-  std::atomic<size_t> next_bridge_{0};
+  // What the routers share; `legacy` is filled by install() before ready_.
+  std::shared_ptr<RouterEnv> routes_;
+  std::vector<engine_actor> routers_;
+  std::atomic<size_t> next_router_{0};
   std::shared_ptr<storage::Durability> durability_;  // null: in-memory
-  std::atomic<bool> ready_{true};                    // in-memory: nothing to recover
+  // In-memory: nothing to recover. Shared with the routers.
+  std::shared_ptr<std::atomic<bool>> ready_ = std::make_shared<std::atomic<bool>>(true);
   mutable std::mutex summary_mutex_;
   std::string recovery_summary_;
 };

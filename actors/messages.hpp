@@ -1,9 +1,15 @@
-// The messages order actors, shards and channels exchange, and the typed
-// actor interfaces built from them. One interface alias per actor kind.
+// The messages the engine's router actors, shards, order actors and channels
+// exchange, and the typed actor interfaces built from them. One interface
+// alias per actor kind.
 //
-// These types travel between actors of one process only for now: they are
-// declared CAF_ALLOW_UNSAFE_MESSAGE_TYPE (no serializer). A cluster node
-// needs inspect() overloads for them first; the cluster is not built yet.
+// Every message type has an inspect() overload (here, or next to the core
+// type it carries: core/order_decide.hpp, core/channel_call.hpp,
+// core/order_key.hpp; protobuf views and core::OrderState as bytes,
+// channels/wire.hpp) and is registered with the actor system by
+// add_message_types() (actors/message_types.hpp), so each can cross nodes
+// through the CAF middleman once a cluster routes to a remote shard
+// (docs/ARCHITECTURE.md "The routing seam"). The one exception is
+// deliberate: nothing here carries a function or a pointer.
 #pragma once
 
 #include <caf/all.hpp>
@@ -12,6 +18,7 @@
 #include <vector>
 
 #include "channels/channel_actor.hpp"
+#include "channels/wire.hpp"
 #include "core/channel_call.hpp"
 #include "core/codes.hpp"
 #include "core/order_decide.hpp"
@@ -37,15 +44,28 @@ struct GetOrderMsg {
   OrderKey key;
 };
 
+// Routed by payment_no (ShardRouter::route_payment): the payment's shard
+// finds its order in its own payment index (or the snapshot's `payments`).
+// Another merchant's payment is not found.
 struct GetPaymentMsg {
-  OrderKey key;
+  std::string merchant_id;
   std::string payment_no;
 };
 
+// A channel's notification for notice.payment_no, routed like GetPaymentMsg.
+// `policy` is set by the shard (the order's merchant's) before it hands the
+// message to the order actor; senders leave it.
 struct NoticeMsg {
-  OrderKey key;
   core::ChannelNotice notice;
   core::Policy policy = core::Policy::kStrict;
+};
+
+// An order actor tells its shard about a payment_no it made (once the
+// attempt is durable, before the reply that shows it), so that the shard
+// can route notifications and payment reads for it to the order.
+struct PaymentNoMsg {
+  std::string payment_no;
+  OrderKey key;
 };
 
 // A ladder timer of one attempt (order actors send these to themselves).
@@ -114,21 +134,84 @@ using shard_actor = caf::typed_actor<
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
     caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>,
-    caf::reacts_to<WakeMsg>>;
+    caf::reacts_to<WakeMsg>, caf::reacts_to<PaymentNoMsg>>;
+
+// The engine's front door (actors/engine_router.hpp): the order requests,
+// routed to the shard that owns the order (by key or by payment_no) and
+// answered by it. Refused with kNotReady while recovering and, for state
+// changes, kStorageUnavailable after a storage failure.
+using engine_actor = caf::typed_actor<
+    caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
+    caf::replies_to<GetOrderMsg>::with<OrderReply>,
+    caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
+    caf::replies_to<RefundMsg>::with<OrderReply>>;
 
 // A payment channel: the one interface every adapter serves
 // (channels/channel_actor.hpp, where adapters find it without actors/).
 using channels::channel_actor;
 
-}  // namespace oncepay::actors
+// -- inspect(): every field, in declaration order -------------------------
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::PayMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::CloseMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::GetOrderMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::GetPaymentMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::NoticeMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::TimerMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RefundMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::OrderReply)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::RestoreMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WakeMsg)
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, PayMsg& x) {
+  return f(caf::meta::type_name("oncepay.PayMsg"), x.command, x.policy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, CloseMsg& x) {
+  return f(caf::meta::type_name("oncepay.CloseMsg"), x.key, x.policy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, GetOrderMsg& x) {
+  return f(caf::meta::type_name("oncepay.GetOrderMsg"), x.key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, GetPaymentMsg& x) {
+  return f(caf::meta::type_name("oncepay.GetPaymentMsg"), x.merchant_id, x.payment_no);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NoticeMsg& x) {
+  return f(caf::meta::type_name("oncepay.NoticeMsg"), x.notice, x.policy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, PaymentNoMsg& x) {
+  return f(caf::meta::type_name("oncepay.PaymentNoMsg"), x.payment_no, x.key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, TimerMsg& x) {
+  return f(caf::meta::type_name("oncepay.TimerMsg"), x.payment_no, x.ladder, x.step, x.refund_no,
+           x.event_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, RefundMsg& x) {
+  return f(caf::meta::type_name("oncepay.RefundMsg"), x.key, x.command, x.policy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, RestoredOrder& x) {
+  return f(caf::meta::type_name("oncepay.RestoredOrder"), x.state, x.policy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, RestoreMsg& x) {
+  return f(caf::meta::type_name("oncepay.RestoreMsg"), x.orders);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WakeMsg& x) {
+  return f(caf::meta::type_name("oncepay.WakeMsg"), x.key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OrderReply& x) {
+  return f(caf::meta::type_name("oncepay.OrderReply"), x.code, x.message, x.payment_no,
+           x.retry_after_s, x.has_view, x.order, x.payment, x.has_refund, x.refund);
+}
+
+}  // namespace oncepay::actors

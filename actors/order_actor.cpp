@@ -57,12 +57,17 @@ struct Shell {
     return out;
   }
 
+  // Tells the shard about the attempts' payment numbers (before the reply
+  // that shows one: the shard's mailbox has it before any request that
+  // could follow the reply).
   void index_attempts(const std::vector<v1::Event>& events) const {
     for (const auto& e : events) {
-      if (e.has_attempt_created()) {
-        env->index->insert(e.attempt_created().payment_no(),
-                           OrderKey{order().merchant_id, order().merchant_order_no});
-      }
+      if (!e.has_attempt_created()) continue;
+      auto shard = caf::actor_cast<caf::strong_actor_ptr>(self->state.shard);
+      if (!shard) return;  // the shard is gone (shutdown)
+      self->send(caf::actor_cast<shard_actor>(shard),
+                 PaymentNoMsg{e.attempt_created().payment_no(),
+                              OrderKey{order().merchant_id, order().merchant_order_no}});
     }
   }
 
@@ -334,7 +339,8 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
 }  // namespace
 
 order_actor::behavior_type order_actor_impl(order_pointer self, std::shared_ptr<const OrderEnv> env,
-                                            OrderKey key) {
+                                            OrderKey key, caf::actor_addr shard) {
+  self->state.shard = std::move(shard);
   self->state.order.merchant_id = key.merchant_id;
   self->state.order.merchant_order_no = key.merchant_order_no;
   return order_behavior(self, std::move(env), core::Policy::kStrict);
@@ -342,7 +348,9 @@ order_actor::behavior_type order_actor_impl(order_pointer self, std::shared_ptr<
 
 order_actor::behavior_type restored_order_actor_impl(order_pointer self,
                                                      std::shared_ptr<const OrderEnv> env,
-                                                     core::OrderState state, core::Policy policy) {
+                                                     core::OrderState state, core::Policy policy,
+                                                     caf::actor_addr shard) {
+  self->state.shard = std::move(shard);
   self->state.order = std::move(state);
   Shell shell{self, env};
   const int64_t now_ms = env->now_ms(self->clock());

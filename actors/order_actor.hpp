@@ -24,19 +24,23 @@ namespace oncepay::actors {
 
 struct OrderActorState {
   core::OrderState order;
+  // The shard that spawned this actor: it learns the payment numbers the
+  // order makes (PaymentNoMsg). Weak: the shard holds the actor.
+  caf::actor_addr shard;
   static inline const char* name = "oncepay.order";
 };
 
 using order_pointer = order_actor::stateful_pointer<OrderActorState>;
 
 order_actor::behavior_type order_actor_impl(order_pointer self, std::shared_ptr<const OrderEnv> env,
-                                            OrderKey key);
+                                            OrderKey key, caf::actor_addr shard);
 
 // An order recovered after a restart: starts with `state` and re-arms the
 // armed timer of every attempt from its persisted due_ms (one whose time
 // passed while the engine was down fires at once).
 order_actor::behavior_type restored_order_actor_impl(order_pointer self,
                                                      std::shared_ptr<const OrderEnv> env,
-                                                     core::OrderState state, core::Policy policy);
+                                                     core::OrderState state, core::Policy policy,
+                                                     caf::actor_addr shard);
 
 }  // namespace oncepay::actors

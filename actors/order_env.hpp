@@ -1,5 +1,5 @@
 // What every order actor of one engine shares: settings, the channels, the
-// payment index, the clock and the payment_no generator. Built once by the
+// clock and the payment_no generator. Built once by the
 // engine; immutable afterwards except for the thread-safe members.
 #pragma once
 
@@ -12,7 +12,6 @@
 #include "actors/merchants.hpp"
 #include "actors/messages.hpp"
 #include "actors/order_observer.hpp"
-#include "actors/payment_index.hpp"
 #include "actors/review_index.hpp"
 #include "actors/wal_actor.hpp"
 #include "actors/webhooks.hpp"
@@ -27,7 +26,6 @@ struct OrderEnv {
   // Every channel call of an order actor is bounded by this.
   std::chrono::milliseconds channel_timeout{5000};
   std::map<std::string, channel_actor, std::less<>> channels;
-  std::shared_ptr<PaymentIndex> index;
   // The review list's read copy; never null.
   std::shared_ptr<ReviewIndex> reviews = std::make_shared<ReviewIndex>();
 

@@ -19,6 +19,30 @@ OrderReply unreadable() {
   return OrderReply{core::Code::kStorageUnavailable, "the order could not be read from storage"};
 }
 
+void index_payments(ShardState& state, const core::OrderState& order) {
+  for (const auto& a : order.attempts) {
+    state.payments.insert_or_assign(a.payment_no,
+                                    OrderKey{order.merchant_id, order.merchant_order_no});
+  }
+}
+
+// The order of payment_no: this shard's index, else the snapshot's
+// `payments` table. *failed when the snapshot could not be read.
+std::optional<OrderKey> order_of_payment(const ShardState& state, const OrderEnv& env,
+                                         const std::string& payment_no, bool* failed) {
+  *failed = false;
+  if (auto it = state.payments.find(payment_no); it != state.payments.end()) return it->second;
+  if (!env.stored) return std::nullopt;
+  OrderKey key;
+  storage::Status st = env.stored->find_payment(payment_no, &key);
+  if (st.is_ok()) return key;
+  if (!st.is_not_found()) {
+    env.storage->fail("reading the stored payment index", st.to_string());
+    *failed = true;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const OrderEnv> env) {
@@ -30,8 +54,10 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
   };
   auto restore = [self, env, adopt](std::string key, core::OrderState state,
                                     core::Policy policy) -> order_actor {
-    return adopt(std::move(key), self->spawn<caf::linked>(restored_order_actor_impl, env,
-                                                          std::move(state), policy));
+    index_payments(self->state, state);
+    return adopt(std::move(key),
+                 self->spawn<caf::linked>(restored_order_actor_impl, env, std::move(state), policy,
+                                          self->address()));
   };
   // The order's actor: held, or spawned from its parked state or its
   // stored snapshot.
@@ -64,8 +90,9 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         Lookup found = find(key);
         if (found.failed) return unreadable();
         if (!found.order) {
-          found.order = adopt(storage::order_key_bytes(key.merchant_id, key.merchant_order_no),
-                              self->spawn<caf::linked>(order_actor_impl, env, key));
+          found.order =
+              adopt(storage::order_key_bytes(key.merchant_id, key.merchant_order_no),
+                    self->spawn<caf::linked>(order_actor_impl, env, key, self->address()));
         }
         return self->delegate(found.order, std::move(msg));
       },
@@ -84,15 +111,28 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         if (!found.order) return found.failed ? unreadable() : missing_order();
         return self->delegate(found.order, std::move(msg));
       },
-      [self, find](GetPaymentMsg& msg) -> caf::result<OrderReply> {
-        Lookup found = find(msg.key);
+      [self, env, find](GetPaymentMsg& msg) -> caf::result<OrderReply> {
+        bool failed = false;
+        auto key = order_of_payment(self->state, *env, msg.payment_no, &failed);
+        if (failed) return unreadable();
+        if (!key || key->merchant_id != msg.merchant_id) return missing_payment();
+        Lookup found = find(*key);
         if (!found.order) return found.failed ? unreadable() : missing_payment();
         return self->delegate(found.order, std::move(msg));
       },
-      [self, find](NoticeMsg& msg) -> caf::result<OrderReply> {
-        Lookup found = find(msg.key);
+      [self, env, find](NoticeMsg& msg) -> caf::result<OrderReply> {
+        bool failed = false;
+        auto key = order_of_payment(self->state, *env, msg.notice.payment_no, &failed);
+        if (failed) return unreadable();
+        if (!key) return missing_payment();
+        Lookup found = find(*key);
         if (!found.order) return found.failed ? unreadable() : missing_payment();
+        msg.policy = env->merchants != nullptr ? env->merchants->policy_of(key->merchant_id)
+                                               : core::Policy::kStrict;
         return self->delegate(found.order, std::move(msg));
+      },
+      [self](PaymentNoMsg& msg) {
+        self->state.payments.insert_or_assign(std::move(msg.payment_no), std::move(msg.key));
       },
       [self](RestoreMsg& msg) {
         // Parked, not spawned: most of them are not used soon, and the
@@ -101,6 +141,7 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
           std::string key = storage::order_key_bytes(restored.state.merchant_id,
                                                      restored.state.merchant_order_no);
           if (self->state.orders.count(key) != 0) continue;  // recovery gives each order once
+          index_payments(self->state, restored.state);
           self->state.parked.emplace(std::move(key), std::move(restored));
         }
       },

@@ -15,6 +15,18 @@
 //
 // WakeMsg (a timer of an order without an actor came due) spawns the
 // order's actor the same way; for an order that has one it is ignored.
+//
+// Payment requests (GetPaymentMsg, NoticeMsg) arrive here because the
+// payment_no names this shard (or, for a legacy payment_no, because its
+// order key does; actors/engine_router.hpp). The shard maps the payment_no
+// to its order through its own index of its orders' payment numbers:
+// order actors report each payment_no they make (PaymentNoMsg, sent once
+// the attempt is durable and before the reply that shows it, so a
+// notification that follows the reply finds it), and parked or loaded
+// orders are indexed when they arrive. A payment_no not in the index
+// belongs to an order not in memory: the snapshot's `payments` table
+// (StoredOrders::find_payment) gives its key. Another merchant's payment
+// (GetPaymentMsg::merchant_id) is not found.
 #pragma once
 
 #include <memory>
@@ -29,6 +41,7 @@ namespace oncepay::actors {
 struct ShardState {
   std::unordered_map<std::string, order_actor> orders;    // by storage::order_key_bytes
   std::unordered_map<std::string, RestoredOrder> parked;  // no actor yet; same keys
+  std::unordered_map<std::string, OrderKey> payments;     // payment_no -> order, in memory
   static inline const char* name = "oncepay.shard";
 };
 

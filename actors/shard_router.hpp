@@ -1,8 +1,8 @@
 // The shard router: the one place that maps an order key (merchant_id,
 // merchant_order_no) or a payment_no to the shard that owns the order.
-// Everything that sends a message to a shard (the engine's requests, the
-// recovered orders, the stored-timer wake-ups) asks it; nothing else
-// computes a shard.
+// Everything that sends a message to a shard (the router actors' requests,
+// actors/engine_router.hpp; the recovered orders; the stored-timer
+// wake-ups) asks it; nothing else computes a shard.
 //
 // The mapping. An order's shard is XXH3-64 of its key bytes
 // (order_key_bytes) modulo the shard count: stable across restarts as long
@@ -16,15 +16,19 @@
 // characters ('P', 13, 4, 8) and carry no shard. The rule: a payment_no is
 // of the new format iff it is kPaymentNoSize characters long, starts with
 // 'P' and its characters 1..4 are decimal digits; anything else (the old
-// format, or an id oncepay never made) has no shard, and the caller finds
-// the order through the payment index (in memory, then the snapshot's
-// `payments` table), which also holds every old-format payment_no.
+// format, or an id oncepay never made) has no shard, and the router actor
+// finds its order key (the recovered WAL tail's legacy payment numbers, then
+// the snapshot's `payments` table, which holds every other old-format
+// payment_no) and routes by key.
 //
-// Why a payment_no still needs the index to find its order: a shard maps
-// order keys to actors, and the payment_no does not contain the key. The
-// router gives the shard; the order key comes from the PaymentIndex (or
-// `payments`). For a new-format payment_no both must agree (the engine
-// checks it).
+// How a payment_no finds its order without a global index: the payment_no
+// names the shard, and the shard maps payment_no -> order key itself. Each
+// shard indexes the payment numbers of its own orders (the order actors
+// report every new one; parked and loaded orders are indexed on arrival),
+// and for an order not in memory falls back to the snapshot's `payments`
+// table (actors/shard.hpp). Nothing outside a shard maps a new-format
+// payment_no to a key, so the index scales with the shards (and, later,
+// lives on the node that owns them).
 //
 // Threads and ownership: a ShardRouter is immutable once built (the engine
 // builds it after spawning the shards and shares it, const, with the
@@ -34,8 +38,8 @@
 //
 // Failure modes: route() cannot fail (every key has a shard);
 // route_payment() answers nullopt for a payment_no without a shard field
-// (fall back to the index) and for a shard field out of range (no such
-// payment: it was not made with this data dir's shard count). Programmer
+// (route by the order key instead) and for a shard field out of range (no
+// such payment: it was not made with this data dir's shard count). Programmer
 // errors (an empty router, a shard count above kMaxShards) stop the process
 // (ONCEPAY_CHECK).
 //
@@ -95,7 +99,7 @@ class ShardRouter {
   // The shard number of a payment_no, if it carries one in range.
   std::optional<size_t> shard_of_payment(std::string_view payment_no) const;
   // The shard that owns the payment's order, when the payment_no says it
-  // (nullopt: ask the payment index for the order key, then route() it).
+  // (nullopt: a legacy payment_no, routed by its order key; or out of range).
   std::optional<shard_actor> route_payment(std::string_view payment_no) const;
   // Shard number `index` (< shard_count()).
   const shard_actor& shard(size_t index) const;

@@ -66,6 +66,14 @@ stored_timers_actor::behavior_type stored_timers_impl(stored_timers_pointer self
 // webhooks); nullopt when none is armed.
 std::optional<int64_t> next_due_ms(const core::OrderState& state);
 
-}  // namespace oncepay::actors
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, DueOrder& x) {
+  return f(caf::meta::type_name("oncepay.DueOrder"), x.due_ms, x.key);
+}
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::ParkedTimersMsg)
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ParkedTimersMsg& x) {
+  return f(caf::meta::type_name("oncepay.ParkedTimersMsg"), x.due);
+}
+
+}  // namespace oncepay::actors

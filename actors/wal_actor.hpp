@@ -95,9 +95,24 @@ wal_actor::behavior_type wal_actor_impl(wal_pointer self, WalSource source,
                                         std::chrono::milliseconds timeout,
                                         bool inline_writes = false);
 
-}  // namespace oncepay::actors
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, AppendMsg& x) {
+  return f(caf::meta::type_name("oncepay.AppendMsg"), x.payload);
+}
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::AppendMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WalDoneMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WalTickMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WalFlushMsg)
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WalDoneMsg& x) {
+  return f(caf::meta::type_name("oncepay.WalDoneMsg"), x.token, x.lsn, x.ok, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WalTickMsg&) {
+  return f(caf::meta::type_name("oncepay.WalTickMsg"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WalFlushMsg&) {
+  return f(caf::meta::type_name("oncepay.WalFlushMsg"));
+}
+
+}  // namespace oncepay::actors

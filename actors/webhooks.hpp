@@ -80,7 +80,14 @@ webhook_actor::behavior_type webhook_actor_impl(webhook_pointer self,
 // The answer a post gets for an HTTP result: kOk only for a 2xx.
 core::ChannelReply webhook_reply(const http::HttpClientResult& result);
 
-}  // namespace oncepay::actors
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WebhookPost& x) {
+  return f(caf::meta::type_name("oncepay.WebhookPost"), x.url, x.body, x.secret, x.event_id);
+}
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WebhookPost)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::actors::WebhookDoneMsg)
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WebhookDoneMsg& x) {
+  return f(caf::meta::type_name("oncepay.WebhookDoneMsg"), x.token, x.result);
+}
+
+}  // namespace oncepay::actors

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "actors/message_types.hpp"
 #include "apps/daemon_config.hpp"
 
 namespace {
@@ -59,7 +60,7 @@ int run(int argc, char** argv) {
     return 1;
   }
 
-  caf::actor_system system{cfg};
+  caf::actor_system system{actors::add_message_types(cfg)};
   settings.engine.data_dir = settings.data_dir;
   settings.engine.payment.notify_retry_ladder_ms = settings.notify_retry_ladder_ms;
   if (settings.log_state_changes) settings.engine.state_log = std::make_shared<actors::StateLog>();

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <future>
 
+#include "actors/message_types.hpp"
 #include "channels/sandbox/sandbox_plugin.hpp"
 #include "core/codes.hpp"
 #include "storage/wal.hpp"
@@ -66,7 +67,7 @@ CoreDriver::~CoreDriver() {
 bool CoreDriver::prepare(std::string* error) {
   config_ = std::make_unique<caf::actor_system_config>();
   if (options_.caf_threads > 0) config_->set("scheduler.max-threads", options_.caf_threads);
-  system_ = std::make_unique<caf::actor_system>(*config_);
+  system_ = std::make_unique<caf::actor_system>(actors::add_message_types(*config_));
 
   actors::EngineOptions engine_options;
   engine_options.payment.in_flight_window_ms = options_.window_ms;

@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "actors/message_types.hpp"
 #include "actors/shard_router.hpp"
 #include "core/order_snapshot.hpp"
 #include "core/order_state.hpp"
@@ -463,7 +464,7 @@ bool measure(const Options& options, Measure* m, std::string* error) {
   m->rss_before_mib = rss_mib();
   const auto start = Clock::now();
   caf::actor_system_config config;
-  auto system = std::make_unique<caf::actor_system>(config);
+  auto system = std::make_unique<caf::actor_system>(actors::add_message_types(config));
   actors::EngineOptions engine_options;
   engine_options.shards = options.shards;
   engine_options.data_dir = options.data_dir;

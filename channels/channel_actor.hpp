@@ -10,9 +10,9 @@
 // as kUnavailable by the caller (the order actor); adapters answer
 // kUnavailable themselves when the channel cannot be reached.
 //
-// ChannelCall and ChannelReply travel between actors of one process only:
-// they are declared CAF_ALLOW_UNSAFE_MESSAGE_TYPE (no serializer) here, next
-// to the interface that carries them.
+// ChannelCall and ChannelReply can cross nodes: their inspect() overloads sit
+// next to them (core/channel_call.hpp), and actors::add_message_types
+// registers them.
 #pragma once
 
 #include <caf/all.hpp>
@@ -25,6 +25,3 @@ using channel_actor =
     caf::typed_actor<caf::replies_to<core::ChannelCall>::with<core::ChannelReply>>;
 
 }  // namespace oncepay::channels
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelCall)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::core::ChannelReply)

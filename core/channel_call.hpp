@@ -46,6 +46,19 @@ struct ChannelPayParam {
   std::string value;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ChannelPayParam& x) {
+  return f(x.name, x.value);
+}
+
+// Every field, for the actor messages that carry it (CAF finds these by
+// argument-dependent lookup; the core itself does not depend on CAF).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ChannelCall& x) {
+  return f(x.op, x.channel, x.merchant_id, x.payment_no, x.amount_minor, x.total_minor, x.currency,
+           x.subject, x.trade_type, x.payer_openid, x.refund_no);
+}
+
 struct ChannelReply {
   ChannelOutcome outcome = ChannelOutcome::kUnavailable;
   ChannelPayState state = ChannelPayState::kNotPay;  // query
@@ -65,6 +78,25 @@ struct ChannelReply {
   // response came back; outcome is kOk for a 2xx, else kUnavailable.
   int32_t http_status = 0;
 };
+
+// paid_amount_minor travels as (present, value).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ChannelReply& x) {
+  bool has_paid_amount = x.paid_amount_minor.has_value();
+  int64_t paid_amount_minor = x.paid_amount_minor.value_or(0);
+  if constexpr (Inspector::reads_state) {
+    return f(x.outcome, x.state, x.channel_trade_no, x.prepay_id, x.pay_url, x.code_url, x.qr_code,
+             x.pay_params, x.detail, has_paid_amount, paid_amount_minor, x.paid_currency,
+             x.http_status);
+  } else {
+    auto result = f(x.outcome, x.state, x.channel_trade_no, x.prepay_id, x.pay_url, x.code_url,
+                    x.qr_code, x.pay_params, x.detail, has_paid_amount, paid_amount_minor,
+                    x.paid_currency, x.http_status);
+    x.paid_amount_minor =
+        has_paid_amount ? std::optional<int64_t>(paid_amount_minor) : std::nullopt;
+    return result;
+  }
+}
 
 std::string_view to_string(ChannelOp op);
 std::string_view to_string(ChannelOutcome outcome);

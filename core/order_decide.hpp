@@ -46,12 +46,25 @@ struct PayCommand {
   std::string payer_openid;
 };
 
+// Every field, for the messages that carry it (CAF finds this by
+// argument-dependent lookup; the core itself does not depend on CAF).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, PayCommand& x) {
+  return f(x.merchant_id, x.merchant_order_no, x.amount_minor, x.currency, x.channel, x.subject,
+           x.notify_url, x.trade_type, x.payer_openid);
+}
+
 // A merchant's refund of a paid order (idempotent on refund_no).
 struct RefundCommand {
   std::string refund_no;
   int64_t amount_minor = 0;
   std::string reason;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, RefundCommand& x) {
+  return f(x.refund_no, x.amount_minor, x.reason);
+}
 
 // A channel's asynchronous result for one payment_no. It applies only to an
 // attempt of the channel it arrived from (`channel`, the notify route's
@@ -67,6 +80,12 @@ struct ChannelNotice {
   std::string currency;      // empty: the channel did not say (the attempt's is assumed)
   std::string refund_no;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ChannelNotice& x) {
+  return f(x.kind, x.channel, x.payment_no, x.channel_trade_no, x.amount_minor, x.currency,
+           x.refund_no);
+}
 
 // The notification's content in the core's terms; false (and nothing set)
 // for a status the core does not know.

@@ -12,4 +12,11 @@ struct OrderKey {
   std::string merchant_order_no;
 };
 
+// For messages that carry it (CAF finds this by argument-dependent lookup;
+// the core itself does not depend on CAF).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OrderKey& x) {
+  return f(x.merchant_id, x.merchant_order_no);
+}
+
 }  // namespace oncepay::core

@@ -99,6 +99,13 @@ struct HttpClientResult {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// Every field, for the actor messages that carry a result (CAF finds this by
+// argument-dependent lookup; http/ itself does not depend on CAF).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, HttpClientResult& x) {
+  return f(x.ok, x.error, x.status, x.body, x.headers);
+}
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options, int threads = 1);

@@ -18,6 +18,7 @@
 #include <random>
 
 #include "actors/engine.hpp"
+#include "actors/message_types.hpp"
 #include "channels/sim/channel_model.hpp"
 #include "channels/sim/sim_protocol.hpp"
 #include "codec/json.hpp"
@@ -34,9 +35,12 @@ struct ReleaseMsg {
   uint64_t id = 0;
 };
 
-}  // namespace oncepay::sim
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ReleaseMsg& x) {
+  return f(caf::meta::type_name("oncepay.sim.ReleaseMsg"), x.id);
+}
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::sim::ReleaseMsg)
+}  // namespace oncepay::sim
 
 namespace oncepay::sim {
 
@@ -63,7 +67,11 @@ constexpr uint64_t kFullCheckEvery = 50;  // steps between checks of every order
 constexpr int64_t kDrainMs = 6 * 3600'000;
 
 struct TestConfig : caf::actor_system_config {
-  TestConfig() { set("scheduler.policy", caf::atom("testing")); }
+  TestConfig() {
+    set("scheduler.policy", caf::atom("testing"));
+    actors::add_message_types(*this);
+    add_message_type<ReleaseMsg>("oncepay.sim.ReleaseMsg");
+  }
 };
 
 // Delivery of one channel notification (or a forged one) to the engine.
@@ -376,7 +384,7 @@ Simulation::~Simulation() {
 actors::EngineOptions Simulation::engine_options() {
   actors::EngineOptions o;
   o.shards = 4;
-  o.bridges = 2;
+  o.routers = 2;
   for (auto& [name, a] : channel_actors_) o.channels.emplace(name, a);
   o.channel_timeout = 5s;
   o.request_timeout = 30s;

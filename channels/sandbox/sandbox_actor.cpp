@@ -3,6 +3,7 @@
 #include <random>
 
 #include "channels/sim/sim_protocol.hpp"
+#include "channels/wire.hpp"
 
 namespace oncepay::channels::sandbox {
 
@@ -14,13 +15,12 @@ struct Delivery {
   size_t attempt = 0;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Delivery& x) {
+  return f(caf::meta::type_name("oncepay.SandboxDelivery"), x.body, x.attempt);
+}
+
 }  // namespace
-
-}  // namespace oncepay::channels::sandbox
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::channels::sandbox::Delivery)
-
-namespace oncepay::channels::sandbox {
 
 struct SandboxChannel::Shared {
   mutable std::mutex mutex;

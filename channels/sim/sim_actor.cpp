@@ -32,15 +32,22 @@ struct SimCallRetry {
   uint64_t call_id = 0;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SimAttemptDone& x) {
+  return f(caf::meta::type_name("oncepay.SimAttemptDone"), x.call_id, x.attempt, x.result);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SimCallDeadline& x) {
+  return f(caf::meta::type_name("oncepay.SimCallDeadline"), x.call_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SimCallRetry& x) {
+  return f(caf::meta::type_name("oncepay.SimCallRetry"), x.call_id);
+}
+
 }  // namespace
-
-}  // namespace oncepay::channels::sim
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::channels::sim::SimAttemptDone)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::channels::sim::SimCallDeadline)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oncepay::channels::sim::SimCallRetry)
-
-namespace oncepay::channels::sim {
 
 // ---------------------------------------------------------------- options
 

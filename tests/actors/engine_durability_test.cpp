@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "actors/engine.hpp"
+#include "actors/message_types.hpp"
 #include "channels/sandbox/sandbox_plugin.hpp"
 #include "codec/json.hpp"
 #include "core/order_decide.hpp"
@@ -35,7 +36,7 @@ constexpr auto kWait = 10s;  // bound on every blocking wait
 
 class DurabilityTest : public ::testing::Test {
  protected:
-  DurabilityTest() : system_(config_) {
+  DurabilityTest() : system_(actors::add_message_types(config_)) {
     char pattern[] = "/tmp/oncepay-durability-XXXXXX";
     EXPECT_NE(::mkdtemp(pattern), nullptr);
     dir_ = pattern;
@@ -51,7 +52,7 @@ class DurabilityTest : public ::testing::Test {
     EngineOptions o;
     o.data_dir = dir_;
     o.shards = 4;
-    o.bridges = 2;
+    o.routers = 2;
     // Long ladders: no timer fires while a test compares states.
     o.payment.query_ladder_ms = {600'000, 1'200'000};
     o.payment.fast_expiry_ladder_ms = {600'000};
@@ -1010,6 +1011,69 @@ TEST_F(DurabilityTest, PaymentNoWithoutShardIsFoundThroughTheIndex) {
   // A new-format id whose shard field is out of range is nobody's.
   const std::string elsewhere = "P9998" + current.substr(1 + kPaymentNoShardDigits);
   EXPECT_EQ(get_payment(elsewhere).code, core::Code::kPaymentNotFound);
+}
+
+// The shard's own payment index: an order rebuilt from the WAL tail (no
+// checkpoint has stored it, so the snapshot's `payments` table does not know
+// its payment_no) is parked in its shard, which indexes the parked order's
+// payment numbers; a payment read and a channel notification for it find the
+// order there.
+TEST_F(DurabilityTest, NoticeForAParkedOrderIsFoundThroughItsShardsIndex) {
+  ASSERT_EQ(open_engine(), "");
+  OrderReply paid = pay("o-parked");
+  ASSERT_EQ(paid.code, core::Code::kCreated) << paid.message;
+  const std::string payment_no = paid.order.attempt().payment_no();
+  crash();  // no checkpoint: the order lives only in the WAL
+  ASSERT_EQ(open_engine(), "");
+  EXPECT_EQ(live_orders(), 0u) << "parked, not spawned";
+  OrderReply found = get_payment(payment_no);
+  ASSERT_EQ(found.code, core::Code::kOk) << found.message;
+  EXPECT_EQ(found.payment.payment_no(), payment_no);
+  core::ChannelNotice notice;
+  notice.kind = core::ChannelNotice::Kind::kSuccess;
+  notice.payment_no = payment_no;
+  notice.channel_trade_no = "4200000003";
+  notice.amount_minor = 1999;
+  OrderReply acked = await([&](Engine::Done d) { engine_->notify("sandbox", notice, d); });
+  EXPECT_TRUE(core::is_success(acked.code)) << core::to_string(acked.code);
+  EXPECT_EQ(get("o-parked").order.status(), v1::Order::PAID);
+  EXPECT_EQ(live_orders(), 1u);
+}
+
+// engine_actor, the front door, from an actor: requests by key and by
+// payment_no reach the owning shard, which answers the requester.
+TEST_F(DurabilityTest, EngineActorRoutesByKeyAndByPaymentNo) {
+  ASSERT_EQ(open_engine(), "");
+  caf::scoped_actor self{system_};
+  engine_actor front = engine_->front_door();
+  auto ask = [&](auto msg) {
+    OrderReply out{core::Code::kInternal, "no answer"};
+    self->request(front, kWait, std::move(msg))
+        .receive([&](OrderReply& r) { out = std::move(r); },
+                 [&](caf::error& err) { ADD_FAILURE() << system_.render(err); });
+    return out;
+  };
+  OrderReply created = ask(pay_msg("o-front"));
+  ASSERT_EQ(created.code, core::Code::kCreated) << created.message;
+  const std::string payment_no = created.order.attempt().payment_no();
+  EXPECT_EQ(payment_no_shard(payment_no), shard_of(OrderKey{"demo", "o-front"}, 4));
+  EXPECT_EQ(ask(GetOrderMsg{{"demo", "o-front"}}).order.merchant_order_no(), "o-front");
+  OrderReply payment = ask(GetPaymentMsg{"demo", payment_no});
+  ASSERT_EQ(payment.code, core::Code::kOk) << payment.message;
+  EXPECT_EQ(payment.payment.merchant_order_no(), "o-front");
+  EXPECT_EQ(ask(GetPaymentMsg{"shop-x", payment_no}).code, core::Code::kPaymentNotFound)
+      << "another merchant's payment";
+  const std::string elsewhere = "P9998" + payment_no.substr(1 + kPaymentNoShardDigits);
+  EXPECT_EQ(ask(GetPaymentMsg{"demo", elsewhere}).code, core::Code::kPaymentNotFound)
+      << "shard field out of range";
+  core::ChannelNotice notice;
+  notice.kind = core::ChannelNotice::Kind::kSuccess;
+  notice.channel = "sandbox";
+  notice.payment_no = payment_no;
+  notice.channel_trade_no = "4200000004";
+  notice.amount_minor = 1999;
+  EXPECT_TRUE(core::is_success(ask(NoticeMsg{notice}).code));
+  EXPECT_EQ(ask(GetOrderMsg{{"demo", "o-front"}}).order.status(), v1::Order::PAID);
 }
 
 }  // namespace

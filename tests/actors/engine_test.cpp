@@ -9,6 +9,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <map>
 
+#include "actors/message_types.hpp"
 #include "actors/shard.hpp"
 #include "channels/sandbox/sandbox_plugin.hpp"
 #include "codec/json.hpp"
@@ -19,7 +20,10 @@ namespace {
 using namespace std::chrono_literals;
 
 struct TestConfig : caf::actor_system_config {
-  TestConfig() { set("scheduler.policy", caf::atom("testing")); }
+  TestConfig() {
+    set("scheduler.policy", caf::atom("testing"));
+    actors::add_message_types(*this);
+  }
 };
 
 class EngineTest : public ::testing::Test {
@@ -34,7 +38,7 @@ class EngineTest : public ::testing::Test {
     options.payment.query_ladder_ms = {60'000, 120'000, 240'000};
     options.payment.fast_expiry_ladder_ms = {10'000, 30'000};
     options.shards = 4;
-    options.bridges = 1;
+    options.routers = 1;
     if (customize_) customize_(options);
     // A fresh sandbox channel per engine, as a restarted daemon has.
     engine_.reset();
@@ -436,7 +440,6 @@ TEST_F(EngineTest, StateLogHasOneJsonLinePerStateChange) {
 
 TEST_F(EngineTest, HungChannelGives503WithinTheChannelTimeout) {
   auto env = std::make_shared<OrderEnv>();
-  env->index = std::make_shared<PaymentIndex>();
   env->steady_base = system_.clock().now();
   env->channel_timeout = 2s;
   env->channels.emplace("sandbox", system_.spawn(hung_channel));

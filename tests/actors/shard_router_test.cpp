@@ -7,6 +7,8 @@
 #include <cctype>
 #include <vector>
 
+#include "actors/engine_router.hpp"
+#include "actors/message_types.hpp"
 #include "actors/order_env.hpp"
 #include "actors/shard.hpp"
 
@@ -21,7 +23,7 @@ const char* const kLegacy = "P1800000000123abcd00000042";
 
 class ShardRouterTest : public ::testing::Test {
  protected:
-  ShardRouterTest() : system_(config_) {}
+  ShardRouterTest() : system_(add_message_types(config_)) {}
   ~ShardRouterTest() override {
     if (router_) {
       for (const auto& s : router_->shards()) caf::anon_send_exit(s, caf::exit_reason::kill);
@@ -137,6 +139,88 @@ TEST(PaymentNoShard, MalformedIdsHaveNoShard) {
   EXPECT_FALSE(payment_no_shard(not_digit).has_value());
   not_digit[2] = '-';
   EXPECT_FALSE(payment_no_shard(not_digit).has_value());
+}
+
+// The router actors (engine_actor) over in-memory shards: a parked order
+// whose attempt has a legacy payment_no (no shard field) is found through
+// the recovered legacy map and its shard's own index; an unknown legacy id
+// and a shard field out of range are not found; nothing is served before
+// the engine is ready.
+class EngineRouterTest : public ShardRouterTest {
+ protected:
+  engine_actor front(size_t shards, bool ready = true) {
+    router(shards);
+    auto routes = std::make_shared<RouterEnv>();
+    routes->router = std::make_shared<const ShardRouter>(router_->shards());
+    routes->env = env_;
+    routes->ready = std::make_shared<std::atomic<bool>>(ready);
+    routes->legacy.emplace(kLegacy, OrderKey{"demo", "o-old"});
+    routes_ = routes;
+    return system_.spawn(engine_router_impl, std::shared_ptr<const RouterEnv>(routes));
+  }
+
+  OrderReply ask(const engine_actor& to, GetPaymentMsg msg) {
+    caf::scoped_actor self{system_};
+    OrderReply out{core::Code::kInternal, "no answer"};
+    self->request(to, std::chrono::seconds(10), std::move(msg))
+        .receive([&](OrderReply& r) { out = std::move(r); },
+                 [&](caf::error& err) { ADD_FAILURE() << system_.render(err); });
+    caf::anon_send_exit(to, caf::exit_reason::user_shutdown);
+    return out;
+  }
+
+  // Parks "o-old" (one attempt, payment_no kLegacy) in its shard.
+  void park_legacy_order() {
+    core::OrderState state;
+    state.merchant_id = "demo";
+    state.merchant_order_no = "o-old";
+    state.status = v1::Order::PAYING;
+    state.amount_minor = 1999;
+    state.currency = "CNY";
+    state.channel = "sandbox";
+    core::AttemptState attempt;
+    attempt.payment_no = kLegacy;
+    attempt.number = 1;
+    attempt.channel = "sandbox";
+    state.attempts.push_back(attempt);
+    RestoreMsg msg;
+    msg.orders.push_back(RestoredOrder{std::move(state), core::Policy::kStrict});
+    caf::anon_send(router_->route(OrderKey{"demo", "o-old"}), std::move(msg));
+  }
+
+  std::shared_ptr<RouterEnv> routes_;
+};
+
+TEST_F(EngineRouterTest, LegacyPaymentNoOfAParkedOrderIsRoutedByItsKey) {
+  engine_actor to = front(8);
+  park_legacy_order();
+  OrderReply found = ask(to, GetPaymentMsg{"demo", kLegacy});
+  ASSERT_EQ(found.code, core::Code::kOk) << found.message;
+  EXPECT_EQ(found.payment.payment_no(), kLegacy);
+  EXPECT_EQ(found.payment.merchant_order_no(), "o-old");
+}
+
+TEST_F(EngineRouterTest, LegacyPaymentOfAnotherMerchantIsNotFound) {
+  engine_actor to = front(8);
+  park_legacy_order();
+  EXPECT_EQ(ask(to, GetPaymentMsg{"shop-x", kLegacy}).code, core::Code::kPaymentNotFound);
+}
+
+TEST_F(EngineRouterTest, UnknownLegacyPaymentNoIsNotFound) {
+  engine_actor to = front(8);
+  EXPECT_EQ(ask(to, GetPaymentMsg{"demo", "P1800000000123abcd00000099"}).code,
+            core::Code::kPaymentNotFound);
+}
+
+TEST_F(EngineRouterTest, ShardFieldOutOfRangeIsNotFound) {
+  engine_actor to = front(8);
+  EXPECT_EQ(ask(to, GetPaymentMsg{"demo", make_payment_no(8, "1800000000123abcd00000001")}).code,
+            core::Code::kPaymentNotFound);
+}
+
+TEST_F(EngineRouterTest, NothingIsServedBeforeReady) {
+  engine_actor to = front(8, false);
+  EXPECT_EQ(ask(to, GetPaymentMsg{"demo", kLegacy}).code, core::Code::kNotReady);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <filesystem>
 
+#include "actors/message_types.hpp"
 #include "actors/shard.hpp"
 #include "core/order_snapshot.hpp"
 #include "storage/snapshot_layout.hpp"
@@ -27,7 +28,10 @@ constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kT0 = 1'790'000'000'000;  // the engine's wall clock at the start
 
 struct TestConfig : caf::actor_system_config {
-  TestConfig() { set("scheduler.policy", caf::atom("testing")); }
+  TestConfig() {
+    set("scheduler.policy", caf::atom("testing"));
+    actors::add_message_types(*this);
+  }
 };
 
 // The channel: prepays are not needed (orders come from the snapshot);
@@ -126,7 +130,6 @@ class StoredTimersTest : public ::testing::Test {
     auto env = std::make_shared<OrderEnv>();
     // Step 1 of every order here is due 60 min after its creation (T0 - 10 min).
     env->payment.query_ladder_ms = {5 * kMinuteMs, 60 * kMinuteMs, 120 * kMinuteMs};
-    env->index = std::make_shared<PaymentIndex>();
     env->wall_base_ms = kT0;
     env->steady_base = system_.clock().now();
     env->boot_nonce = "test";

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "actors/message_types.hpp"
 #include "http/http_server.hpp"
 
 namespace oncepay::actors {
@@ -83,7 +84,7 @@ class Receiver {
 
 TEST(WebhookActorTest, SlowMerchantHoldsOnlyItsOwnSlots) {
   caf::actor_system_config cfg;
-  caf::actor_system system{cfg};
+  caf::actor_system system{add_message_types(cfg)};
   auto client = std::make_shared<http::HttpClient>(http::HttpClientOptions{});
   WebhookOptions options;
   options.max_in_flight = 4;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/message_types.hpp"
 #include "channels/sandbox/sandbox_plugin.hpp"
 #include "codec/json.hpp"
 #include "core/signature.hpp"
@@ -29,7 +30,10 @@ constexpr char kApiKey[] = "sk_test_demo";
 constexpr char kPayBody[] = R"({"amount":1999,"currency":"CNY","channel":"sandbox"})";
 
 struct TestConfig : caf::actor_system_config {
-  TestConfig() { set("scheduler.policy", caf::atom("testing")); }
+  TestConfig() {
+    set("scheduler.policy", caf::atom("testing"));
+    actors::add_message_types(*this);
+  }
 };
 
 std::string header_of(const http::HttpResponse& r, std::string_view name) {
@@ -53,7 +57,7 @@ class ApiTest : public ::testing::Test {
         sched_(dynamic_cast<caf::scheduler::test_coordinator&>(system_.scheduler())) {
     actors::EngineOptions options;
     options.shards = 2;
-    options.bridges = 1;
+    options.routers = 1;
     channels::sandbox::SandboxOptions sandbox;
     sandbox.seed = 7;
     sandbox.secret = "chsec";

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/message_types.hpp"
 #include "apps/sim_server.hpp"
 #include "channels/sim/sim_actor.hpp"
 #include "http/http_client.hpp"
@@ -47,7 +48,7 @@ core::ChannelCall make_call(core::ChannelOp op, std::string payment_no) {
 class SimChannelTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    system_ = std::make_unique<caf::actor_system>(cfg_);
+    system_ = std::make_unique<caf::actor_system>(actors::add_message_types(cfg_));
     apps::SimServerOptions sim_options;
     sim_options.secret = kSecret;
     sim_options.seed = 1;
