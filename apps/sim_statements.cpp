@@ -1,6 +1,9 @@
 #include "apps/sim_statements.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "core/narrow.hpp"
 
 #include "channels/alipay/alipay_gateway.hpp"
 #include "channels/alipay/trade_bill.hpp"
@@ -85,6 +88,16 @@ std::string sha1_hex(std::string_view bytes) {
     out.push_back(kHex[digest[i] & 0xf]);
   }
   return out;
+}
+
+std::string random_alnum(size_t n) {
+  static constexpr std::string_view kAlphabet =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string bytes(n, '\0');
+  ONCEPAY_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()),
+                           core::checked_cast<int>(n)) == 1);
+  for (char& c : bytes) c = kAlphabet[static_cast<unsigned char>(c) % kAlphabet.size()];
+  return bytes;
 }
 
 }  // namespace oncepay::apps

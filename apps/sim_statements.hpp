@@ -33,4 +33,8 @@ bool alipay_trade_bill_zip(const std::vector<SettledEntry>& entries, std::string
 // Lower-hex SHA-1 of `bytes` (the tradebill answer's hash_value, C.1 / A.1).
 std::string sha1_hex(std::string_view bytes);
 
+// `n` random characters of [0-9A-Za-z] from OpenSSL's CSPRNG (nonces, bill
+// download tokens). Thread-safe.
+std::string random_alnum(size_t n);
+
 }  // namespace oncepay::apps
