@@ -18,6 +18,7 @@
 namespace oncepay::apps {
 namespace {
 
+using namespace std::chrono_literals;
 namespace ali = channels::alipay;
 using testing::Receiver;
 using testing::ServedSim;
