@@ -98,7 +98,7 @@ struct AlipayFront::Tables {
   };
   std::map<std::string, Trade, std::less<>> trades;
   std::map<std::pair<std::string, std::string>, Refund> refunds;  // (out_trade_no, out_request_no)
-  std::set<std::string, std::less<>> opened;  // trades the payer scanned / opened (B.3)
+  std::set<std::string, std::less<>> opened;              // trades the payer scanned / opened (B.3)
   std::deque<std::pair<std::string, std::string>> bills;  // token -> zip, oldest first
 };
 
@@ -295,18 +295,20 @@ http::HttpResponse AlipayFront::create(Call& call, SimCore& core, bool page) {
   }
   if (!page) {
     if (content.empty()) {
-      content = success({{"out_trade_no", no}, {"qr_code", "https://qr.alipay.com/" + result.prepay_id}});
+      content =
+          success({{"out_trade_no", no}, {"qr_code", "https://qr.alipay.com/" + result.prepay_id}});
     }
     return answer(call.method, content);
   }
   http::HttpResponse r;
   r.content_type = "text/html;charset=utf-8";
-  r.body = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Alipay cashier "
-           "(oncepay-channel-sim)</title></head><body><p>trade " +
-           html_escape(no) + ", " + ali::format_yuan(*fen) + " yuan: " +
-           html_escape(content.empty() ? std::string("waiting for the payer") : content) +
-           "</p><p>The payer pays with POST /sandbox/payments/" + html_escape(no) +
-           "/pay</p></body></html>";
+  r.body =
+      "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Alipay cashier "
+      "(oncepay-channel-sim)</title></head><body><p>trade " +
+      html_escape(no) + ", " + ali::format_yuan(*fen) +
+      " yuan: " + html_escape(content.empty() ? std::string("waiting for the payer") : content) +
+      "</p><p>The payer pays with POST /sandbox/payments/" + html_escape(no) +
+      "/pay</p></body></html>";
   return r;
 }
 
@@ -398,8 +400,7 @@ http::HttpResponse AlipayFront::refund(Call& call, SimCore& core) {
   if (request_no.empty()) request_no = no;  // Alipay's default (C.2)
   auto fen = ali::parse_yuan(get(call.biz, "refund_amount"));
   if (!fen || *fen <= 0) {
-    return answer(call.method,
-                  failure(kBusinessFailed, "ACQ.INVALID_PARAMETER", "refund_amount"));
+    return answer(call.method, failure(kBusinessFailed, "ACQ.INVALID_PARAMETER", "refund_amount"));
   }
   std::optional<channels::ChannelPayment> before, after;
   channels::RefundResult result;
@@ -505,8 +506,7 @@ http::HttpResponse AlipayFront::download(const http::HttpRequest& request) {
 }
 
 // B.4: the V1-signed form body; the common fields, then the trade's.
-std::optional<WireNotification> AlipayFront::encode_notification(
-    const v1::ChannelNotification& n) {
+std::optional<WireNotification> AlipayFront::encode_notification(const v1::ChannelNotification& n) {
   const bool refund = n.status() == v1::ChannelNotification::REFUND_SUCCESS;
   if (n.status() != v1::ChannelNotification::SUCCESS && !refund) return std::nullopt;
   const int64_t now_ms = core::unix_ms();

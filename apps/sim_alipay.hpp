@@ -72,8 +72,7 @@ struct AlipayFrontOptions {
   std::string account_id;
 };
 
-bool load_alipay_keys(const AlipayKeyFiles& files, AlipayFrontOptions* options,
-                      std::string* error);
+bool load_alipay_keys(const AlipayKeyFiles& files, AlipayFrontOptions* options, std::string* error);
 
 class AlipayFront final : public SimFront {
  public:

@@ -64,9 +64,9 @@ class OncepayFront final : public SimFront {
 
   http::HttpResponse handle_channel_request(const http::HttpRequest& request,
                                             SimCore& core) override {
-    auto check = sim::verify_request(secret_, request.header(sim::kSignatureHeader),
-                                     request.method, request.path, request.body,
-                                     core::unix_seconds(), tolerance_s_);
+    auto check =
+        sim::verify_request(secret_, request.header(sim::kSignatureHeader), request.method,
+                            request.path, request.body, core::unix_seconds(), tolerance_s_);
     if (check != core::SignatureCheck::kOk) {
       return finish(request, 401,
                     sim::error_body("unauthorized", "bad X-Channel-Signature: " +
@@ -78,8 +78,8 @@ class OncepayFront final : public SimFront {
     core::ChannelCall call;
     int status = 400;
     std::string why;
-    if (!sim::decode_call(request.method, request.path, request.body, channel_name_, &call,
-                          &status, &why)) {
+    if (!sim::decode_call(request.method, request.path, request.body, channel_name_, &call, &status,
+                          &why)) {
       std::string_view code = status == 404   ? "not_found"
                               : status == 405 ? "method_not_allowed"
                                               : "invalid_request";

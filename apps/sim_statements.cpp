@@ -3,12 +3,11 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "core/narrow.hpp"
-
 #include "channels/alipay/alipay_gateway.hpp"
 #include "channels/alipay/trade_bill.hpp"
 #include "channels/wechatpay/tradebill.hpp"
 #include "core/check.hpp"
+#include "core/narrow.hpp"
 
 namespace oncepay::apps {
 
@@ -94,8 +93,8 @@ std::string random_alnum(size_t n) {
   static constexpr std::string_view kAlphabet =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   std::string bytes(n, '\0');
-  ONCEPAY_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()),
-                           core::checked_cast<int>(n)) == 1);
+  ONCEPAY_CHECK(
+      RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), core::checked_cast<int>(n)) == 1);
   for (char& c : bytes) c = kAlphabet[static_cast<unsigned char>(c) % kAlphabet.size()];
   return bytes;
 }

@@ -66,7 +66,7 @@ struct WechatpayFront::Tables {
     int64_t created_ms = 0;
   };
   std::map<std::string, Payment, std::less<>> payments;
-  std::map<std::string, Refund, std::less<>> refunds;  // by out_refund_no (unique per mchid)
+  std::map<std::string, Refund, std::less<>> refunds;     // by out_refund_no (unique per mchid)
   std::deque<std::pair<std::string, std::string>> bills;  // token -> CSV, oldest first
   std::string last_appid;
   uint64_t next_refund_id = 1;
@@ -204,16 +204,16 @@ http::HttpResponse WechatpayFront::prepay(const http::HttpRequest& request, SimC
   if (result.outcome == CallOutcome::kOk || result.outcome == CallOutcome::kTimeout) {
     if (tables_->payments.size() < kMaxWechatpayRecords ||
         tables_->payments.count(req.out_trade_no) != 0) {
-      tables_->payments[req.out_trade_no] = {req.appid, jsapi ? "JSAPI" : "NATIVE",
-                                             req.notify_url, req.payer_openid, req.attach};
+      tables_->payments[req.out_trade_no] = {req.appid, jsapi ? "JSAPI" : "NATIVE", req.notify_url,
+                                             req.payer_openid, req.attach};
     }
     tables_->last_appid = req.appid;
   }
   switch (result.outcome) {
     case CallOutcome::kOk:
       return signed_answer(200, jsapi ? wx::jsapi_prepay_response("wx" + result.prepay_id)
-                                      : wx::native_prepay_response(
-                                            "weixin://wxpay/bizpayurl?pr=" + result.prepay_id));
+                                      : wx::native_prepay_response("weixin://wxpay/bizpayurl?pr=" +
+                                                                   result.prepay_id));
     case CallOutcome::kAlreadyPaid:
       return error(400, "ORDERPAID", "the order is paid");
     case CallOutcome::kClosed:
@@ -403,8 +403,8 @@ http::HttpResponse WechatpayFront::tradebill(const http::HttpRequest& request, S
   if (params.count("tar_type") != 0) {
     return error(400, "PARAM_ERROR", "this simulator serves uncompressed bills only");
   }
-  std::string csv = wechat_tradebill(core.settled_on(date->second), tables_->last_appid,
-                                     options_.mchid);
+  std::string csv =
+      wechat_tradebill(core.settled_on(date->second), tables_->last_appid, options_.mchid);
   const std::string token = random_alnum(32);
   boost::json::object answer;
   answer["hash_type"] = "SHA1";

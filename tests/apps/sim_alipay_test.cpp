@@ -3,9 +3,10 @@
 // (channels/alipay), answers verified with the Alipay platform public key
 // and read with read_reply, notifications parsed with parse_notification,
 // bills with parse_trade_bill_zip. Keys: generated_locally.json.
+#include "apps/sim_alipay.hpp"
+
 #include <gtest/gtest.h>
 
-#include "apps/sim_alipay.hpp"
 #include "apps/sim_statements.hpp"
 #include "channels/alipay/alipay_gateway.hpp"
 #include "channels/alipay/alipay_methods.hpp"
@@ -60,9 +61,9 @@ class SimAlipayTest : public ::testing::Test {
   // POST /gateway.do signed with `key` (the app key by default); the answer
   // verified with the platform public key.
   ali::SignedResponse call(const ali::RequestSpec& s, const ali::RsaPrivateKey* key = nullptr) {
-    last_ = sim_->call("POST", "/gateway.do",
-                       {{"Content-Type", std::string(ali::kFormContentType)}},
-                       ali::build_request_body(s, key != nullptr ? *key : app_key_));
+    last_ =
+        sim_->call("POST", "/gateway.do", {{"Content-Type", std::string(ali::kFormContentType)}},
+                   ali::build_request_body(s, key != nullptr ? *key : app_key_));
     EXPECT_EQ(last_.status, 200);
     return ali::verify_response(last_.body, s.method, platform_public_);
   }
@@ -179,7 +180,7 @@ TEST_F(SimAlipayTest, PagePayOpensTheTradeSoQueryWaitsForTheBuyer) {
 TEST_F(SimAlipayTest, NotificationIsRedeliveredUntilTheAnswerIsSuccess) {
   Receiver receiver([](size_t i) {
     // A 200 that is not exactly `success` is no acknowledgement (B.4).
-    return i == 0 ? testing::plain_answer(200, "fail")
+    return i == 0   ? testing::plain_answer(200, "fail")
            : i == 1 ? testing::plain_answer(500, "")
                     : testing::plain_answer(200, "success");
   });
@@ -199,7 +200,8 @@ TEST_F(SimAlipayTest, NotificationIsRedeliveredUntilTheAnswerIsSuccess) {
     if (notify_id.empty()) notify_id = n.notify_id;
     EXPECT_EQ(n.notify_id, notify_id);
   }
-  EXPECT_TRUE(testing::eventually([&] { return sim_->sim().stats().notifications_delivered == 1; }));
+  EXPECT_TRUE(
+      testing::eventually([&] { return sim_->sim().stats().notifications_delivered == 1; }));
   EXPECT_EQ(sim_->sim().stats().notifications_pending, 0u);
   EXPECT_EQ(receiver.count(), 3u);
 }
@@ -249,11 +251,11 @@ TEST_F(SimAlipayTest, RefundMovesMoneyOnceNotifiesAndIsFoundByRefundQuery) {
   ASSERT_TRUE(n.notice.has_value());
   EXPECT_EQ(n.notice->kind, core::ChannelNotice::Kind::kRefundSuccess);
 
-  auto found = reply(spec(ali::kMethodRefundQuery,
-                          ali::refund_query_biz_content("P20261130000110", "R1")));
+  auto found =
+      reply(spec(ali::kMethodRefundQuery, ali::refund_query_biz_content("P20261130000110", "R1")));
   EXPECT_EQ(found.outcome, core::ChannelOutcome::kOk);
-  auto unknown = reply(spec(ali::kMethodRefundQuery,
-                            ali::refund_query_biz_content("P20261130000110", "R2")));
+  auto unknown =
+      reply(spec(ali::kMethodRefundQuery, ali::refund_query_biz_content("P20261130000110", "R2")));
   EXPECT_EQ(unknown.outcome, core::ChannelOutcome::kNotFound);
 }
 

@@ -4,12 +4,13 @@
 // verifier and decoder. Keys: generated_locally.json (the Go SDK test key
 // plays both the merchant key and the platform key; the Alipay app key is
 // "another merchant's" key).
+#include "apps/sim_wechatpay.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "apps/sim_statements.hpp"
-#include "apps/sim_wechatpay.hpp"
 #include "channels/wechatpay/api.hpp"
 #include "channels/wechatpay/notification.hpp"
 #include "channels/wechatpay/replies.hpp"
@@ -75,10 +76,9 @@ class SimWechatpayTest : public ::testing::Test {
   }
 
   wx::Error verification(const http::HttpClientResult& r) {
-    wx::SignedHeaders h{testing::header_of(r, "wechatpay-timestamp"),
-                        testing::header_of(r, "wechatpay-nonce"),
-                        testing::header_of(r, "wechatpay-signature"),
-                        testing::header_of(r, "wechatpay-serial")};
+    wx::SignedHeaders h{
+        testing::header_of(r, "wechatpay-timestamp"), testing::header_of(r, "wechatpay-nonce"),
+        testing::header_of(r, "wechatpay-signature"), testing::header_of(r, "wechatpay-serial")};
     return wx::verify_signed(h, r.body, platform_keys_, core::unix_seconds());
   }
 
@@ -190,11 +190,11 @@ TEST_F(SimWechatpayTest, RequestWhoseBodyChangedAfterSigningIsRefused) {
   std::string authorization;
   const std::string body = R"({"mchid":"1230000109"})";
   ASSERT_EQ(wx::sign_request(merchant_key_, kMchid, kMerchantSerial, "POST",
-                             wx::close_url("P20261130000005"), core::unix_seconds(), "nonce1",
-                             body, &authorization),
+                             wx::close_url("P20261130000005"), core::unix_seconds(), "nonce1", body,
+                             &authorization),
             wx::Error::kOk);
-  auto r = sim_->call("POST", wx::close_url("P20261130000005"),
-                      {{"Authorization", authorization}}, R"({"mchid":"1230000110"})");
+  auto r = sim_->call("POST", wx::close_url("P20261130000005"), {{"Authorization", authorization}},
+                      R"({"mchid":"1230000110"})");
   EXPECT_EQ(r.status, 401);
 }
 
@@ -257,7 +257,8 @@ TEST_F(SimWechatpayTest, PaymentNotificationIsRedeliveredUntilAcknowledged) {
   }
   // The acknowledgement is counted once the third answer came back; then
   // nothing is pending, so no fourth delivery can come.
-  EXPECT_TRUE(testing::eventually([&] { return sim_->sim().stats().notifications_delivered == 1; }));
+  EXPECT_TRUE(
+      testing::eventually([&] { return sim_->sim().stats().notifications_delivered == 1; }));
   EXPECT_EQ(sim_->sim().stats().notifications_pending, 0u);
   EXPECT_EQ(sim_->sim().stats().delivery_attempts_failed, 2u);
   EXPECT_EQ(receiver.count(), 3u);
@@ -271,7 +272,8 @@ TEST_F(SimWechatpayTest, FailedPaymentSendsNoNotification) {
   auto deliveries = receiver.wait_for(1);
   ASSERT_EQ(deliveries.size(), 1u);
   EXPECT_EQ(decode(deliveries[0]).envelope.event_type, "TRANSACTION.SUCCESS");
-  EXPECT_TRUE(testing::eventually([&] { return sim_->sim().stats().notifications_delivered == 1; }));
+  EXPECT_TRUE(
+      testing::eventually([&] { return sim_->sim().stats().notifications_delivered == 1; }));
   EXPECT_EQ(receiver.count(), 1u);
 }
 
