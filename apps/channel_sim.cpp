@@ -52,7 +52,8 @@ constexpr const char* kUsage =
     "  alipay: --alipay.app-id=ID --alipay.app-public-key-file=PEM\n"
     "       --alipay.platform-private-key-file=PEM\n"
     "  notifications of wechatpay-v3 and alipay go to the notify_url of each request\n"
-    "  (--notify-url is the fallback)\n";
+    "  (--notify-url is the fallback); alipay retries on its own schedule\n"
+    "  (4min,10min,10min,1h,2h,6h,15h) unless --notify-retry is given\n";
 
 struct Cli {
   http::HttpServerOptions http;
@@ -156,6 +157,7 @@ bool parse_listen(std::string_view text, http::HttpServerOptions* http) {
 // Empty on success, else what is wrong.
 std::string parse_cli(int argc, char** argv, Cli* cli) {
   bool listen_set = false;
+  bool retry_set = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") return "help";
@@ -180,6 +182,7 @@ std::string parse_cli(int argc, char** argv, Cli* cli) {
       if (!apps::parse_duration_list(value, &cli->sim.notify_retry_ms, &why)) {
         return "--notify-retry: " + why;
       }
+      retry_set = true;
     } else if (key == "notify-timeout") {
       if (!apps::parse_duration_ms(value, &ms)) return "--notify-timeout wants a duration";
       cli->sim.notify_timeout = std::chrono::milliseconds(ms);
@@ -197,6 +200,9 @@ std::string parse_cli(int argc, char** argv, Cli* cli) {
     }
   }
   if (!listen_set) return "--listen is required";
+  if (cli->protocol == "alipay" && !retry_set) {
+    cli->sim.notify_retry_ms = apps::alipay_notify_retry_ms();
+  }
   return check_protocol(*cli);
 }
 

@@ -110,6 +110,11 @@ struct AlipayFront::Call {
   int64_t now_ms = 0;
 };
 
+std::vector<int64_t> alipay_notify_retry_ms() {
+  constexpr int64_t min = 60'000, h = 60 * min;
+  return {4 * min, 10 * min, 10 * min, 1 * h, 2 * h, 6 * h, 15 * h};
+}
+
 bool load_alipay_keys(const AlipayKeyFiles& files, AlipayFrontOptions* options,
                       std::string* error) {
   std::string text, why;

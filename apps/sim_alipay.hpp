@@ -44,11 +44,13 @@
 // file, never key bytes. Requests never abort.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "apps/sim_front.hpp"
 #include "channels/alipay/alipay_keys.hpp"
@@ -57,6 +59,11 @@
 namespace oncepay::apps {
 
 inline constexpr size_t kMaxAlipayBills = 64;
+
+// Alipay's notification schedule (B.4): 4m, 10m, 10m, 1h, 2h, 6h, 15h after
+// the first delivery (8 deliveries in about 25 h). The command line uses it
+// for --protocol=alipay unless --notify-retry is given.
+std::vector<int64_t> alipay_notify_retry_ms();
 inline constexpr size_t kMaxAlipayRecords = 1'000'000;
 
 struct AlipayKeyFiles {
