@@ -7,8 +7,15 @@
 //   oncepay-channel-sim --listen=127.0.0.1:0 --secret=S
 //       --notify-url=http://127.0.0.1:8080/v1/channels/sim/notify
 //       [--notify-retry=15s,15s,30s,3min,...] [--notify-timeout=5s]
-//       [--name=sim] [--seed=N] [--threads=N]
+//       [--name=sim] [--seed=N] [--threads=N] [--merchant-id=ID]
+//   oncepay-channel-sim --protocol=wechatpay-v3 --listen=... --wechatpay.mchid=...
+//       --wechatpay.merchant-public-key-file=F --wechatpay.platform-private-key-file=F
+//       --wechatpay.platform-public-key-id=PUB_KEY_ID_... --wechatpay.apiv3-key-file=F
+//   oncepay-channel-sim --protocol=alipay --listen=... --alipay.app-id=...
+//       --alipay.app-public-key-file=F --alipay.platform-private-key-file=F
 //
+// The protocol fronts: apps/sim_wechatpay.hpp, apps/sim_alipay.hpp. Keys come
+// from files (never argv, where ps shows them) and are never printed.
 // Prints `oncepay-channel-sim listening on http://HOST:PORT` once it serves.
 // SIGTERM / SIGINT: stop accepting, drain requests in flight, exit 0.
 // Exit 2 on a bad command line, 1 when it cannot listen.
@@ -18,10 +25,14 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "apps/sim_alipay.hpp"
 #include "apps/sim_server.hpp"
+#include "apps/sim_wechatpay.hpp"
 #include "http/http_server.hpp"
 
 namespace {
@@ -31,12 +42,102 @@ using namespace oncepay;
 constexpr const char* kUsage =
     "usage: oncepay-channel-sim --listen=HOST:PORT --secret=S [--notify-url=URL]\n"
     "       [--notify-retry=D,D,...] [--notify-timeout=D] [--name=NAME] [--seed=N]\n"
-    "       [--threads=N]   (durations: ms, s, min, h)\n";
+    "       [--threads=N] [--merchant-id=ID]   (durations: ms, s, min, h)\n"
+    "       [--protocol=oncepay|wechatpay-v3|alipay]   (default oncepay; --secret is\n"
+    "        for oncepay only)\n"
+    "  wechatpay-v3: --wechatpay.mchid=DIGITS --wechatpay.merchant-public-key-file=PEM\n"
+    "       --wechatpay.platform-private-key-file=PEM\n"
+    "       --wechatpay.platform-public-key-id=PUB_KEY_ID_...\n"
+    "       --wechatpay.apiv3-key-file=FILE (32 bytes)\n"
+    "  alipay: --alipay.app-id=ID --alipay.app-public-key-file=PEM\n"
+    "       --alipay.platform-private-key-file=PEM\n"
+    "  notifications of wechatpay-v3 and alipay go to the notify_url of each request\n"
+    "  (--notify-url is the fallback); alipay retries on its own schedule\n"
+    "  (4min,10min,10min,1h,2h,6h,15h) unless --notify-retry is given\n";
 
 struct Cli {
   http::HttpServerOptions http;
   apps::SimServerOptions sim;
+  std::string protocol = "oncepay";
+  std::string wechatpay_mchid;
+  std::string wechatpay_key_id;
+  apps::WechatpayKeyFiles wechatpay_files;
+  std::string alipay_app_id;
+  apps::AlipayKeyFiles alipay_files;
 };
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// The protocol's own options (Cli fields); false: not one of them.
+bool protocol_option(std::string_view key, std::string_view value, Cli* cli) {
+  const std::pair<std::string_view, std::string*> options[] = {
+      {"protocol", &cli->protocol},
+      {"wechatpay.mchid", &cli->wechatpay_mchid},
+      {"wechatpay.platform-public-key-id", &cli->wechatpay_key_id},
+      {"wechatpay.merchant-public-key-file", &cli->wechatpay_files.merchant_public_key_file},
+      {"wechatpay.platform-private-key-file", &cli->wechatpay_files.platform_private_key_file},
+      {"wechatpay.apiv3-key-file", &cli->wechatpay_files.apiv3_key_file},
+      {"alipay.app-id", &cli->alipay_app_id},
+      {"alipay.app-public-key-file", &cli->alipay_files.app_public_key_file},
+      {"alipay.platform-private-key-file", &cli->alipay_files.platform_private_key_file},
+      {"merchant-id", &cli->sim.merchant_id},
+  };
+  for (const auto& [name, field] : options) {
+    if (key == name) {
+      *field = std::string(value);
+      return true;
+    }
+  }
+  return false;
+}
+
+// Checks the protocol's options; empty when they are complete.
+std::string check_protocol(const Cli& cli) {
+  if (cli.protocol == "oncepay") {
+    return cli.sim.secret.empty() ? "--secret is required" : "";
+  }
+  if (cli.protocol == "wechatpay-v3") {
+    if (!all_digits(cli.wechatpay_mchid)) return "--wechatpay.mchid wants the merchant's digits";
+    if (cli.wechatpay_key_id.empty()) return "--wechatpay.platform-public-key-id is required";
+    if (cli.wechatpay_files.merchant_public_key_file.empty() ||
+        cli.wechatpay_files.platform_private_key_file.empty() ||
+        cli.wechatpay_files.apiv3_key_file.empty()) {
+      return "--wechatpay.merchant-public-key-file, --wechatpay.platform-private-key-file and "
+             "--wechatpay.apiv3-key-file are required";
+    }
+    return {};
+  }
+  if (cli.protocol == "alipay") {
+    if (cli.alipay_app_id.empty()) return "--alipay.app-id is required";
+    if (cli.alipay_files.app_public_key_file.empty() ||
+        cli.alipay_files.platform_private_key_file.empty()) {
+      return "--alipay.app-public-key-file and --alipay.platform-private-key-file are required";
+    }
+    return {};
+  }
+  return "--protocol wants oncepay, wechatpay-v3 or alipay";
+}
+
+// The front of cli.protocol with its keys loaded (null for oncepay); on
+// failure *error names the file and the problem, never key bytes.
+std::unique_ptr<apps::SimFront> make_front(const Cli& cli, std::string* error) {
+  if (cli.protocol == "wechatpay-v3") {
+    apps::WechatpayFrontOptions options;
+    options.mchid = cli.wechatpay_mchid;
+    options.platform_public_key_id = cli.wechatpay_key_id;
+    if (!apps::load_wechatpay_keys(cli.wechatpay_files, &options, error)) return nullptr;
+    return std::make_unique<apps::WechatpayFront>(std::move(options));
+  }
+  if (cli.protocol == "alipay") {
+    apps::AlipayFrontOptions options;
+    options.app_id = cli.alipay_app_id;
+    if (!apps::load_alipay_keys(cli.alipay_files, &options, error)) return nullptr;
+    return std::make_unique<apps::AlipayFront>(std::move(options));
+  }
+  return nullptr;
+}
 
 bool parse_uint(std::string_view text, uint64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
@@ -56,6 +157,7 @@ bool parse_listen(std::string_view text, http::HttpServerOptions* http) {
 // Empty on success, else what is wrong.
 std::string parse_cli(int argc, char** argv, Cli* cli) {
   bool listen_set = false;
+  bool retry_set = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") return "help";
@@ -80,6 +182,7 @@ std::string parse_cli(int argc, char** argv, Cli* cli) {
       if (!apps::parse_duration_list(value, &cli->sim.notify_retry_ms, &why)) {
         return "--notify-retry: " + why;
       }
+      retry_set = true;
     } else if (key == "notify-timeout") {
       if (!apps::parse_duration_ms(value, &ms)) return "--notify-timeout wants a duration";
       cli->sim.notify_timeout = std::chrono::milliseconds(ms);
@@ -92,13 +195,15 @@ std::string parse_cli(int argc, char** argv, Cli* cli) {
     } else if (key == "threads") {
       if (!parse_uint(value, &n) || n == 0 || n > 64) return "--threads wants 1..64";
       cli->http.threads = static_cast<int>(n);
-    } else {
+    } else if (!protocol_option(key, value, cli)) {
       return std::string("unknown option --").append(key);
     }
   }
   if (!listen_set) return "--listen is required";
-  if (cli->sim.secret.empty()) return "--secret is required";
-  return {};
+  if (cli->protocol == "alipay" && !retry_set) {
+    cli->sim.notify_retry_ms = apps::alipay_notify_retry_ms();
+  }
+  return check_protocol(*cli);
 }
 
 int run(int argc, char** argv) {
@@ -121,7 +226,13 @@ int run(int argc, char** argv) {
     return 2;
   }
 
-  apps::SimServer sim{cli.sim};
+  std::string key_error;
+  std::unique_ptr<apps::SimFront> front = make_front(cli, &key_error);
+  if (!key_error.empty()) {
+    std::fprintf(stderr, "oncepay-channel-sim: %s\n", key_error.c_str());
+    return 2;
+  }
+  apps::SimServer sim{cli.sim, std::move(front)};
   http::HttpServer server{cli.http,
                           [&sim](http::HttpRequest request, http::Responder respond) {
                             sim.handle(std::move(request), std::move(respond));

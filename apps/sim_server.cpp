@@ -3,6 +3,7 @@
 #include <charconv>
 #include <random>
 
+#include "apps/sim_statements.hpp"
 #include "channels/sim/sim_protocol.hpp"
 #include "codec/json.hpp"
 #include "core/codes.hpp"
@@ -43,6 +44,101 @@ http::HttpResponse method_not_allowed(std::string_view allow) {
 bool blank(std::string_view body) {
   return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
+
+// The oncepay protocol (channels/sim_protocol.hpp): the engine-facing API,
+// signature first (a bad one changes nothing), then the call against the
+// model, then the signed answer; and its daily statement.
+class OncepayFront final : public SimFront {
+ public:
+  explicit OncepayFront(const SimServerOptions& options)
+      : secret_(options.secret),
+        channel_name_(options.channel_name),
+        merchant_id_(options.merchant_id.empty() ? options.channel_name : options.merchant_id),
+        tolerance_s_(options.signature_tolerance_s) {}
+
+  bool owns(const http::HttpRequest& request) const override {
+    const std::string_view path = request.path;
+    return path.substr(0, sim::kPaymentsPath.size()) == sim::kPaymentsPath ||
+           path.substr(0, kStatementsPath.size()) == kStatementsPath;
+  }
+
+  http::HttpResponse handle_channel_request(const http::HttpRequest& request,
+                                            SimCore& core) override {
+    auto check =
+        sim::verify_request(secret_, request.header(sim::kSignatureHeader), request.method,
+                            request.path, request.body, core::unix_seconds(), tolerance_s_);
+    if (check != core::SignatureCheck::kOk) {
+      return finish(request, 401,
+                    sim::error_body("unauthorized", "bad X-Channel-Signature: " +
+                                                        std::string(core::to_string(check))));
+    }
+    if (request.path.substr(0, kStatementsPath.size()) == kStatementsPath) {
+      return statement(request, core);
+    }
+    core::ChannelCall call;
+    int status = 400;
+    std::string why;
+    if (!sim::decode_call(request.method, request.path, request.body, channel_name_, &call, &status,
+                          &why)) {
+      std::string_view code = status == 404   ? "not_found"
+                              : status == 405 ? "method_not_allowed"
+                                              : "invalid_request";
+      return finish(request, status, sim::error_body(code, why));
+    }
+    sim::CallAnswer answer;
+    core.with_model(call.payment_no, [&](channels::ChannelModel& model) {
+      answer = sim::apply_call(model, call, core::unix_ms());
+    });
+    auto wire = sim::encode_answer(call.op, answer);
+    return finish(request, wire.status, std::move(wire.body));
+  }
+
+  std::optional<WireNotification> encode_notification(
+      const v1::ChannelNotification& notification) override {
+    WireNotification wire;
+    wire.body = codec::to_json(notification);
+    wire.headers = {
+        {"Content-Type", "application/json"},
+        {"X-Channel-Signature", core::sign_header(secret_, core::unix_seconds(), wire.body)},
+    };
+    return wire;
+  }
+
+  bool is_acknowledged(int status, std::string_view) const override { return status / 100 == 2; }
+
+ private:
+  static constexpr std::string_view kStatementsPath = "/channel/v1/statements/";
+
+  http::HttpResponse finish(const http::HttpRequest& request, int status, std::string body) const {
+    http::HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    r.headers.emplace_back("X-Channel-Signature", sim::sign_response(secret_, core::unix_seconds(),
+                                                                     status, request.path, r.body));
+    return r;
+  }
+
+  // GET /channel/v1/statements/{yyyy-MM-dd}: the day's WeChat ALL bill,
+  // 商户号 = merchant_id, signed like every answer.
+  http::HttpResponse statement(const http::HttpRequest& request, SimCore& core) const {
+    const std::string_view day = std::string_view(request.path).substr(kStatementsPath.size());
+    if (request.method != "GET") {
+      return finish(request, 405, sim::error_body("method_not_allowed", "use GET"));
+    }
+    if (!is_day(day)) {
+      return finish(request, 400, sim::error_body("invalid_request", "the day is yyyy-MM-dd"));
+    }
+    http::HttpResponse r =
+        finish(request, 200, wechat_tradebill(core.settled_on(day), channel_name_, merchant_id_));
+    r.content_type = "text/csv; charset=utf-8";
+    return r;
+  }
+
+  std::string secret_;
+  std::string channel_name_;
+  std::string merchant_id_;
+  int64_t tolerance_s_;
+};
 
 }  // namespace
 
@@ -97,8 +193,10 @@ bool parse_duration_list(std::string_view text, std::vector<int64_t>* ms, std::s
   return true;
 }
 
-SimServer::SimServer(SimServerOptions options)
-    : options_(std::move(options)), model_(options_.channel_name, seed_or_random(options_.seed)) {
+SimServer::SimServer(SimServerOptions options, std::unique_ptr<SimFront> front)
+    : options_(std::move(options)),
+      model_(options_.channel_name, seed_or_random(options_.seed)),
+      front_(front != nullptr ? std::move(front) : std::make_unique<OncepayFront>(options_)) {
   http::HttpClientOptions client_options;
   client_options.connect_timeout = options_.notify_timeout;
   client_options.request_timeout = options_.notify_timeout;
@@ -141,8 +239,9 @@ SimServerStats SimServer::stats() const {
 
 void SimServer::handle(http::HttpRequest request, http::Responder respond) {
   const std::string_view path = request.path;
-  if (path.substr(0, sim::kPaymentsPath.size()) == sim::kPaymentsPath) {
-    return respond(channel_api(request));
+  if (front_->owns(request)) {
+    SimCore& core = *this;
+    return respond(front_->handle_channel_request(request, core));
   }
   auto parts = http::split_path(path);
   if (!parts.empty() && parts[0] == "sandbox") return respond(sandbox(request, parts));
@@ -157,45 +256,6 @@ void SimServer::handle(http::HttpRequest request, http::Responder respond) {
     return respond(stats_response());
   }
   respond(error_of(Code::kNotFound, "no such route"));
-}
-
-// The engine-facing API: signature first (a bad one changes nothing), then
-// the call against the model, then the signed answer.
-http::HttpResponse SimServer::channel_api(const http::HttpRequest& request) {
-  auto finish = [&](int status, std::string body) {
-    http::HttpResponse r;
-    r.status = status;
-    r.body = std::move(body);
-    r.headers.emplace_back(
-        "X-Channel-Signature",
-        sim::sign_response(options_.secret, core::unix_seconds(), status, request.path, r.body));
-    return r;
-  };
-  auto check = sim::verify_request(options_.secret, request.header(sim::kSignatureHeader),
-                                   request.method, request.path, request.body, core::unix_seconds(),
-                                   options_.signature_tolerance_s);
-  if (check != core::SignatureCheck::kOk) {
-    return finish(401, sim::error_body("unauthorized", "bad X-Channel-Signature: " +
-                                                           std::string(core::to_string(check))));
-  }
-  core::ChannelCall call;
-  int status = 400;
-  std::string why;
-  if (!sim::decode_call(request.method, request.path, request.body, options_.channel_name, &call,
-                        &status, &why)) {
-    std::string_view code = status == 404   ? "not_found"
-                            : status == 405 ? "method_not_allowed"
-                                            : "invalid_request";
-    return finish(status, sim::error_body(code, why));
-  }
-  sim::CallAnswer answer;
-  {
-    std::lock_guard lock(model_mutex_);
-    answer = sim::apply_call(model_, call, core::unix_ms());
-    flush_outbox();
-  }
-  auto wire = sim::encode_answer(call.op, answer);
-  return finish(wire.status, std::move(wire.body));
 }
 
 http::HttpResponse SimServer::record_of(const std::string& payment_no) {
@@ -245,13 +305,12 @@ http::HttpResponse SimServer::sandbox(const http::HttpRequest& req,
   if (!pay && body.after_close()) {
     return error_of(Code::kInvalidRequest, "after_close applies to pay only");
   }
-  channels::CallOutcome outcome;
-  {
-    std::lock_guard lock(model_mutex_);
-    outcome = pay ? model_.pay(payment_no, body.after_close(), core::unix_ms())
-                  : model_.fail(payment_no, core::unix_ms());
-    flush_outbox();
-  }
+  front_->payer_touched(payment_no);
+  channels::CallOutcome outcome = channels::CallOutcome::kNotFound;
+  with_model(payment_no, [&](channels::ChannelModel& model) {
+    outcome = pay ? model.pay(payment_no, body.after_close(), core::unix_ms())
+                  : model.fail(payment_no, core::unix_ms());
+  });
   switch (outcome) {
     case channels::CallOutcome::kOk:
       return record_of(payment_no);
@@ -291,6 +350,57 @@ http::HttpResponse SimServer::stats_response() const {
   return r;
 }
 
+void SimServer::with_model(std::string_view payment_no,
+                           const std::function<void(channels::ChannelModel&)>& fn) {
+  std::lock_guard lock(model_mutex_);
+  auto before = model_.get(payment_no);
+  fn(model_);
+  record_settlements(before, model_.get(payment_no));
+  flush_outbox();
+}
+
+std::vector<SettledEntry> SimServer::settled_on(std::string_view day) const {
+  std::vector<SettledEntry> out;
+  std::lock_guard lock(model_mutex_);
+  for (const auto& e : ledger_) {
+    if (business_day(e.time_ms) == day) out.push_back(e);
+  }
+  return out;
+}
+
+// A payment is settled when it first reaches SUCCESS (or REFUND); a refund
+// when its refund_no first appears; a reversal's full refund (no refund_no)
+// under the payment_no, as Alipay's default out_request_no (C.2).
+void SimServer::record_settlements(const std::optional<channels::ChannelPayment>& before,
+                                   const std::optional<channels::ChannelPayment>& after) {
+  using channels::PayState;
+  if (!after) return;
+  const auto& p = *after;
+  auto paid = [](const channels::ChannelPayment& x) {
+    return x.state == PayState::kSuccess || x.state == PayState::kRefund;
+  };
+  if (paid(p) && (!before || !paid(*before))) {
+    ledger_.push_back({false, p.payment_no, "", p.channel_trade_no, "", p.amount_minor, p.currency,
+                       p.updated_ms});
+  }
+  int64_t new_refunds_minor = 0;
+  for (const auto& [refund_no, amount] : p.refunds) {
+    if (before && before->refunds.count(refund_no) != 0) continue;
+    new_refunds_minor += amount;
+    const std::string channel_refund_no =
+        p.channel_trade_no + "R" + std::to_string(ledger_.size() + 1);
+    ledger_.push_back({true, p.payment_no, refund_no, p.channel_trade_no, channel_refund_no, amount,
+                       p.currency, p.updated_ms});
+  }
+  const int64_t reversed_minor =
+      p.refunded_minor - (before ? before->refunded_minor : 0) - new_refunds_minor;
+  if (reversed_minor > 0) {
+    ledger_.push_back({true, p.payment_no, p.payment_no, p.channel_trade_no,
+                       p.channel_trade_no + "R" + std::to_string(ledger_.size() + 1),
+                       reversed_minor, p.currency, p.updated_ms});
+  }
+}
+
 void SimServer::flush_outbox() {
   for (auto& n : model_.take_outbox()) {
     schedule(Delivery{std::move(n.body), 0}, std::chrono::milliseconds(n.delay_ms));
@@ -301,7 +411,8 @@ void SimServer::schedule(Delivery delivery, std::chrono::milliseconds delay) {
   {
     std::lock_guard lock(queue_mutex_);
     if (stopping_) return;
-    if (options_.notify_url.empty() || queue_.size() >= options_.max_pending_notifications) {
+    const bool no_target = options_.notify_url.empty() && !front_->carries_notify_url();
+    if (no_target || queue_.size() >= options_.max_pending_notifications) {
       ++stats_.notifications_abandoned;
       return;
     }
@@ -330,17 +441,22 @@ void SimServer::notifier_loop() {
   }
 }
 
-// One delivery, signed afresh (the receiver checks t against its clock). Its
-// answer schedules the next one on the retry schedule.
+// One delivery, encoded and signed afresh by the front (the receiver checks
+// the timestamp against its clock). Its answer schedules the next one on the
+// retry schedule.
 void SimServer::deliver(Delivery delivery) {
-  std::string body = codec::to_json(delivery.body);
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {"Content-Type", "application/json"},
-      {"X-Channel-Signature", core::sign_header(options_.secret, core::unix_seconds(), body)},
-  };
-  client_->request("POST", options_.notify_url, std::move(headers), std::move(body),
+  std::optional<WireNotification> wire = front_->encode_notification(delivery.body);
+  if (!wire) return;  // the protocol sends none for this one
+  if (wire->url.empty()) wire->url = options_.notify_url;
+  if (wire->url.empty()) {
+    std::lock_guard lock(queue_mutex_);
+    ++stats_.notifications_abandoned;
+    return;
+  }
+  client_->request("POST", std::move(wire->url), std::move(wire->headers), std::move(wire->body),
                    [this, delivery = std::move(delivery)](http::HttpClientResult result) mutable {
-                     const bool acked = result.ok && result.status / 100 == 2;
+                     const bool acked =
+                         result.ok && front_->is_acknowledged(result.status, result.body);
                      std::chrono::milliseconds next{0};
                      {
                        std::lock_guard lock(queue_mutex_);

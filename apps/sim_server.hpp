@@ -6,6 +6,12 @@
 //   (/sandbox/payments/{payment_no}[/pay|/fail], PUT /sandbox/faults), same
 //   paths, bodies and error codes;
 // - GET /healthz and GET /sim/stats (notification delivery counters).
+// The channel API is a pluggable front (apps/sim_front.hpp): by default the
+// oncepay protocol above (plus its daily statement,
+// GET /channel/v1/statements/{yyyy-MM-dd}, in WeChat's ALL layout), or
+// WeChat Pay APIv3 (apps/sim_wechatpay.hpp) or Alipay (apps/sim_alipay.hpp).
+// Every payment and refund the wallet settles is kept with its business day
+// for the statements.
 // The wallet is a channels::ChannelModel, the same model the built-in
 // sandbox runs. Its notifications are POSTed as v1::ChannelNotification JSON
 // to notify_url with `X-Channel-Signature` (core/signature.hpp over the body),
@@ -26,14 +32,17 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "apps/sim_front.hpp"
 #include "channels/sim/channel_model.hpp"
 #include "http/http_client.hpp"
 #include "http/http_types.hpp"
@@ -51,6 +60,8 @@ struct SimServerOptions {
   std::string channel_name = "sim";  // the model's name: prefix of its ids
   std::string secret;                // signs notifications, checks requests
   std::string notify_url;            // empty: notifications are dropped
+  // 商户号 of the oncepay front's statements; empty: channel_name.
+  std::string merchant_id;
   // Delays between deliveries of one notification (the first goes out after
   // its injected notify_delay_ms).
   std::vector<int64_t> notify_retry_ms = wechat_notify_retry_ms();
@@ -68,9 +79,10 @@ struct SimServerStats {
   size_t payments = 0;
 };
 
-class SimServer {
+class SimServer : private SimCore {
  public:
-  explicit SimServer(SimServerOptions options);
+  // `front` null: the oncepay protocol (channels/sim_protocol.hpp).
+  explicit SimServer(SimServerOptions options, std::unique_ptr<SimFront> front = nullptr);
   ~SimServer();  // runs stop()
 
   SimServer(const SimServer&) = delete;
@@ -94,7 +106,15 @@ class SimServer {
   };
   using Clock = std::chrono::steady_clock;
 
-  http::HttpResponse channel_api(const http::HttpRequest& request);
+  // SimCore
+  void with_model(std::string_view payment_no,
+                  const std::function<void(channels::ChannelModel&)>& fn) override;
+  std::vector<SettledEntry> settled_on(std::string_view day) const override;
+  // Appends to ledger_ what changed between `before` and `after` of one
+  // payment. Caller holds model_mutex_.
+  void record_settlements(const std::optional<channels::ChannelPayment>& before,
+                          const std::optional<channels::ChannelPayment>& after);
+
   http::HttpResponse sandbox(const http::HttpRequest& request,
                              const std::vector<std::string_view>& parts);
   http::HttpResponse record_of(const std::string& payment_no);
@@ -109,6 +129,8 @@ class SimServer {
 
   mutable std::mutex model_mutex_;
   channels::ChannelModel model_;
+  std::vector<SettledEntry> ledger_;  // guarded by model_mutex_; bounded by the model's limits
+  std::unique_ptr<SimFront> front_;   // set once in the constructor
 
   mutable std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
