@@ -6,6 +6,7 @@
 #include "apps/daemon_channels.hpp"
 #include "core/config.hpp"
 #include "http/http_client.hpp"
+#include "http/url.hpp"
 
 namespace oncepay::apps {
 
@@ -58,7 +59,10 @@ DaemonConfig::DaemonConfig() {
       .add<timespan>("idle-timeout", "keep-alive idle time")
       .add<timespan>("drain-timeout", "time in-flight requests get at shutdown")
       .add<std::string>("tls-cert", "PEM certificate chain: serve HTTPS (with http.tls-key)")
-      .add<std::string>("tls-key", "PEM private key of http.tls-cert");
+      .add<std::string>("tls-key", "PEM private key of http.tls-cert")
+      .add<std::string>("public-url",
+                        "the daemon's URL as channels reach it (their notify_url); default "
+                        "http://HOST:PORT of http.host and http.port");
   opt_group{custom_options_, "payment"}
       .add<timespan>("in-flight-window", "a repeat within this time returns the live attempt")
       .add<size_t>("max-attempts", "payment attempts per merchant order")
@@ -109,6 +113,7 @@ std::vector<OptionDefault> core_options() {
       {"http.drain-timeout", "10s"},
       {"http.tls-cert", ""},
       {"http.tls-key", ""},
+      {"http.public-url", ""},
       {"payment.in-flight-window", "10s"},
       {"payment.max-attempts", "3"},
       {"payment.query-ladder", "5min,10min,20min,1h,3h,8h,24h"},
@@ -271,6 +276,15 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   http.drain_timeout = milliseconds(to_ms(get_or(cfg, "http.drain-timeout", ms(10'000))));
   http.tls_cert_file = get_or(cfg, "http.tls-cert", std::string());
   http.tls_key_file = get_or(cfg, "http.tls-key", std::string());
+  s->public_url = get_or(cfg, "http.public-url", std::string());
+  while (!s->public_url.empty() && s->public_url.back() == '/') s->public_url.pop_back();
+  if (s->public_url.empty()) {
+    s->public_url = std::string(http.tls_cert_file.empty() ? "http://" : "https://") + http.host +
+                    ":" + std::to_string(http.port);
+  } else if (!http::is_http_url(s->public_url)) {
+    *error = "http.public-url must be an http:// or https:// URL";
+    return false;
+  }
   // Bounds that keep the gateway able to answer at all: no I/O thread, or
   // limits no request fits in, would start a daemon that serves nothing.
   if (http.threads < 1 || http.threads > 64) {

@@ -47,6 +47,9 @@ struct DaemonSettings {
   actors::EngineOptions engine;
   gateway::ApiOptions api;
   std::string data_dir;
+  // http.public-url: how channels reach this daemon (their notify URLs);
+  // default http://<http.host>:<http.port>. No trailing '/'.
+  std::string public_url;
   std::vector<int64_t> notify_retry_ladder_ms;
   // One JSON line on stderr per order state change (actors::StateLog).
   bool log_state_changes = true;

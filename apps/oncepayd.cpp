@@ -20,9 +20,9 @@ using namespace oncepay;
 
 // The configured channels, in the daemon's channel list's order.
 bool install_channels(const apps::DaemonSettings& settings, channels::ChannelRegistry& registry,
-                      caf::actor_system& system, std::string* error) {
+                      const channels::InstallContext& context, std::string* error) {
   for (const auto& setup : settings.channels) {
-    if (setup.enabled && !setup.install(registry, system, error)) return false;
+    if (setup.enabled && !setup.install(registry, context, error)) return false;
   }
   return true;
 }
@@ -66,7 +66,10 @@ int run(int argc, char** argv) {
   if (settings.log_state_changes) settings.engine.state_log = std::make_shared<actors::StateLog>();
   // Outlives the engine and the gateway, which use its channels.
   channels::ChannelRegistry registry;
-  if (!install_channels(settings, registry, system, &error)) {
+  auto accounts = std::make_shared<channels::ChannelAccounts>();
+  settings.engine.channel_accounts = accounts;
+  const channels::InstallContext context{system, accounts, settings.public_url};
+  if (!install_channels(settings, registry, context, &error)) {
     std::fprintf(stderr, "oncepayd: channels: %s\n", error.c_str());
     return 2;
   }

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "channels/accounts.hpp"
 #include "channels/registry.hpp"
 
 namespace oncepay::channels {
@@ -30,6 +31,18 @@ namespace oncepay::channels {
 struct OptionDefault {
   std::string_view key;  // "sandbox.secret"
   std::string_view default_value;
+};
+
+// What a channel gets when it is installed, besides its own options.
+struct InstallContext {
+  caf::actor_system& system;
+  // Merchants' channel accounts (shared with the engine and the gateway): a
+  // channel that acts per merchant adds its AccountParser here and reads
+  // the accounts on every call and notification.
+  std::shared_ptr<ChannelAccounts> accounts;
+  // The daemon's public base URL (http.public-url, no trailing '/'): where
+  // channels send notifications, e.g. <public_url>/v1/channels/<name>/notify/<merchant_id>.
+  std::string public_url;
 };
 
 // What load() made of a channel's options.
@@ -44,7 +57,7 @@ struct ChannelSetup {
   std::map<std::string, std::string> values;
   // Registers the channel (called once, only when enabled). False with
   // *error when the registry refuses it.
-  std::function<bool(ChannelRegistry& registry, caf::actor_system& system, std::string* error)>
+  std::function<bool(ChannelRegistry& registry, const InstallContext& context, std::string* error)>
       install;
 };
 

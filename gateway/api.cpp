@@ -402,11 +402,12 @@ void get_payment(Call& c) {
 
 // Every route of docs/API.md. Within one Access group the paths differ, so
 // the order only sets the order of methods in an Allow header.
-constexpr std::array<Route<Handler>, 14> kRoutes{{
+constexpr std::array<Route<Handler>, 15> kRoutes{{
     {Access::kOps, "GET", "/healthz", healthz},
     {Access::kOps, "GET", "/readyz", readyz},
     {Access::kOps, "GET", "/metrics", metrics_text},
     {Access::kChannel, "POST", "/v1/channels/{channel}/notify", channel_notify},
+    {Access::kChannel, "POST", "/v1/channels/{channel}/notify/{merchant_id}", channel_notify},
     {Access::kAdmin, "POST", "/admin/merchants", create_merchant},
     {Access::kAdmin, "GET", "/admin/merchants/{id}", get_merchant},
     {Access::kAdmin, "PUT", "/admin/merchants/{id}/channels/{channel}", put_channel_account},

@@ -131,9 +131,9 @@ bool load(const caf::actor_system_config& cfg, ChannelSetup* out, std::string* /
   out->values = {{"sandbox.enabled", out->enabled ? "true" : "false"},
                  {"sandbox.secret", options.secret},
                  {"sandbox.notify-retry", retry + " ms"}};
-  out->install = [options](ChannelRegistry& registry, caf::actor_system& system,
+  out->install = [options](ChannelRegistry& registry, const InstallContext& context,
                            std::string* error) {
-    return register_sandbox(registry, system, options, error) != nullptr;
+    return register_sandbox(registry, context.system, options, error) != nullptr;
   };
   return true;
 }

@@ -35,9 +35,9 @@ bool load(const caf::actor_system_config& cfg, ChannelSetup* out, std::string* e
     *error = "channel-sim: " + problem;
     return false;
   }
-  out->install = [options](ChannelRegistry& registry, caf::actor_system& system,
+  out->install = [options](ChannelRegistry& registry, const InstallContext& context,
                            std::string* install_error) {
-    return register_sim(registry, system, options, install_error) != nullptr;
+    return register_sim(registry, context.system, options, install_error) != nullptr;
   };
   return true;
 }
