@@ -135,6 +135,12 @@ size_t utf8_chars(std::string_view text) {
   return n;
 }
 
+// The notify_url of the merchant's calls (the gateway route that decodes with
+// the merchant's account, wechatpay_plugin.hpp).
+std::string notify_url(const std::string& public_url, const core::ChannelCall& call) {
+  return public_url + "/v1/channels/wechatpay/notify/" + call.merchant_id;
+}
+
 // The prepay request of `call`, or the refusal (non-empty) why not.
 std::string plan_prepay(const core::ChannelCall& call, const Account& account,
                         const std::string& public_url, Request* out) {
@@ -152,7 +158,7 @@ std::string plan_prepay(const core::ChannelCall& call, const Account& account,
     return "wechatpay: the subject is longer than 127 characters";
   }
   r.out_trade_no = call.payment_no;
-  r.notify_url = public_url + "/v1/channels/wechatpay/notify/" + call.merchant_id;
+  r.notify_url = notify_url(public_url, call);
   r.total_fen = call.amount_minor;
   r.currency = "CNY";
   if (jsapi) r.payer_openid = call.payer_openid;
@@ -161,7 +167,8 @@ std::string plan_prepay(const core::ChannelCall& call, const Account& account,
   return {};
 }
 
-std::string plan_refund(const core::ChannelCall& call, Request* out) {
+std::string plan_refund(const core::ChannelCall& call, const std::string& public_url,
+                        Request* out) {
   if (!is_valid_out_refund_no(call.refund_no)) {
     return "wechatpay: refund_no is not 1-64 characters of [0-9A-Za-z_-|*@]";
   }
@@ -171,6 +178,7 @@ std::string plan_refund(const core::ChannelCall& call, Request* out) {
   RefundRequest r;
   r.out_trade_no = call.payment_no;
   r.out_refund_no = call.refund_no;
+  r.notify_url = notify_url(public_url, call);  // REFUND.* notifications (A.4)
   r.refund_fen = call.amount_minor;
   r.total_fen = call.total_minor;
   r.currency = "CNY";
@@ -200,7 +208,7 @@ std::string plan(const core::ChannelCall& call, const Account& account,
       *out = Request{Api::kClose, "POST", close_url(call.payment_no), close_body(account.mchid)};
       return {};
     case ChannelOp::kRefund:
-      return plan_refund(call, out);
+      return plan_refund(call, public_url, out);
   }
   return "wechatpay: unknown operation";
 }

@@ -23,6 +23,7 @@
 //             reversal.
 //   kRefund   POST /v3/refund/domestic/refunds, out_refund_no = refund_no,
 //             amount.refund = amount_minor, amount.total = total_minor (A.4).
+//             notify_url as for prepay (REFUND.* notifications).
 //             An answer of status PROCESSING is followed by one refund
 //             query (GET /v3/refund/domestic/refunds/{out_refund_no}).
 // Amounts are integer fen; only CNY is accepted (A.2).
