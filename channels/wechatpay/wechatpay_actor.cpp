@@ -204,7 +204,7 @@ std::string plan(const core::ChannelCall& call, const Account& account,
       *out = query_request(call, account);
       return {};
     case ChannelOp::kClose:
-    case ChannelOp::kReverse:  // PROTOCOLS.md A: no cancel for NATIVE/JSAPI; close it
+    case ChannelOp::kReverse:  // A.1: no cancel for NATIVE/JSAPI; close it
       *out = Request{Api::kClose, "POST", close_url(call.payment_no), close_body(account.mchid)};
       return {};
     case ChannelOp::kRefund:

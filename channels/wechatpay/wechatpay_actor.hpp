@@ -19,8 +19,8 @@
 //             as already paid is followed by one query, so that the reply
 //             carries the transaction id and the amount the channel holds.
 //   kReverse  the same as kClose: WeChat Pay has no cancel for NATIVE /
-//             JSAPI (PROTOCOLS.md A), and closing an unpaid prepay is the
-//             reversal.
+//             JSAPI (the endpoints of PROTOCOLS.md A.1 have none), and
+//             closing an unpaid prepay is the reversal.
 //   kRefund   POST /v3/refund/domestic/refunds, out_refund_no = refund_no,
 //             amount.refund = amount_minor, amount.total = total_minor (A.4).
 //             notify_url as for prepay (REFUND.* notifications).
