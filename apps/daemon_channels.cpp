@@ -2,6 +2,7 @@
 
 #include "channels/sandbox/sandbox_plugin.hpp"
 #include "channels/sim/sim_plugin.hpp"
+#include "channels/wechatpay/wechatpay_plugin.hpp"
 
 namespace oncepay::apps {
 
@@ -9,6 +10,7 @@ const std::vector<const channels::ChannelPlugin*>& daemon_channels() {
   static const std::vector<const channels::ChannelPlugin*> kChannels = {
       &channels::sandbox::plugin(),
       &channels::sim::plugin(),
+      &channels::wechatpay::plugin(),
   };
   return kChannels;
 }
