@@ -53,7 +53,12 @@ int run(int argc, char** argv) {
     return 2;
   }
   std::error_code ec;
-  std::filesystem::create_directories(settings.data_dir, ec);
+  // The data dir holds secrets (webhook secrets, channel accounts): one the
+  // daemon creates is its owner's only; an existing one keeps its mode.
+  if (std::filesystem::create_directories(settings.data_dir, ec) && !ec) {
+    std::filesystem::permissions(settings.data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   if (ec) {
     std::fprintf(stderr, "oncepayd: cannot create data dir %s: %s\n", settings.data_dir.c_str(),
                  ec.message().c_str());

@@ -78,7 +78,10 @@ Status SnapshotStore::open(const SnapshotOptions& options, std::unique_ptr<Snaps
   Status s = validate_options(options);
   if (!s.is_ok()) return s;
   std::error_code ec;
-  std::filesystem::create_directories(options.dir, ec);
+  if (std::filesystem::create_directories(options.dir, ec) && !ec) {
+    std::filesystem::permissions(options.dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   if (ec) return Status::io_error("create directory " + options.dir + ": " + ec.message());
 
   std::unique_ptr<SnapshotStore> store(new SnapshotStore(options));

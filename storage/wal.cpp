@@ -243,7 +243,7 @@ Status Wal::open(const WalOptions& options, std::unique_ptr<Wal>* out) {
 
 Status Wal::recover() {
   const std::string& dir = options_.dir;
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return errno_status("create directory", dir, errno);
   }
   const std::string lock_path = join_path(dir, kLockFileName);

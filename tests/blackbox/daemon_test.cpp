@@ -3,7 +3,10 @@
 // bounded polls on the daemon's answers, never fixed sleeps for outcomes.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -791,6 +794,36 @@ TEST(DaemonLifecycleTest, HelpListsEngineOptionsWithDefaults) {
   EXPECT_NE(text.find("--payment.max-amount  (default: 0)"), std::string::npos) << text;
   EXPECT_NE(text.find("--http.port  (default: 8080)"), std::string::npos) << text;
   EXPECT_NE(text.find("--notify.retry-ladder  (default: 15s,"), std::string::npos) << text;
+}
+
+// The data dir holds webhook secrets and channel accounts' private keys: a
+// data dir the daemon creates, its wal/ and snapshot/ folders are 0700 and
+// every file in them 0600.
+TEST(DaemonDataDirTest, FreshDataDirAndItsFilesAreTheOwnersOnly) {
+  testing::TempDir dir;
+  const std::string data = dir.path() + "/fresh/var";
+  testing::DaemonProcess daemon(ONCEPAYD_PATH, {"--http.port=0", "--data-dir=" + data}, 20s,
+                                dir.path() + "/stderr.log");
+  ASSERT_TRUE(daemon.wait_ready());
+  auto r = daemon.request("POST", "/admin/merchants",
+                          {{"Authorization", "Bearer admin-dev-token"}},
+                          R"({"merchant_id":"m_modes"})", 5s);
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto mode_of = [](const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 0777;
+  };
+  EXPECT_EQ(mode_of(data), 0700u);
+  size_t files = 0;
+  for (const char* sub : {"wal", "snapshot"}) {
+    EXPECT_EQ(mode_of(data + "/" + sub), 0700u) << sub;
+    for (const auto& entry : std::filesystem::directory_iterator(data + "/" + sub)) {
+      EXPECT_EQ(mode_of(entry.path().string()), 0600u) << entry.path();
+      ++files;
+    }
+  }
+  EXPECT_GE(files, 3u);  // the WAL segment and lock, LMDB's data and lock
 }
 
 }  // namespace
