@@ -1,5 +1,6 @@
 #include "apps/daemon_channels.hpp"
 
+#include "channels/alipay/alipay_plugin.hpp"
 #include "channels/sandbox/sandbox_plugin.hpp"
 #include "channels/sim/sim_plugin.hpp"
 
@@ -9,6 +10,7 @@ const std::vector<const channels::ChannelPlugin*>& daemon_channels() {
   static const std::vector<const channels::ChannelPlugin*> kChannels = {
       &channels::sandbox::plugin(),
       &channels::sim::plugin(),
+      &channels::alipay::plugin(),
   };
   return kChannels;
 }
