@@ -115,6 +115,12 @@ NoticeDecision decode_alipay_notice(const ChannelAccounts& accounts, std::string
   if (n.verdict != Verdict::kOk) return refuse(status_of(n.verdict));
   if (!fresh(n.params, tolerance_s, now_s)) return refuse(401);
   if (!n.notice) return refuse(200, kNotifyAnswerSuccess);  // verified, nothing to record
+  // A refund's refund_fee is the trade's cumulative refunded total (B.4), not
+  // this refund's amount, which the engine binds a refund result to: the
+  // refund call's own answer (fund_change, the refund query) decides it.
+  if (n.notice->kind == core::ChannelNotice::Kind::kRefundSuccess) {
+    return refuse(200, kNotifyAnswerSuccess);
+  }
   n.notice->channel = std::string(channel);
   NoticeDecision d;
   d.notice = std::move(n.notice);

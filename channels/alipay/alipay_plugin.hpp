@@ -16,8 +16,13 @@
 //   notify_tolerance_s from now                    -> 401 `fail`
 //   verified, nothing to record (WAIT_BUYER_PAY,
 //   TRADE_CLOSED unpaid: B.3)                      -> 200 `success`
-//   verified TRADE_SUCCESS / TRADE_FINISHED / a
-//   refund (alipay_notify.hpp table)               -> the notice to the engine
+//   verified refund (refund_fee, out_biz_no)       -> 200 `success`, no notice:
+//     refund_fee is the trade's cumulative refunded total (B.4 business
+//     fields), not the refund's own amount that the engine binds refund
+//     results to (core/decide/notice.cpp; a second partial refund would read
+//     as an amount mismatch); the refund call's answer (fund_change Y, or
+//     fastpay.refund.query) settles refunds instead
+//   verified TRADE_SUCCESS / TRADE_FINISHED        -> the notice to the engine
 // The answer to a notice (answer_alipay_notice): 200 text/plain `success`
 // once the engine says the result is durable; otherwise `fail` with the
 // engine's 4xx/5xx status (404 unknown payment, 503 not durable yet, 400 for

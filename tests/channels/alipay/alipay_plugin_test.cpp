@@ -78,16 +78,25 @@ TEST_F(AlipayNoticeTest, TradeFinishedIsPaidToo) {
   EXPECT_EQ(d.notice->kind, core::ChannelNotice::Kind::kSuccess);
 }
 
-TEST_F(AlipayNoticeTest, PartialRefundNotificationIsARefundNotice) {
+TEST_F(AlipayNoticeTest, RefundNotificationIsAcknowledgedWithoutANotice) {
+  // refund_fee is cumulative (B.4): the refund call's answer settles refunds.
   auto f = paid();
   f["refund_fee"] = "5.00";
   f["out_biz_no"] = "R2001";
   f["gmt_refund"] = format_timestamp(kNowMs);
   auto d = decode(request(signed_body(f)));
-  ASSERT_TRUE(d.notice.has_value());
-  EXPECT_EQ(d.notice->kind, core::ChannelNotice::Kind::kRefundSuccess);
-  EXPECT_EQ(d.notice->refund_no, "R2001");
-  EXPECT_EQ(d.notice->amount_minor, 500);
+  EXPECT_FALSE(d.notice.has_value());
+  EXPECT_EQ(d.refusal.status, 200);
+  EXPECT_EQ(d.refusal.body, "success");
+}
+
+TEST_F(AlipayNoticeTest, ForgedRefundNotificationIsRefused) {
+  auto f = paid();
+  f["refund_fee"] = "5.00";
+  f["out_biz_no"] = "R2001";
+  auto body = signed_body(f);
+  body.replace(body.find("refund_fee=5.00"), 15, "refund_fee=9.00");
+  expect_fail(decode(request(body)), 401);
 }
 
 TEST_F(AlipayNoticeTest, ClosedUnpaidIsAcknowledgedWithoutANotice) {
