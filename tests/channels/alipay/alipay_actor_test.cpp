@@ -9,11 +9,14 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "actors/message_types.hpp"
 #include "alipay_adapter_support.hpp"
 #include "apps/sim_alipay.hpp"
 #include "channels/alipay/alipay_params.hpp"
+#include "http/http_server.hpp"
 
 namespace oncepay::channels::alipay {
 namespace {
@@ -246,6 +249,39 @@ TEST_F(AlipayChannelTest, UnreachableGatewayOpensTheBreaker) {
   auto r = call(make(ChannelOp::kQuery, "P1017"));
   EXPECT_NE(r.detail.find("circuit open"), std::string::npos) << r.detail;
   EXPECT_EQ(channel_->breaker_opened_total(), 1u);
+}
+
+TEST_F(AlipayChannelTest, HungGatewayIsUnavailableWithinTheTimeout) {
+  // A gateway that takes requests and never answers.
+  std::mutex mutex;
+  std::vector<http::Responder> held;
+  http::HttpServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.drain_timeout = 200ms;
+  http::HttpServer hung(
+      options,
+      [&](http::HttpRequest, http::Responder respond) {
+        std::lock_guard lock(mutex);
+        held.push_back(std::move(respond));
+      },
+      &apps::SimServer::error);
+  std::string error;
+  ASSERT_TRUE(hung.start(&error)) << error;
+  testing::put_account(*accounts_, kMerchant, kAppId,
+                       "http://127.0.0.1:" + std::to_string(hung.port()) + "/gateway.do");
+  const auto start = std::chrono::steady_clock::now();
+  auto r = call(make(ChannelOp::kPrepay, "P1018"));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.outcome, ChannelOutcome::kUnavailable);
+  EXPECT_NE(r.detail.find("no alipay answer within 2000 ms"), std::string::npos) << r.detail;
+  EXPECT_LT(took, 4s);
+  {
+    std::lock_guard lock(mutex);
+    for (auto& respond : held) respond(apps::SimServer::error(503, "unavailable", "teardown"));
+    held.clear();
+  }
+  hung.stop();
 }
 
 TEST(AlipayNotifyUrl, IsThePublicUrlWithTheMerchant) {
