@@ -1,5 +1,6 @@
 #include "apps/daemon_channels.hpp"
 
+#include "channels/alipay/alipay_plugin.hpp"
 #include "channels/sandbox/sandbox_plugin.hpp"
 #include "channels/sim/sim_plugin.hpp"
 #include "channels/wechatpay/wechatpay_plugin.hpp"
@@ -11,6 +12,7 @@ const std::vector<const channels::ChannelPlugin*>& daemon_channels() {
       &channels::sandbox::plugin(),
       &channels::sim::plugin(),
       &channels::wechatpay::plugin(),
+      &channels::alipay::plugin(),
   };
   return kChannels;
 }

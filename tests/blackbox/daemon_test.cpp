@@ -2,13 +2,12 @@
 // through API.md's pay table over HTTP, with the sandbox's faults. Waits are
 // bounded polls on the daemon's answers, never fixed sleeps for outcomes.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -805,8 +804,7 @@ TEST(DaemonDataDirTest, FreshDataDirAndItsFilesAreTheOwnersOnly) {
   testing::DaemonProcess daemon(ONCEPAYD_PATH, {"--http.port=0", "--data-dir=" + data}, 20s,
                                 dir.path() + "/stderr.log");
   ASSERT_TRUE(daemon.wait_ready());
-  auto r = daemon.request("POST", "/admin/merchants",
-                          {{"Authorization", "Bearer admin-dev-token"}},
+  auto r = daemon.request("POST", "/admin/merchants", {{"Authorization", "Bearer admin-dev-token"}},
                           R"({"merchant_id":"m_modes"})", 5s);
   ASSERT_EQ(r.status, 201) << r.body;
   auto mode_of = [](const std::string& path) {
