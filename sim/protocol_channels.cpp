@@ -10,6 +10,7 @@
 #include "channels/alipay/alipay_notify.hpp"
 #include "channels/alipay/alipay_params.hpp"
 #include "channels/alipay/alipay_response.hpp"
+#include "channels/wechatpay/aead.hpp"
 #include "channels/wechatpay/api.hpp"
 #include "channels/wechatpay/keys.hpp"
 #include "channels/wechatpay/notification.hpp"

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ struct SimOptions {
   std::string data_dir;
   // Keep running after a violation (to count them) instead of stopping.
   bool keep_going = false;
+  // Copy every trace line into SimResult::trace (tests).
+  bool keep_trace = false;
 };
 
 struct SimResult {
@@ -46,6 +49,14 @@ struct SimResult {
   uint64_t faults = 0;  // faults injected
   uint64_t invariant_checks = 0;
   uint64_t violations = 0;
+  // Engine calls made through each protocol ("wechatpay-v3", "alipay") and
+  // notifications each encoded; notifications the engine side's protocol
+  // decoder refused (forged_secret: signed with a wrong key).
+  std::map<std::string, uint64_t> protocol_calls;
+  std::map<std::string, uint64_t> protocol_notifications;
+  uint64_t refused_notifications = 0;
+  // Every trace line, when SimOptions::keep_trace.
+  std::vector<std::string> trace;
   // Human-readable lines: each violation with the affected order's trace.
   std::vector<std::string> report;
 
