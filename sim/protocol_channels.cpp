@@ -110,8 +110,7 @@ class Wechatpay final : public ProtocolChannel {
     }
     std::string auth;
     ONCEPAY_CHECK(wx::sign_request(key_, mchid_, serial_, request.method, request.target,
-                                   now_ms / 1000, nonce(), request.body,
-                                   &auth) == wx::Error::kOk);
+                                   now_ms / 1000, nonce(), request.body, &auth) == wx::Error::kOk);
     request.headers = {{"authorization", auth}};
     const WireAnswer a = send(request);
     return read(call, a, now_ms);
@@ -128,7 +127,8 @@ class Wechatpay final : public ProtocolChannel {
     }
     if (e != wx::Error::kOk) return error(401, "SIGN_ERROR", wx::to_string(e), now_ms);
     const std::string& t = request.target;
-    if (request.method == "POST" && t == wx::kNativePrepayPath) return prepay(model, request, now_ms);
+    if (request.method == "POST" && t == wx::kNativePrepayPath)
+      return prepay(model, request, now_ms);
     if (request.method == "POST" && t == wx::kRefundPath) return refund(model, request, now_ms);
     std::string no, mchid;
     if (request.method == "GET" && wx::parse_query_url(t, &no, &mchid)) {
@@ -246,8 +246,8 @@ class Wechatpay final : public ProtocolChannel {
     wx::Answer answer;
     answer.http_status = a.status;
     answer.body = a.body;
-    answer.verification = wx::verify_signed(to_signed(a.headers), a.body, platform_keys_,
-                                            now_ms / 1000);
+    answer.verification =
+        wx::verify_signed(to_signed(a.headers), a.body, platform_keys_, now_ms / 1000);
     switch (call.op) {
       case core::ChannelOp::kPrepay:
         return wx::prepay_reply(answer, false);
@@ -371,12 +371,12 @@ class Wechatpay final : public ProtocolChannel {
         return error(500, "SYSTEM_ERROR", "system busy", now_ms);
     }
     auto p = model.get(req.out_trade_no);
-    return answer(200,
-                  wx::refund_json(refund_object(req.out_trade_no, p->channel_trade_no,
-                                                req.out_refund_no, req.refund_fen, p->amount_minor,
-                                                p->currency, now_ms),
-                                  wx::RefundStatusField::kStatus),
-                  now_ms);
+    return answer(
+        200,
+        wx::refund_json(refund_object(req.out_trade_no, p->channel_trade_no, req.out_refund_no,
+                                      req.refund_fen, p->amount_minor, p->currency, now_ms),
+                        wx::RefundStatusField::kStatus),
+        now_ms);
   }
 
   wx::PrivateKey key_;         // merchant and platform: the vector set has one pair
@@ -473,8 +473,8 @@ class Alipay final : public ProtocolChannel {
     core::ChannelReply reply = exchange(spec, send);
     // B.2: a refund answered without fund_change Y is confirmed with
     // fastpay.refund.query (the same out_request_no).
-    if (call.op == core::ChannelOp::kRefund && reply.outcome == core::ChannelOutcome::kUnavailable &&
-        last_code_ == ali::kCodeSuccess) {
+    if (call.op == core::ChannelOp::kRefund &&
+        reply.outcome == core::ChannelOutcome::kUnavailable && last_code_ == ali::kCodeSuccess) {
       spec.method = std::string(ali::kMethodRefundQuery);
       spec.biz_content = ali::refund_query_biz_content(call.payment_no, call.refund_no);
       spec.notify_url.clear();
@@ -544,7 +544,8 @@ class Alipay final : public ProtocolChannel {
     return wire;
   }
 
-  bool decode_notification(const WireNotice& wire, int64_t, std::optional<core::ChannelNotice>* notice,
+  bool decode_notification(const WireNotice& wire, int64_t,
+                           std::optional<core::ChannelNotice>* notice,
                            std::string* error) override {
     ali::Notification n = ali::parse_notification(wire.body, kAlipayAppId, platform_public_);
     if (n.verdict != ali::Verdict::kOk) {
@@ -557,7 +558,9 @@ class Alipay final : public ProtocolChannel {
 
  private:
   core::ChannelReply exchange(const ali::RequestSpec& spec, const Send& send) {
-    WireRequest request{"POST", "/gateway.do", {{"content-type", std::string(ali::kFormContentType)}},
+    WireRequest request{"POST",
+                        "/gateway.do",
+                        {{"content-type", std::string(ali::kFormContentType)}},
                         ali::build_request_body(spec, app_key_)};
     const WireAnswer a = send(request);
     last_code_.clear();
@@ -598,8 +601,8 @@ class Alipay final : public ProtocolChannel {
     auto r = model.prepay(no, *fen, "CNY", field(biz, "subject"), now_ms);
     switch (r.outcome) {
       case CallOutcome::kOk:
-        return answer(method,
-                      success({{"out_trade_no", no}, {"qr_code", "https://qr.alipay.com/" + r.prepay_id}}));
+        return answer(method, success({{"out_trade_no", no},
+                                       {"qr_code", "https://qr.alipay.com/" + r.prepay_id}}));
       case CallOutcome::kAlreadyPaid:
         return answer(method, failure("40004", "ACQ.TRADE_HAS_SUCCESS", "the trade is paid"));
       case CallOutcome::kClosed:
@@ -686,7 +689,8 @@ class Alipay final : public ProtocolChannel {
     const std::string request_no = field(biz, "out_request_no");
     auto it = p.refunds.find(request_no);
     if (it == p.refunds.end()) {  // B.2: no refund_status: the request is unknown
-      return answer(method, success({{"out_trade_no", p.payment_no}, {"out_request_no", request_no}}));
+      return answer(method,
+                    success({{"out_trade_no", p.payment_no}, {"out_request_no", request_no}}));
     }
     return answer(method, success({{"trade_no", p.channel_trade_no},
                                    {"out_trade_no", p.payment_no},

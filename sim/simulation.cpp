@@ -680,7 +680,8 @@ void Simulation::deliver(Delivery d) {
   // The channel signs (WeChat: and encrypts) it afresh for every delivery;
   // the engine's side verifies and decodes it with the protocol part.
   ProtocolChannel& protocol = *protocols_.at(d.via);
-  const Signer signer = d.kind == Delivery::Kind::kForgedSecret ? Signer::kForger : Signer::kChannel;
+  const Signer signer =
+      d.kind == Delivery::Kind::kForgedSecret ? Signer::kForger : Signer::kChannel;
   auto wire = protocol.encode_notification(d.body, d.facts, signer, model_ms());
   if (!wire) return;
   ++result_.protocol_notifications[std::string(protocol.protocol())];

@@ -50,13 +50,15 @@ TEST_F(ProtocolChannelsTest, WechatpayPrepayQueryAndPaidQueryGoThroughTheProtoco
   auto wx = make_wechatpay_channel();
   core::ChannelReply r = run(*wx, call(core::ChannelOp::kPrepay));
   EXPECT_EQ(r.outcome, core::ChannelOutcome::kOk) << r.detail;
-  EXPECT_EQ(r.pay_url.rfind("weixin://wxpay/bizpayurl?pr=", 0), 0u);  // replies.hpp: NATIVE code_url
+  EXPECT_EQ(r.pay_url.rfind("weixin://wxpay/bizpayurl?pr=", 0),
+            0u);  // replies.hpp: NATIVE code_url
   ASSERT_EQ(requests_.size(), 1u);
   EXPECT_EQ(requests_[0].target, "/v3/pay/transactions/native");
   r = run(*wx, call(core::ChannelOp::kQuery));
   EXPECT_EQ(r.outcome, core::ChannelOutcome::kOk);
   EXPECT_EQ(r.state, core::ChannelPayState::kNotPay);
-  ASSERT_EQ(model_.pay("P00011800000000000000100000001", false, kNowMs), channels::CallOutcome::kOk);
+  ASSERT_EQ(model_.pay("P00011800000000000000100000001", false, kNowMs),
+            channels::CallOutcome::kOk);
   r = run(*wx, call(core::ChannelOp::kQuery));
   EXPECT_EQ(r.state, core::ChannelPayState::kSuccess);
   EXPECT_EQ(r.paid_amount_minor, 1999);
@@ -75,7 +77,8 @@ TEST_F(ProtocolChannelsTest, WechatpayRequestSignedTooLongAgoIsRefusedBySignErro
 TEST_F(ProtocolChannelsTest, AlipayRepeatedRefundIsConfirmedByRefundQuery) {
   auto ali = make_alipay_channel();
   ASSERT_EQ(run(*ali, call(core::ChannelOp::kPrepay)).outcome, core::ChannelOutcome::kOk);
-  ASSERT_EQ(model_.pay("P00011800000000000000100000001", false, kNowMs), channels::CallOutcome::kOk);
+  ASSERT_EQ(model_.pay("P00011800000000000000100000001", false, kNowMs),
+            channels::CallOutcome::kOk);
   core::ChannelCall refund = call(core::ChannelOp::kRefund);
   refund.amount_minor = 500;
   refund.refund_no = "R1";
