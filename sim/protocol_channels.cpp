@@ -68,6 +68,11 @@ class Wechatpay final : public ProtocolChannel {
   }
 
   std::string_view protocol() const override { return "wechatpay-v3"; }
+  bool sends(v1::ChannelNotification::Status status) const override {
+    return status == v1::ChannelNotification::SUCCESS ||  // A.7
+           status == v1::ChannelNotification::REFUND_SUCCESS ||
+           status == v1::ChannelNotification::REFUND_FAILED;
+  }
 
   core::ChannelReply call(const core::ChannelCall& call, int64_t now_ms,
                           const Send& send) override {
@@ -178,7 +183,7 @@ class Wechatpay final : public ProtocolChannel {
       spec.associated_data = "refund";
       spec.plaintext = wx::refund_json(r, wx::RefundStatusField::kRefundStatus);
     } else {
-      return std::nullopt;  // A.7: basic payments notify success only
+      return std::nullopt;  // A.7: basic payments notify success only (sends())
     }
     spec.summary = spec.event_type;
     WireNotice wire;
@@ -434,6 +439,10 @@ class Alipay final : public ProtocolChannel {
         forger_key_(load_private(sim_keys().wechatpay_private_pem)) {}
 
   std::string_view protocol() const override { return "alipay"; }
+  bool sends(v1::ChannelNotification::Status status) const override {
+    return status == v1::ChannelNotification::SUCCESS ||  // B.4
+           status == v1::ChannelNotification::REFUND_SUCCESS;
+  }
 
   core::ChannelReply call(const core::ChannelCall& call, int64_t now_ms,
                           const Send& send) override {

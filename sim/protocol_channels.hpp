@@ -103,6 +103,8 @@ class ProtocolChannel {
   virtual WireAnswer serve(channels::ChannelModel& model, const WireRequest& request,
                            int64_t now_ms) = 0;
 
+  // Whether the protocol sends a notification of this status at all.
+  virtual bool sends(v1::ChannelNotification::Status status) const = 0;
   // nullopt: the protocol sends no such notification (neither sends one for
   // a failed payment: PROTOCOLS.md A.7, B.4).
   virtual std::optional<WireNotice> encode_notification(const v1::ChannelNotification& n,

@@ -20,7 +20,6 @@
 #include "actors/engine.hpp"
 #include "actors/message_types.hpp"
 #include "channels/sim/channel_model.hpp"
-#include "channels/sim/sim_protocol.hpp"
 #include "codec/json.hpp"
 #include "core/check.hpp"
 #include "core/order_decide.hpp"
@@ -258,14 +257,6 @@ class Simulation {
   // side, engine side); *wire (may be null) gets the requests' summary.
   core::ChannelReply exchange(const std::string& channel, const core::ChannelCall& call,
                               std::string* wire);
-  // Whether the channel's protocol sends a notification of this status.
-  bool protocol_sends(const std::string& channel, v1::ChannelNotification::Status status) const {
-    if (status == v1::ChannelNotification::SUCCESS ||
-        status == v1::ChannelNotification::REFUND_SUCCESS) {
-      return true;
-    }
-    return status == v1::ChannelNotification::REFUND_FAILED && channel == "wallet";
-  }
   void enqueue(Delivery d);
   size_t new_or_existing_order();
   int order_of_payment(const std::string& payment_no) const;
@@ -606,7 +597,7 @@ core::ChannelReply Simulation::exchange(const std::string& channel, const core::
 
 void Simulation::take_outbox(const std::string& channel) {
   for (auto& n : models_.at(channel)->take_outbox()) {
-    if (!protocol_sends(channel, n.body.status())) {
+    if (!protocols_.at(channel)->sends(n.body.status())) {
       trace(order_of_payment(n.body.payment_no()),
             "channel " + channel + " sends no " +
                 v1::ChannelNotification::Status_Name(n.body.status()) + " notification (" +

@@ -2,7 +2,9 @@
 // real actors::Engine (shards, order actors, the decision core, the WAL and
 // LMDB snapshots in a real temporary directory) on CAF's test coordinator,
 // with simulated time, two channels::ChannelModel channels behind channel
-// actors the simulation drives, a webhook receiver, and faults drawn from one
+// actors the simulation drives, speaking WeChat Pay v3 ("wallet") and Alipay
+// ("bank") end to end through the channels' protocol parts
+// (sim/protocol_channels.hpp), a webhook receiver, and faults drawn from one
 // std::mt19937_64: lost, duplicated, delayed, reordered, misrouted, forged
 // and wrong-amount notifications, unavailable and hung channel calls, failed
 // fdatasyncs, crashes with a torn WAL tail, checkpoints at random times.
