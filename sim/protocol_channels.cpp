@@ -87,14 +87,14 @@ class Wechatpay final : public ProtocolChannel {
         p.notify_url = std::string(kNotifyUrl);
         p.total_fen = call.amount_minor;
         p.currency = call.currency.empty() ? "CNY" : call.currency;
-        request = {"POST", std::string(wx::kNativePrepayPath), {}, wx::prepay_body(p)};
+        request = {"", "POST", std::string(wx::kNativePrepayPath), {}, wx::prepay_body(p)};
         break;
       }
       case core::ChannelOp::kQuery:
-        request = {"GET", wx::query_url(call.payment_no, mchid_), {}, ""};
+        request = {"", "GET", wx::query_url(call.payment_no, mchid_), {}, ""};
         break;
       case core::ChannelOp::kClose:
-        request = {"POST", wx::close_url(call.payment_no), {}, wx::close_body(mchid_)};
+        request = {"", "POST", wx::close_url(call.payment_no), {}, wx::close_body(mchid_)};
         break;
       case core::ChannelOp::kRefund: {
         wx::RefundRequest r;
@@ -103,7 +103,7 @@ class Wechatpay final : public ProtocolChannel {
         r.refund_fen = call.amount_minor;
         r.total_fen = call.total_minor;
         r.currency = call.currency.empty() ? "CNY" : call.currency;
-        request = {"POST", std::string(wx::kRefundPath), {}, wx::refund_body(r)};
+        request = {"", "POST", std::string(wx::kRefundPath), {}, wx::refund_body(r)};
         break;
       }
       case core::ChannelOp::kReverse: {
@@ -117,6 +117,7 @@ class Wechatpay final : public ProtocolChannel {
     ONCEPAY_CHECK(wx::sign_request(key_, mchid_, serial_, request.method, request.target,
                                    now_ms / 1000, nonce(), request.body, &auth) == wx::Error::kOk);
     request.headers = {{"authorization", auth}};
+    request.label = request.method + " " + request.target.substr(0, request.target.find('?'));
     const WireAnswer a = send(request);
     return read(call, a, now_ms);
   }
@@ -567,7 +568,8 @@ class Alipay final : public ProtocolChannel {
 
  private:
   core::ChannelReply exchange(const ali::RequestSpec& spec, const Send& send) {
-    WireRequest request{"POST",
+    WireRequest request{spec.method,
+                        "POST",
                         "/gateway.do",
                         {{"content-type", std::string(ali::kFormContentType)}},
                         ali::build_request_body(spec, app_key_)};

@@ -56,6 +56,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // One request as it goes on the wire (target: path and query, no host).
 struct WireRequest {
+  std::string label;  // for the trace: "GET /v3/pay/...", "alipay.trade.query"
   std::string method;
   std::string target;
   Headers headers;

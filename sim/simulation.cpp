@@ -588,8 +588,7 @@ core::ChannelReply Simulation::exchange(const std::string& channel, const core::
   return protocol.call(call, now, [&](const WireRequest& request) {
     WireAnswer answer = protocol.serve(model, request, now);
     if (wire) {
-      *wire += " [" + request.method + " " + request.target.substr(0, request.target.find('?')) +
-               " -> " + std::to_string(answer.status) + "]";
+      *wire += " [" + request.label + " -> " + std::to_string(answer.status) + "]";
     }
     return answer;
   });
@@ -1237,6 +1236,7 @@ std::string SimResult::json() const {
          ",\"orders\":" + std::to_string(orders) + ",\"crashes\":" + std::to_string(crashes) +
          ",\"faults\":" + std::to_string(faults) +
          ",\"invariant_checks\":" + std::to_string(invariant_checks) +
+         ",\"refused_notifications\":" + std::to_string(refused_notifications) +
          ",\"violations\":" + std::to_string(violations) + "}";
 }
 

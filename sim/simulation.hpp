@@ -62,7 +62,8 @@ struct SimResult {
   // Human-readable lines: each violation with the affected order's trace.
   std::vector<std::string> report;
 
-  // {"seed","steps","orders","crashes","faults","invariant_checks","violations"}
+  // {"seed","steps","orders","crashes","faults","invariant_checks",
+  //  "refused_notifications","violations"}
   std::string json() const;
 };
 
