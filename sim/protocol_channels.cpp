@@ -94,6 +94,7 @@ class Wechatpay final : public ProtocolChannel {
         request = {"", "GET", wx::query_url(call.payment_no, mchid_), {}, ""};
         break;
       case core::ChannelOp::kClose:
+      case core::ChannelOp::kReverse:  // A.1: no cancel for NATIVE; the adapter closes
         request = {"", "POST", wx::close_url(call.payment_no), {}, wx::close_body(mchid_)};
         break;
       case core::ChannelOp::kRefund: {
@@ -105,12 +106,6 @@ class Wechatpay final : public ProtocolChannel {
         r.currency = call.currency.empty() ? "CNY" : call.currency;
         request = {"", "POST", std::string(wx::kRefundPath), {}, wx::refund_body(r)};
         break;
-      }
-      case core::ChannelOp::kReverse: {
-        core::ChannelReply reply;
-        reply.outcome = core::ChannelOutcome::kRejected;
-        reply.detail = "wechatpay-v3: no reverse for NATIVE payments";
-        return reply;
       }
     }
     std::string auth;
@@ -260,6 +255,7 @@ class Wechatpay final : public ProtocolChannel {
       case core::ChannelOp::kQuery:
         return wx::query_reply(answer, call.payment_no);
       case core::ChannelOp::kClose:
+      case core::ChannelOp::kReverse:
         return wx::close_reply(answer);
       default:
         return wx::refund_reply(answer, call.refund_no);

@@ -97,7 +97,7 @@ class ProtocolChannel {
   using Send = std::function<WireAnswer(const WireRequest&)>;
   // One engine call, engine side: build, send (zero or more times: Alipay
   // confirms a refund that moved no money with fastpay.refund.query),
-  // verify and map. An op the protocol has no call for is kRejected unsent.
+  // verify and map.
   virtual core::ChannelReply call(const core::ChannelCall& call, int64_t now_ms,
                                   const Send& send) = 0;
   // The channel side: verify, parse, apply to `model`, answer signed.

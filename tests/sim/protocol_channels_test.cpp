@@ -74,6 +74,17 @@ TEST_F(ProtocolChannelsTest, WechatpayRequestSignedTooLongAgoIsRefusedBySignErro
   EXPECT_FALSE(model_.get(c.payment_no).has_value());  // nothing was applied
 }
 
+TEST_F(ProtocolChannelsTest, WechatpayReverseClosesAsTheAdapterDoes) {
+  auto wx = make_wechatpay_channel();
+  ASSERT_EQ(run(*wx, call(core::ChannelOp::kPrepay)).outcome, core::ChannelOutcome::kOk);
+  requests_.clear();
+  EXPECT_EQ(run(*wx, call(core::ChannelOp::kReverse)).outcome, core::ChannelOutcome::kOk);
+  ASSERT_EQ(requests_.size(), 1u);
+  EXPECT_EQ(requests_[0].target,
+            "/v3/pay/transactions/out-trade-no/P00011800000000000000100000001/close");
+  EXPECT_EQ(model_.get("P00011800000000000000100000001")->state, channels::PayState::kClosed);
+}
+
 TEST_F(ProtocolChannelsTest, AlipayRepeatedRefundIsConfirmedByRefundQuery) {
   auto ali = make_alipay_channel();
   ASSERT_EQ(run(*ali, call(core::ChannelOp::kPrepay)).outcome, core::ChannelOutcome::kOk);
