@@ -45,8 +45,9 @@ int usage(const std::string& why) {
 
 int main(int argc, char** argv) {
   oncepay::sim::SimOptions options;
-  // The default leaves out forged_secret, the one known gap (a forger who
-  // holds the channel's secret; docs/SIMULATION.md): --faults=all adds it.
+  // The default runs the engine as it ships, so it leaves out forged_secret
+  // (which turns on payment.confirm-notified-success; docs/SIMULATION.md):
+  // --faults=all adds it.
   {
     std::string error;
     if (!oncepay::sim::parse_faults(kDefaultFaults, &options.faults, &error)) return usage(error);

@@ -20,10 +20,10 @@
 #include "actors/engine.hpp"
 #include "actors/message_types.hpp"
 #include "channels/sim/channel_model.hpp"
-#include "channels/sim/sim_protocol.hpp"
 #include "codec/json.hpp"
 #include "core/check.hpp"
 #include "core/order_decide.hpp"
+#include "sim/protocol_channels.hpp"
 #include "sim/wal_damage.hpp"
 #include "storage/wal_format.hpp"
 
@@ -81,6 +81,7 @@ struct Delivery {
   uint64_t seq = 0;  // tie-break: the order it was queued in
   std::string via;   // the channel name it is delivered through
   v1::ChannelNotification body;
+  NoticeFacts facts;  // what the channel held when it queued it
   Kind kind = Kind::kReal;
   size_t attempt = 0;  // deliveries made so far
 };
@@ -252,6 +253,10 @@ class Simulation {
   void deliver(Delivery d);
   void release_hung();
   void take_outbox(const std::string& channel);
+  // One engine call through the channel's protocol (engine side, channel
+  // side, engine side); *wire (may be null) gets the requests' summary.
+  core::ChannelReply exchange(const std::string& channel, const core::ChannelCall& call,
+                              std::string* wire);
   void enqueue(Delivery d);
   size_t new_or_existing_order();
   int order_of_payment(const std::string& payment_no) const;
@@ -280,6 +285,8 @@ class Simulation {
   caf::scheduler::test_coordinator* sched_ = nullptr;
   std::map<std::string, std::unique_ptr<channels::ChannelModel>> models_;
   std::map<std::string, sim_channel_actor> channel_actors_;
+  // What each channel speaks: wallet WeChat Pay v3, bank Alipay.
+  std::map<std::string, std::unique_ptr<ProtocolChannel>> protocols_;
   uint64_t next_hung_ = 0;
   actors::webhook_actor webhook_sink_;
   std::unique_ptr<Engine> engine_;
@@ -352,6 +359,8 @@ Simulation::Simulation(const SimOptions& options) : options_(options), random_(o
                               name, options.seed * 2 + (name[0] == 'w' ? 1 : 2)));
     channel_actors_.emplace(name, system_->spawn(channel_impl, this, std::string(name)));
   }
+  protocols_.emplace("wallet", make_wechatpay_channel());
+  protocols_.emplace("bank", make_alipay_channel());
   webhook_sink_ = system_->spawn(webhook_impl, this);
   merchants_ = {{"m1", core::Policy::kStrict},
                 {"m2", core::Policy::kStrict},
@@ -499,6 +508,7 @@ void Simulation::trace(int order, std::string line, std::string payment_no) {
                 static_cast<unsigned long long>(step_no_), static_cast<long long>(now_ms() / 1000),
                 static_cast<long long>(now_ms() % 1000));
   trace_.push_back(TraceLine{order, std::move(payment_no), head + line});
+  if (options_.keep_trace) result_.trace.push_back(trace_.back().line);
   if (::getenv("ONCEPAY_SIM_TRACE")) std::fprintf(stderr, "%s\n", trace_.back().line.c_str());
 }
 
@@ -533,48 +543,74 @@ caf::result<core::ChannelReply> Simulation::on_channel_call(actor_pointer self,
                                                             const core::ChannelCall& call) {
   const int o = order_of_payment(call.payment_no);
   if (o >= 0) touched_.insert(static_cast<size_t>(o));
+  ProtocolChannel& protocol = *protocols_.at(channel);
   const std::string what = std::string(core::to_string(call.op)) + " " + call.payment_no;
+  const std::string head = "channel " + channel + " (" + std::string(protocol.protocol()) + "): ";
   if (fault("channel_unavailable", 0.05)) {
     if (chance(0.5)) {  // the call never reached the channel
-      trace(o, "channel " + channel + ": " + what + " -> unavailable (not applied)",
-            call.payment_no);
+      trace(o, head + what + " -> unavailable (not applied)", call.payment_no);
       return core::ChannelReply{};
     }
-    channels::sim::apply_call(*models_.at(channel), call, model_ms());
+    (void)exchange(channel, call, nullptr);
     take_outbox(channel);
-    trace(o, "channel " + channel + ": " + what + " -> applied, answer lost", call.payment_no);
+    trace(o, head + what + " -> applied, answer lost", call.payment_no);
     return core::ChannelReply{};
   }
   if (call.op == core::ChannelOp::kPrepay &&
       std::find(payments_.begin(), payments_.end(), call.payment_no) == payments_.end()) {
     payments_.push_back(call.payment_no);
   }
-  auto answer = channels::sim::apply_call(*models_.at(channel), call, model_ms());
+  std::string wire;
+  core::ChannelReply reply = exchange(channel, call, &wire);
   take_outbox(channel);
-  core::ChannelReply reply = channels::sim::to_reply(call.op, answer);
   if (fault("channel_hang", 0.03)) {
     auto promise = self->make_response_promise<core::ChannelReply>();
     const int64_t late_ms = 5'000 + static_cast<int64_t>(pick(1, 20'000));
     hung_.push_back(Hung{++next_hung_, now_ms() + late_ms, channel, promise, reply});
-    trace(o,
-          "channel " + channel + ": " + what + " -> applied, hangs " + std::to_string(late_ms) +
-              " ms",
+    trace(o, head + what + wire + " -> applied, hangs " + std::to_string(late_ms) + " ms",
           call.payment_no);
     return promise;
   }
   trace(o,
-        "channel " + channel + ": " + what + " -> " + std::string(core::to_string(reply.outcome)) +
+        head + what + wire + " -> " + std::string(core::to_string(reply.outcome)) +
             (call.op == core::ChannelOp::kQuery ? " " + std::string(core::to_string(reply.state))
                                                 : std::string()),
         call.payment_no);
   return reply;
 }
 
+core::ChannelReply Simulation::exchange(const std::string& channel, const core::ChannelCall& call,
+                                        std::string* wire) {
+  ProtocolChannel& protocol = *protocols_.at(channel);
+  channels::ChannelModel& model = *models_.at(channel);
+  const int64_t now = model_ms();
+  ++result_.protocol_calls[std::string(protocol.protocol())];
+  return protocol.call(call, now, [&](const WireRequest& request) {
+    WireAnswer answer = protocol.serve(model, request, now);
+    if (wire) {
+      *wire += " [" + request.label + " -> " + std::to_string(answer.status) + "]";
+    }
+    return answer;
+  });
+}
+
 void Simulation::take_outbox(const std::string& channel) {
   for (auto& n : models_.at(channel)->take_outbox()) {
+    if (!protocols_.at(channel)->sends(n.body.status())) {
+      trace(order_of_payment(n.body.payment_no()),
+            "channel " + channel + " sends no " +
+                v1::ChannelNotification::Status_Name(n.body.status()) + " notification (" +
+                std::string(protocols_.at(channel)->protocol()) + ")",
+            n.body.payment_no());
+      continue;
+    }
     Delivery d;
     d.via = channel;
     d.body = std::move(n.body);
+    if (auto record = models_.at(channel)->get(d.body.payment_no())) {
+      d.facts.payment_amount_minor = record->amount_minor;
+      d.facts.refunded_minor = record->refunded_minor;
+    }
     d.due_ms = now_ms() + static_cast<int64_t>(pick(0, 200));
     if (fault("delay", 0.3)) d.due_ms += static_cast<int64_t>(pick(1'000, 90'000));
     if (fault("drop", 0.15)) {
@@ -629,10 +665,44 @@ void Simulation::deliver_due() {
 }
 
 void Simulation::deliver(Delivery d) {
-  core::ChannelNotice notice;
-  if (!core::notice_from_proto(d.body, &notice)) return;
   const int o = order_of_payment(d.body.payment_no());
   if (o >= 0) touched_.insert(static_cast<size_t>(o));
+  // The channel signs (WeChat: and encrypts) it afresh for every delivery;
+  // the engine's side verifies and decodes it with the protocol part.
+  ProtocolChannel& protocol = *protocols_.at(d.via);
+  const Signer signer =
+      d.kind == Delivery::Kind::kForgedSecret ? Signer::kForger : Signer::kChannel;
+  auto wire = protocol.encode_notification(d.body, d.facts, signer, model_ms());
+  if (!wire) return;
+  ++result_.protocol_notifications[std::string(protocol.protocol())];
+  std::optional<core::ChannelNotice> decoded;
+  std::string refusal;
+  if (!protocol.decode_notification(*wire, model_ms(), &decoded, &refusal)) {
+    ++result_.refused_notifications;
+    trace(o,
+          std::string(kind_name(d.kind)) + " " +
+              v1::ChannelNotification::Status_Name(d.body.status()) + " " + d.body.payment_no() +
+              " via " + d.via + ": refused by the " + std::string(protocol.protocol()) +
+              " decoder (" + refusal + ")",
+          d.body.payment_no());
+    if (d.kind != Delivery::Kind::kForgedSecret) {
+      violation(o, "the " + std::string(protocol.protocol()) +
+                       " decoder refused a correctly signed notification: " + refusal);
+    }
+    return;
+  }
+  if (d.kind == Delivery::Kind::kForgedSecret) {
+    violation(o, "a notification signed with a wrong key passed the " +
+                     std::string(protocol.protocol()) + " decoder");
+    return;
+  }
+  if (!decoded) {
+    trace(o, "notification " + d.body.notify_id() + " via " + d.via + ": nothing for the core",
+          d.body.payment_no());
+    return;
+  }
+  core::ChannelNotice notice = std::move(*decoded);
+  notice.channel = d.via;
   // What the channel has at the time of delivery: a real SUCCESS reached the
   // engine after the channel recorded it.
   const bool real_success =
@@ -1166,6 +1236,7 @@ std::string SimResult::json() const {
          ",\"orders\":" + std::to_string(orders) + ",\"crashes\":" + std::to_string(crashes) +
          ",\"faults\":" + std::to_string(faults) +
          ",\"invariant_checks\":" + std::to_string(invariant_checks) +
+         ",\"refused_notifications\":" + std::to_string(refused_notifications) +
          ",\"violations\":" + std::to_string(violations) + "}";
 }
 

@@ -2,7 +2,9 @@
 // real actors::Engine (shards, order actors, the decision core, the WAL and
 // LMDB snapshots in a real temporary directory) on CAF's test coordinator,
 // with simulated time, two channels::ChannelModel channels behind channel
-// actors the simulation drives, a webhook receiver, and faults drawn from one
+// actors the simulation drives, speaking WeChat Pay v3 ("wallet") and Alipay
+// ("bank") end to end through the channels' protocol parts
+// (sim/protocol_channels.hpp), a webhook receiver, and faults drawn from one
 // std::mt19937_64: lost, duplicated, delayed, reordered, misrouted, forged
 // and wrong-amount notifications, unavailable and hung channel calls, failed
 // fdatasyncs, crashes with a torn WAL tail, checkpoints at random times.
@@ -14,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +39,8 @@ struct SimOptions {
   std::string data_dir;
   // Keep running after a violation (to count them) instead of stopping.
   bool keep_going = false;
+  // Copy every trace line into SimResult::trace (tests).
+  bool keep_trace = false;
 };
 
 struct SimResult {
@@ -46,10 +51,19 @@ struct SimResult {
   uint64_t faults = 0;  // faults injected
   uint64_t invariant_checks = 0;
   uint64_t violations = 0;
+  // Engine calls made through each protocol ("wechatpay-v3", "alipay") and
+  // notifications each encoded; notifications the engine side's protocol
+  // decoder refused (forged_secret: signed with a wrong key).
+  std::map<std::string, uint64_t> protocol_calls;
+  std::map<std::string, uint64_t> protocol_notifications;
+  uint64_t refused_notifications = 0;
+  // Every trace line, when SimOptions::keep_trace.
+  std::vector<std::string> trace;
   // Human-readable lines: each violation with the affected order's trace.
   std::vector<std::string> report;
 
-  // {"seed","steps","orders","crashes","faults","invariant_checks","violations"}
+  // {"seed","steps","orders","crashes","faults","invariant_checks",
+  //  "refused_notifications","violations"}
   std::string json() const;
 };
 
