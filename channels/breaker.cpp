@@ -71,4 +71,44 @@ std::string_view to_string(CircuitBreaker::State state) {
   return "closed";
 }
 
+EndpointBreakers::EndpointBreakers(int failure_threshold, int64_t open_ms)
+    : failure_threshold_(failure_threshold), open_ms_(open_ms) {
+  ONCEPAY_CHECK(failure_threshold >= 1);
+  ONCEPAY_CHECK(open_ms >= 0);
+}
+
+bool EndpointBreakers::allow(const std::string& endpoint, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  auto it = breakers_.try_emplace(endpoint, failure_threshold_, open_ms_).first;
+  return it->second.allow(now_ms);
+}
+
+void EndpointBreakers::report(const std::string& endpoint, bool answered, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  auto it = breakers_.try_emplace(endpoint, failure_threshold_, open_ms_).first;
+  if (answered) {
+    it->second.on_success();
+  } else {
+    it->second.on_failure(now_ms);
+  }
+}
+
+CircuitBreaker::State EndpointBreakers::state(int64_t now_ms) const {
+  std::lock_guard lock(mutex_);
+  auto worst = CircuitBreaker::State::kClosed;
+  for (const auto& [endpoint, breaker] : breakers_) {
+    const auto s = breaker.state(now_ms);
+    if (s == CircuitBreaker::State::kOpen) return s;
+    if (s == CircuitBreaker::State::kHalfOpen) worst = s;
+  }
+  return worst;
+}
+
+uint64_t EndpointBreakers::times_opened() const {
+  std::lock_guard lock(mutex_);
+  uint64_t total = 0;
+  for (const auto& [endpoint, breaker] : breakers_) total += breaker.times_opened();
+  return total;
+}
+
 }  // namespace oncepay::channels

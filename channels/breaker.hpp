@@ -14,6 +14,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
 #include <string_view>
 
 namespace oncepay::channels {
@@ -50,5 +53,33 @@ class CircuitBreaker {
 
 // "closed", "open", "half-open" (the /readyz and /metrics spelling).
 std::string_view to_string(CircuitBreaker::State state);
+
+// One CircuitBreaker per endpoint, for a channel whose merchants each name
+// their own (a channel account's base_url): one merchant's unreachable or
+// misconfigured gateway fails fast for that merchant's calls only, never for
+// merchants on another endpoint. Endpoints come from configured accounts, so
+// the map is bounded by them.
+// Threads and ownership: thread-safe (one mutex); any thread.
+// Failure modes: none (see CircuitBreaker).
+class EndpointBreakers {
+ public:
+  EndpointBreakers(int failure_threshold, int64_t open_ms);
+
+  // CircuitBreaker::allow of `endpoint`'s breaker (made closed on first use).
+  bool allow(const std::string& endpoint, int64_t now_ms);
+  // The end of an admitted call: answered (any HTTP answer) or not.
+  void report(const std::string& endpoint, bool answered, int64_t now_ms);
+  // The channel's health: the worst state of any endpoint (open, then
+  // half-open, then closed).
+  CircuitBreaker::State state(int64_t now_ms) const;
+  // Openings of every endpoint's breaker, summed.
+  uint64_t times_opened() const;
+
+ private:
+  const int failure_threshold_;
+  const int64_t open_ms_;
+  mutable std::mutex mutex_;
+  std::map<std::string, CircuitBreaker, std::less<>> breakers_;  // guarded by mutex_
+};
 
 }  // namespace oncepay::channels

@@ -91,13 +91,12 @@ std::string notify_url(std::string_view public_url, std::string_view name,
 struct AlipayChannel::Shared {
   AlipayChannelOptions options;
   http::HttpClient client;
-  mutable std::mutex breaker_mutex;
-  CircuitBreaker breaker;  // guarded by breaker_mutex
+  EndpointBreakers breakers;  // by the account's base_url
 
   explicit Shared(AlipayChannelOptions o)
       : options(std::move(o)),
         client(client_options(options), options.io_threads),
-        breaker(options.breaker_failures, options.breaker_open.count()) {}
+        breakers(options.breaker_failures, options.breaker_open.count()) {}
 
   static http::HttpClientOptions client_options(const AlipayChannelOptions& o) {
     http::HttpClientOptions c;
@@ -112,18 +111,9 @@ struct AlipayChannel::Shared {
     return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
   }
 
-  bool admit() {
-    std::lock_guard lock(breaker_mutex);
-    return breaker.allow(now_ms());
-  }
-
-  void report(bool answered) {
-    std::lock_guard lock(breaker_mutex);
-    if (answered) {
-      breaker.on_success();
-    } else {
-      breaker.on_failure(now_ms());
-    }
+  bool admit(const std::string& endpoint) { return breakers.allow(endpoint, now_ms()); }
+  void report(const std::string& endpoint, bool answered) {
+    breakers.report(endpoint, answered, now_ms());
   }
 };
 
@@ -256,7 +246,8 @@ void finish(Worker* self, const SharedPtr& shared, uint64_t id, core::ChannelRep
             bool answered) {
   auto it = self->state.calls.find(id);
   if (it == self->state.calls.end()) return;
-  shared->report(answered);  // first: whoever gets the reply sees the new state
+  // First: whoever gets the reply sees the new state.
+  shared->report(it->second.account->base_url, answered);
   it->second.promise.deliver(std::move(reply));
   self->state.calls.erase(it);
 }
@@ -336,8 +327,9 @@ void start_call(Worker* self, const SharedPtr& shared, core::ChannelCall& call,
     promise.deliver(std::move(*plan.answer));
     return;
   }
-  if (!shared->admit()) {
-    promise.deliver(unavailable("circuit open: channel " + o.name + " failed repeatedly"));
+  if (!shared->admit(account->base_url)) {
+    promise.deliver(unavailable("circuit open: channel " + o.name + " at " + account->base_url +
+                                " failed repeatedly"));
     return;
   }
   const uint64_t id = self->state.next_id++;
@@ -390,13 +382,9 @@ AlipayChannel::~AlipayChannel() {
 }
 
 std::string AlipayChannel::breaker_state() const {
-  std::lock_guard lock(shared_->breaker_mutex);
-  return std::string(to_string(shared_->breaker.state(Shared::now_ms())));
+  return std::string(to_string(shared_->breakers.state(Shared::now_ms())));
 }
 
-uint64_t AlipayChannel::breaker_opened_total() const {
-  std::lock_guard lock(shared_->breaker_mutex);
-  return shared_->breaker.times_opened();
-}
+uint64_t AlipayChannel::breaker_opened_total() const { return shared_->breakers.times_opened(); }
 
 }  // namespace oncepay::channels::alipay

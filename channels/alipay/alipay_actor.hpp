@@ -49,10 +49,12 @@
 //   read: kUnavailable, outcome unknown (the engine queries);
 // - nothing is retried here: the engine's ladders re-ask, and a prepay is
 //   never repeated blindly;
-// - a circuit breaker (channels/breaker.hpp) shared by all merchants:
-//   `breaker_failures` calls in a row without an HTTP answer open it; while
-//   open, calls fail fast with kUnavailable "circuit open"; after
-//   `breaker_open` one probe is let through.
+// - a circuit breaker per endpoint (the account's base_url;
+//   channels/breaker.hpp EndpointBreakers): `breaker_failures` calls in a
+//   row to one endpoint without an HTTP answer open its breaker; while open,
+//   calls to it fail fast with kUnavailable "circuit open" (merchants on
+//   other endpoints are not affected); after `breaker_open` one probe is let
+//   through. Health is the worst endpoint's state.
 #pragma once
 
 #include <caf/all.hpp>

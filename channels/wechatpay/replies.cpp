@@ -102,7 +102,7 @@ ChannelReply prepay_reply(const Answer& a, bool jsapi) {
   if (!verified_2xx(a)) return failure(ChannelOp::kPrepay, a);
   ChannelReply r = reply(ChannelOutcome::kOk, describe(a, ""));
   const Error e = jsapi ? parse_jsapi_prepay_response(a.body, &r.prepay_id)
-                        : parse_native_prepay_response(a.body, &r.pay_url);
+                        : parse_native_prepay_response(a.body, &r.code_url);
   if (e != Error::kOk) {
     return reply(ChannelOutcome::kUnavailable, describe(a, "body " + std::string(to_string(e))));
   }

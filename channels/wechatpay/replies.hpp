@@ -86,7 +86,8 @@ struct Answer {
 // failed verification) of operation `op`.
 core::ChannelOutcome outcome_for_answer(core::ChannelOp op, const Answer& answer);
 
-// Prepay: 200 with code_url (NATIVE: pay_url) or prepay_id (JSAPI: prepay_id).
+// Prepay: 200 with code_url (NATIVE: ChannelReply::code_url) or prepay_id
+// (JSAPI: ChannelReply::prepay_id).
 core::ChannelReply prepay_reply(const Answer& answer, bool jsapi);
 // Query by out_trade_no: 200 Transaction -> kOk with `state`,
 // channel_trade_no, and for kSuccess / kRefund the paid amount and currency.

@@ -70,15 +70,14 @@ struct WechatPayChannel::Shared {
   std::shared_ptr<ChannelAccounts> accounts;
   std::string public_url;
   http::HttpClient client;
-  mutable std::mutex breaker_mutex;
-  CircuitBreaker breaker;  // guarded by breaker_mutex
+  EndpointBreakers breakers;  // by the account's base_url
 
   Shared(WechatPayChannelOptions o, std::shared_ptr<ChannelAccounts> a, std::string url)
       : options(std::move(o)),
         accounts(std::move(a)),
         public_url(std::move(url)),
         client(client_options(options), options.io_threads),
-        breaker(options.breaker_failures, options.breaker_open.count()) {}
+        breakers(options.breaker_failures, options.breaker_open.count()) {}
 
   static http::HttpClientOptions client_options(const WechatPayChannelOptions& o) {
     http::HttpClientOptions c;
@@ -93,18 +92,9 @@ struct WechatPayChannel::Shared {
     return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
   }
 
-  bool admit() {
-    std::lock_guard lock(breaker_mutex);
-    return breaker.allow(now_ms());
-  }
-
-  void report(bool answered) {
-    std::lock_guard lock(breaker_mutex);
-    if (answered) {
-      breaker.on_success();
-    } else {
-      breaker.on_failure(now_ms());
-    }
+  bool admit(const std::string& endpoint) { return breakers.allow(endpoint, now_ms()); }
+  void report(const std::string& endpoint, bool answered) {
+    breakers.report(endpoint, answered, now_ms());
   }
 };
 
@@ -233,7 +223,8 @@ using Worker = caf::stateful_actor<WorkerState>;
 void finish(Worker* self, const SharedPtr& shared, uint64_t id, ChannelReply reply, bool answered) {
   auto it = self->state.calls.find(id);
   if (it == self->state.calls.end()) return;
-  shared->report(answered);  // first, so that the reply's reader sees the new state
+  // First, so that the reply's reader sees the new state.
+  shared->report(it->second.account->base_url, answered);
   it->second.promise.deliver(std::move(reply));
   self->state.calls.erase(it);
 }
@@ -314,12 +305,8 @@ ChannelReply merge_close_query(ChannelReply close, const ChannelReply& query) {
 // request must run first.
 ChannelReply read_answer(const PendingCall& p, const Answer& a, Request* follow_up) {
   switch (p.request.api) {
-    case Api::kNative: {
-      ChannelReply r = prepay_reply(a, false);
-      r.code_url = std::move(r.pay_url);
-      r.pay_url.clear();
-      return r;
-    }
+    case Api::kNative:
+      return prepay_reply(a, false);
     case Api::kJsapi: {
       ChannelReply r = prepay_reply(a, true);
       if (r.outcome == ChannelOutcome::kOk) add_jsapi_params(*p.account, &r);
@@ -377,19 +364,19 @@ void on_request_done(Worker* self, const SharedPtr& shared, WxRequestDone& done)
 // Starts `call`, or answers it at once (circuit open, no account, refused).
 void start_call(Worker* self, const SharedPtr& shared, core::ChannelCall& call,
                 caf::typed_response_promise<ChannelReply> promise) {
-  if (!shared->admit()) {
-    promise.deliver(reply_of(ChannelOutcome::kUnavailable,
-                             "circuit open: channel wechatpay failed repeatedly"));
-    return;
-  }
   auto account = shared->accounts->get_as<Account>(call.merchant_id, kChannelName);
   Request request;
   std::string refusal =
       account == nullptr ? "wechatpay: merchant " + call.merchant_id + " has no wechatpay account"
                          : plan(call, *account, shared->public_url, &request);
-  if (!refusal.empty()) {
-    shared->report(true);  // no request was made: the channel is not to blame
+  if (!refusal.empty()) {  // no request is made: the breaker is not asked
     promise.deliver(reply_of(ChannelOutcome::kRejected, std::move(refusal)));
+    return;
+  }
+  if (!shared->admit(account->base_url)) {
+    promise.deliver(
+        reply_of(ChannelOutcome::kUnavailable,
+                 "circuit open: wechatpay at " + account->base_url + " failed repeatedly"));
     return;
   }
   const uint64_t id = self->state.next_id++;
@@ -446,13 +433,9 @@ WechatPayChannel::~WechatPayChannel() {
 }
 
 std::string WechatPayChannel::breaker_state() const {
-  std::lock_guard lock(shared_->breaker_mutex);
-  return std::string(to_string(shared_->breaker.state(Shared::now_ms())));
+  return std::string(to_string(shared_->breakers.state(Shared::now_ms())));
 }
 
-uint64_t WechatPayChannel::breaker_opened_total() const {
-  std::lock_guard lock(shared_->breaker_mutex);
-  return shared_->breaker.times_opened();
-}
+uint64_t WechatPayChannel::breaker_opened_total() const { return shared_->breakers.times_opened(); }
 
 }  // namespace oncepay::channels::wechatpay

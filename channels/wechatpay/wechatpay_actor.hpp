@@ -43,9 +43,12 @@
 //
 // Guarantees: every call is answered within `timeout` (plus scheduling
 // jitter): kUnavailable "no answer within N ms" at the latest. A circuit
-// breaker (channels/breaker.hpp) shared by the pool: `breaker_failures`
-// calls in a row without any HTTP answer open it for `breaker_open`; while
-// open, calls fail fast with kUnavailable "circuit open".
+// breaker per endpoint (the account's base_url; channels/breaker.hpp
+// EndpointBreakers), shared by the pool: `breaker_failures` calls in a row to
+// one endpoint without any HTTP answer open its breaker for `breaker_open`;
+// while open, calls to it fail fast with kUnavailable "circuit open", and
+// merchants on other endpoints are not affected. Health is the worst
+// endpoint's state.
 //
 // Threads and ownership: the constructor and destructor run on a non-actor
 // thread (the daemon's main); actor() and the breaker readers from any

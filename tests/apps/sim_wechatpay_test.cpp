@@ -142,7 +142,7 @@ TEST_F(SimWechatpayTest, NativePrepayAnswerIsSignedWithThePlatformKey) {
   EXPECT_EQ(testing::header_of(r, "wechatpay-serial"), kKeyId);
   auto reply = wx::prepay_reply(answer_of(r), false);
   EXPECT_EQ(reply.outcome, core::ChannelOutcome::kOk);
-  EXPECT_EQ(reply.pay_url.rfind("weixin://wxpay/bizpayurl?pr=", 0), 0u) << reply.pay_url;
+  EXPECT_EQ(reply.code_url.rfind("weixin://wxpay/bizpayurl?pr=", 0), 0u) << reply.code_url;
 }
 
 TEST_F(SimWechatpayTest, JsapiPrepayAnswersAPrepayId) {

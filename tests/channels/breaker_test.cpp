@@ -63,3 +63,39 @@ TEST(CircuitBreakerTest, StatesHaveTheirHealthSpelling) {
 
 }  // namespace
 }  // namespace oncepay::channels
+
+namespace oncepay::channels {
+namespace {
+
+TEST(EndpointBreakersTest, OneEndpointOpeningLeavesTheOthersClosed) {
+  EndpointBreakers b(2, 1000);
+  ASSERT_TRUE(b.allow("http://127.0.0.1:1", 0));
+  b.report("http://127.0.0.1:1", false, 0);
+  ASSERT_TRUE(b.allow("http://127.0.0.1:1", 1));
+  b.report("http://127.0.0.1:1", false, 1);
+  EXPECT_FALSE(b.allow("http://127.0.0.1:1", 2));
+  EXPECT_TRUE(b.allow("https://api.mch.weixin.qq.com", 2));
+  b.report("https://api.mch.weixin.qq.com", true, 2);
+  EXPECT_EQ(b.state(2), CircuitBreaker::State::kOpen);  // health: the worst endpoint
+  EXPECT_EQ(b.times_opened(), 1u);
+}
+
+TEST(EndpointBreakersTest, HealthIsHalfOpenOnceTheOpenTimePassed) {
+  EndpointBreakers b(1, 1000);
+  ASSERT_TRUE(b.allow("a", 0));
+  b.report("a", false, 0);
+  EXPECT_EQ(b.state(999), CircuitBreaker::State::kOpen);
+  EXPECT_EQ(b.state(1000), CircuitBreaker::State::kHalfOpen);
+  ASSERT_TRUE(b.allow("a", 1000));  // the probe
+  b.report("a", true, 1000);
+  EXPECT_EQ(b.state(1000), CircuitBreaker::State::kClosed);
+}
+
+TEST(EndpointBreakersTest, NoEndpointYetIsClosed) {
+  EndpointBreakers b(1, 1000);
+  EXPECT_EQ(b.state(0), CircuitBreaker::State::kClosed);
+  EXPECT_EQ(b.times_opened(), 0u);
+}
+
+}  // namespace
+}  // namespace oncepay::channels

@@ -50,7 +50,7 @@ TEST_F(ProtocolChannelsTest, WechatpayPrepayQueryAndPaidQueryGoThroughTheProtoco
   auto wx = make_wechatpay_channel();
   core::ChannelReply r = run(*wx, call(core::ChannelOp::kPrepay));
   EXPECT_EQ(r.outcome, core::ChannelOutcome::kOk) << r.detail;
-  EXPECT_EQ(r.pay_url.rfind("weixin://wxpay/bizpayurl?pr=", 0),
+  EXPECT_EQ(r.code_url.rfind("weixin://wxpay/bizpayurl?pr=", 0),
             0u);  // replies.hpp: NATIVE code_url
   ASSERT_EQ(requests_.size(), 1u);
   EXPECT_EQ(requests_[0].target, "/v3/pay/transactions/native");

@@ -130,7 +130,7 @@ TEST(WechatpayReplies, CloseOfAPaidOrderIsAlreadyPaid) {
 TEST(WechatpayReplies, NativePrepayReply) {
   const auto r = prepay_reply(verified(200, str(answer_vector(0), "body")), false);
   EXPECT_EQ(r.outcome, ChannelOutcome::kOk);
-  EXPECT_EQ(r.pay_url, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz");
+  EXPECT_EQ(r.code_url, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz");
   EXPECT_EQ(r.prepay_id, "");
 }
 
@@ -149,7 +149,7 @@ TEST(WechatpayReplies, UnparsableSuccessIsUnknown) {
 TEST(WechatpayReplies, UnsignedPrepaySuccessIsForged) {
   const auto r = prepay_reply(Answer{200, str(answer_vector(0), "body"), Error::kUnsigned}, false);
   EXPECT_EQ(r.outcome, ChannelOutcome::kUnavailable);
-  EXPECT_EQ(r.pay_url, "");
+  EXPECT_EQ(r.code_url, "");
   EXPECT_NE(r.detail.find("unsigned"), std::string::npos);
 }
 
