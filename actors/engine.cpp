@@ -235,13 +235,16 @@ void Engine::get_payment(const std::string& merchant_id, const std::string& paym
   call(GetPaymentMsg{merchant_id, payment_no}, std::move(done));
 }
 
-void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done) {
+void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done,
+                    std::string merchant_id) {
   if (!has_channel(channel)) {
     return done(OrderReply{core::Code::kPaymentNotFound, "no such payment"});
   }
   // The order decides whether the payment is this channel's (decide_notice).
   notice.channel = channel;
-  call(NoticeMsg{std::move(notice)}, std::move(done));
+  NoticeMsg msg{std::move(notice)};
+  msg.merchant_id = std::move(merchant_id);
+  call(std::move(msg), std::move(done));
 }
 
 void Engine::create_merchant(const std::string& merchant_id, core::Policy policy,

@@ -161,7 +161,10 @@ class Engine {
   // range, is not found.
   void get_payment(const std::string& merchant_id, const std::string& payment_no, Done done);
   // A channel's notification for one of our payments.
-  void notify(const std::string& channel, core::ChannelNotice notice, Done done);
+  // merchant_id: set when it came by that merchant's notify URL (another
+  // merchant's payment is then not found); empty: any merchant's.
+  void notify(const std::string& channel, core::ChannelNotice notice, Done done,
+              std::string merchant_id = {});
 
   // Admin: creates a merchant with a fresh api key (returned once, clear, in
   // the callback) and webhook secret. kMerchantExists when the id is taken.

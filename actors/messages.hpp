@@ -58,6 +58,10 @@ struct GetPaymentMsg {
 struct NoticeMsg {
   core::ChannelNotice notice;
   core::Policy policy = core::Policy::kStrict;
+  // Set when the notification came by a merchant's own notify URL
+  // (/v1/channels/{channel}/notify/{merchant_id}): a payment of another
+  // merchant is not found. Empty: any merchant's.
+  std::string merchant_id;
 };
 
 // An order actor tells its shard about a payment_no it made (once the
@@ -174,7 +178,7 @@ typename Inspector::result_type inspect(Inspector& f, GetPaymentMsg& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NoticeMsg& x) {
-  return f(caf::meta::type_name("oncepay.NoticeMsg"), x.notice, x.policy);
+  return f(caf::meta::type_name("oncepay.NoticeMsg"), x.notice, x.policy, x.merchant_id);
 }
 
 template <class Inspector>

@@ -125,6 +125,10 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         auto key = order_of_payment(self->state, *env, msg.notice.payment_no, &failed);
         if (failed) return unreadable();
         if (!key) return missing_payment();
+        // Came by a merchant's notify URL: only that merchant's payments.
+        if (!msg.merchant_id.empty() && key->merchant_id != msg.merchant_id) {
+          return missing_payment();
+        }
         Lookup found = find(*key);
         if (!found.order) return found.failed ? unreadable() : missing_payment();
         msg.policy = env->merchants != nullptr ? env->merchants->policy_of(key->merchant_id)

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "apps/key_file.hpp"
 #include "apps/sim_statements.hpp"
 #include "channels/alipay/alipay_amount.hpp"
 #include "channels/alipay/alipay_gateway.hpp"
@@ -32,15 +33,6 @@ constexpr std::string_view kBillPath = "/alipay/bill/download";
 constexpr std::string_view kBillMethod = "alipay.data.dataservice.bill.downloadurl.query";
 // B.5 codes.
 constexpr std::string_view kBusinessFailed = "40004";
-
-bool read_file(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream text;
-  text << in.rdbuf();
-  *out = text.str();
-  return !in.bad();
-}
 
 bool paid(PayState s) { return s == PayState::kSuccess || s == PayState::kRefund; }
 
@@ -118,8 +110,7 @@ std::vector<int64_t> alipay_notify_retry_ms() {
 bool load_alipay_keys(const AlipayKeyFiles& files, AlipayFrontOptions* options,
                       std::string* error) {
   std::string text, why;
-  if (!read_file(files.app_public_key_file, &text)) {
-    *error = "cannot read " + files.app_public_key_file;
+  if (!read_key_file(files.app_public_key_file, &text, error)) {
     return false;
   }
   options->app_public_key = ali::load_public_key(text, &why);
@@ -127,8 +118,7 @@ bool load_alipay_keys(const AlipayKeyFiles& files, AlipayFrontOptions* options,
     *error = files.app_public_key_file + ": not an app public key (" + why + ")";
     return false;
   }
-  if (!read_file(files.platform_private_key_file, &text)) {
-    *error = "cannot read " + files.platform_private_key_file;
+  if (!read_key_file(files.platform_private_key_file, &text, error)) {
     return false;
   }
   options->platform_private_key = ali::load_private_key(text, &why);

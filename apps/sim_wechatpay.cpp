@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "apps/key_file.hpp"
 #include "apps/sim_statements.hpp"
 #include "channels/wechatpay/aead.hpp"
 #include "channels/wechatpay/api.hpp"
@@ -30,15 +31,6 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-bool read_file(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream text;
-  text << in.rdbuf();
-  *out = text.str();
-  return !in.bad();
 }
 
 std::string base_url(const http::HttpRequest& request) {
@@ -75,8 +67,7 @@ struct WechatpayFront::Tables {
 bool load_wechatpay_keys(const WechatpayKeyFiles& files, WechatpayFrontOptions* options,
                          std::string* error) {
   std::string text;
-  if (!read_file(files.merchant_public_key_file, &text)) {
-    *error = "cannot read " + files.merchant_public_key_file;
+  if (!read_key_file(files.merchant_public_key_file, &text, error)) {
     return false;
   }
   if (auto e = wx::load_public_key(text, &options->merchant_public_key); e != wx::Error::kOk) {
@@ -84,8 +75,7 @@ bool load_wechatpay_keys(const WechatpayKeyFiles& files, WechatpayFrontOptions* 
              std::string(wx::to_string(e)) + ")";
     return false;
   }
-  if (!read_file(files.platform_private_key_file, &text)) {
-    *error = "cannot read " + files.platform_private_key_file;
+  if (!read_key_file(files.platform_private_key_file, &text, error)) {
     return false;
   }
   if (auto e = wx::load_private_key(text, &options->platform_private_key); e != wx::Error::kOk) {
@@ -93,8 +83,7 @@ bool load_wechatpay_keys(const WechatpayKeyFiles& files, WechatpayFrontOptions* 
              std::string(wx::to_string(e)) + ")";
     return false;
   }
-  if (!read_file(files.apiv3_key_file, &options->apiv3_key)) {
-    *error = "cannot read " + files.apiv3_key_file;
+  if (!read_key_file(files.apiv3_key_file, &options->apiv3_key, error)) {
     return false;
   }
   while (!options->apiv3_key.empty() &&

@@ -57,6 +57,12 @@ struct AccountError {
   std::string message;
 };
 
+// The AccountError of a body codec::parse_json refused: `field` is the
+// field its message names (unknown, duplicate, wrongly typed), the message
+// without the offending value (a secret sent as a number must not come back
+// in the answer).
+AccountError body_error(std::string_view codec_error);
+
 // Parses an admin body: on success the account and the canonical JSON to
 // store (secrets included); else the error.
 using AccountParser = std::function<std::optional<AccountError>(

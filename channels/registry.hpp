@@ -65,6 +65,11 @@ struct ChannelEntry {
   std::function<http::HttpResponse(const NoticeOutcome& outcome)> answer_notice;
   // Empty: no breaker to report.
   std::function<ChannelHealth()> health;
+  // The pay request's channel-specific fields (PayRequest.trade_type,
+  // payer_openid), checked by the gateway before anything is created: ""
+  // when they are fine, else the 400 message naming the field. Empty
+  // function: the channel takes neither (both must be empty).
+  std::function<std::string(std::string_view trade_type, std::string_view payer_openid)> check_pay;
   std::vector<ChannelRoute> routes;
   // In-process channels: sets (or, with nullptr, clears) the handler their
   // notifications are delivered to. Empty for network channels.

@@ -157,13 +157,17 @@ void channel_notify(Call& c) {
   }
   auto decision = channel->decode_notice(c.req, core::unix_seconds());
   if (!decision.notice) return c.respond(std::move(decision.refusal));
-  c.engine.notify(name, std::move(*decision.notice),
-                  [respond = c.respond, answer = channel->answer_notice](actors::OrderReply reply) {
-                    channels::NoticeOutcome outcome;
-                    outcome.code = reply.code;
-                    if (!core::is_success(reply.code)) outcome.api_answer = from_reply(reply);
-                    respond(answer(outcome));
-                  });
+  // /v1/channels/{channel}/notify/{merchant_id}: that merchant's payments only.
+  std::string merchant_id = c.parts.size() > 4 ? std::string(c.parts[4]) : std::string();
+  c.engine.notify(
+      name, std::move(*decision.notice),
+      [respond = c.respond, answer = channel->answer_notice](actors::OrderReply reply) {
+        channels::NoticeOutcome outcome;
+        outcome.code = reply.code;
+        if (!core::is_success(reply.code)) outcome.api_answer = from_reply(reply);
+        respond(answer(outcome));
+      },
+      std::move(merchant_id));
 }
 
 // ---------------------------------------------------------------- admin
@@ -339,6 +343,16 @@ void order_pay(Call& c) {
   }
   if (!c.engine.has_channel(body.channel())) {
     return c.respond(invalid("unknown channel \"" + body.channel() + "\""));
+  }
+  // How the payer pays is the channel's to say (channels/registry.hpp).
+  if (const channels::ChannelEntry* channel = c.channels.find(body.channel())) {
+    std::string refusal;
+    if (channel->check_pay) {
+      refusal = channel->check_pay(body.trade_type(), body.payer_openid());
+    } else if (!body.trade_type().empty() || !body.payer_openid().empty()) {
+      refusal = "channel \"" + body.channel() + "\" takes no trade_type or payer_openid";
+    }
+    if (!refusal.empty()) return c.respond(invalid(refusal));
   }
   actors::PayMsg msg;
   msg.command.merchant_id = c.merchant->merchant_id;

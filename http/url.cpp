@@ -37,10 +37,13 @@ std::optional<Url> parse_url(std::string_view url) {
   const std::string_view rest = slash == std::string_view::npos ? "" : url.substr(slash);
   if (!rest.starts_with('/')) out.target.push_back('/');
   out.target.append(rest);
+  if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no userinfo
   size_t colon = authority.rfind(':');
   if (authority.starts_with('[')) {  // [::1]:8080
     const size_t close = authority.find(']');
     if (close == std::string_view::npos) return std::nullopt;
+    // Nothing but ":port" after the bracket: "[::1]evil.com" is no address.
+    if (close + 1 < authority.size() && authority[close + 1] != ':') return std::nullopt;
     out.host = std::string(authority.substr(1, close - 1));
     colon = authority.find(':', close);
   } else {
@@ -52,7 +55,10 @@ std::optional<Url> parse_url(std::string_view url) {
       !out.port.empty() && std::all_of(out.port.begin(), out.port.end(), [](char c) {
         return std::isdigit(static_cast<unsigned char>(c));
       });
-  if (out.host.empty() || !digits) return std::nullopt;
+  if (out.host.empty() || !digits || out.port.size() > 5 || std::stoul(out.port) < 1 ||
+      std::stoul(out.port) > 65535) {
+    return std::nullopt;
+  }
   return out;
 }
 

@@ -21,8 +21,8 @@ struct Url {
 std::string_view default_port(bool tls);
 
 // http[s]://host[:port][/path][?query] (scheme in any case); nullopt for
-// anything else: another scheme, no host, a non-numeric port, an unclosed
-// IPv6 bracket.
+// anything else: another scheme, no host, userinfo ("user@"), a port that is
+// not 1..65535, an unclosed IPv6 bracket or text after it other than ":port".
 std::optional<Url> parse_url(std::string_view url);
 
 // True when parse_url() takes `url`, i.e. the client can send to it.

@@ -27,7 +27,7 @@ std::optional<AccountError> parse_account(std::string_view body,
                                           std::string* canonical) {
   v1::AccountConfig config;
   std::string why;
-  if (!codec::parse_json(body, &config, &why)) return bad("", why);
+  if (!codec::parse_json(body, &config, &why)) return body_error(why);
   auto out = std::make_shared<Account>();
 
   const std::string& app_id = config.app_id();

@@ -149,6 +149,16 @@ AlipayChannel* register_alipay(ChannelRegistry& registry, caf::actor_system& sys
     return decode_alipay_notice(*accounts, name, notify_tolerance_s, request, now_s);
   };
   entry.answer_notice = &answer_alipay_notice;
+  // The adapter refuses the same (kRejected); checked here so that a typo
+  // is a 400 before an attempt is made.
+  entry.check_pay = [](std::string_view trade_type, std::string_view openid) -> std::string {
+    if (!openid.empty()) return "payer_openid is not taken by channel alipay";
+    if (trade_type.empty() || trade_type == "precreate" || trade_type == "page" ||
+        trade_type == "wap") {
+      return "";
+    }
+    return "trade_type must be \"precreate\", \"page\" or \"wap\" for channel alipay";
+  };
   entry.health = [raw, name = options.name] {
     return ChannelHealth{name, raw->breaker_state(), raw->breaker_opened_total()};
   };

@@ -68,7 +68,7 @@ std::optional<AccountError> parse_account(std::string_view body,
                                           std::string* canonical) {
   v1::AccountConfig config;
   std::string why;
-  if (!codec::parse_json(body, &config, &why)) return bad("", why);
+  if (!codec::parse_json(body, &config, &why)) return body_error(why);
   auto out = std::make_shared<Account>();
 
   if (config.mchid().empty() || config.mchid().size() > 32 || !all_of(config.mchid(), is_digit)) {

@@ -110,6 +110,17 @@ WechatPayChannel* register_wechatpay(ChannelRegistry& registry, const InstallCon
     return decode_wechatpay_notice(*accounts, request, now_s);
   };
   entry.answer_notice = &answer_wechatpay_notice;
+  // The adapter refuses the same (kRejected); checked here so that a typo
+  // is a 400 before an attempt is made.
+  entry.check_pay = [](std::string_view trade_type, std::string_view openid) -> std::string {
+    if (trade_type.empty() || trade_type == "native") {
+      return openid.empty() ? "" : "payer_openid goes with trade_type \"jsapi\" only";
+    }
+    if (trade_type == "jsapi") {
+      return openid.empty() ? "trade_type \"jsapi\" needs payer_openid" : "";
+    }
+    return "trade_type must be \"native\" or \"jsapi\" for channel wechatpay";
+  };
   entry.health = [raw] {
     return ChannelHealth{std::string(kChannelName), raw->breaker_state(),
                          raw->breaker_opened_total()};

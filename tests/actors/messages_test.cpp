@@ -122,7 +122,7 @@ TEST_F(MessagesTest, NoticeMsg) {
   n.amount_minor = 500;
   n.currency = "CNY";
   n.refund_no = "R1";
-  NoticeMsg r = round_trip(NoticeMsg{n, core::Policy::kRefundDuplicates});
+  NoticeMsg r = round_trip(NoticeMsg{n, core::Policy::kRefundDuplicates, "m_1"});
   EXPECT_EQ(r.notice.kind, core::ChannelNotice::Kind::kRefundFailed);
   EXPECT_EQ(r.notice.channel, "sandbox");
   EXPECT_EQ(r.notice.payment_no, "P0007");
@@ -131,6 +131,7 @@ TEST_F(MessagesTest, NoticeMsg) {
   EXPECT_EQ(r.notice.currency, "CNY");
   EXPECT_EQ(r.notice.refund_no, "R1");
   EXPECT_EQ(r.policy, core::Policy::kRefundDuplicates);
+  EXPECT_EQ(r.merchant_id, "m_1");
 }
 
 TEST_F(MessagesTest, PaymentNoMsg) {

@@ -172,6 +172,18 @@ TEST_F(ChannelSimProtocolsTest, AnApiV3KeyOfAnotherLengthExits2) {
   EXPECT_EQ(err.find("0123456789"), std::string::npos);
 }
 
+// /dev/zero (or any huge file) is refused before it is read: no unbounded read.
+TEST_F(ChannelSimProtocolsTest, AKeyFileThatIsNotARegularSmallFileExits2) {
+  auto args = wechatpay_args();
+  args.back() = "--wechatpay.apiv3-key-file=/dev/zero";
+  std::string err;
+  EXPECT_EQ(exit_code(args, &err), 2);
+  EXPECT_NE(err.find("/dev/zero"), std::string::npos) << err;
+  args.back() = "--wechatpay.apiv3-key-file=" + write("big.key", std::string(70 * 1024, 'k'));
+  EXPECT_EQ(exit_code(args, &err), 2);
+  EXPECT_NE(err.find("larger than"), std::string::npos) << err;
+}
+
 TEST_F(ChannelSimProtocolsTest, MissingProtocolFlagsOrAnUnknownProtocolExit2) {
   std::string err;
   EXPECT_EQ(exit_code({"--listen=127.0.0.1:0", "--protocol=alipay"}, &err), 2);

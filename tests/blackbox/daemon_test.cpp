@@ -795,6 +795,19 @@ TEST(DaemonLifecycleTest, HelpListsEngineOptionsWithDefaults) {
   EXPECT_NE(text.find("--notify.retry-ladder  (default: 15s,"), std::string::npos) << text;
 }
 
+// trade_type and payer_openid are the channel's to take: the sandbox takes
+// neither, and a refused pay request creates nothing.
+TEST_F(DaemonTest, TradeTypeTheChannelDoesNotTakeIs400AndCreatesNothing) {
+  for (const char* body :
+       {R"({"amount":100,"currency":"CNY","channel":"sandbox","trade_type":"jsapi"})",
+        R"({"amount":100,"currency":"CNY","channel":"sandbox","payer_openid":"o-1"})"}) {
+    auto r = call("POST", "/v1/orders/tt-1/pay", body);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find("invalid_request"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(call("GET", "/v1/orders/tt-1").status, 404);
+}
+
 // The data dir holds webhook secrets and channel accounts' private keys: a
 // data dir the daemon creates, its wal/ and snapshot/ folders are 0700 and
 // every file in them 0600.

@@ -63,11 +63,15 @@ class IntegrityTest : public ::testing::Test {
   }
 
   // A correctly signed notification on `channel`'s route.
+  // With `merchant_id`: on that merchant's notify URL.
   static http::HttpClientResult notify(const std::string& channel, const std::string& secret,
-                                       const std::string& body) {
+                                       const std::string& body,
+                                       const std::string& merchant_id = "") {
     Headers headers{{"Content-Type", "application/json"},
                     {"X-Channel-Signature", core::sign_header(secret, core::unix_seconds(), body)}};
-    auto r = daemon_->request("POST", "/v1/channels/" + channel + "/notify", headers, body, 5s);
+    const std::string path =
+        "/v1/channels/" + channel + "/notify" + (merchant_id.empty() ? "" : "/" + merchant_id);
+    auto r = daemon_->request("POST", path, headers, body, 5s);
     EXPECT_TRUE(r.ok) << r.error;
     return r;
   }
@@ -246,6 +250,22 @@ TEST_F(IntegrityTest, AnotherChannelsNotificationIsPaymentNotFound) {
   EXPECT_EQ(view.attempts(0).status(), v1::Attempt::PAYING);
   auto channel = call("GET", "/sandbox/payments/" + payment_no, {}, "");
   EXPECT_EQ(parse<v1::ChannelPaymentView>(channel).status(), v1::ChannelPaymentView::NOTPAY);
+}
+
+// The merchant-scoped notify URL finds only that merchant's payments, on
+// every channel: another merchant's (or an unknown merchant's) URL changes
+// nothing; the payment's own merchant's URL works.
+TEST_F(IntegrityTest, NotificationOnAnotherMerchantsUrlIsPaymentNotFound) {
+  const std::string payment_no = paying("bi-other-merchant");
+  for (const char* merchant : {"m2", "nosuchmerchant"}) {
+    auto r = notify("sandbox", "chsec_sandbox", success(payment_no, 1999), merchant);
+    EXPECT_EQ(r.status, 404) << merchant << ": " << r.body;
+    EXPECT_EQ(error_code(r), "payment_not_found");
+  }
+  EXPECT_EQ(order("bi-other-merchant").status(), v1::Order::PAYING) << "nothing changes";
+  auto r = notify("sandbox", "chsec_sandbox", success(payment_no, 1999), "demo");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(order("bi-other-merchant").status(), v1::Order::PAID);
 }
 
 TEST_F(IntegrityTest, NotificationForAPaymentNeverCreatedIsPaymentNotFound) {

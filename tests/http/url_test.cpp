@@ -45,4 +45,15 @@ TEST(UrlTest, PartsWithDefaultsFilledIn) {
 }
 
 }  // namespace
+TEST(UrlTest, NoUserinfoNoTextAfterTheBracketPortInRange) {
+  EXPECT_FALSE(is_http_url("http://[::1]evil.com"));
+  EXPECT_FALSE(is_http_url("http://[::1]@evil.com"));
+  EXPECT_FALSE(is_http_url("https://a@evil.com/"));
+  EXPECT_FALSE(is_http_url("http://127.0.0.1:0/"));
+  EXPECT_FALSE(is_http_url("http://127.0.0.1:65536/"));
+  EXPECT_FALSE(is_http_url("http://127.0.0.1:99999999999/"));
+  EXPECT_TRUE(is_http_url("http://[::1]:8080/hook"));
+  EXPECT_TRUE(is_http_url("http://127.0.0.1:65535/"));
+}
+
 }  // namespace oncepay::http

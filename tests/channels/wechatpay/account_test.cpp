@@ -145,6 +145,41 @@ TEST(WechatpayAccount, HttpBaseUrlOnlyToLoopback) {
   EXPECT_EQ(field_of(parse(body)), "base_url");
   body["base_url"] = "ftp://127.0.0.1";
   EXPECT_EQ(field_of(parse(body)), "base_url");
+  body["base_url"] = "http://[::1]:8080";
+  EXPECT_FALSE(parse(body));
+}
+
+TEST(WechatpayAccount, HostileBaseUrlsAreRefused) {
+  for (const char* url :
+       {"http://127.0.0.1/x\r\nX-Injected: 1", "http://[::1]evil.com", "http://[::1]@evil.com",
+        "http://127.0.0.1:99999999999", "http://127.0.0.1:0", "https://a@evil.com/",
+        "https://user:pw@evil.com", "http://127.0.0.1.evil.com", "http://localhost.evil",
+        "http://127.1", "http://2130706433", "http://10.0.0.1", "http://0.0.0.0", "http://[::]",
+        "https://api.mch.weixin.qq.com/?q=1", "https://", "http:///x"}) {
+    auto body = valid_body();
+    body["base_url"] = url;
+    EXPECT_EQ(field_of(parse(body)), "base_url") << url;
+  }
+  auto body = valid_body();
+  body["base_url"] = std::string("http://127.0.0.1\0.evil.com", 26);
+  EXPECT_EQ(field_of(parse(body)), "base_url");
+}
+
+TEST(WechatpayAccount, BodyErrorsNameTheFieldAndNotTheValue) {
+  auto body = valid_body();
+  body["apiv3_key"] = 12345678901234567890.0;
+  auto error = parse(body);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->field, "apiv3_key");
+  EXPECT_EQ(error->message.find("1234567890"), std::string::npos) << error->message;
+  body = valid_body();
+  body["extra"] = boost::json::object{};
+  EXPECT_EQ(field_of(parse(body)), "extra");
+  std::shared_ptr<const ChannelAccount> account;
+  std::string canonical;
+  auto dup = parse_account(R"({"mchid":"1","mchid":"2"})", &account, &canonical);
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->field, "mchid");
 }
 
 TEST(WechatpayAccount, UnknownFieldIsRefused) {
