@@ -206,14 +206,19 @@ template <class Msg>
 void Engine::call(Msg msg, Done done) {
   const auto timeout = options_.request_timeout;
   const int64_t retry_after = options_.payment.retry_after_s;
-  engine_actor router = front_door();
+  // Routed here, on the caller's thread, by the routers' own rule
+  // (route_request): the request goes straight to its shard, one mailbox hop
+  // fewer than through a router (engine_actor serves actor callers).
+  Route route = route_request(*routes_, msg);
+  if (auto* reply = std::get_if<OrderReply>(&route)) return done(std::move(*reply));
+  shard_actor shard = std::get<shard_actor>(std::move(route));
   // Lives until the reply (or the timeout) arrives, then ends. Hidden: the
   // actor system's shutdown does not wait for it, so a request cut off by
   // the shutdown (whose order actor is gone) cannot hold the process for
   // request_timeout.
-  system_.spawn<caf::hidden>([router, timeout, retry_after, msg = std::move(msg),
+  system_.spawn<caf::hidden>([shard, timeout, retry_after, msg = std::move(msg),
                               done = std::move(done)](caf::event_based_actor* self) mutable {
-    self->request(router, timeout, std::move(msg))
+    self->request(shard, timeout, std::move(msg))
         .then([done](OrderReply& reply) { done(std::move(reply)); },
               [done, retry_after](caf::error& err) { done(timeout_reply(err, retry_after)); });
   });

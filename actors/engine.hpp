@@ -4,6 +4,9 @@
 // threads) calls the methods below: each sends one typed request to a router
 // (from a one-shot actor that lives until the reply) and calls back with the
 // reply; actors may request the routers (front_door()) directly. The
+// methods route on the caller's thread by the routers' own rule
+// (route_request, actors/engine_router.hpp) and send to the shard, one
+// mailbox hop fewer. The
 // channels' adapter actors come from the caller (EngineOptions::channels,
 // filled from the daemon's channels::ChannelRegistry); the engine names none
 // of them.

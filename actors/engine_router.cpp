@@ -49,49 +49,51 @@ std::variant<shard_actor, OrderReply> payment_route(const RouterEnv& routes,
   return unreadable();
 }
 
+Route by_key(const RouterEnv& routes, const OrderKey& key, bool changes_state) {
+  if (auto no = refuse(routes, changes_state)) return std::move(*no);
+  return routes.router->route(key);
+}
+
+Route by_payment(const RouterEnv& routes, const std::string& payment_no, bool changes_state) {
+  if (auto no = refuse(routes, changes_state)) return std::move(*no);
+  return payment_route(routes, payment_no);
+}
+
 }  // namespace
+
+Route route_request(const RouterEnv& routes, const PayMsg& msg) {
+  return by_key(routes, OrderKey{msg.command.merchant_id, msg.command.merchant_order_no}, true);
+}
+Route route_request(const RouterEnv& routes, const CloseMsg& msg) {
+  return by_key(routes, msg.key, true);
+}
+Route route_request(const RouterEnv& routes, const RefundMsg& msg) {
+  return by_key(routes, msg.key, true);
+}
+Route route_request(const RouterEnv& routes, const GetOrderMsg& msg) {
+  return by_key(routes, msg.key, false);
+}
+Route route_request(const RouterEnv& routes, const GetPaymentMsg& msg) {
+  return by_payment(routes, msg.payment_no, false);
+}
+Route route_request(const RouterEnv& routes, const NoticeMsg& msg) {
+  return by_payment(routes, msg.notice.payment_no, true);
+}
 
 engine_actor::behavior_type engine_router_impl(engine_actor::pointer self,
                                                std::shared_ptr<const RouterEnv> routes) {
-  auto by_key = [self, routes](const OrderKey& key, auto msg,
-                               bool changes_state) -> caf::result<OrderReply> {
-    if (auto no = refuse(*routes, changes_state)) return *no;
-    const shard_actor& shard = routes->router->route(key);
-    return self->delegate(shard, std::move(msg));
-  };
-  auto by_payment = [self, routes](const std::string& payment_no, auto msg,
-                                   bool changes_state) -> caf::result<OrderReply> {
-    if (auto no = refuse(*routes, changes_state)) return *no;
-    auto route = payment_route(*routes, payment_no);
+  auto forward = [self, routes](auto msg) -> caf::result<OrderReply> {
+    Route route = route_request(*routes, msg);
     if (auto* reply = std::get_if<OrderReply>(&route)) return std::move(*reply);
     return self->delegate(std::get<shard_actor>(route), std::move(msg));
   };
-  // Each handler reads the routing field before the message moves on.
   return {
-      [by_key](PayMsg& msg) {
-        const OrderKey key{msg.command.merchant_id, msg.command.merchant_order_no};
-        return by_key(key, std::move(msg), true);
-      },
-      [by_key](CloseMsg& msg) {
-        const OrderKey key = msg.key;
-        return by_key(key, std::move(msg), true);
-      },
-      [by_key](RefundMsg& msg) {
-        const OrderKey key = msg.key;
-        return by_key(key, std::move(msg), true);
-      },
-      [by_key](GetOrderMsg& msg) {
-        const OrderKey key = msg.key;
-        return by_key(key, std::move(msg), false);
-      },
-      [by_payment](GetPaymentMsg& msg) {
-        const std::string payment_no = msg.payment_no;
-        return by_payment(payment_no, std::move(msg), false);
-      },
-      [by_payment](NoticeMsg& msg) {
-        const std::string payment_no = msg.notice.payment_no;
-        return by_payment(payment_no, std::move(msg), true);
-      },
+      [forward](PayMsg& msg) { return forward(std::move(msg)); },
+      [forward](CloseMsg& msg) { return forward(std::move(msg)); },
+      [forward](RefundMsg& msg) { return forward(std::move(msg)); },
+      [forward](GetOrderMsg& msg) { return forward(std::move(msg)); },
+      [forward](GetPaymentMsg& msg) { return forward(std::move(msg)); },
+      [forward](NoticeMsg& msg) { return forward(std::move(msg)); },
   };
 }
 

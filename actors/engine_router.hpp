@@ -33,6 +33,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <variant>
 
 #include "actors/messages.hpp"
 #include "actors/order_env.hpp"
@@ -48,6 +49,19 @@ struct RouterEnv {
   // the WAL tail, which the snapshot's `payments` table may not hold yet.
   std::unordered_map<std::string, OrderKey> legacy;
 };
+
+// Where a request goes: the shard that owns its order, or the answer when
+// it cannot be taken now (not ready, storage failed, no such payment). The
+// router actors use it, and so does the Engine's facade, which sends
+// straight to the shard (one mailbox hop fewer for callers outside CAF).
+// Any thread, once `ready` (RouterEnv::legacy is immutable from then on).
+using Route = std::variant<shard_actor, OrderReply>;
+Route route_request(const RouterEnv& routes, const PayMsg& msg);
+Route route_request(const RouterEnv& routes, const CloseMsg& msg);
+Route route_request(const RouterEnv& routes, const RefundMsg& msg);
+Route route_request(const RouterEnv& routes, const GetOrderMsg& msg);
+Route route_request(const RouterEnv& routes, const GetPaymentMsg& msg);
+Route route_request(const RouterEnv& routes, const NoticeMsg& msg);
 
 engine_actor::behavior_type engine_router_impl(engine_actor::pointer self,
                                                std::shared_ptr<const RouterEnv> routes);
