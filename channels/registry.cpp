@@ -76,4 +76,13 @@ void ChannelRegistry::connect(const http::Handler& handler) const {
   }
 }
 
+std::string notify_path(std::string_view channel) {
+  return std::string("/v1/channels/").append(channel).append("/notify");
+}
+
+std::string merchant_notify_url(std::string_view public_url, std::string_view channel,
+                                std::string_view merchant_id) {
+  return std::string(public_url).append(notify_path(channel)).append("/").append(merchant_id);
+}
+
 }  // namespace oncepay::channels

@@ -79,6 +79,15 @@ struct ChannelEntry {
   std::shared_ptr<void> owner;
 };
 
+// The gateway's notify routes (gateway/api.cpp): the path a channel's
+// notifications take, "/v1/channels/<channel>/notify", and the URL a
+// channel that acts per merchant gives the channel for one merchant,
+// "<public_url>/v1/channels/<channel>/notify/<merchant_id>" (answered only
+// for that merchant's payments). Pure.
+std::string notify_path(std::string_view channel);
+std::string merchant_notify_url(std::string_view public_url, std::string_view channel,
+                                std::string_view merchant_id);
+
 class ChannelRegistry {
  public:
   ChannelRegistry() = default;

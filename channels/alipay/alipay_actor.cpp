@@ -10,6 +10,8 @@
 #include "channels/alipay/alipay_methods.hpp"
 #include "channels/alipay/alipay_response.hpp"
 #include "channels/breaker.hpp"
+#include "channels/network.hpp"
+#include "channels/registry.hpp"
 #include "core/check.hpp"
 #include "core/wall_clock.hpp"
 #include "http/http_client.hpp"
@@ -77,15 +79,6 @@ std::string validate(const AlipayChannelOptions& o) {
   return {};
 }
 
-std::string notify_url(std::string_view public_url, std::string_view name,
-                       std::string_view merchant_id) {
-  return std::string(public_url)
-      .append("/v1/channels/")
-      .append(name)
-      .append("/notify/")
-      .append(merchant_id);
-}
-
 // ----------------------------------------------------------------- shared
 
 struct AlipayChannel::Shared {
@@ -95,25 +88,13 @@ struct AlipayChannel::Shared {
 
   explicit Shared(AlipayChannelOptions o)
       : options(std::move(o)),
-        client(client_options(options), options.io_threads),
+        client(call_client_options(options.timeout, kMaxAnswerBytes, options.tls_ca_file),
+               options.io_threads),
         breakers(options.breaker_failures, options.breaker_open.count()) {}
 
-  static http::HttpClientOptions client_options(const AlipayChannelOptions& o) {
-    http::HttpClientOptions c;
-    c.connect_timeout = o.timeout;  // the call's deadline cuts requests shorter
-    c.request_timeout = o.timeout;
-    c.body_limit_bytes = kMaxAnswerBytes;
-    c.tls_ca_file = o.tls_ca_file;
-    return c;
-  }
-
-  static int64_t now_ms() {
-    return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
-  }
-
-  bool admit(const std::string& endpoint) { return breakers.allow(endpoint, now_ms()); }
+  bool admit(const std::string& endpoint) { return breakers.allow(endpoint, steady_now_ms()); }
   void report(const std::string& endpoint, bool answered) {
-    breakers.report(endpoint, answered, now_ms());
+    breakers.report(endpoint, answered, steady_now_ms());
   }
 };
 
@@ -185,7 +166,7 @@ Plan plan_prepay(const AlipayChannelOptions& o, const Account& account,
   // page / wap: the signed URL is the prepay (B.2: no server call).
   const std::string method(call.trade_type == "page" ? kMethodPagePay : kMethodWapPay);
   RequestSpec spec = spec_of(account, method, plan.biz_content,
-                             notify_url(o.public_url, o.name, call.merchant_id));
+                             merchant_notify_url(o.public_url, o.name, call.merchant_id));
   core::ChannelReply reply = reply_of(core::ChannelOutcome::kOk, "alipay " + method + " URL");
   reply.pay_url = build_gateway_url(account.base_url, spec, *account.app_key);
   plan.answer = std::move(reply);
@@ -258,8 +239,9 @@ void send_request(Worker* self, const SharedPtr& shared, uint64_t id, std::strin
   const auto& o = shared->options;
   const int request = ++p.request;
   p.method = method;
-  std::string notify =
-      with_notify_url ? notify_url(o.public_url, o.name, p.call.merchant_id) : std::string();
+  std::string notify = with_notify_url
+                           ? merchant_notify_url(o.public_url, o.name, p.call.merchant_id)
+                           : std::string();
   RequestSpec spec =
       spec_of(*p.account, std::move(method), std::move(biz_content), std::move(notify));
   std::string body = build_request_body(spec, *p.account->app_key);
@@ -382,7 +364,7 @@ AlipayChannel::~AlipayChannel() {
 }
 
 std::string AlipayChannel::breaker_state() const {
-  return std::string(to_string(shared_->breakers.state(Shared::now_ms())));
+  return std::string(to_string(shared_->breakers.state(steady_now_ms())));
 }
 
 uint64_t AlipayChannel::breaker_opened_total() const { return shared_->breakers.times_opened(); }

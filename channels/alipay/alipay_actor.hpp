@@ -24,7 +24,7 @@
 //     (REFUND_SUCCESS -> kOk, else kUnavailable)
 // Answers are mapped by read_reply (alipay_methods.hpp, the table there).
 // The notify_url sent with prepay and refund calls is
-// `<public_url>/v1/channels/<name>/notify/<merchant_id>` (alipay_plugin.hpp
+// merchant_notify_url (channels/registry.hpp) (alipay_plugin.hpp
 // decodes it).
 //
 // Each call uses the account of call.merchant_id, read when the call starts
@@ -86,10 +86,6 @@ struct AlipayChannelOptions {
 
 // Empty when usable, else what is wrong ("timeout must be positive").
 std::string validate(const AlipayChannelOptions& options);
-
-// `<public_url>/v1/channels/<name>/notify/<merchant_id>`.
-std::string notify_url(std::string_view public_url, std::string_view name,
-                       std::string_view merchant_id);
 
 class AlipayChannel {
  public:

@@ -82,7 +82,7 @@ NotifySink loopback(const SandboxOptions& options, http::Handler handler) {
              const v1::ChannelNotification& body, std::function<void(bool)> acked) {
     HttpRequest request;
     request.method = "POST";
-    request.target = request.path = "/v1/channels/" + name + "/notify";
+    request.target = request.path = notify_path(name);
     request.body = codec::to_json(body);
     request.headers.emplace_back("content-type", "application/json");
     request.headers.emplace_back("x-channel-signature",

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "channels/breaker.hpp"
+#include "channels/network.hpp"
 #include "channels/sim/sim_protocol.hpp"
 #include "core/check.hpp"
 #include "core/wall_clock.hpp"
@@ -77,24 +78,12 @@ struct SimChannel::Shared {
 
   explicit Shared(SimChannelOptions o)
       : options(std::move(o)),
-        client(client_options(options), options.io_threads),
+        client(call_client_options(options.timeout, kMaxBodyBytes), options.io_threads),
         breaker(options.breaker_failures, options.breaker_open.count()) {}
-
-  static http::HttpClientOptions client_options(const SimChannelOptions& o) {
-    http::HttpClientOptions c;
-    c.connect_timeout = o.timeout;  // the call's deadline cuts attempts shorter
-    c.request_timeout = o.timeout;
-    c.body_limit_bytes = kMaxBodyBytes;
-    return c;
-  }
-
-  static int64_t now_ms() {
-    return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
-  }
 
   bool admit() {
     std::lock_guard lock(breaker_mutex);
-    return breaker.allow(now_ms());
+    return breaker.allow(steady_now_ms());
   }
 
   // answered: the channel gave an HTTP answer (of any status) to the call's
@@ -104,7 +93,7 @@ struct SimChannel::Shared {
     if (answered) {
       breaker.on_success();
     } else {
-      breaker.on_failure(now_ms());
+      breaker.on_failure(steady_now_ms());
     }
   }
 };
@@ -285,7 +274,7 @@ SimChannel::~SimChannel() {
 
 std::string SimChannel::breaker_state() const {
   std::lock_guard lock(shared_->breaker_mutex);
-  return std::string(to_string(shared_->breaker.state(Shared::now_ms())));
+  return std::string(to_string(shared_->breaker.state(steady_now_ms())));
 }
 
 uint64_t SimChannel::breaker_opened_total() const {

@@ -4,6 +4,8 @@
 #include <unordered_map>
 
 #include "channels/breaker.hpp"
+#include "channels/network.hpp"
+#include "channels/registry.hpp"
 #include "channels/wechatpay/account.hpp"
 #include "channels/wechatpay/api.hpp"
 #include "channels/wechatpay/replies.hpp"
@@ -76,25 +78,13 @@ struct WechatPayChannel::Shared {
       : options(std::move(o)),
         accounts(std::move(a)),
         public_url(std::move(url)),
-        client(client_options(options), options.io_threads),
+        client(call_client_options(options.timeout, kMaxAnswerBytes, options.tls_ca_file),
+               options.io_threads),
         breakers(options.breaker_failures, options.breaker_open.count()) {}
 
-  static http::HttpClientOptions client_options(const WechatPayChannelOptions& o) {
-    http::HttpClientOptions c;
-    c.connect_timeout = o.timeout;  // the call's deadline cuts requests shorter
-    c.request_timeout = o.timeout;
-    c.body_limit_bytes = kMaxAnswerBytes;
-    c.tls_ca_file = o.tls_ca_file;
-    return c;
-  }
-
-  static int64_t now_ms() {
-    return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
-  }
-
-  bool admit(const std::string& endpoint) { return breakers.allow(endpoint, now_ms()); }
+  bool admit(const std::string& endpoint) { return breakers.allow(endpoint, steady_now_ms()); }
   void report(const std::string& endpoint, bool answered) {
-    breakers.report(endpoint, answered, now_ms());
+    breakers.report(endpoint, answered, steady_now_ms());
   }
 };
 
@@ -128,7 +118,7 @@ size_t utf8_chars(std::string_view text) {
 // The notify_url of the merchant's calls (the gateway route that decodes with
 // the merchant's account, wechatpay_plugin.hpp).
 std::string notify_url(const std::string& public_url, const core::ChannelCall& call) {
-  return public_url + "/v1/channels/wechatpay/notify/" + call.merchant_id;
+  return merchant_notify_url(public_url, kChannelName, call.merchant_id);
 }
 
 // The prepay request of `call`, or the refusal (non-empty) why not.
@@ -433,7 +423,7 @@ WechatPayChannel::~WechatPayChannel() {
 }
 
 std::string WechatPayChannel::breaker_state() const {
-  return std::string(to_string(shared_->breakers.state(Shared::now_ms())));
+  return std::string(to_string(shared_->breakers.state(steady_now_ms())));
 }
 
 uint64_t WechatPayChannel::breaker_opened_total() const { return shared_->breakers.times_opened(); }

@@ -16,6 +16,7 @@
 #include "alipay_adapter_support.hpp"
 #include "apps/sim_alipay.hpp"
 #include "channels/alipay/alipay_params.hpp"
+#include "channels/registry.hpp"
 #include "http/http_server.hpp"
 
 namespace oncepay::channels::alipay {
@@ -285,7 +286,7 @@ TEST_F(AlipayChannelTest, HungGatewayIsUnavailableWithinTheTimeout) {
 }
 
 TEST(AlipayNotifyUrl, IsThePublicUrlWithTheMerchant) {
-  EXPECT_EQ(notify_url("https://pay.example", "alipay", "m-1"),
+  EXPECT_EQ(merchant_notify_url("https://pay.example", "alipay", "m-1"),
             "https://pay.example/v1/channels/alipay/notify/m-1");
 }
 
