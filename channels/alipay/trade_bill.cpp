@@ -1,11 +1,11 @@
 #include "channels/alipay/trade_bill.hpp"
 
-#include <csv.h>
 #include <iconv.h>
 #include <zip.h>
 
 #include <cerrno>
 
+#include "channels/csv_line_reader.hpp"
 #include "core/check.hpp"
 #include "core/narrow.hpp"
 
@@ -47,38 +47,17 @@ struct Totals {
 
 }  // namespace
 
-struct TradeBillParser::Impl {
+struct TradeBillParser::Impl : CsvLineReader {
   enum class State : uint8_t { kPreamble, kRows, kFooter };
 
-  csv_parser csv{};
   LineFn on_line;
   core::StatementLine line;
-  core::StatementError error;
-  bool failed = false;
   State state = State::kPreamble;
-  std::string row;
-  std::vector<size_t> ends;
-  uint64_t line_no = 0;
-  int previous_terminator = 0;
   std::string account_id;
   uint64_t payments = 0, refunds = 0;
   int64_t payment_amount = 0, refund_amount = 0, fee_sum = 0;
   int64_t payment_received = 0, payment_discount = 0, refund_received = 0, refund_discount = 0;
   Totals trade_footer, refund_footer;
-
-  std::string_view field(size_t i) const {
-    const size_t begin = i == 0 ? 0 : ends[i - 1];
-    return std::string_view(row).substr(begin, ends[i] - begin);
-  }
-
-  bool fail(std::string reason) {
-    if (!failed) {
-      failed = true;
-      error.line = line_no;
-      error.reason = "line " + std::to_string(line_no) + ": " + std::move(reason);
-    }
-    return false;
-  }
 
   bool amount(size_t i, int64_t* out) {
     if (!core::parse_decimal(field(i), kYuanDecimals, out)) {
@@ -86,17 +65,6 @@ struct TradeBillParser::Impl {
                   std::string(field(i)) + "'");
     }
     return true;
-  }
-
-  void on_row_end(int terminator) {
-    const bool blank = ends.empty();
-    const bool crlf_tail = blank && terminator == '\n' && previous_terminator == '\r';
-    previous_terminator = terminator;
-    if (crlf_tail) return;
-    ++line_no;
-    if (!blank && !failed) process_row();
-    row.clear();
-    ends.clear();
   }
 
   // A `#` line comes back from libcsv split at ASCII commas: join it again.
@@ -110,7 +78,7 @@ struct TradeBillParser::Impl {
     return comment_line;
   }
 
-  void process_row() {
+  void process_row() override {
     if (!core::valid_utf8(row)) {
       fail("invalid text (the bill must be GBK)");
       return;
@@ -261,43 +229,17 @@ struct TradeBillParser::Impl {
   }
 };
 
-namespace {
-
-void on_field(void* bytes, size_t len, void* data) {
-  auto* impl = static_cast<TradeBillParser::Impl*>(data);
-  if (impl->failed) return;
-  impl->row.append(static_cast<const char*>(bytes), len);
-  impl->ends.push_back(impl->row.size());
-}
-
-void on_row(int terminator, void* data) {
-  static_cast<TradeBillParser::Impl*>(data)->on_row_end(terminator);
-}
-
-}  // namespace
-
 TradeBillParser::TradeBillParser(LineFn on_line) : impl_(std::make_unique<Impl>()) {
-  ONCEPAY_CHECK(csv_init(&impl_->csv, CSV_REPALL_NL) == 0);
   impl_->on_line = std::move(on_line);
 }
 
-TradeBillParser::~TradeBillParser() { csv_free(&impl_->csv); }
+TradeBillParser::~TradeBillParser() = default;
 
-bool TradeBillParser::feed(std::string_view chunk) {
-  Impl& s = *impl_;
-  if (s.failed) return false;
-  if (csv_parse(&s.csv, chunk.data(), chunk.size(), on_field, on_row, &s) != chunk.size()) {
-    ++s.line_no;
-    return s.fail(csv_strerror(csv_error(&s.csv)));
-  }
-  return !s.failed;
-}
+bool TradeBillParser::feed(std::string_view chunk) { return impl_->feed(chunk); }
 
 bool TradeBillParser::finish(core::StatementSummary* summary) {
   Impl& s = *impl_;
-  if (s.failed) return false;
-  csv_fini(&s.csv, on_field, on_row, &s);
-  if (s.failed) return false;
+  if (!s.finish_input()) return false;
   const uint64_t last = s.line_no;
   if (s.state == Impl::State::kPreamble) {
     ++s.line_no;

@@ -1,9 +1,8 @@
 #include "channels/wechatpay/tradebill.hpp"
 
-#include <csv.h>
-
 #include <vector>
 
+#include "channels/csv_line_reader.hpp"
 #include "core/check.hpp"
 
 namespace oncepay::channels::wechatpay {
@@ -34,40 +33,18 @@ enum Col : size_t {
 
 }  // namespace
 
-struct TradebillParser::Impl {
+struct TradebillParser::Impl : CsvLineReader {
   enum class State : uint8_t { kHeader, kRows, kSummaryRow, kDone };
 
-  csv_parser csv{};
   LineFn on_line;
   core::StatementLine line;
-  core::StatementError error;
-  bool failed = false;
   State state = State::kHeader;
-  // The current row: its fields' bytes back to back, and where each ends.
-  std::string row;
-  std::vector<size_t> ends;
-  uint64_t line_no = 0;
-  int previous_terminator = 0;
   // Row counts and column sums, for the summary check.
   uint64_t payments = 0, refunds = 0;
   int64_t payment_total_minor = 0, refund_total_minor = 0;
   int64_t settled_sum = 0, refund_settled_sum = 0, coupon_refund_sum = 0, fee_sum = 0,
           order_sum = 0, refund_asked_sum = 0;
   std::string account_id;
-
-  std::string_view field(size_t i) const {
-    const size_t begin = i == 0 ? 0 : ends[i - 1];
-    return std::string_view(row).substr(begin, ends[i] - begin);
-  }
-
-  bool fail(std::string reason) {
-    if (!failed) {
-      failed = true;
-      error.line = line_no;
-      error.reason = "line " + std::to_string(line_no) + ": " + std::move(reason);
-    }
-    return false;
-  }
 
   // The field without its backquote; false when it has none.
   bool unquote(size_t i, std::string_view* out) {
@@ -88,18 +65,7 @@ struct TradebillParser::Impl {
     return true;
   }
 
-  void on_row_end(int terminator) {
-    const bool blank = ends.empty();
-    const bool crlf_tail = blank && terminator == '\n' && previous_terminator == '\r';
-    previous_terminator = terminator;
-    if (crlf_tail) return;
-    ++line_no;
-    if (!blank && !failed) process_row();
-    row.clear();
-    ends.clear();
-  }
-
-  void process_row() {
+  void process_row() override {
     if (!core::valid_utf8(row)) {
       fail("invalid UTF-8 (the bill must be UTF-8)");
       return;
@@ -264,43 +230,17 @@ struct TradebillParser::Impl {
   }
 };
 
-namespace {
-
-void on_field(void* bytes, size_t len, void* data) {
-  auto* impl = static_cast<TradebillParser::Impl*>(data);
-  if (impl->failed) return;
-  impl->row.append(static_cast<const char*>(bytes), len);
-  impl->ends.push_back(impl->row.size());
-}
-
-void on_row(int terminator, void* data) {
-  static_cast<TradebillParser::Impl*>(data)->on_row_end(terminator);
-}
-
-}  // namespace
-
 TradebillParser::TradebillParser(LineFn on_line) : impl_(std::make_unique<Impl>()) {
-  ONCEPAY_CHECK(csv_init(&impl_->csv, CSV_REPALL_NL) == 0);
   impl_->on_line = std::move(on_line);
 }
 
-TradebillParser::~TradebillParser() { csv_free(&impl_->csv); }
+TradebillParser::~TradebillParser() = default;
 
-bool TradebillParser::feed(std::string_view chunk) {
-  Impl& s = *impl_;
-  if (s.failed) return false;
-  if (csv_parse(&s.csv, chunk.data(), chunk.size(), on_field, on_row, &s) != chunk.size()) {
-    ++s.line_no;
-    return s.fail(csv_strerror(csv_error(&s.csv)));
-  }
-  return !s.failed;
-}
+bool TradebillParser::feed(std::string_view chunk) { return impl_->feed(chunk); }
 
 bool TradebillParser::finish(core::StatementSummary* summary) {
   Impl& s = *impl_;
-  if (s.failed) return false;
-  csv_fini(&s.csv, on_field, on_row, &s);
-  if (s.failed) return false;
+  if (!s.finish_input()) return false;
   if (s.state != Impl::State::kDone) {
     ++s.line_no;  // the line that should have come
     return s.fail(s.state == Impl::State::kHeader ? "empty file: no header"
