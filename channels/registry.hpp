@@ -38,6 +38,7 @@
 
 #include "channels/channel_actor.hpp"
 #include "channels/notice.hpp"
+#include "channels/statement_source.hpp"
 #include "http/http_types.hpp"
 
 namespace oncepay::channels {
@@ -71,6 +72,9 @@ struct ChannelEntry {
   // function: the channel takes neither (both must be empty).
   std::function<std::string(std::string_view trade_type, std::string_view payer_openid)> check_pay;
   std::vector<ChannelRoute> routes;
+  // Daily statements for reconciliation (channels/statement_source.hpp).
+  // statements.parse empty: the channel cannot be reconciled.
+  StatementSource statements;
   // In-process channels: sets (or, with nullptr, clears) the handler their
   // notifications are delivered to. Empty for network channels.
   std::function<void(http::Handler handler)> connect;
