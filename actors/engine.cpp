@@ -234,6 +234,8 @@ void Engine::close(CloseMsg msg, Done done) { call(std::move(msg), std::move(don
 
 void Engine::refund(RefundMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
+void Engine::review(ReviewMsg msg, Done done) { call(std::move(msg), std::move(done)); }
+
 void Engine::get_order(GetOrderMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
 void Engine::get_payment(const std::string& merchant_id, const std::string& payment_no, Done done) {

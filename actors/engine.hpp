@@ -155,6 +155,8 @@ class Engine {
   void pay(PayMsg msg, Done done);
   void close(CloseMsg msg, Done done);
   void refund(RefundMsg msg, Done done);
+  // Reconciliation findings and review resolutions (ReviewMsg).
+  void review(ReviewMsg msg, Done done);
   void get_order(GetOrderMsg msg, Done done);
   // Routed by payment_no: the shard comes from the payment_no's shard field
   // (ShardRouter::route_payment), and the shard finds the order (its own

@@ -67,4 +67,12 @@ size_t Merchants::size() const {
   return by_id_.size();
 }
 
+std::vector<std::string> Merchants::ids() const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::string> out;
+  out.reserve(by_id_.size());
+  for (const auto& [id, merchant] : by_id_) out.push_back(id);
+  return out;
+}
+
 }  // namespace oncepay::actors

@@ -9,6 +9,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include "core/merchant.hpp"
 #include "core/order_state.hpp"
@@ -36,6 +37,8 @@ class Merchants {
   std::optional<Merchant> get(const std::string& merchant_id) const;
   core::Policy policy_of(const std::string& merchant_id) const;
   size_t size() const;
+  // Every merchant id, sorted (the reconciliation schedule).
+  std::vector<std::string> ids() const;
 
  private:
   bool insert(Merchant merchant);

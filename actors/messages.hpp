@@ -87,6 +87,22 @@ struct RefundMsg {
   core::Policy policy = core::Policy::kStrict;
 };
 
+// Reconciliation findings and review resolutions for one order, routed by
+// key (docs/RECONCILIATION.md): kReconReview opens a recon_<class> item
+// (core::decide_recon_review), kReconMatched closes the payment's or
+// refund's open recon items (decide_recon_matched), kResolve is an
+// operator's resolution (decide_resolve). The shard sets `policy`.
+struct ReviewMsg {
+  enum class Kind : uint8_t { kReconReview, kReconMatched, kResolve };
+  OrderKey key;
+  Kind kind = Kind::kReconReview;
+  core::ReconReviewCommand recon;  // kReconReview
+  std::string payment_no;          // kReconMatched
+  std::string refund_no;           // kReconMatched: a refund's items ("" : the payment's)
+  core::ResolveCommand resolve;    // kResolve
+  core::Policy policy = core::Policy::kStrict;
+};
+
 // Recovery: the orders the WAL tail touched, rebuilt (stored snapshot + the
 // tail's events), handed to their shard, which parks them until their first
 // use or timer and then spawns their actors with that state (timers
@@ -128,7 +144,7 @@ using order_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
-    caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
 
 // A shard: same requests, routed to (and spawning or loading) its order
 // actors, plus the recovered orders it parks before the engine turns ready
@@ -137,7 +153,7 @@ using shard_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
-    caf::replies_to<RefundMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>,
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>,
     caf::reacts_to<WakeMsg>, caf::reacts_to<PaymentNoMsg>>;
 
 // The engine's front door (actors/engine_router.hpp): the order requests,
@@ -148,7 +164,7 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
-    caf::replies_to<RefundMsg>::with<OrderReply>>;
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>>;
 
 // A payment channel: the one interface every adapter serves
 // (channels/channel_actor.hpp, where adapters find it without actors/).
@@ -195,6 +211,12 @@ typename Inspector::result_type inspect(Inspector& f, TimerMsg& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RefundMsg& x) {
   return f(caf::meta::type_name("oncepay.RefundMsg"), x.key, x.command, x.policy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ReviewMsg& x) {
+  return f(caf::meta::type_name("oncepay.ReviewMsg"), x.key, x.kind, x.recon, x.payment_no,
+           x.refund_no, x.resolve, x.policy);
 }
 
 template <class Inspector>

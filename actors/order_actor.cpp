@@ -74,7 +74,7 @@ struct Shell {
   // The review list follows the order's open items once they are durable.
   void index_reviews(const std::vector<v1::Event>& events) const {
     for (const auto& e : events) {
-      if (e.has_review_opened() || e.has_review_closed()) {
+      if (e.has_review_opened() || e.has_review_closed() || e.has_review_resolved()) {
         env->reviews->set(OrderKey{order().merchant_id, order().merchant_order_no},
                           order().reviews);
         return;
@@ -313,6 +313,27 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
         auto promise = std::make_shared<Promise>(shell.self->make_response_promise<OrderReply>());
         shell.run(core::decide_refund(shell.order(), msg.command, shell.context(msg.policy)),
                   msg.policy, promise);
+        return *promise;
+      },
+      [shell](ReviewMsg& msg) mutable -> caf::result<OrderReply> {
+        if (!shell.order().opened()) {
+          return OrderReply{core::Code::kOrderNotFound, "no such order"};
+        }
+        auto ctx = shell.context(msg.policy);
+        core::Step step;
+        switch (msg.kind) {
+          case ReviewMsg::Kind::kReconReview:
+            step = core::decide_recon_review(shell.order(), msg.recon, ctx);
+            break;
+          case ReviewMsg::Kind::kReconMatched:
+            step = core::decide_recon_matched(shell.order(), msg.payment_no, msg.refund_no, ctx);
+            break;
+          case ReviewMsg::Kind::kResolve:
+            step = core::decide_resolve(shell.order(), msg.resolve, ctx);
+            break;
+        }
+        auto promise = std::make_shared<Promise>(shell.self->make_response_promise<OrderReply>());
+        shell.run(std::move(step), msg.policy, promise);
         return *promise;
       },
       [shell, policy](TimerMsg& msg) mutable {

@@ -28,6 +28,17 @@ bool parse_cursor(std::string_view cursor, std::pair<int64_t, std::string>* out)
   return true;
 }
 
+// "payment_no[:refund_no]" of a recon_* item, else "".
+std::string recon_subject(const core::ReviewState& item) {
+  if (!item.reason.starts_with(core::kReviewReconPrefix)) return {};
+  std::string subject = item.payment_no;
+  if (!item.recon.refund_no.empty()) {
+    subject += ':';
+    subject += item.recon.refund_no;
+  }
+  return subject;
+}
+
 }  // namespace
 
 void ReviewIndex::set(const OrderKey& order, const std::vector<core::ReviewState>& items) {
@@ -35,7 +46,16 @@ void ReviewIndex::set(const OrderKey& order, const std::vector<core::ReviewState
   std::lock_guard lock(mu_);
   auto it = by_order_.find(key);
   if (it != by_order_.end()) {
-    for (const auto& age : it->second) by_age_.erase(age);
+    for (const auto& age : it->second) {
+      auto entry = by_age_.find(age);
+      if (entry != by_age_.end()) {
+        if (auto subject = recon_subject(entry->second.item); !subject.empty()) {
+          if (--recon_subjects_[subject] == 0) recon_subjects_.erase(subject);
+        }
+        by_age_.erase(entry);
+      }
+      by_id_.erase(age.second);
+    }
     by_order_.erase(it);
   }
   if (items.empty()) return;
@@ -43,8 +63,29 @@ void ReviewIndex::set(const OrderKey& order, const std::vector<core::ReviewState
   for (const auto& item : items) {
     AgeKey age{item.opened_ms, item.item_id};
     by_age_[age] = ReviewEntry{order, item};
+    by_id_[item.item_id] = age;
+    if (auto subject = recon_subject(item); !subject.empty()) ++recon_subjects_[subject];
     ages.push_back(std::move(age));
   }
+}
+
+std::optional<ReviewEntry> ReviewIndex::find(std::string_view item_id) const {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(std::string(item_id));
+  if (it == by_id_.end()) return std::nullopt;
+  auto entry = by_age_.find(it->second);
+  if (entry == by_age_.end()) return std::nullopt;
+  return entry->second;
+}
+
+bool ReviewIndex::has_recon_item(std::string_view payment_no, std::string_view refund_no) const {
+  std::string subject(payment_no);
+  if (!refund_no.empty()) {
+    subject += ':';
+    subject += refund_no;
+  }
+  std::lock_guard lock(mu_);
+  return recon_subjects_.contains(subject);
 }
 
 bool ReviewIndex::list(std::string_view cursor, size_t limit, std::string_view reason,

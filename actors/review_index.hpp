@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,12 +52,20 @@ class ReviewIndex {
   // Open items by reason, for /metrics.
   std::map<std::string, uint64_t> counts() const;
 
+  // The open item of that id, if any.
+  std::optional<ReviewEntry> find(std::string_view item_id) const;
+  // Whether an open recon_* item concerns this payment (refund_no empty) or
+  // this refund: a reconciliation that matches it closes it.
+  bool has_recon_item(std::string_view payment_no, std::string_view refund_no) const;
+
  private:
   using AgeKey = std::pair<int64_t, std::string>;  // (opened_ms, item_id)
   mutable std::mutex mu_;
   std::map<AgeKey, ReviewEntry> by_age_;
   // order key bytes -> its items' AgeKeys
   std::unordered_map<std::string, std::vector<AgeKey>> by_order_;
+  std::unordered_map<std::string, AgeKey> by_id_;      // item_id -> its AgeKey
+  std::unordered_map<std::string, size_t> recon_subjects_;  // "payment_no[:refund_no]" -> items
 };
 
 }  // namespace oncepay::actors

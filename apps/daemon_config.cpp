@@ -84,6 +84,16 @@ DaemonConfig::DaemonConfig() {
   opt_group{custom_options_, "engine"}
       .add<size_t>("shards", "shard actors")
       .add<timespan>("request-timeout", "bound on one request's whole flow");
+  opt_group{custom_options_, "recon"}
+      .add<std::string>("timezone", "the channels' business day: an IANA time zone")
+      .add<std::string>("daily-at",
+                        "HH:MM in recon.timezone: fetch and reconcile yesterday's statements "
+                        "(empty: no schedule)")
+      .add<size_t>("hold-days", "days a platform-only success waits before channel_missing")
+      .add<size_t>("max-statement-bytes", "largest statement upload")
+      .add<std::vector<timespan>>("retry-ladder",
+                                  "the schedule asks again for a statement not ready yet")
+      .add<timespan>("fetch-timeout", "bound on one statement download request");
   for (const auto* channel : daemon_channels()) channel->declare(custom_options_);
   opt_group{custom_options_, "admin"}.add<std::string>("token", "bearer token of /admin");
   opt_group{custom_options_, "log"}.add<bool>("state-changes",
@@ -128,6 +138,12 @@ std::vector<OptionDefault> core_options() {
       {"channel.timeout", "5s"},
       {"engine.shards", "64"},
       {"engine.request-timeout", "30s"},
+      {"recon.timezone", "Asia/Shanghai"},
+      {"recon.daily-at", "10:00"},
+      {"recon.hold-days", "3"},
+      {"recon.max-statement-bytes", "268435456"},
+      {"recon.retry-ladder", "30min,1h,2h,4h,8h"},
+      {"recon.fetch-timeout", "30s"},
   };
 }
 
@@ -310,6 +326,35 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   }
   if (http.tls_cert_file.empty() != http.tls_key_file.empty()) {
     *error = "http.tls-cert and http.tls-key go together";
+    return false;
+  }
+
+  auto& recon = s->recon;
+  recon.timezone = get_or(cfg, "recon.timezone", std::string("Asia/Shanghai"));
+  recon.daily_at = get_or(cfg, "recon.daily-at", std::string("10:00"));
+  const size_t hold_days = get_or(cfg, "recon.hold-days", size_t{3});
+  if (hold_days < 1 || hold_days > 90) {
+    *error = "recon.hold-days must be between 1 and 90";
+    return false;
+  }
+  recon.hold_days = static_cast<int32_t>(hold_days);
+  recon.max_statement_bytes = get_or(cfg, "recon.max-statement-bytes", size_t{256} << 20);
+  if (recon.max_statement_bytes < 1024) {
+    *error = "recon.max-statement-bytes must be at least 1024";
+    return false;
+  }
+  recon.retry_ladder.clear();
+  for (int64_t at : to_ms(get_or(cfg, "recon.retry-ladder",
+                                 spans({1'800'000, 3'600'000, 7'200'000, 14'400'000, 28'800'000})))) {
+    recon.retry_ladder.push_back(milliseconds(at));
+  }
+  recon.fetch_timeout = milliseconds(to_ms(get_or(cfg, "recon.fetch-timeout", ms(30'000))));
+  {
+    actors::ReconCalendar calendar;
+    if (!actors::ReconCalendar::load(recon.timezone, recon.daily_at, &calendar, error)) return false;
+  }
+  if (recon.fetch_timeout.count() <= 0) {
+    *error = "recon.fetch-timeout must be positive";
     return false;
   }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "actors/reconciler.hpp"
 #include "channels/plugin.hpp"
 #include "gateway/api.hpp"
 #include "http/http_server.hpp"
@@ -46,6 +47,7 @@ struct DaemonSettings {
   http::HttpServerOptions http;
   actors::EngineOptions engine;
   gateway::ApiOptions api;
+  actors::ReconOptions recon;  // recon.* (work_dir and now_ms are the daemon's)
   std::string data_dir;
   // http.public-url: how channels reach this daemon (their notify URLs);
   // default http://<http.host>:<http.port>. No trailing '/'.

@@ -13,6 +13,7 @@
 
 #include "actors/message_types.hpp"
 #include "apps/daemon_config.hpp"
+#include "storage/recon_store.hpp"
 
 namespace {
 
@@ -86,6 +87,25 @@ int run(int argc, char** argv) {
     engine.merchants().add(settings.demo_merchant_id, settings.demo_api_key,
                            settings.demo_webhook_secret, policy);
   }
+  // Reconciliation (docs/RECONCILIATION.md): its own store beside the
+  // snapshot, its worker thread; stopped before the engine goes.
+  std::unique_ptr<storage::ReconStore> recon_store;
+  if (auto st = storage::ReconStore::open(settings.data_dir + "/recon", &recon_store);
+      !st.is_ok()) {
+    std::fprintf(stderr, "oncepayd: reconciliation store: %s\n", st.to_string().c_str());
+    return 1;
+  }
+  actors::ReconCalendar calendar;
+  if (!actors::ReconCalendar::load(settings.recon.timezone, settings.recon.daily_at, &calendar,
+                                   &error)) {
+    std::fprintf(stderr, "oncepayd: configuration: %s\n", error.c_str());
+    return 2;
+  }
+  settings.recon.work_dir = settings.data_dir + "/recon-work";
+  actors::Reconciler reconciler{engine, registry, std::move(recon_store), std::move(calendar),
+                                settings.recon};
+  reconciler.start();
+  settings.api.reconciler = &reconciler;
   gateway::Api api{engine, registry, settings.api};
   const http::Handler handler = [&api](http::HttpRequest request, http::Responder respond) {
     api.handle(std::move(request), std::move(respond));
@@ -97,6 +117,7 @@ int run(int argc, char** argv) {
     const channels::ChannelRegistry& registry;
     ~Disconnect() { registry.connect(nullptr); }
   } disconnect{registry};
+  settings.http.large_body = [&api](const http::HttpRequest& head) { return api.large_body(head); };
   http::HttpServer server{settings.http, handler, &gateway::Api::error};
   if (!server.start(&error)) {
     std::fprintf(stderr, "oncepayd: cannot listen on %s:%u: %s\n", settings.http.host.c_str(),

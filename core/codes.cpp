@@ -40,6 +40,16 @@ std::string_view to_string(Code code) {
       return "refund_exceeds_paid";
     case Code::kRefundNoConflict:
       return "refund_no_conflict";
+    case Code::kInvalidStatement:
+      return "invalid_statement";
+    case Code::kReviewItemNotFound:
+      return "review_item_not_found";
+    case Code::kReconciliationNotFound:
+      return "reconciliation_not_found";
+    case Code::kResolutionNotApplicable:
+      return "resolution_not_applicable";
+    case Code::kReconciliationRunning:
+      return "reconciliation_running";
     case Code::kAttemptsExhausted:
       return "attempts_exhausted";
     case Code::kChannelRejected:
@@ -65,6 +75,7 @@ int http_status(Code code) {
     case Code::kAccepted:
       return 202;
     case Code::kInvalidRequest:
+    case Code::kInvalidStatement:
       return 400;
     case Code::kUnauthorized:
       return 401;
@@ -72,12 +83,16 @@ int http_status(Code code) {
     case Code::kOrderNotFound:
     case Code::kPaymentNotFound:
     case Code::kMerchantNotFound:
+    case Code::kReviewItemNotFound:
+    case Code::kReconciliationNotFound:
       return 404;
     case Code::kMethodNotAllowed:
       return 405;
     case Code::kOrderAlreadyPaid:
     case Code::kOrderParamsMismatch:
     case Code::kOrderClosed:
+    case Code::kResolutionNotApplicable:
+    case Code::kReconciliationRunning:
     case Code::kMerchantExists:
     case Code::kChannelConflict:
     case Code::kOrderNotPaid:

@@ -27,6 +27,11 @@ enum class Code : uint8_t {
   kOrderNotPaid,          // 409 order_not_paid
   kRefundExceedsPaid,     // 409 refund_exceeds_paid
   kRefundNoConflict,      // 409 refund_no_conflict (refund_no reused with another amount)
+  kInvalidStatement,          // 400 invalid_statement (reconciliation upload; error.line)
+  kReviewItemNotFound,        // 404 review_item_not_found
+  kReconciliationNotFound,    // 404 reconciliation_not_found
+  kResolutionNotApplicable,   // 409 resolution_not_applicable
+  kReconciliationRunning,     // 409 reconciliation_running (same merchant, channel, date)
   kAttemptsExhausted,     // 429 attempts_exhausted
   kChannelRejected,       // 502 channel_rejected
   kPaymentStatusUnknown,  // 503 payment_status_unknown (+ Retry-After)

@@ -5,6 +5,7 @@
 
 #include "core/check.hpp"
 #include "core/decide/decider.hpp"
+#include "core/recon_decide.hpp"
 
 namespace oncepay::core {
 
@@ -18,6 +19,14 @@ std::string review_item_id(std::string_view reason, std::string_view subject) {
 }
 
 bool is_review_reason(std::string_view reason) {
+  if (reason.starts_with(kReviewReconPrefix)) {
+    const std::string_view cls = reason.substr(kReviewReconPrefix.size());
+    for (size_t i = 0; i < kReconClassCount; ++i) {
+      const auto c = static_cast<ReconClass>(i);
+      if (recon_class_name(c) == cls) return recon_class_needs_review(c);
+    }
+    return false;
+  }
   return std::find(kReviewReasons.begin(), kReviewReasons.end(), reason) != kReviewReasons.end();
 }
 
@@ -87,6 +96,26 @@ Step decide_timer(OrderState& state, const std::string& payment_no, Ladder ladde
                   const Context& context) {
   Decider d(state, context);
   d.timer(payment_no, ladder, step);
+  return d.take();
+}
+
+Step decide_recon_review(OrderState& state, const ReconReviewCommand& command,
+                         const Context& context) {
+  Decider d(state, context);
+  d.recon_review(command);
+  return d.take();
+}
+
+Step decide_recon_matched(OrderState& state, const std::string& payment_no,
+                          const std::string& refund_no, const Context& context) {
+  Decider d(state, context);
+  d.recon_matched(payment_no, refund_no);
+  return d.take();
+}
+
+Step decide_resolve(OrderState& state, const ResolveCommand& command, const Context& context) {
+  Decider d(state, context);
+  d.resolve(command);
   return d.take();
 }
 

@@ -79,12 +79,20 @@ struct ChannelNotice {
   int64_t amount_minor = 0;  // the amount paid (success) or refunded (refund results)
   std::string currency;      // empty: the channel did not say (the attempt's is assumed)
   std::string refund_no;
+  // How the result was learned: "notify" (a channel notification; empty
+  // means the same) or "reconciliation" (a line of the channel's statement:
+  // the channel's record, so a mismatch goes straight to the automatic
+  // refund and confirm mode asks nothing).
+  std::string source;
+  // The channel's own time of the result, unix ms (a statement line's trade
+  // time); 0: unknown, the event's time stands.
+  int64_t channel_time_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ChannelNotice& x) {
   return f(x.kind, x.channel, x.payment_no, x.channel_trade_no, x.amount_minor, x.currency,
-           x.refund_no);
+           x.refund_no, x.source, x.channel_time_ms);
 }
 
 // The notification's content in the core's terms; false (and nothing set)
@@ -175,6 +183,74 @@ Step decide_webhook_timer(OrderState& state, const std::string& event_id, int32_
                           const Context& context);
 Step resume(OrderState& state, const Flow& flow, const ChannelReply& reply, const Context& context);
 
+// ---------------------------------------------------------------- reconciliation and review
+// (docs/RECONCILIATION.md; the classifier is core/recon_decide.hpp)
+
+// A reconciliation finding that needs a person (ReconAction::kReview):
+// opens the item "<reason>:<subject>" (subject: payment_no, or
+// "<payment_no>:<refund_no>" for a refund's finding) with the statement's
+// facts. Nothing when that item is open already, or when an operator closed
+// it before and the facts are the same discrepancy (recon_fingerprint):
+// re-runs open nothing twice. Reply kOk, or kPaymentNotFound when the order
+// has no such attempt. The shell: record the events, then reply.
+struct ReconReviewCommand {
+  std::string reason;  // "recon_<class>" (core::recon_class_name)
+  std::string payment_no;
+  std::string detail;
+  ReconFacts facts;
+};
+Step decide_recon_review(OrderState& state, const ReconReviewCommand& command,
+                         const Context& context);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ReconFacts& x) {
+  return f(x.reconciliation_id, x.line, x.refund_no, x.channel_trade_no, x.has_channel_amount,
+           x.channel_amount_minor, x.channel_currency, x.channel_status, x.channel_settled,
+           x.channel_time_ms, x.platform_amount_minor);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ReconReviewCommand& x) {
+  return f(x.reason, x.payment_no, x.detail, x.facts);
+}
+
+// A later reconciliation matched this payment (refund_no empty) or refund:
+// its open recon_* items close with resolution "reconciliation_matched" (the
+// channel corrected its record). Reply kOk.
+Step decide_recon_matched(OrderState& state, const std::string& payment_no,
+                          const std::string& refund_no, const Context& context);
+
+// POST /admin/review/{item_id}/resolve. Resolutions:
+// - "dismiss": the item closes (ReviewClosed with operator and note).
+// - "trust_platform": the item stays open, marked (ReviewResolved), until a
+//   later reconciliation matches (the channel corrected its record) or it
+//   is dismissed. Only for recon_* items (others: kResolutionNotApplicable).
+// - "trust_channel": the channel's side is applied through the order's own
+//   rules, then the item closes: a success the channel shows (recon_*
+//   items whose facts have channel_settled and an amount) is applied as a
+//   success from source "reconciliation" (PAID, or an automatic refund of
+//   what moved when it must not count or differs); a refund the channel
+//   shows settled settles a pending refund, or is recorded as a refund
+//   (RefundRequested + RefundSucceeded) when oncepay has none and the order
+//   can refund that much. Anything else, and non-recon items, is
+//   kResolutionNotApplicable: oncepay does not un-pay an order or change a
+//   settled refund's amount; trust_platform or dismiss those.
+// Reply kOk, kReviewItemNotFound (no open item of that id), or
+// kResolutionNotApplicable / kRefundExceedsPaid with nothing recorded.
+// Every resolution is an order event with the operator and note.
+struct ResolveCommand {
+  std::string item_id;
+  std::string resolution;  // trust_channel | trust_platform | dismiss
+  std::string operator_name;
+  std::string note;  // the operator's reason
+};
+Step decide_resolve(OrderState& state, const ResolveCommand& command, const Context& context);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ResolveCommand& x) {
+  return f(x.item_id, x.resolution, x.operator_name, x.note);
+}
+
 // Webhook event types and their stable event_ids (payment_no is globally
 // unique; a refund_no is unique within its order).
 inline constexpr std::string_view kOrderPaidEvent = "order.paid";
@@ -194,7 +270,14 @@ inline constexpr std::array<std::string_view, 4> kReviewReasons = {
 // "<reason>:<subject>": subject is a payment_no, "<payment_no>:<refund_no>"
 // or a webhook event_id, all globally unique.
 std::string review_item_id(std::string_view reason, std::string_view subject);
+// The reasons above, or "recon_<class>" of a reconciliation class that needs
+// a person (core/recon_decide.hpp).
 bool is_review_reason(std::string_view reason);
+inline constexpr std::string_view kReviewReconPrefix = "recon_";
+// POST /admin/review/{item_id}/resolve resolutions.
+inline constexpr std::string_view kResolutionTrustChannel = "trust_channel";
+inline constexpr std::string_view kResolutionTrustPlatform = "trust_platform";
+inline constexpr std::string_view kResolutionDismiss = "dismiss";
 
 // The order's deadline: its first attempt's start plus the query ladder's
 // last offset. An order with no open attempt stays payable until then.

@@ -29,6 +29,7 @@ void to_proto(const AttemptState& a, v1::AttemptSnapshot* out) {
   out->set_anchor_ms(a.anchor_ms);
   out->set_auto_refund_no(a.auto_refund_no);
   out->set_auto_refund_amount_minor(a.auto_refund_amount_minor);
+  out->set_paid_ms(a.paid_ms);
 }
 
 AttemptState from_proto(const v1::AttemptSnapshot& a) {
@@ -53,6 +54,7 @@ AttemptState from_proto(const v1::AttemptSnapshot& a) {
   out.anchor_ms = a.anchor_ms();
   out.auto_refund_no = a.auto_refund_no();
   out.auto_refund_amount_minor = a.auto_refund_amount_minor();
+  out.paid_ms = a.paid_ms();
   return out;
 }
 
@@ -67,6 +69,7 @@ void to_proto(const RefundState& r, v1::RefundSnapshot* out) {
   out->set_step(r.step);
   out->set_due_ms(r.due_ms);
   out->set_anchor_ms(r.anchor_ms);
+  out->set_succeeded_ms(r.succeeded_ms);
 }
 
 RefundState from_proto(const v1::RefundSnapshot& p) {
@@ -81,6 +84,7 @@ RefundState from_proto(const v1::RefundSnapshot& p) {
   r.step = p.step();
   r.due_ms = p.due_ms();
   r.anchor_ms = p.anchor_ms();
+  r.succeeded_ms = p.succeeded_ms();
   return r;
 }
 
@@ -140,6 +144,7 @@ v1::OrderSnapshot to_snapshot(const OrderState& s) {
   for (const auto& review : s.reviews) *out.add_reviews() = to_snapshot(review);
   out.set_expiry_due_ms(s.expiry_due_ms);
   for (const auto& key : s.seen_mismatches) out.add_seen_mismatches(key);
+  for (const auto& key : s.resolved_reviews) out.add_resolved_reviews(key);
   return out;
 }
 
@@ -167,6 +172,7 @@ OrderState from_snapshot(const v1::OrderSnapshot& p) {
   for (const auto& r : p.reviews()) s.reviews.push_back(from_snapshot(r));
   s.expiry_due_ms = p.expiry_due_ms();
   s.seen_mismatches.assign(p.seen_mismatches().begin(), p.seen_mismatches().end());
+  s.resolved_reviews.assign(p.resolved_reviews().begin(), p.resolved_reviews().end());
   return s;
 }
 
@@ -177,11 +183,50 @@ v1::ReviewSnapshot to_snapshot(const ReviewState& review) {
   out.set_payment_no(review.payment_no);
   out.set_detail(review.detail);
   out.set_opened_ms(review.opened_ms);
+  if (review.recon != ReconFacts{}) *out.mutable_recon() = to_proto(review.recon);
+  out.set_resolution(review.resolution);
+  out.set_resolved_by(review.resolved_by);
   return out;
 }
 
 ReviewState from_snapshot(const v1::ReviewSnapshot& p) {
-  return {p.item_id(), p.reason(), p.payment_no(), p.detail(), p.opened_ms()};
+  ReviewState r{p.item_id(), p.reason(), p.payment_no(), p.detail(), p.opened_ms()};
+  r.recon = from_proto(p.recon());
+  r.resolution = p.resolution();
+  r.resolved_by = p.resolved_by();
+  return r;
+}
+
+v1::ReconFacts to_proto(const ReconFacts& f) {
+  v1::ReconFacts out;
+  out.set_reconciliation_id(f.reconciliation_id);
+  out.set_line(f.line);
+  out.set_refund_no(f.refund_no);
+  out.set_channel_trade_no(f.channel_trade_no);
+  out.set_has_channel_amount(f.has_channel_amount);
+  out.set_channel_amount(f.channel_amount_minor);
+  out.set_channel_currency(f.channel_currency);
+  out.set_channel_status(f.channel_status);
+  out.set_channel_settled(f.channel_settled);
+  out.set_channel_time_ms(f.channel_time_ms);
+  out.set_platform_amount(f.platform_amount_minor);
+  return out;
+}
+
+ReconFacts from_proto(const v1::ReconFacts& p) {
+  ReconFacts f;
+  f.reconciliation_id = p.reconciliation_id();
+  f.line = p.line();
+  f.refund_no = p.refund_no();
+  f.channel_trade_no = p.channel_trade_no();
+  f.has_channel_amount = p.has_channel_amount();
+  f.channel_amount_minor = p.channel_amount();
+  f.channel_currency = p.channel_currency();
+  f.channel_status = p.channel_status();
+  f.channel_settled = p.channel_settled();
+  f.channel_time_ms = p.channel_time_ms();
+  f.platform_amount_minor = p.platform_amount();
+  return f;
 }
 
 }  // namespace oncepay::core

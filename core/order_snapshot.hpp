@@ -19,4 +19,8 @@ OrderState from_snapshot(const v1::OrderSnapshot& snapshot);
 v1::ReviewSnapshot to_snapshot(const ReviewState& review);
 ReviewState from_snapshot(const v1::ReviewSnapshot& snapshot);
 
+// A recon_<class> item's facts, as events and snapshots carry them.
+v1::ReconFacts to_proto(const ReconFacts& facts);
+ReconFacts from_proto(const v1::ReconFacts& facts);
+
 }  // namespace oncepay::core

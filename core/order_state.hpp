@@ -55,6 +55,10 @@ struct AttemptState {
   int64_t due_ms = 0;
   int64_t anchor_ms = 0;  // the armed ladder's offsets count from here
   std::string auto_refund_no;
+  // When the channel took the payer's money (the success's business time:
+  // the channel's time when its source gave one, else when oncepay learned
+  // it); set by AttemptSucceeded and AutoRefundStarted, 0 before.
+  int64_t paid_ms = 0;
   // What the automatic refund returns, in minor units; 0 means the order's
   // amount. Set when the channel reported another amount (amount_mismatch).
   int64_t auto_refund_amount_minor = 0;
@@ -79,6 +83,9 @@ struct RefundState {
   int32_t step = 0;
   int64_t due_ms = 0;
   int64_t anchor_ms = 0;
+  // When the refund went through (the channel's time when its source gave
+  // one, else when oncepay learned it); 0 until SUCCEEDED.
+  int64_t succeeded_ms = 0;
 
   bool operator==(const RefundState&) const = default;
 };
@@ -114,13 +121,33 @@ struct TimelineEntry {
 // An open item of the review list (docs/API.md "Review list"): something
 // about this order needs a person. Closed items leave `reviews`; the
 // timeline keeps their history.
+// What a reconciliation found on the channel's statement for a recon_<class>
+// review item (v1::ReconFacts).
+struct ReconFacts {
+  std::string reconciliation_id;
+  uint64_t line = 0;  // the statement line; 0: found on oncepay's side only
+  std::string refund_no;
+  std::string channel_trade_no;
+  bool has_channel_amount = false;
+  int64_t channel_amount_minor = 0;
+  std::string channel_currency;
+  std::string channel_status;
+  bool channel_settled = false;
+  int64_t channel_time_ms = 0;
+  int64_t platform_amount_minor = 0;
+  bool operator==(const ReconFacts&) const = default;
+};
+
 struct ReviewState {
   std::string item_id;  // unique across the engine: "<reason>:<payment_no or event_id>"
-  std::string
-      reason;  // amount_mismatch | auto_refund_failed | unknown_unresolved | webhook_exhausted
+  // amount_mismatch | auto_refund_failed | unknown_unresolved | webhook_exhausted | recon_<class>
+  std::string reason;
   std::string payment_no;
   std::string detail;
   int64_t opened_ms = 0;
+  ReconFacts recon;         // recon_<class> items
+  std::string resolution;   // "trust_platform" once an operator said so (still open)
+  std::string resolved_by;  // that operator
   bool operator==(const ReviewState&) const = default;
 };
 
@@ -145,6 +172,10 @@ struct OrderState {
   // mismatch_key(): a repeat of one changes nothing, a different one is
   // recorded too.
   std::vector<std::string> seen_mismatches;
+  // recon_<class> items an operator closed, as "<item_id>|<fingerprint>"
+  // (core/order_decide.hpp recon_fingerprint): a later reconciliation that
+  // finds the very same discrepancy does not open it again.
+  std::vector<std::string> resolved_reviews;
   // The order-level deadline timer (ladder ORDER_EXPIRY), armed while the
   // order is payable but has no open attempt; 0 when not armed.
   int64_t expiry_due_ms = 0;
@@ -166,6 +197,11 @@ struct OrderState {
   int64_t committed_refunds_minor() const;
   bool operator==(const OrderState&) const = default;
 };
+
+// What makes two reconciliations' findings of one item the same
+// discrepancy: the channel's side (amount, currency, status, refund_no), not
+// the run or the line.
+std::string recon_fingerprint(const ReconFacts& facts);
 
 // "<payment_no>|<refund_no>|<amount>|<currency>|<source>" of a ChannelMismatch.
 std::string mismatch_key(const v1::ChannelMismatch& mismatch);

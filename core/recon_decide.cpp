@@ -71,6 +71,21 @@ std::string_view recon_class_name(ReconClass c) { return kClassNames[static_cast
 
 std::string_view recon_action_name(ReconAction a) { return kActionNames[static_cast<size_t>(a)]; }
 
+bool recon_class_needs_review(ReconClass c) {
+  return c != ReconClass::kMatched && c != ReconClass::kChannelOnlySuccess &&
+         c != ReconClass::kPlatformOnlySuccess;
+}
+
+bool parse_recon_class(std::string_view name, ReconClass* out) {
+  for (size_t i = 0; i < kReconClassCount; ++i) {
+    if (kClassNames[i] == name) {
+      *out = static_cast<ReconClass>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
 Reconciliation::Reconciliation(ReconInput input, ItemFn on_item)
     : input_(std::move(input)), on_item_(std::move(on_item)) {
   ONCEPAY_CHECK(input_.find_payment);
@@ -226,20 +241,27 @@ void Reconciliation::platform_only(const PlatformSuccess& s, int32_t held_since_
 ReconReport Reconciliation::finish(const StatementSummary& summary) {
   ONCEPAY_CHECK(!finished_);
   finished_ = true;
-  std::unordered_set<std::string_view> done;  // a held payment may also be a day success
-  for (const auto& s : input_.day_successes) {
-    if (seen_payments_.contains(s.payment_no) || !done.insert(s.payment_no).second) continue;
+  // A held payment may also be a day success: each is reported once.
+  std::unordered_set<std::string> done;
+  const auto day_success = [&](const PlatformSuccess& s, bool dedupe) {
+    if (seen_payments_.contains(s.payment_no)) return;
     const auto held = held_since_.find(s.payment_no);
+    if ((dedupe || held != held_since_.end()) && !done.insert(s.payment_no).second) return;
     platform_only(s, held == held_since_.end() ? input_.statement_day : held->second);
+  };
+  for (const auto& s : input_.day_successes) day_success(s, true);
+  if (input_.each_day_success) {
+    input_.each_day_success([&](const PlatformSuccess& s) { day_success(s, false); });
   }
   for (const auto& h : input_.held) {
     const std::string& no = h.success.payment_no;
     if (seen_payments_.contains(no) || !done.insert(no).second) continue;
     platform_only(h.success, held_since_.at(no));
   }
-  std::unordered_set<std::string_view> refunds_done;
-  for (const auto& r : input_.day_refunds) {
-    if (seen_refunds_.contains(r.refund_no) || !refunds_done.insert(r.refund_no).second) continue;
+  std::unordered_set<std::string> refunds_done;
+  const auto day_refund = [&](const PlatformDayRefund& r, bool dedupe) {
+    if (seen_refunds_.contains(r.refund_no)) return;
+    if (dedupe && !refunds_done.insert(r.refund_no).second) return;
     ReconItem& item = item_;
     item = ReconItem{};
     item.cls = ReconClass::kRefundPlatformOnly;
@@ -251,6 +273,10 @@ ReconReport Reconciliation::finish(const StatementSummary& summary) {
     item.platform_amount_minor = r.amount_minor;
     item.detail = "oncepay's refund is not on the channel's statement";
     emit(item);
+  };
+  for (const auto& r : input_.day_refunds) day_refund(r, true);
+  if (input_.each_day_refund) {
+    input_.each_day_refund([&](const PlatformDayRefund& r) { day_refund(r, false); });
   }
   report_.summary_ok = summary.payment_lines == payment_lines_ &&
                        summary.refund_lines == refund_lines_ &&

@@ -81,6 +81,12 @@ enum class ReconClass : uint8_t {
 };
 inline constexpr size_t kReconClassCount = 12;
 std::string_view recon_class_name(ReconClass c);  // "matched", "channel_only_success", ...
+// Whether items of this class can go to the review list (reason
+// "recon_<class>"): every class but matched, channel_only_success and
+// platform_only_success (those are fixed, or held, automatically).
+bool recon_class_needs_review(ReconClass c);
+// The class of that name; false when there is none.
+bool parse_recon_class(std::string_view name, ReconClass* out);
 
 enum class ReconAction : uint8_t {
   kNone,
@@ -150,6 +156,11 @@ struct ReconInput {
   std::vector<PlatformSuccess> day_successes;
   std::vector<PlatformDayRefund> day_refunds;
   std::vector<HeldSuccess> held;
+  // Besides the vectors: finish() calls these once to stream oncepay's day
+  // records (the ledger's scan), so a large day is never held in memory.
+  // Each record must come at most once per stream.
+  std::function<void(const std::function<void(const PlatformSuccess&)>&)> each_day_success;
+  std::function<void(const std::function<void(const PlatformDayRefund&)>&)> each_day_refund;
 };
 
 struct ReconItem {

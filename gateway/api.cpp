@@ -1,5 +1,7 @@
 #include "gateway/api.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/json/object.hpp>
@@ -13,6 +15,7 @@
 #include "codec/json.hpp"
 #include "core/check.hpp"
 #include "core/signature.hpp"
+#include "core/statement.hpp"
 #include "core/wall_clock.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/routes.hpp"
@@ -102,6 +105,9 @@ struct Call {
   const std::vector<std::string_view>& parts;
   Responder respond;
   std::optional<actors::Merchant> merchant;
+  // A streamed upload's file (HttpRequest::body_file) that a handler took
+  // over; the Api removes it otherwise.
+  bool file_claimed = false;
 
   // The {name} segment of the path: every pattern with one has it third.
   std::string param() const {
@@ -295,7 +301,7 @@ std::string review_query(const HttpRequest& req, size_t* limit, std::string* cur
         for (std::string_view r : core::kReviewReasons) {
           one_of += (one_of.empty() ? "" : ", ") + std::string(r);
         }
-        return "reason must be one of " + one_of;
+        return "reason must be one of " + one_of + ", or recon_<class> (docs/RECONCILIATION.md)";
       }
       *reason = value;
     } else {
@@ -326,9 +332,216 @@ void review_list(Call& c) {
     item->set_reason(entry.item.reason);
     item->set_since(core::format_time(entry.item.opened_ms));
     item->set_detail(entry.item.detail);
+    const core::ReconFacts& f = entry.item.recon;
+    if (f != core::ReconFacts{}) {
+      auto* r = item->mutable_recon();
+      r->set_reconciliation_id(f.reconciliation_id);
+      r->set_line(f.line);
+      r->set_refund_no(f.refund_no);
+      r->set_channel_trade_no(f.channel_trade_no);
+      if (f.has_channel_amount) r->set_channel_amount(f.channel_amount_minor);
+      r->set_channel_currency(f.channel_currency);
+      r->set_channel_status(f.channel_status);
+      r->set_platform_amount(f.platform_amount_minor);
+    }
+    if (!entry.item.resolution.empty()) {
+      item->set_resolution(entry.item.resolution);
+      item->set_resolved_by(entry.item.resolved_by);
+    }
   }
   view.set_next(page.next);
   c.respond(json_response(200, view));
+}
+
+// ---------------------------------------------------------------- reconciliation
+
+constexpr size_t kDefaultReconItemPage = 100;
+constexpr size_t kMaxReconItemPage = 1000;
+
+std::optional<HttpResponse> recon_unavailable(const Call& c) {
+  if (c.options.reconciler != nullptr) return std::nullopt;
+  return error_of(Code::kNotReady, "reconciliation is not configured (it needs a data dir)");
+}
+
+HttpResponse recon_answer(const actors::ReconAnswer& a) {
+  if (a.code == Code::kAccepted) return json_response(202, a.run);
+  v1::ErrorResponse body;
+  body.mutable_error()->set_code(std::string(core::to_string(a.code)));
+  body.mutable_error()->set_message(a.message);
+  if (a.code == Code::kInvalidStatement) body.mutable_error()->set_line(a.line);
+  return json_response(core::http_status(a.code), body);
+}
+
+// POST /admin/reconciliations: a JSON body fetches the statement from the
+// channel; any other body is the statement itself (streamed to a file by
+// the server: Api::large_body), with merchant_id, channel and date in the
+// query.
+void recon_start(Call& c) {
+  if (auto no = recon_unavailable(c)) return c.respond(std::move(*no));
+  actors::Reconciler::Job job;
+  if (!c.req.body_file.empty()) {
+    std::map<std::string, std::string, std::less<>> params;
+    std::string why;
+    if (!http::parse_query(c.req.query, &params, &why)) return c.respond(invalid(why));
+    for (const auto& [name, value] : params) {
+      if (name == "merchant_id") {
+        job.merchant_id = value;
+      } else if (name == "channel") {
+        job.channel = value;
+      } else if (name == "date") {
+        job.date = value;
+      } else {
+        return c.respond(invalid("unknown query parameter \"" + name + "\""));
+      }
+    }
+    if (job.merchant_id.empty() || job.channel.empty() || job.date.empty()) {
+      return c.respond(invalid("an upload needs ?merchant_id=&channel=&date=YYYY-MM-DD"));
+    }
+    const channels::ChannelEntry* entry = c.channels.find(job.channel);
+    if (entry != nullptr && entry->statements.parse) {
+      const std::string_view type = c.req.header("content-type");
+      const std::string_view want =
+          entry->statements.media == channels::StatementMedia::kZip ? "application/zip" : "text/csv";
+      if (http::ascii_lower(type.substr(0, type.find(';'))) != want) {
+        return c.respond(invalid("a " + job.channel + " statement is uploaded as Content-Type " +
+                                 std::string(want)));
+      }
+    }
+    job.source = "upload";
+    job.upload_path = c.req.body_file;
+    c.file_claimed = true;
+  } else {
+    if (!c.req.query.empty()) {
+      return c.respond(invalid("an upload's body must not be JSON; to fetch from the channel, "
+                               "send {\"merchant_id\",\"channel\",\"date\"} without a query"));
+    }
+    v1::ReconciliationRequest body;
+    std::string why;
+    if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+    job.merchant_id = body.merchant_id();
+    job.channel = body.channel();
+    job.date = body.date();
+    job.source = "fetch";
+  }
+  if (!is_token(job.merchant_id, 64)) {
+    return c.respond(invalid("merchant_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-'"));
+  }
+  if (!is_token(job.channel, 32)) return c.respond(invalid("channel is not a channel name"));
+  job.done = [respond = c.respond](actors::ReconAnswer a) { respond(recon_answer(a)); };
+  c.options.reconciler->submit(std::move(job));
+}
+
+void recon_get(Call& c) {
+  if (auto no = recon_unavailable(c)) return c.respond(std::move(*no));
+  std::map<std::string, std::string, std::less<>> params;
+  std::string why;
+  if (!http::parse_query(c.req.query, &params, &why)) return c.respond(invalid(why));
+  size_t limit = kDefaultReconItemPage;
+  uint64_t after = 0;
+  for (const auto& [name, value] : params) {
+    if (name == "limit") {
+      if (!parse_limit(value, kMaxReconItemPage, &limit)) {
+        return c.respond(
+            invalid("limit must be an integer from 1 to " + std::to_string(kMaxReconItemPage)));
+      }
+    } else if (name == "cursor") {
+      size_t parsed = 0;
+      if (value.size() < 2 || value[0] != 'i' ||
+          !parse_limit(value.substr(1), SIZE_MAX, &parsed)) {
+        return c.respond(invalid("cursor is malformed: pass back a `next` this run returned"));
+      }
+      after = parsed;
+    } else {
+      return c.respond(invalid("unknown query parameter \"" + name + "\""));
+    }
+  }
+  v1::ReconciliationView run;
+  storage::Status st = c.options.reconciler->store().get_run(c.param(), &run);
+  if (st.is_not_found()) {
+    return c.respond(error_of(Code::kReconciliationNotFound, "no such reconciliation"));
+  }
+  if (!st.is_ok()) return c.respond(error_of(Code::kStorageUnavailable, st.to_string()));
+  std::vector<v1::ReconItemView> items;
+  uint64_t next = 0;
+  st = c.options.reconciler->store().items(run.reconciliation_id(), after, limit, &items, &next);
+  if (!st.is_ok()) return c.respond(error_of(Code::kStorageUnavailable, st.to_string()));
+  for (auto& item : items) *run.add_items() = std::move(item);
+  if (next != 0) run.set_next("i" + std::to_string(next));
+  c.respond(json_response(200, run));
+}
+
+void recon_list(Call& c) {
+  if (auto no = recon_unavailable(c)) return c.respond(std::move(*no));
+  std::map<std::string, std::string, std::less<>> params;
+  std::string why;
+  if (!http::parse_query(c.req.query, &params, &why)) return c.respond(invalid(why));
+  std::string date, merchant_id, channel;
+  for (const auto& [name, value] : params) {
+    if (name == "date") {
+      date = value;
+    } else if (name == "merchant_id") {
+      merchant_id = value;
+    } else if (name == "channel") {
+      channel = value;
+    } else {
+      return c.respond(invalid("unknown query parameter \"" + name + "\""));
+    }
+  }
+  if (!c.options.reconciler->calendar().window(date)) {
+    return c.respond(invalid("date must be a day as YYYY-MM-DD"));
+  }
+  std::vector<v1::ReconciliationView> runs;
+  storage::Status st = c.options.reconciler->store().runs_of_date(date, &runs);
+  if (!st.is_ok()) return c.respond(error_of(Code::kStorageUnavailable, st.to_string()));
+  v1::ReconciliationListView view;
+  for (auto& run : runs) {
+    if (!merchant_id.empty() && run.merchant_id() != merchant_id) continue;
+    if (!channel.empty() && run.channel() != channel) continue;
+    *view.add_reconciliations() = std::move(run);
+  }
+  c.respond(json_response(200, view));
+}
+
+// POST /admin/review/{item_id}/resolve
+void review_resolve(Call& c) {
+  v1::ResolveReviewRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (body.resolution() != core::kResolutionTrustChannel &&
+      body.resolution() != core::kResolutionTrustPlatform &&
+      body.resolution() != core::kResolutionDismiss) {
+    return c.respond(invalid("resolution must be trust_channel, trust_platform or dismiss"));
+  }
+  if (body.operator_().empty() || body.operator_().size() > 64 ||
+      !core::valid_utf8(body.operator_())) {
+    return c.respond(invalid("operator must be 1-64 bytes of UTF-8: who resolves the item"));
+  }
+  if (body.reason().empty() || body.reason().size() > 500 || !core::valid_utf8(body.reason())) {
+    return c.respond(invalid("reason must be 1-500 bytes of UTF-8: why"));
+  }
+  const std::string item_id = c.param();
+  auto entry = c.engine.reviews().find(item_id);
+  if (!entry) return c.respond(error_of(Code::kReviewItemNotFound, "no open review item " + item_id));
+  core::ResolveCommand cmd{item_id, body.resolution(), body.operator_(), body.reason()};
+  if (entry->order.merchant_order_no.empty()) {
+    if (c.options.reconciler == nullptr) {
+      return c.respond(error_of(Code::kReviewItemNotFound, "no open review item " + item_id));
+    }
+    return c.options.reconciler->resolve_unattached(
+        cmd, [respond = c.respond, item_id](Code code, std::string message) {
+          if (code != Code::kOk) return respond(error_of(code, message));
+          v1::ReviewItemView view;
+          view.set_item_id(item_id);
+          HttpResponse r = json_response(200, view);
+          respond(std::move(r));
+        });
+  }
+  actors::ReviewMsg msg;
+  msg.key = entry->order;
+  msg.kind = actors::ReviewMsg::Kind::kResolve;
+  msg.resolve = std::move(cmd);
+  c.engine.review(std::move(msg),
+                  [respond = c.respond](actors::OrderReply reply) { respond(from_reply(reply)); });
 }
 
 // ---------------------------------------------------------------- merchant
@@ -416,7 +629,7 @@ void get_payment(Call& c) {
 
 // Every route of docs/API.md. Within one Access group the paths differ, so
 // the order only sets the order of methods in an Allow header.
-constexpr std::array<Route<Handler>, 15> kRoutes{{
+constexpr std::array<Route<Handler>, 19> kRoutes{{
     {Access::kOps, "GET", "/healthz", healthz},
     {Access::kOps, "GET", "/readyz", readyz},
     {Access::kOps, "GET", "/metrics", metrics_text},
@@ -427,6 +640,10 @@ constexpr std::array<Route<Handler>, 15> kRoutes{{
     {Access::kAdmin, "PUT", "/admin/merchants/{id}/channels/{channel}", put_channel_account},
     {Access::kAdmin, "GET", "/admin/merchants/{id}/channels/{channel}", get_channel_account},
     {Access::kAdmin, "GET", "/admin/review", review_list},
+    {Access::kAdmin, "POST", "/admin/review/{item_id}/resolve", review_resolve},
+    {Access::kAdmin, "POST", "/admin/reconciliations", recon_start},
+    {Access::kAdmin, "GET", "/admin/reconciliations", recon_list},
+    {Access::kAdmin, "GET", "/admin/reconciliations/{id}", recon_get},
     {Access::kMerchant, "POST", "/v1/orders/{no}/pay", order_pay},
     {Access::kMerchant, "POST", "/v1/orders/{no}/close", order_close},
     {Access::kMerchant, "POST", "/v1/orders/{no}/refunds", order_refund},
@@ -528,12 +745,33 @@ void Api::handle(HttpRequest request, Responder respond) {
   dispatch(request, std::move(counted), route.get());
 }
 
+std::optional<http::HttpServerOptions::LargeBody> Api::large_body(const HttpRequest& head) const {
+  if (options_.reconciler == nullptr || head.method != "POST" ||
+      head.path != "/admin/reconciliations") {
+    return std::nullopt;
+  }
+  const std::string_view type = head.header("content-type");
+  if (http::ascii_lower(type.substr(0, type.find(';'))) == "application/json") return std::nullopt;
+  // Only an authenticated admin may stream a large body to disk.
+  if (!core::constant_time_equal(bearer(head), options_.admin_token)) return std::nullopt;
+  http::HttpServerOptions::LargeBody large;
+  large.file_path = options_.reconciler->upload_path();
+  large.limit_bytes = options_.reconciler->max_statement_bytes();
+  return large;
+}
+
 // Credentials are checked before the route (an unauthenticated caller learns
 // nothing about which paths exist under /admin and /v1); the channel
 // callback authenticates by its signature in its handler instead.
 void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route) {
   const auto parts = http::split_path(req.path);
   Call c{engine_, channels_, channel_routes_, options_, metrics_, req, parts, std::move(respond)};
+  struct FileGuard {
+    const Call& call;
+    ~FileGuard() {
+      if (!call.req.body_file.empty() && !call.file_claimed) ::unlink(call.req.body_file.c_str());
+    }
+  } file_guard{c};
   if (run_route(Access::kOps, c, route)) return;
   if (auto refusal = gate(c)) return c.respond(std::move(*refusal));
   if (parts[0] == "admin") {

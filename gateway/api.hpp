@@ -16,14 +16,17 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "actors/reconciler.hpp"
 #include "channels/registry.hpp"
 #include "gateway/routes.hpp"
+#include "http/http_server.hpp"
 #include "http/http_types.hpp"
 
 namespace oncepay::gateway {
@@ -32,6 +35,8 @@ class Metrics;
 
 struct ApiOptions {
   std::string admin_token;
+  // Reconciliation (docs/RECONCILIATION.md); null: its routes answer 503.
+  actors::Reconciler* reconciler = nullptr;
 };
 
 class Api {
@@ -43,6 +48,12 @@ class Api {
   ~Api();
 
   void handle(http::HttpRequest request, http::Responder respond);
+
+  // The HTTP server's large-body hook (http::HttpServerOptions::large_body):
+  // a statement upload (POST /admin/reconciliations with a body that is not
+  // JSON) by an authenticated admin streams to a file of the reconciler's
+  // work dir, up to recon.max-statement-bytes. Anything else: nullopt.
+  std::optional<http::HttpServerOptions::LargeBody> large_body(const http::HttpRequest& head) const;
 
   // The API.md error shape; also the HTTP server's ErrorFactory.
   static http::HttpResponse error(int status, std::string_view code, std::string_view message);

@@ -14,7 +14,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <filesystem>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -86,6 +90,21 @@ std::optional<TransportError> transport_error(beast::error_code ec,
     return TransportError{400, "bad_request", "malformed HTTP request: " + ec.message()};
   }
   return std::nullopt;
+}
+
+template <class Fields>
+HttpRequest head_of(const http::request_header<Fields>& message, std::string remote) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  const size_t question = request.target.find('?');
+  request.path = request.target.substr(0, question);
+  if (question != std::string::npos) request.query = request.target.substr(question + 1);
+  for (const auto& field : message) {
+    request.headers.emplace_back(ascii_lower(field.name_string()), std::string(field.value()));
+  }
+  request.remote_address = std::move(remote);
+  return request;
 }
 
 HttpRequest to_http_request(http::request<http::string_body>&& message, std::string remote) {
@@ -323,8 +342,82 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_->body_limit(static_cast<uint64_t>(options.body_limit_bytes));
     tcp_layer().expires_after(options.read_timeout);
     io_pending_ = true;
+    if (options.large_body) {
+      http::async_read_header(stream_, buffer_, *parser_,
+                              beast::bind_front_handler(&Session::on_header, self()));
+      return;
+    }
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, self()));
+  }
+
+  // With HttpServerOptions::large_body: the headers are in; the body goes
+  // to a file on a large-body route, else it is read as usual.
+  void on_header(beast::error_code ec, size_t /*bytes*/) {
+    if (!resume()) return;
+    if (ec) return fail(ec, "read header");
+    const HttpServerOptions& options = server_->options();
+    std::optional<HttpServerOptions::LargeBody> large;
+    if (!parser_->is_done()) large = options.large_body(head_of(parser_->get(), remote_address_));
+    io_pending_ = true;
+    if (!large) {
+      http::async_read(stream_, buffer_, *parser_,
+                       beast::bind_front_handler(&Session::on_read, self()));
+      return;
+    }
+    file_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    file_parser_->body_limit(large->limit_bytes);
+    file_path_ = large->file_path;
+    large_limit_ = large->limit_bytes;
+    file_parser_->get().body().open(file_path_.c_str(), beast::file_mode::write_new, ec);
+    if (!ec) ::chmod(file_path_.c_str(), 0600);
+    if (ec) {
+      io_pending_ = false;
+      file_path_.clear();
+      return send_error({500, "internal", "the upload cannot be stored"});
+    }
+    tcp_layer().expires_after(large->read_timeout);
+    http::async_read(stream_, buffer_, *file_parser_,
+                     beast::bind_front_handler(&Session::on_read_file, self()));
+  }
+
+  void on_read_file(beast::error_code ec, size_t /*bytes*/) {
+    const std::string path = std::exchange(file_path_, {});
+    if (!resume()) {
+      ::unlink(path.c_str());  // the session is going away: the partial upload too
+      return;
+    }
+    if (ec) {
+      file_parser_->get().body().close();
+      file_parser_.reset();
+      ::unlink(path.c_str());
+      if (ec == http::error::body_limit) {
+        return send_error(
+            {413, "payload_too_large", "request body exceeds " + std::to_string(large_limit_) + " bytes"});
+      }
+      return fail(ec, "read body");
+    }
+    tcp_layer().expires_never();
+    auto& message = file_parser_->get();
+    message.body().close();
+    HttpRequest request = head_of(message, remote_address_);
+    request.body_file = path;
+    request.body_file_bytes = file_parser_->content_length().value_or(0);
+    if (request.body_file_bytes == 0) {
+      std::error_code size_ec;
+      request.body_file_bytes = std::filesystem::file_size(path, size_ec);
+    }
+    keep_alive_ = message.keep_alive();
+    version_ = message.version();
+    head_ = message.method() == http::verb::head;
+    file_parser_.reset();
+    if (server_->draining()) {
+      ::unlink(path.c_str());
+      return send_error({503, "shutting_down", "the server is shutting down"});
+    }
+    state_.store(State::kHandling);
+    server_->handler()(std::move(request), make_responder());
   }
 
   void on_read(beast::error_code ec, size_t /*bytes*/) {
@@ -464,6 +557,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<HttpResponse> reject_;  // set by reject(): sent instead of reading
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;  // large_body routes
+  std::string file_path_;  // while file_parser_ writes it
+  uint64_t large_limit_ = 0;
   http::response<http::string_body> response_;
   bool keep_alive_ = false;
   bool head_ = false;  // the request being answered is a HEAD

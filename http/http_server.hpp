@@ -54,6 +54,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -74,6 +75,18 @@ struct HttpServerOptions {
   // TLS: both empty serves plain HTTP; both set serves HTTPS only.
   std::string tls_cert_file;  // PEM: the certificate, then any intermediates
   std::string tls_key_file;   // PEM: its private key, unencrypted
+  // Routes whose body may be far larger than body_limit_bytes (a statement
+  // upload): called on an I/O thread with the request's line and headers
+  // (body empty) once they are read; a LargeBody streams the body to that
+  // file (created 0600, never overwriting one) within its limit and time,
+  // and the handler gets HttpRequest::body_file. nullopt: the ordinary
+  // limits. Must not block. Unset: every request has the ordinary limits.
+  struct LargeBody {
+    std::string file_path;
+    uint64_t limit_bytes = 0;
+    std::chrono::milliseconds read_timeout{600'000};
+  };
+  std::function<std::optional<LargeBody>(const HttpRequest& head)> large_body;
 };
 
 // Builds the response for a transport-level error, e.g.

@@ -27,6 +27,10 @@ struct HttpRequest {
   // Header names lower-cased; values as received.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // A body streamed to a file (HttpServerOptions::large_body): its path, and
+  // `body` is empty. The handler owns the file (and removes it).
+  std::string body_file;
+  uint64_t body_file_bytes = 0;
   std::string remote_address;
 
   // The first header with that (lower-case) name, or an empty view.

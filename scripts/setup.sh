@@ -18,6 +18,7 @@ PACKAGES=(
   prometheus-cpp-dev
   libxxhash-dev
   libcsv-dev libzip-dev
+  libcctz-dev tzdata
 )
 # node and npm run the OpenAPI lint and response check (tools/openapi/). They
 # are checked by command, not by package: an image may bring its own node

@@ -73,7 +73,24 @@ struct TouchedOrder {
   size_t stored_attempts = 0;                   // attempts the stored snapshot had
   std::vector<std::string> stored_timer_keys;   // sorted
   std::vector<std::string> stored_review_keys;  // sorted
+  std::vector<LedgerRow> stored_ledger;         // keys only (values unused), sorted
 };
+
+// The ledger rows of one checkpointed order: every current row (values
+// change with the order's state), and deletes for stored keys gone.
+void ledger_mutations(const TouchedOrder& t, std::vector<storage::Mutation>* out) {
+  std::vector<LedgerRow> now = ledger_rows(t.state);
+  const auto less = [](const LedgerRow& a, const LedgerRow& b) {
+    const int c = std::string_view(a.table).compare(b.table);
+    return c != 0 ? c < 0 : a.key < b.key;
+  };
+  for (const auto& old : t.stored_ledger) {
+    if (!std::binary_search(now.begin(), now.end(), old, less)) {
+      out->push_back({old.table, old.key, std::nullopt});
+    }
+  }
+  for (auto& row : now) out->push_back({row.table, std::move(row.key), std::move(row.value)});
+}
 
 // The `reviews` rows of one checkpointed order: its open items now, and
 // deletes for the stored ones that closed. Items never change once open, so
@@ -134,6 +151,7 @@ struct CheckpointBatch {
         touched.stored_attempts = touched.state.attempts.size();
         touched.stored_timer_keys = timer_keys(touched.state);
         touched.stored_review_keys = review_keys(touched.state);
+        touched.stored_ledger = ledger_rows(touched.state);
       }
       it = orders.emplace(key, std::move(touched)).first;
     }
@@ -160,6 +178,7 @@ struct CheckpointBatch {
         }
       }
       review_mutations(key, t, &out);
+      ledger_mutations(t, &out);
     }
     for (const auto& [id, bytes] : merchants) out.push_back({kMerchantsTable, id, bytes});
     for (const auto& [key, bytes] : channel_accounts) {
@@ -175,19 +194,26 @@ void log_line(const std::string& line) {
 }
 
 // Lazy recovery needs every armed timer of every stored order in `timers`;
-// layout 1 stored the attempts' timers only. Rebuilds the table's rows from
+// layout 1 stored the attempts' timers only; layout 2 had no reconciliation
+// ledger (`recon_payments`, `recon_days`): a layout-2 store gets the ledger
+// rows of its orders, a layout-1 store the timers too. Rebuilds the table's rows from
 // the stored orders once (puts are idempotent: a crash midway just runs it
 // again) and then marks the store layout 2. A fresh store is only marked.
 Status ensure_layout(SnapshotStore& store, size_t per_commit, bool* migrated) {
   *migrated = false;
   std::string version;
   Status st = store.get(kLayoutTable, kLayoutVersionKey, &version);
+  bool timers = true;  // rebuild the timers (layout 1: no version key)
   if (st.is_ok()) {
     if (version == kLayoutVersion) return Status::ok();
-    return Status::corruption("the snapshot has layout version \"" + version + "\"; this build " +
-                              "reads version " + kLayoutVersion);
+    if (version != "2") {
+      return Status::corruption("the snapshot has layout version \"" + version +
+                                "\"; this build reads version " + kLayoutVersion);
+    }
+    timers = false;  // layout 2 -> 3: the ledger only
+  } else if (!st.is_not_found()) {
+    return st;
   }
-  if (!st.is_not_found()) return st;
   std::vector<storage::Mutation> puts;
   Status bad;
   size_t orders = 0;
@@ -198,8 +224,14 @@ Status ensure_layout(SnapshotStore& store, size_t per_commit, bool* migrated) {
       return;
     }
     ++orders;
-    for (std::string& timer : timer_keys(core::from_snapshot(snapshot))) {
-      puts.push_back({kTimersTable, std::move(timer), std::string(key)});
+    const core::OrderState state = core::from_snapshot(snapshot);
+    if (timers) {
+      for (std::string& timer : timer_keys(state)) {
+        puts.push_back({kTimersTable, std::move(timer), std::string(key)});
+      }
+    }
+    for (LedgerRow& row : ledger_rows(state)) {
+      puts.push_back({row.table, std::move(row.key), std::move(row.value)});
     }
   });
   if (!st.is_ok()) return st;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/recon_ledger.hpp"
+#include "snapshot.pb.h"
+
 namespace oncepay::storage {
 
 namespace {
@@ -25,8 +28,9 @@ void add_timer(std::vector<std::string>* keys, core::Ladder ladder, int64_t due_
 }  // namespace
 
 std::vector<std::string> snapshot_tables() {
-  return {kOrdersTable,  kPaymentsTable, kMerchantsTable,      kTimersTable,
-          kReviewsTable, kLayoutTable,   kChannelAccountsTable};
+  return {kOrdersTable, kPaymentsTable,        kMerchantsTable,      kTimersTable,
+          kReviewsTable, kLayoutTable,         kChannelAccountsTable, kLedgerPaymentsTable,
+          kLedgerDaysTable};
 }
 
 std::string channel_account_key_bytes(const std::string& merchant_id, const std::string& channel) {
@@ -60,6 +64,94 @@ std::string timer_key_bytes(int64_t due_ms, const std::string& payment_no) {
   for (size_t i = 0; i < kDueBytes; ++i) key[i] = static_cast<char>(due >> (56 - 8 * i));
   key += payment_no;
   return key;
+}
+
+std::string ledger_day_prefix(const std::string& merchant_id, const std::string& channel) {
+  std::string key = merchant_id;
+  key += kKeySeparator;
+  key += channel;
+  key += kKeySeparator;
+  return key;
+}
+
+std::string ledger_day_key(const std::string& merchant_id, const std::string& channel,
+                           int64_t time_ms, char kind, const std::string& payment_no,
+                           const std::string& refund_no) {
+  std::string key = ledger_day_prefix(merchant_id, channel);
+  key += timer_key_bytes(time_ms, {});
+  key += kind;
+  key += payment_no;
+  if (kind == 'R') {
+    key += kKeySeparator;
+    key += refund_no;
+  }
+  return key;
+}
+
+bool parse_ledger_day_key(std::string_view rest, LedgerDayKey* out) {
+  if (rest.size() < kDueBytes + 2) return false;
+  out->time_ms = timer_key_due_ms(rest);
+  out->kind = rest[kDueBytes];
+  std::string_view ids = rest.substr(kDueBytes + 1);
+  if (out->kind == 'P') {
+    out->payment_no.assign(ids);
+    out->refund_no.clear();
+    return true;
+  }
+  if (out->kind != 'R') return false;
+  const size_t at = ids.find(kKeySeparator);
+  if (at == std::string_view::npos || at == 0 || at + 1 == ids.size()) return false;
+  out->payment_no.assign(ids.substr(0, at));
+  out->refund_no.assign(ids.substr(at + 1));
+  return true;
+}
+
+std::vector<LedgerRow> ledger_rows(const core::OrderState& state) {
+  std::vector<LedgerRow> rows;
+  const core::OrderLedger ledger = core::ledger_of(state);
+  for (const auto& p : ledger.payments) {
+    v1::LedgerPaymentRecord record;
+    record.set_merchant_id(p.payment.merchant_id);
+    record.set_merchant_order_no(p.payment.merchant_order_no);
+    record.set_channel(p.channel);
+    record.set_status(static_cast<int32_t>(p.payment.status));
+    record.set_amount(p.payment.amount_minor);
+    record.set_currency(p.payment.currency);
+    record.set_paid_ms(p.paid_ms);
+    for (const auto& r : p.payment.refunds) {
+      auto* refund = record.add_refunds();
+      refund->set_refund_no(r.refund_no);
+      refund->set_amount(r.amount_minor);
+      refund->set_status(static_cast<int32_t>(r.status));
+    }
+    rows.push_back({kLedgerPaymentsTable, p.payment.payment_no, record.SerializeAsString()});
+    if (p.paid_ms > 0) {
+      v1::LedgerDayRecord day;
+      day.set_merchant_order_no(state.merchant_order_no);
+      day.set_amount(p.payment.amount_minor);
+      day.set_currency(p.payment.currency);
+      rows.push_back({kLedgerDaysTable,
+                      ledger_day_key(state.merchant_id, p.channel, p.paid_ms, 'P',
+                                     p.payment.payment_no, {}),
+                      day.SerializeAsString()});
+    }
+  }
+  for (const auto& r : ledger.settled_refunds) {
+    const core::AttemptState* attempt = state.find(r.payment_no);
+    v1::LedgerDayRecord day;
+    day.set_merchant_order_no(state.merchant_order_no);
+    day.set_amount(r.amount_minor);
+    day.set_currency(state.currency);
+    rows.push_back({kLedgerDaysTable,
+                    ledger_day_key(state.merchant_id, attempt != nullptr ? attempt->channel : "",
+                                   r.succeeded_ms, 'R', r.payment_no, r.refund_no),
+                    day.SerializeAsString()});
+  }
+  std::sort(rows.begin(), rows.end(), [](const LedgerRow& a, const LedgerRow& b) {
+    const int t = std::string_view(a.table).compare(b.table);
+    return t != 0 ? t < 0 : a.key < b.key;
+  });
+  return rows;
 }
 
 int64_t timer_key_due_ms(std::string_view key) {

@@ -33,13 +33,24 @@ inline constexpr const char* kReviewsTable = "reviews";
 // migrated once at startup (Durability::recover).
 inline constexpr const char* kLayoutTable = "layout";
 inline constexpr const char* kLayoutVersionKey = "version";
-inline constexpr const char* kLayoutVersion = "2";
+inline constexpr const char* kLayoutVersion = "3";
+// Layout 3 adds the reconciliation ledger (`recon_payments`, `recon_days`);
+// a layout-2 store gets them rebuilt from its orders once at startup.
 // `layout` also holds `shards`: the shard count the data dir was created
 // with (decimal ASCII). It is part of every payment_no
 // (actors/shard_router.hpp), so an engine configured with another count
 // refuses to start; a store without the key adopts the configured count at
 // its first start (Durability::recover).
 inline constexpr const char* kLayoutShardsKey = "shards";
+
+// The reconciliation ledger (core/recon_ledger.hpp), rows derived from
+// every stored order by the checkpoint:
+// `recon_payments`: key payment_no, value v1::LedgerPaymentRecord (every
+// attempt, so a statement line finds any payment oncepay created);
+// `recon_days`: key ledger_day_key(), value v1::LedgerDayRecord (every
+// success and settled refund, by merchant, channel and business time).
+inline constexpr const char* kLedgerPaymentsTable = "recon_payments";
+inline constexpr const char* kLedgerDaysTable = "recon_days";
 
 // Every table above, for storage::SnapshotOptions::tables.
 std::vector<std::string> snapshot_tables();
@@ -69,5 +80,30 @@ std::string review_key_bytes(const std::string& order_key, const std::string& it
 bool parse_review_key(std::string_view bytes, core::OrderKey* out);
 // The keys of the order's open review items, sorted.
 std::vector<std::string> review_keys(const core::OrderState& state);
+
+// A row of the ledger tables.
+struct LedgerRow {
+  const char* table = nullptr;  // kLedgerPaymentsTable or kLedgerDaysTable
+  std::string key;
+  std::string value;
+};
+// The ledger rows of one order, sorted by (table, key).
+std::vector<LedgerRow> ledger_rows(const core::OrderState& state);
+
+// `merchant_id` 0x1F `channel` 0x1F, then the time as 8 bytes big-endian
+// (unix ms; keys sort by time), then 'P' payment_no (a success) or 'R'
+// payment_no 0x1F refund_no (a settled refund).
+std::string ledger_day_prefix(const std::string& merchant_id, const std::string& channel);
+std::string ledger_day_key(const std::string& merchant_id, const std::string& channel,
+                           int64_t time_ms, char kind, const std::string& payment_no,
+                           const std::string& refund_no);
+struct LedgerDayKey {
+  int64_t time_ms = 0;
+  char kind = 0;  // 'P' | 'R'
+  std::string payment_no;
+  std::string refund_no;
+};
+// The part after ledger_day_prefix; false if it is not one.
+bool parse_ledger_day_key(std::string_view after_prefix, LedgerDayKey* out);
 
 }  // namespace oncepay::storage

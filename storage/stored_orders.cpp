@@ -93,4 +93,78 @@ Status StoredOrders::scan_timers(int64_t from_ms, int64_t until_ms, const TimerF
   return bad;
 }
 
+Status StoredOrders::ledger_payment(const std::string& payment_no, core::LedgerPayment* out) const {
+  std::string bytes;
+  {
+    std::shared_lock lock(mutex_);
+    if (store_ == nullptr) return closed();
+    if (!storable(*store_, payment_no)) return absent();
+    Status st = store_->read(kLedgerPaymentsTable, payment_no, &bytes);
+    if (!st.is_ok()) return st;
+  }
+  v1::LedgerPaymentRecord r;
+  if (!r.ParseFromString(bytes) || r.status() < 0 || r.status() > 4) {
+    return Status::corruption("the ledger row of payment " + payment_no + " does not parse");
+  }
+  out->payment.merchant_id = r.merchant_id();
+  out->payment.merchant_order_no = r.merchant_order_no();
+  out->payment.payment_no = payment_no;
+  out->payment.status = static_cast<core::PlatformPayment::Status>(r.status());
+  out->payment.amount_minor = r.amount();
+  out->payment.currency = r.currency();
+  out->payment.refunds.clear();
+  for (const auto& x : r.refunds()) {
+    if (x.status() < 0 || x.status() > 2) {
+      return Status::corruption("a refund in the ledger row of " + payment_no + " is not one");
+    }
+    out->payment.refunds.push_back(
+        {x.refund_no(), x.amount(), static_cast<core::PlatformRefund::Status>(x.status())});
+  }
+  out->channel = r.channel();
+  out->paid_ms = r.paid_ms();
+  return Status::ok();
+}
+
+Status StoredOrders::scan_ledger_days(const std::string& merchant_id, const std::string& channel,
+                                      int64_t from_ms, int64_t until_ms,
+                                      const LedgerDayFn& fn) const {
+  if (until_ms <= from_ms) return Status::ok();
+  std::shared_lock lock(mutex_);
+  if (store_ == nullptr) return closed();
+  const std::string prefix = ledger_day_prefix(merchant_id, channel);
+  const std::string from_key = prefix + timer_key_bytes(from_ms < 0 ? 0 : from_ms, "");
+  Status bad;
+  core::PlatformSuccess success;
+  core::PlatformDayRefund refund;
+  success.merchant_id = refund.merchant_id = merchant_id;
+  Status st = store_->read_range(
+      kLedgerDaysTable, from_key, [&](std::string_view key, std::string_view value) {
+        if (!key.starts_with(prefix)) return false;
+        LedgerDayKey k;
+        v1::LedgerDayRecord r;
+        if (!parse_ledger_day_key(key.substr(prefix.size()), &k) ||
+            !r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          bad = Status::corruption("a ledger day row does not parse");
+          return false;
+        }
+        if (k.time_ms >= until_ms) return false;
+        if (k.kind == 'P') {
+          success.merchant_order_no = r.merchant_order_no();
+          success.payment_no = std::move(k.payment_no);
+          success.amount_minor = r.amount();
+          success.currency = r.currency();
+          fn(&success, nullptr);
+        } else {
+          refund.merchant_order_no = r.merchant_order_no();
+          refund.payment_no = std::move(k.payment_no);
+          refund.refund_no = std::move(k.refund_no);
+          refund.amount_minor = r.amount();
+          fn(nullptr, &refund);
+        }
+        return true;
+      });
+  if (!st.is_ok()) return st;
+  return bad;
+}
+
 }  // namespace oncepay::storage

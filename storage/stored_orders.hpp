@@ -27,6 +27,7 @@
 
 #include "core/order_key.hpp"
 #include "core/order_state.hpp"
+#include "core/recon_ledger.hpp"
 #include "storage/snapshot_store.hpp"
 #include "storage/status.hpp"
 
@@ -51,6 +52,21 @@ class StoredOrders {
   using TimerFn = std::function<void(int64_t due_ms, core::OrderKey order)>;
   Status scan_timers(int64_t from_ms, int64_t until_ms, const TimerFn& fn,
                      std::optional<int64_t>* next_due_ms) const;
+
+  // The reconciliation ledger (core/recon_ledger.hpp) as of the last
+  // checkpoint: a reconciliation asks the engine for a checkpoint first.
+  // The attempt payment_no, with its channel and paid_ms. not_found if the
+  // snapshot has no such attempt; corruption if the row does not parse.
+  Status ledger_payment(const std::string& payment_no, core::LedgerPayment* out) const;
+
+  // Calls fn for every success ('P') and settled refund ('R') of the
+  // merchant on the channel with from_ms <= business time < until_ms, in
+  // time order. For 'P' the PlatformSuccess is set, for 'R' the
+  // PlatformDayRefund.
+  using LedgerDayFn = std::function<void(const core::PlatformSuccess* success,
+                                         const core::PlatformDayRefund* refund)>;
+  Status scan_ledger_days(const std::string& merchant_id, const std::string& channel,
+                          int64_t from_ms, int64_t until_ms, const LedgerDayFn& fn) const;
 
  private:
   mutable std::shared_mutex mutex_;

@@ -84,5 +84,6 @@ void webhook_timer(OrderState& s, const v1::TimerArmed& x, int64_t at);
 void channel_mismatch(OrderState& s, const v1::Event& e);
 void review_opened(OrderState& s, const v1::Event& e);
 void review_closed(OrderState& s, const v1::Event& e);
+void review_resolved(OrderState& s, const v1::Event& e);
 
 }  // namespace oncepay::core::apply_event

@@ -67,6 +67,7 @@ constexpr Route kRoutes[] = {
     {v1::Event::kChannelMismatch, channel_mismatch},
     {v1::Event::kReviewOpened, review_opened},
     {v1::Event::kReviewClosed, review_closed},
+    {v1::Event::kReviewResolved, review_resolved},
 };
 
 }  // namespace

@@ -22,6 +22,7 @@ void refund_succeeded(OrderState& s, const v1::Event& e) {
   ONCEPAY_CHECK(refund.status == v1::Refund::PENDING);
   refund.status = v1::Refund::SUCCEEDED;
   refund.updated_ms = e.at_ms();
+  refund.succeeded_ms = x.channel_time_ms() > 0 ? x.channel_time_ms() : e.at_ms();
   refund.ladder = v1::TimerArmed::LADDER_UNSPECIFIED;
   s.refunded_minor += refund.amount_minor;
   ONCEPAY_CHECK(s.refunded_minor <= s.amount_minor);

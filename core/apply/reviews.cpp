@@ -2,12 +2,18 @@
 #include <algorithm>
 
 #include "core/apply/apply.hpp"
+#include "core/order_snapshot.hpp"
 
 namespace oncepay::core {
 
 std::string mismatch_key(const v1::ChannelMismatch& m) {
   return m.payment_no() + "|" + m.refund_no() + "|" + std::to_string(m.reported_amount()) + "|" +
          m.reported_currency() + "|" + m.source();
+}
+
+std::string recon_fingerprint(const ReconFacts& f) {
+  return f.refund_no + "|" + (f.has_channel_amount ? std::to_string(f.channel_amount_minor) : "-") +
+         "|" + f.channel_currency + "|" + f.channel_status + "|" + (f.channel_settled ? "1" : "0");
 }
 
 }  // namespace oncepay::core
@@ -27,8 +33,21 @@ void channel_mismatch(OrderState& s, const v1::Event& e) {
 void review_opened(OrderState& s, const v1::Event& e) {
   const auto& x = e.review_opened();
   ONCEPAY_CHECK(s.find_review(x.item_id()) == nullptr);
-  s.reviews.push_back({x.item_id(), x.reason(), x.payment_no(), x.detail(), e.at_ms()});
+  ReviewState item{x.item_id(), x.reason(), x.payment_no(), x.detail(), e.at_ms()};
+  if (x.has_recon()) item.recon = from_proto(x.recon());
+  s.reviews.push_back(std::move(item));
   note(s, e.at_ms(), "review.opened", x.payment_no(), x.reason() + ": " + x.detail());
+}
+
+void review_resolved(OrderState& s, const v1::Event& e) {
+  const auto& x = e.review_resolved();
+  auto it = std::find_if(s.reviews.begin(), s.reviews.end(),
+                         [&](const ReviewState& r) { return r.item_id == x.item_id(); });
+  ONCEPAY_CHECK((it != s.reviews.end()) && "resolving a review item the order does not have");
+  it->resolution = x.resolution();
+  it->resolved_by = x.operator_();
+  note(s, e.at_ms(), "review.resolved", it->payment_no,
+       it->reason + ": " + x.resolution() + " by " + x.operator_() + ": " + x.note());
 }
 
 void review_closed(OrderState& s, const v1::Event& e) {
@@ -38,8 +57,13 @@ void review_closed(OrderState& s, const v1::Event& e) {
   ONCEPAY_CHECK((it != s.reviews.end()) && "closing a review item the order does not have");
   std::string payment_no = it->payment_no;
   std::string reason = it->reason;
+  if (!x.operator_().empty() && it->recon != ReconFacts{}) {
+    s.resolved_reviews.push_back(it->item_id + "|" + recon_fingerprint(it->recon));
+  }
   s.reviews.erase(it);
-  note(s, e.at_ms(), "review.closed", std::move(payment_no), reason + ": " + x.resolution());
+  std::string detail = reason + ": " + x.resolution();
+  if (!x.operator_().empty()) detail += " by " + x.operator_() + ": " + x.note();
+  note(s, e.at_ms(), "review.closed", std::move(payment_no), std::move(detail));
 }
 
 }  // namespace oncepay::core::apply_event

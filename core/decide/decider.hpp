@@ -37,7 +37,7 @@ inline bool is_paid(OrderStatus status) {
 struct Reported {
   std::optional<int64_t> amount_minor;  // nullopt: the channel did not say
   std::string currency;                 // empty: the channel did not say
-  std::string source;                   // "notify" | "query" | "close"
+  std::string source;                   // "notify" | "query" | "close" | "reconciliation"
 
   bool matches(int64_t expected_minor, const std::string& expected_currency) const {
     return (!amount_minor || *amount_minor == expected_minor) &&
@@ -74,6 +74,9 @@ class Decider {
   void refund_timer(const std::string& refund_no, int32_t step);           // refunds.cpp
   void webhook_timer(const std::string& event_id, int32_t step);           // webhooks.cpp
   void resume(const Flow& flow, const ChannelReply& r);                    // decider.cpp
+  void recon_review(const ReconReviewCommand& cmd);                        // review.cpp
+  void recon_matched(const std::string& payment_no, const std::string& refund_no);  // review.cpp
+  void resolve(const ResolveCommand& cmd);                                 // review.cpp
 
  private:
   const PaymentConfig& config() const { return *ctx_.config; }
@@ -148,7 +151,9 @@ class Decider {
   // ------------------------------------------------------------ review.cpp
   void open_review(std::string_view reason, std::string_view subject, const std::string& payment_no,
                    std::string detail);
-  void close_review(const std::string& item_id, std::string resolution);
+  void close_review(const std::string& item_id, std::string resolution,
+                    const std::string& operator_name = {}, const std::string& note = {});
+  void trust_channel(const ReviewState& item, const ResolveCommand& cmd);
 
   // ------------------------------------------------------------ transitions.cpp
   void success(AttemptState& attempt, const std::string& trade_no, const Reported& reported);
@@ -170,6 +175,10 @@ class Decider {
 
   OrderState& s_;
   const Context& ctx_;
+  // The channel's time of the result being decided (ChannelNotice /
+  // reconciliation), carried into AttemptSucceeded, AutoRefundStarted and
+  // RefundSucceeded; 0: none.
+  int64_t channel_time_ms_ = 0;
   Step step_;
   v1::Event pending_;
 };

@@ -12,7 +12,8 @@ void Decider::notice(const ChannelNotice& n) {
     return reply(Code::kPaymentNotFound, "",
                  "no payment " + n.payment_no + " of channel " + n.channel);
   }
-  const Reported reported{n.amount_minor, n.currency, "notify"};
+  const Reported reported{n.amount_minor, n.currency, n.source.empty() ? "notify" : n.source};
+  channel_time_ms_ = n.channel_time_ms;
   switch (n.kind) {
     case ChannelNotice::Kind::kSuccess:
       if (confirms(*attempt, reported)) {
@@ -38,8 +39,8 @@ void Decider::notice(const ChannelNotice& n) {
 // a reason to ask the channel's own record; a mismatching one takes the
 // mismatch path either way, and a success already recorded needs no query.
 bool Decider::confirms(const AttemptState& attempt, const Reported& reported) const {
-  return config().confirm_notified_success && reported.matches(s_.amount_minor, s_.currency) &&
-         !success_recorded(attempt);
+  return config().confirm_notified_success && reported.source == "notify" &&
+         reported.matches(s_.amount_minor, s_.currency) && !success_recorded(attempt);
 }
 
 // The channel's record after a notified success (confirm mode): a success

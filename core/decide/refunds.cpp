@@ -85,7 +85,9 @@ void Decider::arm_refund(RefundState& refund, int32_t step, int64_t due_ms, std:
 }
 
 void Decider::refund_succeeded(RefundState& refund) {
-  event().mutable_refund_succeeded()->set_refund_no(refund.refund_no);
+  auto* succeeded = event().mutable_refund_succeeded();
+  succeeded->set_refund_no(refund.refund_no);
+  succeeded->set_channel_time_ms(channel_time_ms_);
   emit();
   queue_webhook(refund_succeeded_event_id(s_.paid_payment_no, refund.refund_no),
                 kRefundSucceededEvent);

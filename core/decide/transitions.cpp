@@ -23,6 +23,7 @@ void Decider::success(AttemptState& attempt, const std::string& trade_no,
   succeeded->set_payment_no(attempt.payment_no);
   succeeded->set_channel_trade_no(trade_no);
   succeeded->set_source(reported.source);
+  succeeded->set_channel_time_ms(channel_time_ms_);
   emit();
   queue_webhook(order_paid_event_id(attempt.payment_no), kOrderPaidEvent);
   // Every other attempt still open at the channel must not take money too.
@@ -51,6 +52,7 @@ void Decider::start_auto_refund(AttemptState& attempt, const std::string& trade_
   started->set_why(std::move(why));
   if (amount_minor != 0 && amount_minor != s_.amount_minor) started->set_amount(amount_minor);
   started->set_reason(std::move(reason));
+  started->set_channel_time_ms(channel_time_ms_);
   emit();
   arm(attempt, v1::TimerArmed::AUTO_REFUND, 0, ctx_.now_ms, "refund through the channel",
       ctx_.now_ms);
