@@ -1,5 +1,7 @@
 #include "actors/reconciler.hpp"
 
+#include "actors/recon_classify.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,9 +104,6 @@ std::vector<OrderReply> run_batch(size_t n, size_t in_flight, std::chrono::milli
   return out;
 }
 
-std::string subject_of(const std::string& payment_no, const std::string& refund_no) {
-  return refund_no.empty() ? payment_no : payment_no + ":" + refund_no;
-}
 
 core::ReviewState review_state_of(const v1::ReconReviewRecord& r) {
   core::ReviewState s{r.item_id(), r.reason(), r.payment_no(), r.detail(), r.opened_ms()};
@@ -359,35 +358,6 @@ void Reconciler::refresh_unattached(const std::string& merchant_id) {
 
 namespace {
 
-// What one run keeps while it classifies.
-struct RunState {
-  std::vector<v1::ReconItemView> items;
-  std::vector<core::ReconItem> fixes;    // kApplySuccess / kApplyRefundSuccess, by item index
-  std::vector<size_t> fix_items;         // index into items
-  std::vector<core::ReconItem> reviews;  // kReview
-  std::vector<size_t> review_items;
-  std::vector<std::pair<OrderKey, core::ReconItem>> matched_with_items;
-  std::vector<storage::ReconStore::HeldChange> held;
-  std::unordered_map<std::string, int64_t> line_time_ms;  // payment_no/refund subject -> time
-};
-
-v1::ReconItemView view_of(const core::ReconItem& item) {
-  v1::ReconItemView v;
-  v.set_class_(std::string(core::recon_class_name(item.cls)));
-  v.set_action(std::string(core::recon_action_name(item.action)));
-  v.set_line(item.line);
-  v.set_payment_no(item.payment_no);
-  v.set_refund_no(item.refund_no);
-  v.set_merchant_order_no(item.merchant_order_no);
-  if (item.channel_amount_minor) v.set_channel_amount(*item.channel_amount_minor);
-  if (item.platform_amount_minor) v.set_platform_amount(*item.platform_amount_minor);
-  v.set_detail(item.detail);
-  v.set_channel_trade_no(item.channel_trade_no);
-  v.set_channel_currency(item.channel_currency);
-  v.set_platform_currency(item.platform_currency);
-  return v;
-}
-
 v1::ReconErrorView error_view(std::string code, std::string message, uint64_t line) {
   v1::ReconErrorView e;
   e.set_code(std::move(code));
@@ -465,41 +435,18 @@ void Reconciler::run_job(Job& job) {
   }
 
   // 2. Validation: the whole file, before anything is applied.
-  const std::string expected_account =
-      source.account_id ? source.account_id(job.merchant_id) : std::string();
-  uint64_t foreign_line = 0;
-  std::string foreign_account;
-  core::StatementSummary summary;
-  core::StatementError error;
-  const bool parsed = source.parse(
-      path,
-      [&](const core::StatementLine& line) {
-        if (foreign_line == 0 && line.account_id != expected_account) {
-          foreign_line = line.line;
-          foreign_account = line.account_id;
-        }
-      },
-      &summary, &error);
-  if (parsed && foreign_line == 0 && !summary.account_id.empty() &&
-      summary.account_id != expected_account) {
-    foreign_line = summary.last_line;
-    foreign_account = summary.account_id;
-  }
-  if (!parsed || foreign_line != 0) {
-    if (parsed) {
-      error.line = foreign_line;
-      error.reason = "the statement is of account \"" + foreign_account + "\", not merchant " +
-                     job.merchant_id + "'s (\"" + expected_account + "\")";
-    }
+  if (auto bad = validate_statement(
+          source, path, job.merchant_id,
+          source.account_id ? source.account_id(job.merchant_id) : std::string())) {
     if (job.source == "upload") {
       ReconAnswer a = refused(core::Code::kInvalidStatement,
-                              "line " + std::to_string(error.line) + ": " + error.reason);
-      a.line = error.line;
+                              "line " + std::to_string(bad->line) + ": " + bad->reason);
+      a.line = bad->line;
       return answer(std::move(a));
     }
     return record_failed(error_view("invalid_statement",
-                                    "line " + std::to_string(error.line) + ": " + error.reason,
-                                    error.line));
+                                    "line " + std::to_string(bad->line) + ": " + bad->reason,
+                                    bad->line));
   }
   if (job.source == "upload") {
     run.set_reconciliation_id(store_->next_id());
@@ -526,122 +473,36 @@ void Reconciler::run_job(Job& job) {
 
   // 4. Classification.
   const storage::StoredOrders& stored = *engine_.env().stored;
-  storage::Status storage_error;
-  core::LedgerPayment scratch;
-  core::ReconInput input;
-  input.statement_day = window.day;
-  input.hold_days = options_.hold_days;
-  input.intraday = run.intraday();
-  input.find_payment = [&](std::string_view no) -> const core::PlatformPayment* {
-    storage::Status st = stored.ledger_payment(std::string(no), &scratch);
-    if (st.is_not_found()) return nullptr;
-    if (!st.is_ok()) {
-      if (storage_error.is_ok()) storage_error = st;
-      return nullptr;
-    }
-    if (scratch.payment.merchant_id != job.merchant_id || scratch.channel != job.channel) {
-      return nullptr;  // not a payment of this merchant's account on this channel
-    }
-    return &scratch.payment;
-  };
-  input.each_day_success = [&](const std::function<void(const core::PlatformSuccess&)>& fn) {
-    storage::Status st = stored.scan_ledger_days(
-        job.merchant_id, job.channel, window.start_ms, window.end_ms,
-        [&](const core::PlatformSuccess* s, const core::PlatformDayRefund*) {
-          if (s != nullptr) fn(*s);
-        });
-    if (!st.is_ok() && storage_error.is_ok()) storage_error = st;
-  };
-  input.each_day_refund = [&](const std::function<void(const core::PlatformDayRefund&)>& fn) {
-    storage::Status st = stored.scan_ledger_days(
-        job.merchant_id, job.channel, window.start_ms, window.end_ms,
-        [&](const core::PlatformSuccess*, const core::PlatformDayRefund* r) {
-          if (r != nullptr) fn(*r);
-        });
-    if (!st.is_ok() && storage_error.is_ok()) storage_error = st;
-  };
-  std::vector<std::pair<std::string, v1::HeldRecord>> held;
-  if (storage::Status st = store_->held(job.merchant_id, job.channel, &held); !st.is_ok()) {
+  ClassifyRequest request;
+  request.source = &source;
+  request.path = path;
+  request.merchant_id = job.merchant_id;
+  request.channel = job.channel;
+  request.window = window;
+  request.intraday = run.intraday();
+  request.hold_days = options_.hold_days;
+  request.stored = &stored;
+  if (storage::Status st = store_->held(job.merchant_id, job.channel, &request.held);
+      !st.is_ok()) {
     return record_failed(error_view("storage", st.to_string(), 0));
   }
-  for (const auto& [payment_no, h] : held) {
-    core::HeldSuccess x;
-    x.success = {job.merchant_id, h.merchant_order_no(), payment_no, h.amount(), h.currency()};
-    x.held_since_day = h.held_since_day();
-    input.held.push_back(std::move(x));
-  }
-
-  RunState rs;
   const ReviewIndex& reviews = *engine_.env().reviews;
-  int64_t current_line_time = 0;
-  core::Reconciliation recon(std::move(input), [&](const core::ReconItem& item) {
-    using A = core::ReconAction;
-    if (item.cls == core::ReconClass::kMatched) {
-      if (item.action == A::kReleaseHold) rs.held.push_back({item.payment_no, std::nullopt});
-      if (!item.merchant_order_no.empty() &&
-          reviews.has_recon_item(item.payment_no, item.refund_no)) {
-        rs.matched_with_items.emplace_back(OrderKey{item.merchant_id, item.merchant_order_no},
-                                           item);
-      }
-      return;
-    }
-    rs.items.push_back(view_of(item));
-    switch (item.action) {
-      case A::kApplySuccess:
-      case A::kApplyRefundSuccess:
-        rs.fixes.push_back(item);
-        rs.fixes.back().held_since_day = 0;
-        rs.fix_items.push_back(rs.items.size() - 1);
-        rs.line_time_ms[subject_of(item.payment_no, item.refund_no)] = current_line_time;
-        break;
-      case A::kHold: {
-        v1::HeldRecord h;
-        h.set_merchant_order_no(item.merchant_order_no);
-        h.set_amount(item.platform_amount_minor.value_or(0));
-        h.set_currency(item.platform_currency);
-        h.set_held_since_day(item.held_since_day);
-        rs.held.push_back({item.payment_no, std::move(h)});
-        break;
-      }
-      case A::kReview:
-        if (item.cls == core::ReconClass::kChannelMissing) {
-          rs.held.push_back({item.payment_no, std::nullopt});  // now a review item
-        }
-        rs.reviews.push_back(item);
-        rs.review_items.push_back(rs.items.size() - 1);
-        if (item.line > 0) {
-          rs.line_time_ms[subject_of(item.payment_no, item.refund_no)] = current_line_time;
-        }
-        break;
-      default:
-        break;
-    }
-  });
-  std::unordered_map<std::string, std::string> line_status;  // review facts: status text
-  core::StatementSummary summary2;
-  core::StatementError error2;
-  const bool parsed2 = source.parse(
-      path,
-      [&](const core::StatementLine& line) {
-        current_line_time = line.time_ms > 0 ? line.time_ms : 0;
-        const size_t before = rs.reviews.size();
-        recon.add_line(line);
-        if (rs.reviews.size() > before) {
-          line_status[subject_of(line.payment_no, line.refund_no)] =
-              line.channel_status + (line.settled ? "|1" : "|0");
-        }
-      },
-      &summary2, &error2);
-  if (!parsed2) {
+  request.has_recon_item = [&reviews](std::string_view payment_no, std::string_view refund_no) {
+    return reviews.has_recon_item(payment_no, refund_no);
+  };
+  Classified rs = classify_statement(request);
+  if (rs.parse_error) {
     // The file was checked moments ago: it changed under us. Nothing applied yet.
-    return record_failed(error_view("invalid_statement",
-                                    "line " + std::to_string(error2.line) + ": " + error2.reason,
-                                    error2.line));
+    return record_failed(error_view(
+        "invalid_statement", "line " + std::to_string(rs.parse_error->line) + ": " +
+                                 rs.parse_error->reason,
+        rs.parse_error->line));
   }
-  const core::ReconReport report = recon.finish(summary2);
-  if (!storage_error.is_ok()) {
-    return record_failed(error_view("storage", storage_error.to_string(), 0));
+  if (!rs.storage_error.is_ok()) {
+    return record_failed(error_view("storage", rs.storage_error.to_string(), 0));
   }
+  const core::ReconReport& report = rs.report;
+  const auto& line_status = rs.line_status;
 
   // 5. Effects through the order actors, bounded.
   uint64_t applied = 0, failed = 0;
@@ -660,7 +521,7 @@ void Reconciler::run_job(Job& job) {
         notice.amount_minor = item.channel_amount_minor.value_or(0);
         notice.currency = item.channel_currency;
         notice.source = "reconciliation";
-        notice.channel_time_ms = rs.line_time_ms[subject_of(item.payment_no, item.refund_no)];
+        notice.channel_time_ms = rs.line_time_ms[recon_subject(item.payment_no, item.refund_no)];
         engine_.notify(job.channel, std::move(notice), std::move(done), job.merchant_id);
       });
   for (size_t i = 0; i < rs.fixes.size(); ++i) {
@@ -704,7 +565,7 @@ void Reconciler::run_job(Job& job) {
     cmd.facts.channel_amount_minor = item.channel_amount_minor.value_or(0);
     cmd.facts.channel_currency = item.channel_currency;
     cmd.facts.platform_amount_minor = item.platform_amount_minor.value_or(0);
-    const std::string subject = subject_of(item.payment_no, item.refund_no);
+    const std::string subject = recon_subject(item.payment_no, item.refund_no);
     if (auto it = line_status.find(subject); it != line_status.end()) {
       cmd.facts.channel_status = it->second.substr(0, it->second.size() - 2);
       cmd.facts.channel_settled = it->second.back() == '1';
@@ -745,7 +606,7 @@ void Reconciler::run_job(Job& job) {
       const std::string reason =
           std::string(core::kReviewReconPrefix) + std::string(core::recon_class_name(item.cls));
       const std::string id =
-          core::review_item_id(reason, subject_of(item.payment_no, item.refund_no));
+          core::review_item_id(reason, recon_subject(item.payment_no, item.refund_no));
       v1::ReconReviewRecord r;
       if (store_->get_review(id, &r).is_ok()) {
         // Open already, or closed by an operator: nothing new.

@@ -25,7 +25,11 @@ class OrderDecideTest : public ::testing::Test {
     c.now_ms = now_;
     c.config = &config_;
     c.policy = policy_;
-    c.new_payment_no = [this] { return "P" + std::to_string(++ids_); };
+    c.new_payment_no = [this] {
+      std::string id(1, 'P');
+      id += std::to_string(++ids_);
+      return id;
+    };
     return c;
   }
 

@@ -1,0 +1,169 @@
+#include "actors/recon_classify.hpp"
+
+#include "core/check.hpp"
+#include "core/recon_ledger.hpp"
+
+namespace oncepay::actors {
+
+std::optional<core::StatementError> validate_statement(const channels::StatementSource& source,
+                                                       const std::string& path,
+                                                       const std::string& merchant_id,
+                                                       const std::string& expected_account) {
+  uint64_t foreign_line = 0;
+  std::string foreign_account;
+  core::StatementSummary summary;
+  core::StatementError error;
+  const bool parsed = source.parse(
+      path,
+      [&](const core::StatementLine& line) {
+        if (foreign_line == 0 && line.account_id != expected_account) {
+          foreign_line = line.line;
+          foreign_account = line.account_id;
+        }
+      },
+      &summary, &error);
+  if (!parsed) return error;
+  if (foreign_line == 0 && !summary.account_id.empty() &&
+      summary.account_id != expected_account) {
+    foreign_line = summary.last_line;
+    foreign_account = summary.account_id;
+  }
+  if (foreign_line == 0) return std::nullopt;
+  error.line = foreign_line;
+  error.reason = "the statement is of account \"" + foreign_account + "\", not merchant " +
+                 merchant_id + "'s (\"" + expected_account + "\")";
+  return error;
+}
+
+std::string recon_subject(const std::string& payment_no, const std::string& refund_no) {
+  return refund_no.empty() ? payment_no : payment_no + ":" + refund_no;
+}
+
+v1::ReconItemView recon_item_view(const core::ReconItem& item) {
+  v1::ReconItemView v;
+  v.set_class_(std::string(core::recon_class_name(item.cls)));
+  v.set_action(std::string(core::recon_action_name(item.action)));
+  v.set_line(item.line);
+  v.set_payment_no(item.payment_no);
+  v.set_refund_no(item.refund_no);
+  v.set_merchant_order_no(item.merchant_order_no);
+  if (item.channel_amount_minor) v.set_channel_amount(*item.channel_amount_minor);
+  if (item.platform_amount_minor) v.set_platform_amount(*item.platform_amount_minor);
+  v.set_detail(item.detail);
+  v.set_channel_trade_no(item.channel_trade_no);
+  v.set_channel_currency(item.channel_currency);
+  v.set_platform_currency(item.platform_currency);
+  return v;
+}
+
+Classified classify_statement(const ClassifyRequest& rq) {
+  ONCEPAY_CHECK(rq.source != nullptr && rq.stored != nullptr);
+  Classified rs;
+  const storage::StoredOrders& stored = *rq.stored;
+  storage::Status& storage_error = rs.storage_error;
+  core::LedgerPayment scratch;
+  core::ReconInput input;
+  input.statement_day = rq.window.day;
+  input.hold_days = rq.hold_days;
+  input.intraday = rq.intraday;
+  input.find_payment = [&](std::string_view no) -> const core::PlatformPayment* {
+    storage::Status st = stored.ledger_payment(std::string(no), &scratch);
+    if (st.is_not_found()) return nullptr;
+    if (!st.is_ok()) {
+      if (storage_error.is_ok()) storage_error = st;
+      return nullptr;
+    }
+    if (scratch.payment.merchant_id != rq.merchant_id || scratch.channel != rq.channel) {
+      return nullptr;  // not a payment of this merchant's account on this channel
+    }
+    return &scratch.payment;
+  };
+  input.each_day_success = [&](const std::function<void(const core::PlatformSuccess&)>& fn) {
+    storage::Status st = stored.scan_ledger_days(
+        rq.merchant_id, rq.channel, rq.window.start_ms, rq.window.end_ms,
+        [&](const core::PlatformSuccess* s, const core::PlatformDayRefund*) {
+          if (s != nullptr) fn(*s);
+        });
+    if (!st.is_ok() && storage_error.is_ok()) storage_error = st;
+  };
+  input.each_day_refund = [&](const std::function<void(const core::PlatformDayRefund&)>& fn) {
+    storage::Status st = stored.scan_ledger_days(
+        rq.merchant_id, rq.channel, rq.window.start_ms, rq.window.end_ms,
+        [&](const core::PlatformSuccess*, const core::PlatformDayRefund* r) {
+          if (r != nullptr) fn(*r);
+        });
+    if (!st.is_ok() && storage_error.is_ok()) storage_error = st;
+  };
+  for (const auto& [payment_no, h] : rq.held) {
+    core::HeldSuccess x;
+    x.success = {rq.merchant_id, h.merchant_order_no(), payment_no, h.amount(), h.currency()};
+    x.held_since_day = h.held_since_day();
+    input.held.push_back(std::move(x));
+  }
+
+  int64_t current_line_time = 0;
+  core::Reconciliation recon(std::move(input), [&](const core::ReconItem& item) {
+    using A = core::ReconAction;
+    if (item.cls == core::ReconClass::kMatched) {
+      if (item.action == A::kReleaseHold) rs.held.push_back({item.payment_no, std::nullopt});
+      if (!item.merchant_order_no.empty() && rq.has_recon_item &&
+          rq.has_recon_item(item.payment_no, item.refund_no)) {
+        rs.matched_with_items.emplace_back(OrderKey{item.merchant_id, item.merchant_order_no},
+                                           item);
+      }
+      return;
+    }
+    rs.items.push_back(recon_item_view(item));
+    switch (item.action) {
+      case A::kApplySuccess:
+      case A::kApplyRefundSuccess:
+        rs.fixes.push_back(item);
+        rs.fix_items.push_back(rs.items.size() - 1);
+        rs.line_time_ms[recon_subject(item.payment_no, item.refund_no)] = current_line_time;
+        break;
+      case A::kHold: {
+        v1::HeldRecord h;
+        h.set_merchant_order_no(item.merchant_order_no);
+        h.set_amount(item.platform_amount_minor.value_or(0));
+        h.set_currency(item.platform_currency);
+        h.set_held_since_day(item.held_since_day);
+        rs.held.push_back({item.payment_no, std::move(h)});
+        break;
+      }
+      case A::kReview:
+        if (item.cls == core::ReconClass::kChannelMissing) {
+          rs.held.push_back({item.payment_no, std::nullopt});  // now a review item
+        }
+        rs.reviews.push_back(item);
+        rs.review_items.push_back(rs.items.size() - 1);
+        if (item.line > 0) {
+          rs.line_time_ms[recon_subject(item.payment_no, item.refund_no)] = current_line_time;
+        }
+        break;
+      default:
+        break;
+    }
+  });
+  core::StatementSummary summary;
+  core::StatementError error;
+  const bool parsed = rq.source->parse(
+      rq.path,
+      [&](const core::StatementLine& line) {
+        current_line_time = line.time_ms > 0 ? line.time_ms : 0;
+        const size_t before = rs.reviews.size();
+        recon.add_line(line);
+        if (rs.reviews.size() > before) {
+          rs.line_status[recon_subject(line.payment_no, line.refund_no)] =
+              line.channel_status + (line.settled ? "|1" : "|0");
+        }
+      },
+      &summary, &error);
+  if (!parsed) {
+    rs.parse_error = error;
+    return rs;
+  }
+  rs.report = recon.finish(summary);
+  return rs;
+}
+
+}  // namespace oncepay::actors
