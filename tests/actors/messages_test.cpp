@@ -122,7 +122,11 @@ TEST_F(MessagesTest, NoticeMsg) {
   n.amount_minor = 500;
   n.currency = "CNY";
   n.refund_no = "R1";
+  n.source = "reconciliation";
+  n.channel_time_ms = 1'800'000'000'123;
   NoticeMsg r = round_trip(NoticeMsg{n, core::Policy::kRefundDuplicates, "m_1"});
+  EXPECT_EQ(r.notice.source, "reconciliation");
+  EXPECT_EQ(r.notice.channel_time_ms, 1'800'000'000'123);
   EXPECT_EQ(r.notice.kind, core::ChannelNotice::Kind::kRefundFailed);
   EXPECT_EQ(r.notice.channel, "sandbox");
   EXPECT_EQ(r.notice.payment_no, "P0007");
@@ -156,6 +160,44 @@ TEST_F(MessagesTest, RefundMsg) {
   EXPECT_EQ(r.command.refund_no, "R1");
   EXPECT_EQ(r.command.amount_minor, 700);
   EXPECT_EQ(r.command.reason, "broken");
+  EXPECT_EQ(r.policy, core::Policy::kRefundDuplicates);
+}
+
+TEST_F(MessagesTest, ReviewMsg) {
+  ReviewMsg m;
+  m.key = key();
+  m.kind = ReviewMsg::Kind::kResolve;
+  m.recon.reason = "recon_amount_mismatch";
+  m.recon.payment_no = "P0007";
+  m.recon.detail = "d";
+  m.recon.facts.reconciliation_id = "rc_000000000001";
+  m.recon.facts.line = 9;
+  m.recon.facts.refund_no = "R1";
+  m.recon.facts.channel_trade_no = "T1";
+  m.recon.facts.has_channel_amount = true;
+  m.recon.facts.channel_amount_minor = 1000;
+  m.recon.facts.channel_currency = "CNY";
+  m.recon.facts.channel_status = "SUCCESS";
+  m.recon.facts.channel_settled = true;
+  m.recon.facts.channel_time_ms = 5;
+  m.recon.facts.platform_amount_minor = 1999;
+  m.payment_no = "P0008";
+  m.refund_no = "R2";
+  m.resolve = core::ResolveCommand{"item", "dismiss", "alice", "why"};
+  m.policy = core::Policy::kRefundDuplicates;
+  ReviewMsg r = round_trip(m);
+  expect_key(r.key, key());
+  EXPECT_EQ(r.kind, ReviewMsg::Kind::kResolve);
+  EXPECT_EQ(r.recon.reason, m.recon.reason);
+  EXPECT_EQ(r.recon.payment_no, "P0007");
+  EXPECT_EQ(r.recon.detail, "d");
+  EXPECT_TRUE(r.recon.facts == m.recon.facts);
+  EXPECT_EQ(r.payment_no, "P0008");
+  EXPECT_EQ(r.refund_no, "R2");
+  EXPECT_EQ(r.resolve.item_id, "item");
+  EXPECT_EQ(r.resolve.resolution, "dismiss");
+  EXPECT_EQ(r.resolve.operator_name, "alice");
+  EXPECT_EQ(r.resolve.note, "why");
   EXPECT_EQ(r.policy, core::Policy::kRefundDuplicates);
 }
 
@@ -310,7 +352,7 @@ TEST_F(MessagesTest, StoredTimerMessages) {
 static_assert(std::is_same_v<
               MessageTypes,
               TypeList<PayMsg, CloseMsg, GetOrderMsg, GetPaymentMsg, NoticeMsg, PaymentNoMsg,
-                       TimerMsg, RefundMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
+                       TimerMsg, RefundMsg, ReviewMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
                        core::ChannelCall, core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg,
                        WalFlushMsg, WebhookPost, WebhookDoneMsg, DueOrder, ParkedTimersMsg>>);
 

@@ -221,7 +221,8 @@ TEST(DaemonHelpTest, ListsEngineOptionsWithDefaults) {
 TEST(DaemonHelpTest, ListsEveryOptionDaemonConfigAdds) {
   const std::set<std::string, std::less<>> ours = {"http",   "payment",     "notify",    "channel",
                                                    "engine", "sandbox",     "admin",     "log",
-                                                   "demo",   "channel-sim", "wechatpay", "alipay"};
+                                                   "demo",   "channel-sim", "wechatpay", "alipay",
+                                                   "recon"};
   DaemonConfig cfg;
   const std::string text = help_text(cfg);
   size_t checked = 0;
