@@ -231,8 +231,9 @@ bool parse_statement_path(std::string_view path, std::string* date, std::string*
   *date = std::string(rest.substr(0, slash));
   merchant_id->clear();
   if (slash == std::string_view::npos) return true;
-  return percent_decode(rest.substr(slash + 1), merchant_id) && !merchant_id->empty() &&
-         merchant_id->size() <= kMaxMerchantIdBytes && merchant_id->find('/') == std::string::npos;
+  const std::string_view segment = rest.substr(slash + 1);
+  return segment.find('/') == std::string_view::npos && percent_decode(segment, merchant_id) &&
+         !merchant_id->empty() && merchant_id->size() <= kMaxMerchantIdBytes;
 }
 
 bool decode_answer(const core::ChannelCall& call, int status, std::string_view body,
