@@ -29,9 +29,9 @@ FetchedStatement result(Status status, std::string detail) {
 
 FetchedStatement failed(std::string detail) { return result(Status::kFailed, std::move(detail)); }
 
-// Steps 1-2: the bill's URL (true), or the result to give (false).
-bool query_bill_url(const Account& account, const StatementFetch& fetch,
-                    const std::string& tls_ca_file, std::string* url, FetchedStatement* out) {
+// Steps 1-2: the bill's URL, or (url empty) *refusal says why not.
+std::string query_bill_url(const Account& account, const StatementFetch& fetch,
+                           const std::string& tls_ca_file, FetchedStatement* refusal) {
   RequestSpec spec;
   spec.app_id = account.app_id;
   spec.method = std::string(kMethodBillDownloadUrl);
@@ -40,34 +40,44 @@ bool query_bill_url(const Account& account, const StatementFetch& fetch,
   auto r = blocking_http(
       "POST", account.base_url, {{"Content-Type", std::string(kFormContentType)}},
       build_request_body(spec, *account.app_key), fetch.timeout, kMaxQueryAnswerBytes, tls_ca_file);
-  if (!r.ok) return *out = failed("alipay unreachable: " + r.error), false;
-  if (r.status != 200) {
-    return *out = failed("alipay answered HTTP " + std::to_string(r.status)), false;
+  std::string why;
+  if (!r.ok) {
+    why = "alipay unreachable: " + r.error;
+  } else if (r.status != 200) {
+    why = "alipay answered HTTP " + std::to_string(r.status);
+  }
+  if (!why.empty()) {
+    *refusal = failed(why);
+    return {};
   }
   const SignedResponse verified = verify_response(r.body, spec.method, *account.alipay_key);
   if (verified.verdict != Verdict::kOk) {
-    return *out = failed("alipay: bill answer not verified: " +
-                         std::string(to_string(verified.verdict))),
-           false;
+    *refusal =
+        failed("alipay: bill answer not verified: " + std::string(to_string(verified.verdict)));
+    return {};
   }
   auto common = read_common(verified.content);
   auto fields = read_biz_content(verified.content);
-  if (!common || !fields) return *out = failed("alipay: bill answer is malformed"), false;
+  if (!common || !fields) {
+    *refusal = failed("alipay: bill answer is malformed");
+    return {};
+  }
   if (common->code != kCodeSuccess) {
     const bool not_ready = common->sub_code == kSubCodeBillNotExist;
-    *out = result(not_ready ? Status::kNotReady : Status::kFailed,
-                  "alipay: " + common->code + " " + common->sub_code);
-    return false;
+    *refusal = result(not_ready ? Status::kNotReady : Status::kFailed,
+                      "alipay: " + common->code + " " + common->sub_code);
+    return {};
   }
   auto it = fields->find("bill_download_url");
   if (it == fields->end() || it->second.empty()) {
-    return *out = failed("alipay: bill answer without bill_download_url"), false;
+    *refusal = failed("alipay: bill answer without bill_download_url");
+    return {};
   }
   if (!same_origin(it->second, account.base_url)) {
-    return *out = failed("alipay: bill_download_url is not on the account's base_url"), false;
+    *refusal = failed("alipay: bill_download_url is not on the account's base_url");
+    return {};
   }
-  *url = it->second;
-  return true;
+  return it->second;
 }
 
 FetchedStatement fetch_bill(const ChannelAccounts& accounts, std::string_view channel,
@@ -77,9 +87,9 @@ FetchedStatement fetch_bill(const ChannelAccounts& accounts, std::string_view ch
     return result(Status::kNoAccount, "merchant has no alipay account");
   }
   if (!is_statement_date(fetch.date)) return failed("alipay: the date is not YYYY-MM-DD");
-  std::string url;
   FetchedStatement done;
-  if (!query_bill_url(*account, fetch, tls_ca_file, &url, &done)) return done;
+  const std::string url = query_bill_url(*account, fetch, tls_ca_file, &done);
+  if (url.empty()) return done;
   auto file = blocking_http("GET", url, {}, "", fetch.timeout, kMaxStatementBytes, tls_ca_file);
   if (!file.ok) return failed("alipay bill download failed: " + file.error);
   if (file.status != 200) {

@@ -35,8 +35,8 @@ FetchedStatement result(Status status, std::string detail) {
 
 FetchedStatement failed(std::string detail) { return result(Status::kFailed, std::move(detail)); }
 
-// The signed GET of canonical_url (path + query) at the account's base URL
-// (or `origin`, the scheme://host:port of a download URL).
+// The signed GET (A.5) of `url`, whose path + query is canonical_url; *why
+// set when signing failed (no request is made then).
 http::HttpClientResult signed_get(const Account& account, const std::string& url,
                                   const std::string& canonical_url, const StatementFetch& fetch,
                                   size_t max_bytes, const std::string& tls_ca_file,
