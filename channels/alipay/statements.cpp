@@ -10,6 +10,7 @@
 #include "channels/statement_files.hpp"
 #include "core/check.hpp"
 #include "core/wall_clock.hpp"
+#include "http/url.hpp"
 
 namespace oncepay::channels::alipay {
 
@@ -73,7 +74,7 @@ std::string query_bill_url(const Account& account, const StatementFetch& fetch,
     *refusal = failed("alipay: bill answer without bill_download_url");
     return {};
   }
-  if (!same_origin(it->second, account.base_url)) {
+  if (!is_allowed_bill_url(it->second, account.base_url)) {
     *refusal = failed("alipay: bill_download_url is not on the account's base_url");
     return {};
   }
@@ -103,6 +104,15 @@ FetchedStatement fetch_bill(const ChannelAccounts& accounts, std::string_view ch
 }
 
 }  // namespace
+
+bool is_allowed_bill_url(std::string_view url, std::string_view base_url) {
+  if (same_origin(url, base_url)) return true;
+  auto u = http::parse_url(url);
+  auto b = http::parse_url(base_url);
+  if (!u || !b) return false;
+  return b->tls && b->host == kGatewayHost && u->host == kBillHost &&
+         u->port == http::default_port(u->tls);
+}
 
 std::string bill_biz_content(std::string_view date) {
   boost::json::object o;

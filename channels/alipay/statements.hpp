@@ -11,7 +11,9 @@
 //      under the account's Alipay public key (B.1 "response sign"), whatever
 //      its code: an unsigned or unverifiable answer is kFailed.
 //   2. code 10000 with bill_download_url: the URL must be on the account's
-//      base_url (scheme, host and port), else kFailed. code 40004 with
+//      base_url (scheme, host and port), or, for an account on Alipay's
+//      production gateway, on Alipay's bill host kBillHost (is_allowed_bill_url),
+//      else kFailed. code 40004 with
 //      sub_code isp.bill_not_exist (B.5 note: the bill does not exist yet,
 //      or the day had no trade): kNotReady. Anything else: kFailed with the
 //      codes.
@@ -49,6 +51,20 @@ inline constexpr std::string_view kMethodBillDownloadUrl =
     "alipay.data.dataservice.bill.downloadurl.query";
 // B.5 note: the sub_code of a bill that does not exist (yet).
 inline constexpr std::string_view kSubCodeBillNotExist = "isp.bill_not_exist";
+
+// Where Alipay's production gateway points bill_download_url: the official
+// EasySDK's test expects "http://dwbillcenter.alipay.com/..." (AE
+// java/src/test/java/com/alipay/easysdk/payment/common/ClientTest.java
+// testDownloadBill). Plain http as Alipay gives it: the URL comes from a
+// verified answer, but the zip itself carries no hash (uncertain, PROTOCOLS.md).
+inline constexpr std::string_view kBillHost = "dwbillcenter.alipay.com";
+// The host of kGatewayUrl.
+inline constexpr std::string_view kGatewayHost = "openapi.alipay.com";
+
+// True when the download URL may be followed for an account at `base_url`:
+// same_origin (statement_files.hpp), or base_url on kGatewayHost and the URL
+// on kBillHost (http or https, default port).
+bool is_allowed_bill_url(std::string_view url, std::string_view base_url);
 
 // {"bill_type":"trade","bill_date":"<date>"}.
 std::string bill_biz_content(std::string_view date);

@@ -224,5 +224,18 @@ TEST_F(AlipayStatementsTest, FetchForAMerchantWithoutAccountIsNoAccount) {
   EXPECT_EQ(r.status, Status::kNoAccount) << r.detail;
 }
 
+TEST(AlipayBillUrlTest, TheBillHostIsAllowedForTheProductionGatewayOnly) {
+  const std::string prod(kGatewayUrl);
+  EXPECT_TRUE(is_allowed_bill_url(
+      "http://dwbillcenter.alipay.com/downloadBillFile.resource?bizType=trade", prod));
+  EXPECT_TRUE(is_allowed_bill_url("https://dwbillcenter.alipay.com/x", prod));
+  EXPECT_TRUE(is_allowed_bill_url("https://openapi.alipay.com/x", prod));
+  EXPECT_FALSE(is_allowed_bill_url("http://dwbillcenter.alipay.com:8080/x", prod));
+  EXPECT_FALSE(is_allowed_bill_url("http://evil.example/x", prod));
+  EXPECT_FALSE(is_allowed_bill_url("http://dwbillcenter.alipay.com/x", "http://127.0.0.1:9000"));
+  EXPECT_TRUE(is_allowed_bill_url("http://127.0.0.1:9000/alipay/bill/download?token=t",
+                                  "http://127.0.0.1:9000/gateway.do"));
+}
+
 }  // namespace
 }  // namespace oncepay::channels::alipay
