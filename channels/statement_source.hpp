@@ -19,9 +19,9 @@
 //
 // Threads and ownership: both functions are called on the reconciliation
 // worker's own thread (actors/recon_actor.hpp), never on a CAF scheduler
-// thread, and may block: parse reads a file; fetch does HTTP through
-// http::http_request_blocking (or the in-process model) within
-// StatementFetch::timeout. They must be safe to call from any one thread
+// thread, and may block: parse reads a file; fetch does blocking HTTP
+// (channels/statement_files.hpp blocking_http; the sandbox: its in-process
+// model) within StatementFetch::timeout per request. They must be safe to call from any one thread
 // at a time per call (the registry's closures may be called concurrently
 // for different merchants).
 //

@@ -194,6 +194,22 @@ TEST_F(WechatpayStatementsTest, ParseOfABadRowKeepsItsLine) {
   EXPECT_EQ(p.error.line, 3u) << p.error.reason;
 }
 
+TEST_F(WechatpayStatementsTest, ParseOfAFileCutBeforeItsSummaryFails) {
+  TradebillWriter writer(kAppid);
+  std::string csv;
+  writer.header(&csv);
+  core::StatementLine l;
+  l.payment_no = "P1";
+  l.account_id = kMchid;
+  l.amount_minor = l.settled_amount_minor = 100;
+  l.currency = "CNY";
+  l.time_text = "2026-11-29 10:00:00";
+  writer.row(l, &csv);
+  Parsed p = parse_file(source_, dir_.write("cut.csv", csv));
+  EXPECT_FALSE(p.ok);
+  EXPECT_GE(p.error.line, 2u) << p.error.reason;
+}
+
 TEST_F(WechatpayStatementsTest, ParseOfAMissingFileIsLineZero) {
   Parsed p = parse_file(source_, dir_.write("x", "") + ".absent");
   EXPECT_FALSE(p.ok);
