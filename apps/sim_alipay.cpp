@@ -469,9 +469,15 @@ http::HttpResponse AlipayFront::bill_url(Call& call, SimCore& core) {
     return answer(call.method, failure(kBusinessFailed, "ACQ.INVALID_PARAMETER",
                                        "this simulator serves daily trade bills only"));
   }
+  // B.5 note: a day that is not over has no bill yet (the real one comes
+  // T+1; this simulator serves today's intraday so far).
+  if (day > business_day(core::unix_ms())) {
+    return answer(call.method, failure(kBusinessFailed, "isp.bill_not_exist",
+                                       "the bill of that day does not exist yet"));
+  }
   const std::string account = options_.account_id.empty() ? options_.app_id : options_.account_id;
   std::string zip, why;
-  if (!alipay_trade_bill_zip(core.settled_on(day), account, day, &zip, &why)) {
+  if (!alipay_trade_bill_zip(core.settled_on(day, ""), account, day, &zip, &why)) {
     return answer(call.method, failure("20000", "isp.unknow-error", why));
   }
   const std::string token = random_alnum(32);

@@ -32,22 +32,15 @@
 #include <vector>
 
 #include "channels/sim/channel_model.hpp"
+#include "channels/sim/statement.hpp"
 #include "http/http_types.hpp"
 #include "oncepay.pb.h"
 
 namespace oncepay::apps {
 
-// One payment or refund the channel settled: a row of its daily statement.
-struct SettledEntry {
-  bool refund = false;
-  std::string payment_no;
-  std::string refund_no;  // refunds; a reversal's refund uses the payment_no
-  std::string channel_trade_no;
-  std::string channel_refund_no;  // refunds
-  int64_t amount_minor = 0;       // the payment's amount, or the refund's; > 0
-  std::string currency;
-  int64_t time_ms = 0;  // when the channel settled it (unix ms)
-};
+// One payment or refund the channel settled: a row of its daily statement
+// (the ledger is shared with the built-in sandbox).
+using SettledEntry = channels::sim::SettledEntry;
 
 // One delivery of a notification as it goes on the wire.
 struct WireNotification {
@@ -65,8 +58,10 @@ class SimCore {
   virtual void with_model(std::string_view payment_no,
                           const std::function<void(channels::ChannelModel&)>& fn) = 0;
   // Everything settled on business day `day` ("yyyy-MM-dd" in UTC+8, the
-  // channels' day: PROTOCOLS.md C.1, C.2), in the order it was settled.
-  virtual std::vector<SettledEntry> settled_on(std::string_view day) const = 0;
+  // channels' day: PROTOCOLS.md C.1, C.2), in the order it was settled;
+  // only merchant_id's payments unless it is "" (then every payment).
+  virtual std::vector<SettledEntry> settled_on(std::string_view day,
+                                               std::string_view merchant_id) const = 0;
 
  protected:
   ~SimCore() = default;

@@ -107,7 +107,7 @@ class OncepayFront final : public SimFront {
   bool is_acknowledged(int status, std::string_view) const override { return status / 100 == 2; }
 
  private:
-  static constexpr std::string_view kStatementsPath = "/channel/v1/statements/";
+  static constexpr std::string_view kStatementsPath = sim::kStatementsPath;
 
   http::HttpResponse finish(const http::HttpRequest& request, int status, std::string body) const {
     http::HttpResponse r;
@@ -118,18 +118,30 @@ class OncepayFront final : public SimFront {
     return r;
   }
 
-  // GET /channel/v1/statements/{yyyy-MM-dd}: the day's WeChat ALL bill,
-  // 商户号 = merchant_id, signed like every answer.
+  // GET /channel/v1/statements/{yyyy-MM-dd}[/{merchant_id}]
+  // (sim_protocol.hpp kStatementsPath): the day's WeChat ALL bill, signed
+  // like every answer; with a merchant_id only that merchant's payments and
+  // 商户号 = merchant_id, without one every payment and 商户号 = the
+  // simulator's merchant_id option.
   http::HttpResponse statement(const http::HttpRequest& request, SimCore& core) const {
-    const std::string_view day = std::string_view(request.path).substr(kStatementsPath.size());
+    std::string day, merchant_id;
+    if (!sim::parse_statement_path(request.path, &day, &merchant_id)) {
+      return finish(request, 404, sim::error_body("not_found", "no such route"));
+    }
     if (request.method != "GET") {
       return finish(request, 405, sim::error_body("method_not_allowed", "use GET"));
     }
     if (!is_day(day)) {
       return finish(request, 400, sim::error_body("invalid_request", "the day is yyyy-MM-dd"));
     }
-    http::HttpResponse r =
-        finish(request, 200, wechat_tradebill(core.settled_on(day), channel_name_, merchant_id_));
+    if (day > business_day(core::unix_ms())) {
+      return finish(request, 404,
+                    sim::error_body(sim::kStatementNotReadyCode,
+                                    "the statement of that day does not exist yet"));
+    }
+    const std::string& account = merchant_id.empty() ? merchant_id_ : merchant_id;
+    http::HttpResponse r = finish(
+        request, 200, wechat_tradebill(core.settled_on(day, merchant_id), channel_name_, account));
     r.content_type = "text/csv; charset=utf-8";
     return r;
   }
@@ -355,50 +367,14 @@ void SimServer::with_model(std::string_view payment_no,
   std::lock_guard lock(model_mutex_);
   auto before = model_.get(payment_no);
   fn(model_);
-  record_settlements(before, model_.get(payment_no));
+  ledger_.record(before, model_.get(payment_no));
   flush_outbox();
 }
 
-std::vector<SettledEntry> SimServer::settled_on(std::string_view day) const {
-  std::vector<SettledEntry> out;
+std::vector<SettledEntry> SimServer::settled_on(std::string_view day,
+                                                std::string_view merchant_id) const {
   std::lock_guard lock(model_mutex_);
-  for (const auto& e : ledger_) {
-    if (business_day(e.time_ms) == day) out.push_back(e);
-  }
-  return out;
-}
-
-// A payment is settled when it first reaches SUCCESS (or REFUND); a refund
-// when its refund_no first appears; a reversal's full refund (no refund_no)
-// under the payment_no, as Alipay's default out_request_no (C.2).
-void SimServer::record_settlements(const std::optional<channels::ChannelPayment>& before,
-                                   const std::optional<channels::ChannelPayment>& after) {
-  using channels::PayState;
-  if (!after) return;
-  const auto& p = *after;
-  auto paid = [](const channels::ChannelPayment& x) {
-    return x.state == PayState::kSuccess || x.state == PayState::kRefund;
-  };
-  if (paid(p) && (!before || !paid(*before))) {
-    ledger_.push_back({false, p.payment_no, "", p.channel_trade_no, "", p.amount_minor, p.currency,
-                       p.updated_ms});
-  }
-  int64_t new_refunds_minor = 0;
-  for (const auto& [refund_no, amount] : p.refunds) {
-    if (before && before->refunds.count(refund_no) != 0) continue;
-    new_refunds_minor += amount;
-    const std::string channel_refund_no =
-        p.channel_trade_no + "R" + std::to_string(ledger_.size() + 1);
-    ledger_.push_back({true, p.payment_no, refund_no, p.channel_trade_no, channel_refund_no, amount,
-                       p.currency, p.updated_ms});
-  }
-  const int64_t reversed_minor =
-      p.refunded_minor - (before ? before->refunded_minor : 0) - new_refunds_minor;
-  if (reversed_minor > 0) {
-    ledger_.push_back({true, p.payment_no, p.payment_no, p.channel_trade_no,
-                       p.channel_trade_no + "R" + std::to_string(ledger_.size() + 1),
-                       reversed_minor, p.currency, p.updated_ms});
-  }
+  return ledger_.settled_on(day, merchant_id);
 }
 
 void SimServer::flush_outbox() {

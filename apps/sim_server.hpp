@@ -109,11 +109,8 @@ class SimServer : private SimCore {
   // SimCore
   void with_model(std::string_view payment_no,
                   const std::function<void(channels::ChannelModel&)>& fn) override;
-  std::vector<SettledEntry> settled_on(std::string_view day) const override;
-  // Appends to ledger_ what changed between `before` and `after` of one
-  // payment. Caller holds model_mutex_.
-  void record_settlements(const std::optional<channels::ChannelPayment>& before,
-                          const std::optional<channels::ChannelPayment>& after);
+  std::vector<SettledEntry> settled_on(std::string_view day,
+                                       std::string_view merchant_id) const override;
 
   http::HttpResponse sandbox(const http::HttpRequest& request,
                              const std::vector<std::string_view>& parts);
@@ -129,8 +126,8 @@ class SimServer : private SimCore {
 
   mutable std::mutex model_mutex_;
   channels::ChannelModel model_;
-  std::vector<SettledEntry> ledger_;  // guarded by model_mutex_; bounded by the model's limits
-  std::unique_ptr<SimFront> front_;   // set once in the constructor
+  channels::sim::SettlementLedger ledger_;  // guarded by model_mutex_; bounded by the model's
+  std::unique_ptr<SimFront> front_;         // set once in the constructor
 
   mutable std::mutex queue_mutex_;
   std::condition_variable queue_changed_;

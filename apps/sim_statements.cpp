@@ -5,7 +5,7 @@
 
 #include "channels/alipay/alipay_gateway.hpp"
 #include "channels/alipay/trade_bill.hpp"
-#include "channels/wechatpay/tradebill.hpp"
+#include "channels/sim/statement.hpp"
 #include "core/check.hpp"
 #include "core/narrow.hpp"
 
@@ -53,12 +53,7 @@ bool is_day(std::string_view text) {
 
 std::string wechat_tradebill(const std::vector<SettledEntry>& entries, std::string_view appid,
                              std::string_view mchid) {
-  channels::wechatpay::TradebillWriter writer{std::string(appid)};
-  std::string out;
-  writer.header(&out);
-  for (const auto& e : entries) writer.row(line_of(e, mchid), &out);
-  writer.summary(&out);
-  return out;
+  return channels::sim::wechat_statement(entries, appid, mchid);
 }
 
 bool alipay_trade_bill_zip(const std::vector<SettledEntry>& entries, std::string_view account_id,

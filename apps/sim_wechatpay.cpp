@@ -392,8 +392,13 @@ http::HttpResponse WechatpayFront::tradebill(const http::HttpRequest& request, S
   if (params.count("tar_type") != 0) {
     return error(400, "PARAM_ERROR", "this simulator serves uncompressed bills only");
   }
+  // A.8 note: a day that is not over has no bill yet (the real one comes
+  // T+1; this simulator serves today's intraday so far).
+  if (date->second > business_day(core::unix_ms())) {
+    return error(400, "NO_STATEMENT_EXIST", "the bill of that day does not exist yet");
+  }
   std::string csv =
-      wechat_tradebill(core.settled_on(date->second), tables_->last_appid, options_.mchid);
+      wechat_tradebill(core.settled_on(date->second, ""), tables_->last_appid, options_.mchid);
   const std::string token = random_alnum(32);
   boost::json::object answer;
   answer["hash_type"] = "SHA1";

@@ -4,6 +4,12 @@
 // channel. A channel plug-in sets ChannelEntry::statements
 // (channels/registry.hpp); a channel without it cannot be reconciled.
 //
+// Implementations: channels/wechatpay/statements.hpp,
+// channels/alipay/statements.hpp, channels/sim/sim_statements.hpp, the
+// sandbox's (channels/sandbox/sandbox_plugin.hpp); what they share (64 KiB
+// chunked reads, 0600 writes, bounded blocking HTTP, the download-host rule)
+// is channels/statement_files.hpp; docs/CHANNELS.md "Statements".
+//
 // Formats (docs/channels/PROTOCOLS.md part C):
 // - wechatpay: the tradebill ALL CSV (channels/wechatpay/tradebill.hpp);
 // - alipay: the zip holding the GBK trade bill CSV
@@ -13,9 +19,9 @@
 //
 // Threads and ownership: both functions are called on the reconciliation
 // worker's own thread (actors/recon_actor.hpp), never on a CAF scheduler
-// thread, and may block: parse reads a file; fetch does HTTP through
-// http::http_request_blocking (or the in-process model) within
-// StatementFetch::timeout. They must be safe to call from any one thread
+// thread, and may block: parse reads a file; fetch does blocking HTTP
+// (channels/statement_files.hpp blocking_http; the sandbox: its in-process
+// model) within StatementFetch::timeout per request. They must be safe to call from any one thread
 // at a time per call (the registry's closures may be called concurrently
 // for different merchants).
 //
@@ -74,10 +80,11 @@ struct StatementSource {
   // Fetches the statement of (merchant, date) into fetch.dest_path. Empty:
   // this channel's statements can only be uploaded.
   std::function<FetchedStatement(const StatementFetch& fetch)> fetch;
-  // The account id the merchant's statements carry (WeChat mchid, Alipay
-  // account/app id as printed in the preamble; the merchant_id for sandbox
-  // and sim), or "" when the merchant has no account on this channel: a
-  // statement with another account id is refused.
+  // The account id the merchant's statements carry (WeChat: the account's
+  // mchid; Alipay: the account's app_id, what the preamble's #账号 line
+  // holds in the simulator's bills, channels/alipay/statements.hpp; sandbox
+  // and sim: the merchant_id), or "" when the merchant has no account on
+  // this channel: a statement with another account id is refused.
   std::function<std::string(const std::string& merchant_id)> account_id;
 };
 

@@ -5,6 +5,7 @@
 
 #include "channels/alipay/account.hpp"
 #include "channels/alipay/alipay_notify.hpp"
+#include "channels/alipay/statements.hpp"
 #include "core/statement.hpp"
 
 namespace oncepay::channels::alipay {
@@ -149,6 +150,7 @@ AlipayChannel* register_alipay(ChannelRegistry& registry, caf::actor_system& sys
     return decode_alipay_notice(*accounts, name, notify_tolerance_s, request, now_s);
   };
   entry.answer_notice = &answer_alipay_notice;
+  entry.statements = statement_source(options.accounts, options.name, options.tls_ca_file);
   // The adapter refuses the same (kRejected); checked here so that a typo
   // is a 400 before an attempt is made.
   entry.check_pay = [](std::string_view trade_type, std::string_view openid) -> std::string {

@@ -1,6 +1,7 @@
 // The `alipay` channel as a plug-in: its registry entry (the adapter of
 // alipay_actor.hpp, notifications of docs/channels/PROTOCOLS.md B.4 verified
-// with the merchant's account, its circuit breaker as health) and its daemon
+// with the merchant's account, its circuit breaker as health, its daily
+// statements of statements.hpp) and its daemon
 // options (alipay.*: the channel is on when alipay.enabled is true).
 //
 // Notifications: POST /v1/channels/alipay/notify/{merchant_id} (the

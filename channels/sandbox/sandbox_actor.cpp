@@ -3,6 +3,8 @@
 #include <random>
 
 #include "channels/sim/sim_protocol.hpp"
+#include "channels/sim/statement.hpp"
+#include "channels/statement_files.hpp"
 #include "channels/wire.hpp"
 
 namespace oncepay::channels::sandbox {
@@ -25,7 +27,8 @@ typename Inspector::result_type inspect(Inspector& f, Delivery& x) {
 struct SandboxChannel::Shared {
   mutable std::mutex mutex;
   channels::ChannelModel model;
-  NotifySink sink;  // guarded by mutex
+  sim::SettlementLedger ledger;  // guarded by mutex
+  NotifySink sink;               // guarded by mutex
   std::vector<int64_t> retry_ms;
   caf::actor notifier;
   caf::actor_clock* clock = nullptr;
@@ -115,14 +118,18 @@ void SandboxChannel::flush_outbox(std::unique_lock<std::mutex>& lock) {
 
 channels::CallOutcome SandboxChannel::pay(const std::string& payment_no, bool after_close) {
   std::unique_lock lock(shared_->mutex);
+  auto before = shared_->model.get(payment_no);
   auto outcome = shared_->model.pay(payment_no, after_close, now_ms());
+  shared_->ledger.record(before, shared_->model.get(payment_no));
   flush_outbox(lock);
   return outcome;
 }
 
 channels::CallOutcome SandboxChannel::fail(const std::string& payment_no) {
   std::unique_lock lock(shared_->mutex);
+  auto before = shared_->model.get(payment_no);
   auto outcome = shared_->model.fail(payment_no, now_ms());
+  shared_->ledger.record(before, shared_->model.get(payment_no));
   flush_outbox(lock);
   return outcome;
 }
@@ -143,9 +150,35 @@ core::ChannelReply SandboxChannel::handle(const core::ChannelCall& call) {
   // The same call-to-reply path the simulator's wire protocol is checked
   // against, so the built-in sandbox and oncepay-channel-sim answer alike.
   std::unique_lock lock(shared_->mutex);
+  auto before = shared_->model.get(call.payment_no);
   auto answer = channels::sim::apply_call(shared_->model, call, now_ms());
+  shared_->ledger.record(before, shared_->model.get(call.payment_no));
   flush_outbox(lock);
   return channels::sim::to_reply(call.op, answer);
+}
+
+FetchedStatement SandboxChannel::fetch_statement(const StatementFetch& fetch) const {
+  FetchedStatement r;
+  if (!is_statement_date(fetch.date)) {
+    r.detail = "sandbox: the date is not YYYY-MM-DD";
+    return r;
+  }
+  if (fetch.date > sim::china_day(now_ms())) {
+    r.status = FetchedStatement::Status::kNotReady;
+    r.detail = "sandbox: the day is not over yet";
+    return r;
+  }
+  std::vector<sim::SettledEntry> entries;
+  {
+    std::lock_guard lock(shared_->mutex);
+    entries = shared_->ledger.settled_on(fetch.date, fetch.merchant_id);
+  }
+  const std::string csv =
+      sim::wechat_statement(entries, shared_->model.channel_name(), fetch.merchant_id);
+  if (!write_statement_file(fetch.dest_path, csv, &r.detail)) return r;
+  r.status = FetchedStatement::Status::kOk;
+  r.bytes = csv.size();
+  return r;
 }
 
 }  // namespace oncepay::channels::sandbox

@@ -11,8 +11,12 @@
 // signed POST /v1/channels/{name}/notify: the sandbox reaches the engine by
 // exactly the path a real channel uses.
 //
-// Thread-safety: control methods (pay, fail, get, set_faults) may be called
-// from any thread.
+// Every payment and refund the wallet settles is kept (with the merchant_id
+// of the prepay that created the payment) for the daily statements
+// (fetch_statement; the registry entry's StatementSource).
+//
+// Thread-safety: control methods (pay, fail, get, set_faults) and
+// fetch_statement may be called from any thread.
 #pragma once
 
 #include <functional>
@@ -24,6 +28,7 @@
 
 #include "channels/channel_actor.hpp"
 #include "channels/sim/channel_model.hpp"
+#include "channels/statement_source.hpp"
 #include "oncepay.pb.h"
 
 namespace oncepay::channels::sandbox {
@@ -61,6 +66,15 @@ class SandboxChannel {
 
   // Used by the pool's workers: one engine call against the model.
   core::ChannelReply handle(const core::ChannelCall& call);
+
+  // The daily statement of fetch.merchant_id for fetch.date, built from what
+  // the wallet settled (channels/sim/statement.hpp: WeChat's ALL layout,
+  // 商户号 = the merchant_id, times and days in UTC+8) and written to
+  // fetch.dest_path (0600). A day with no trade is an empty statement with
+  // a zero summary (kOk); today's is what was settled so far; a later day
+  // is kNotReady; a failed write kFailed. Any thread (it takes the model's
+  // lock only to copy the day's entries).
+  FetchedStatement fetch_statement(const StatementFetch& fetch) const;
 
   struct Shared;  // model, lock, sink, notifier: outlives the actors using it
 

@@ -5,6 +5,7 @@
 
 #include "channels/api_answer.hpp"
 #include "channels/sim/sim_notify.hpp"
+#include "channels/wechatpay/statements.hpp"
 #include "codec/json.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
@@ -156,6 +157,16 @@ std::vector<ChannelRoute> routes(SandboxChannel& channel) {
   };
 }
 
+StatementSource statement_source(const SandboxChannel& channel) {
+  const SandboxChannel* c = &channel;
+  StatementSource s;
+  s.media = StatementMedia::kCsv;
+  s.parse = &wechatpay::parse_tradebill_file;
+  s.fetch = [c](const StatementFetch& fetch) { return c->fetch_statement(fetch); };
+  s.account_id = [](const std::string& merchant_id) { return merchant_id; };
+  return s;
+}
+
 SandboxChannel* register_sandbox(ChannelRegistry& registry, caf::actor_system& system,
                                  SandboxOptions options, std::string* error) {
   auto channel = std::make_shared<SandboxChannel>(system, options);
@@ -172,6 +183,7 @@ SandboxChannel* register_sandbox(ChannelRegistry& registry, caf::actor_system& s
   entry.connect = [raw, options](http::Handler handler) {
     raw->set_sink(loopback(options, std::move(handler)));
   };
+  entry.statements = statement_source(*channel);
   entry.owner = channel;
   if (!registry.add(std::move(entry), error)) return nullptr;
   return raw;

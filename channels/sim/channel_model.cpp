@@ -138,8 +138,9 @@ ChannelModel::ChannelModel(std::string channel_name, uint64_t seed, size_t max_p
 
 PrepayResult ChannelModel::prepay(std::string_view payment_no, int64_t amount_minor,
                                   std::string_view currency, std::string_view subject,
-                                  int64_t now_ms) {
-  PrepayResult result = create_or_match(payment_no, amount_minor, currency, subject, now_ms);
+                                  int64_t now_ms, std::string_view merchant_id) {
+  PrepayResult result =
+      create_or_match(payment_no, amount_minor, currency, subject, now_ms, merchant_id);
   // The fault is drawn after the effect: the call happened, only its answer is lost.
   if (chance(faults_.prepay_timeout)) return PrepayResult{CallOutcome::kTimeout, {}, {}};
   return result;
@@ -147,7 +148,7 @@ PrepayResult ChannelModel::prepay(std::string_view payment_no, int64_t amount_mi
 
 PrepayResult ChannelModel::create_or_match(std::string_view payment_no, int64_t amount_minor,
                                            std::string_view currency, std::string_view subject,
-                                           int64_t now_ms) {
+                                           int64_t now_ms, std::string_view merchant_id) {
   if (!valid_prepay_arguments(payment_no, amount_minor, currency, subject)) {
     return PrepayResult{CallOutcome::kRejected, {}, {}};
   }
@@ -169,6 +170,7 @@ PrepayResult ChannelModel::create_or_match(std::string_view payment_no, int64_t 
   payment.amount_minor = amount_minor;
   payment.currency = std::string(currency);
   payment.subject = std::string(subject);
+  payment.merchant_id = std::string(merchant_id);
   payment.created_ms = now_ms;
   payment.updated_ms = now_ms;
   std::string key = payment.payment_no;  // copied first: the Record takes payment by move

@@ -70,6 +70,10 @@ struct ChannelPayment {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   std::map<std::string, int64_t> refunds;  // refund_no -> amount_minor
+  // Whose payment it is (core::ChannelCall::merchant_id of the prepay that
+  // created it; "" when the caller did not say): the daily statements list
+  // a merchant's payments only (channels/sim/statement.hpp).
+  std::string merchant_id;
 };
 
 // Fault injection, applied at the moment a call or notification happens.
@@ -145,8 +149,10 @@ class ChannelModel {
   // closed. Other parameters for a known payment_no, an empty payment_no or
   // currency, amount <= 0, an over-long field, or a full model: kRejected.
   // Fault prepay_timeout: the call takes effect but the answer is kTimeout.
+  // merchant_id is kept from the prepay that created the payment (a repeat
+  // does not change it).
   PrepayResult prepay(std::string_view payment_no, int64_t amount_minor, std::string_view currency,
-                      std::string_view subject, int64_t now_ms);
+                      std::string_view subject, int64_t now_ms, std::string_view merchant_id = {});
 
   // Fault query_unavailable: kUnavailable. Unknown payment_no: kNotFound.
   QueryResult query(std::string_view payment_no);
@@ -210,7 +216,8 @@ class ChannelModel {
 
   Record* find(std::string_view payment_no);
   PrepayResult create_or_match(std::string_view payment_no, int64_t amount_minor,
-                               std::string_view currency, std::string_view subject, int64_t now_ms);
+                               std::string_view currency, std::string_view subject, int64_t now_ms,
+                               std::string_view merchant_id);
   void apply_refund(ChannelPayment& payment, std::string_view refund_no, int64_t amount_minor,
                     int64_t now_ms);
   // True with `probability`; draws from random_ only strictly between 0 and 1.

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "channels/sim/sim_notify.hpp"
+#include "channels/sim/sim_statements.hpp"
 
 namespace oncepay::channels::sim {
 
@@ -59,6 +60,8 @@ SimChannel* register_sim(ChannelRegistry& registry, caf::actor_system& system,
   entry.health = [raw, name = options.name] {
     return ChannelHealth{name, raw->breaker_state(), raw->breaker_opened_total()};
   };
+  entry.statements =
+      sim_statement_source(options.url, options.secret, options.signature_tolerance_s);
   entry.owner = channel;
   if (!registry.add(std::move(entry), error)) return nullptr;
   return raw;

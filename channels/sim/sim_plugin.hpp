@@ -1,6 +1,7 @@
 // The `sim` channel as a plug-in: its registry entry (the HTTP adapter of
 // sim_actor.hpp, notifications in the simulator's wire format of
-// sim_notify.hpp, its circuit breaker as health) and its daemon options
+// sim_notify.hpp, its circuit breaker as health, its daily statements of
+// sim_statements.hpp) and its daemon options
 // (channel-sim.*: the channel is on when channel-sim.url is set).
 //
 // Threads: registration and options on the daemon's main thread at startup;

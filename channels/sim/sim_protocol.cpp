@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <array>
+#include <boost/json.hpp>
 
 namespace oncepay::channels::sim {
 
@@ -148,6 +149,42 @@ std::string error_body(std::string_view code, std::string_view message) {
   return to_wire_json(body);
 }
 
+namespace {
+
+// The prepay body is v1::PayRequest plus "merchant_id" (whose payment it is,
+// for the per-merchant statements) when the call names one.
+std::string with_merchant_id(std::string json, std::string_view merchant_id) {
+  if (merchant_id.empty()) return json;
+  boost::json::value v = boost::json::parse(json);
+  v.as_object()["merchant_id"] = boost::json::string_view(merchant_id.data(), merchant_id.size());
+  return boost::json::serialize(v);
+}
+
+// The reverse: *rest is the body without "merchant_id" (absent: "" and the
+// body as it came, so requests without it keep working).
+bool take_merchant_id(std::string_view body, std::string* rest, std::string* merchant_id,
+                      std::string* error) {
+  merchant_id->clear();
+  *rest = std::string(body);
+  if (body.find("merchant_id") == std::string_view::npos) return true;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return true;  // from_wire_json says what is wrong
+  auto& o = v.as_object();
+  auto* m = o.if_contains("merchant_id");
+  if (m == nullptr) return true;
+  if (!m->is_string() || m->get_string().empty() || m->get_string().size() > kMaxMerchantIdBytes) {
+    set_error(error, "merchant_id must be a string of 1-64 bytes");
+    return false;
+  }
+  *merchant_id = std::string(m->get_string());
+  o.erase("merchant_id");
+  *rest = boost::json::serialize(v);
+  return true;
+}
+
+}  // namespace
+
 // ------------------------------------------------------------ engine side
 
 WireRequest encode_call(const core::ChannelCall& call) {
@@ -162,7 +199,7 @@ WireRequest encode_call(const core::ChannelCall& call) {
       body.set_amount(call.amount_minor);
       body.set_currency(call.currency);
       body.set_subject(call.subject);
-      request.body = to_wire_json(body);
+      request.body = with_merchant_id(to_wire_json(body), call.merchant_id);
       break;
     }
     case core::ChannelOp::kRefund: {
@@ -178,6 +215,25 @@ WireRequest encode_call(const core::ChannelCall& call) {
       break;  // empty body: everything is in the path
   }
   return request;
+}
+
+std::string statement_path(std::string_view date, std::string_view merchant_id) {
+  std::string path(kStatementsPath);
+  path.append(date);
+  if (!merchant_id.empty()) path.append("/").append(percent_encode(merchant_id));
+  return path;
+}
+
+bool parse_statement_path(std::string_view path, std::string* date, std::string* merchant_id) {
+  if (path.substr(0, kStatementsPath.size()) != kStatementsPath) return false;
+  std::string_view rest = path.substr(kStatementsPath.size());
+  const size_t slash = rest.find('/');
+  *date = std::string(rest.substr(0, slash));
+  merchant_id->clear();
+  if (slash == std::string_view::npos) return true;
+  const std::string_view segment = rest.substr(slash + 1);
+  return segment.find('/') == std::string_view::npos && percent_decode(segment, merchant_id) &&
+         !merchant_id->empty() && merchant_id->size() <= kMaxMerchantIdBytes;
 }
 
 bool decode_answer(const core::ChannelCall& call, int status, std::string_view body,
@@ -270,7 +326,9 @@ bool decode_call(std::string_view method, std::string_view path, std::string_vie
   switch (op->op) {
     case core::ChannelOp::kPrepay: {
       v1::PayRequest request;
-      if (!from_wire_json(body, &request, error)) return false;
+      std::string pay_json;
+      if (!take_merchant_id(body, &pay_json, &call->merchant_id, error)) return false;
+      if (!from_wire_json(pay_json, &request, error)) return false;
       if (!request.channel().empty() || !request.notify_url().empty()) {
         set_error(error, "channel and notify_url are not part of a prepay");
         return false;
@@ -307,8 +365,8 @@ CallAnswer apply_call(ChannelModel& model, const core::ChannelCall& call, int64_
   };
   switch (call.op) {
     case core::ChannelOp::kPrepay: {
-      auto r =
-          model.prepay(call.payment_no, call.amount_minor, call.currency, call.subject, now_ms);
+      auto r = model.prepay(call.payment_no, call.amount_minor, call.currency, call.subject, now_ms,
+                            call.merchant_id);
       answer.outcome = r.outcome;
       answer.prepay_id = r.prepay_id;
       answer.pay_url = r.pay_url;

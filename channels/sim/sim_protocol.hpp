@@ -14,8 +14,10 @@
 // Wire summary (details and examples in docs/CHANNEL_SIM.md):
 //   POST /channel/v1/payments/{payment_no}/{prepay|query|close|reverse|refund}
 //   request body: prepay {amount, currency, subject} (v1::PayRequest, channel
-//   and notify_url left empty); refund {refund_no, amount} (v1::RefundRequest);
-//   the others empty. Answer 200: prepay v1::Prepay; the others the payment's
+//   and notify_url left empty) plus "merchant_id" when the call names one
+//   (whose payment it is: the simulator's per-merchant statements; a prepay
+//   without it is still taken and belongs to no merchant); refund {refund_no, amount}
+//   (v1::RefundRequest); the others empty. Answer 200: prepay v1::Prepay; the others the payment's
 //   record after the call (v1::ChannelPaymentView); a close of a paid payment
 //   answers 200 with its SUCCESS/REFUND record (that is the ALREADY_PAID
 //   outcome, and carries the channel_trade_no). Refusals: the API.md error
@@ -51,6 +53,16 @@ inline constexpr std::string_view kPaymentsPath = "/channel/v1/payments/";
 // Header of request, answer and notification signatures (lower case, as
 // http::HttpRequest::header() looks names up).
 inline constexpr std::string_view kSignatureHeader = "x-channel-signature";
+// A prepay's merchant_id longer than this is refused (400).
+inline constexpr size_t kMaxMerchantIdBytes = 64;
+// GET kStatementsPath + "{yyyy-MM-dd}" (every merchant's trades, 商户号 the
+// simulator's --merchant-id) or + "{yyyy-MM-dd}/{merchant_id}" (that
+// merchant's, 商户号 = merchant_id, percent-encoded in the path): the day's
+// statement in WeChat's ALL layout, signed like every answer. A day after
+// the simulator's current business day (UTC+8) answers 404 with code
+// kStatementNotReadyCode.
+inline constexpr std::string_view kStatementsPath = "/channel/v1/statements/";
+inline constexpr std::string_view kStatementNotReadyCode = "statement_not_ready";
 // Request and answer bodies above this are refused (400 / undecodable).
 inline constexpr size_t kMaxBodyBytes = 16 * 1024;
 
@@ -81,6 +93,12 @@ struct CallAnswer {
 
 // The request for `call` (its payment_no is percent-encoded into the path).
 WireRequest encode_call(const core::ChannelCall& call);
+
+// The path of the statement of `merchant_id` for `date` (percent-encoded).
+std::string statement_path(std::string_view date, std::string_view merchant_id);
+// Simulator side: the date and merchant_id (decoded; "" for the old form
+// without one) of a statement path; false when it is not one.
+bool parse_statement_path(std::string_view path, std::string* date, std::string* merchant_id);
 
 // Reads the simulator's answer to `call`. False with *error (may be null)
 // when the answer is not one the protocol allows: an unknown status or error

@@ -5,6 +5,7 @@
 #include "channels/wechatpay/account.hpp"
 #include "channels/wechatpay/json_fields.hpp"
 #include "channels/wechatpay/notification.hpp"
+#include "channels/wechatpay/statements.hpp"
 
 namespace oncepay::channels::wechatpay {
 
@@ -99,6 +100,7 @@ http::HttpResponse answer_wechatpay_notice(const NoticeOutcome& outcome) {
 WechatPayChannel* register_wechatpay(ChannelRegistry& registry, const InstallContext& context,
                                      WechatPayChannelOptions options, std::string* error) {
   context.accounts->add_parser(std::string(kChannelName), &parse_account);
+  const std::string tls_ca_file = options.tls_ca_file;
   auto channel = std::make_shared<WechatPayChannel>(context.system, std::move(options),
                                                     context.accounts, context.public_url);
   WechatPayChannel* raw = channel.get();
@@ -125,6 +127,7 @@ WechatPayChannel* register_wechatpay(ChannelRegistry& registry, const InstallCon
     return ChannelHealth{std::string(kChannelName), raw->breaker_state(),
                          raw->breaker_opened_total()};
   };
+  entry.statements = statement_source(context.accounts, std::string(kChannelName), tls_ca_file);
   entry.owner = channel;
   if (!registry.add(std::move(entry), error)) return nullptr;
   return raw;

@@ -1,7 +1,7 @@
 // The `wechatpay` channel as a plug-in (docs/CHANNELS.md "wechatpay"): its
 // daemon options (wechatpay.*), the merchants' account parser
-// (account.hpp), the adapter (wechatpay_actor.hpp) and the notification
-// half of its registry entry.
+// (account.hpp), the adapter (wechatpay_actor.hpp), the notification
+// half of its registry entry, and its daily statements (statements.hpp).
 //
 // Notifications: POST /v1/channels/wechatpay/notify/{merchant_id} (the
 // notify_url the adapter sends). decode_wechatpay_notice, in order:

@@ -86,6 +86,54 @@ TEST(SimProtocolTest, PrepayIsAPostWithAmountCurrencySubject) {
   EXPECT_TRUE(body.channel().empty());
 }
 
+TEST(SimProtocolTest, PrepayCarriesTheMerchantIdWhenTheCallNamesOne) {
+  auto call = make_call(core::ChannelOp::kPrepay);
+  call.merchant_id = "m-1";
+  WireRequest r = encode_call(call);
+  core::ChannelCall decoded;
+  int status = 0;
+  std::string error;
+  ASSERT_TRUE(decode_call(r.method, r.path, r.body, "sim", &decoded, &status, &error)) << error;
+  EXPECT_EQ(decoded.merchant_id, "m-1");
+  EXPECT_EQ(decoded.amount_minor, 1999);
+  EXPECT_EQ(decoded.subject, "2 coffees");
+}
+
+TEST(SimProtocolTest, PrepayWithoutMerchantIdIsStillTaken) {
+  WireRequest r = encode_call(make_call(core::ChannelOp::kPrepay));
+  EXPECT_EQ(r.body.find("merchant_id"), std::string::npos);
+  core::ChannelCall decoded;
+  decoded.merchant_id = "stale";
+  int status = 0;
+  std::string error;
+  ASSERT_TRUE(decode_call(r.method, r.path, r.body, "sim", &decoded, &status, &error)) << error;
+  EXPECT_TRUE(decoded.merchant_id.empty());
+}
+
+TEST(SimProtocolTest, PrepayWithAMerchantIdThatIsNoStringIsRefused) {
+  core::ChannelCall decoded;
+  int status = 0;
+  std::string error;
+  EXPECT_FALSE(decode_call("POST", "/channel/v1/payments/p-1/prepay",
+                           R"({"amount":"1999","currency":"CNY","merchant_id":7})", "sim", &decoded,
+                           &status, &error));
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(error.find("merchant_id"), std::string::npos) << error;
+}
+
+TEST(SimProtocolTest, StatementPathRoundTripsTheMerchantId) {
+  const std::string path = statement_path("2026-11-30", "m 1/x");
+  EXPECT_EQ(path, "/channel/v1/statements/2026-11-30/m%201%2Fx");
+  std::string date, merchant_id;
+  ASSERT_TRUE(parse_statement_path(path, &date, &merchant_id));
+  EXPECT_EQ(date, "2026-11-30");
+  EXPECT_EQ(merchant_id, "m 1/x");
+  ASSERT_TRUE(parse_statement_path("/channel/v1/statements/2026-11-30", &date, &merchant_id));
+  EXPECT_TRUE(merchant_id.empty());
+  EXPECT_FALSE(parse_statement_path("/channel/v1/statements/2026-11-30/a/b", &date, &merchant_id));
+  EXPECT_FALSE(parse_statement_path("/channel/v1/statements/2026-11-30/", &date, &merchant_id));
+}
+
 TEST(SimProtocolTest, QueryCloseReverseHaveEmptyBodies) {
   for (auto op : {core::ChannelOp::kQuery, core::ChannelOp::kClose, core::ChannelOp::kReverse}) {
     WireRequest r = encode_call(make_call(op));
