@@ -52,6 +52,12 @@ void set_change(v1::ReconCountChanges* changes, core::ReconClass cls, int64_t n)
   changes->GetReflection()->SetInt64(changes, field, n);
 }
 
+// "line N: reason" (the parsers' reasons may name the line already).
+std::string line_message(const core::StatementError& e) {
+  if (e.reason.starts_with("line ")) return e.reason;
+  return "line " + std::to_string(e.line) + ": " + e.reason;
+}
+
 ReconAnswer refused(core::Code code, std::string message) {
   ReconAnswer a;
   a.code = code;
@@ -439,14 +445,11 @@ void Reconciler::run_job(Job& job) {
           source, path, job.merchant_id,
           source.account_id ? source.account_id(job.merchant_id) : std::string())) {
     if (job.source == "upload") {
-      ReconAnswer a = refused(core::Code::kInvalidStatement,
-                              "line " + std::to_string(bad->line) + ": " + bad->reason);
+      ReconAnswer a = refused(core::Code::kInvalidStatement, line_message(*bad));
       a.line = bad->line;
       return answer(std::move(a));
     }
-    return record_failed(error_view("invalid_statement",
-                                    "line " + std::to_string(bad->line) + ": " + bad->reason,
-                                    bad->line));
+    return record_failed(error_view("invalid_statement", line_message(*bad), bad->line));
   }
   if (job.source == "upload") {
     run.set_reconciliation_id(store_->next_id());
@@ -493,10 +496,8 @@ void Reconciler::run_job(Job& job) {
   Classified rs = classify_statement(request);
   if (rs.parse_error) {
     // The file was checked moments ago: it changed under us. Nothing applied yet.
-    return record_failed(error_view(
-        "invalid_statement", "line " + std::to_string(rs.parse_error->line) + ": " +
-                                 rs.parse_error->reason,
-        rs.parse_error->line));
+    return record_failed(
+        error_view("invalid_statement", line_message(*rs.parse_error), rs.parse_error->line));
   }
   if (!rs.storage_error.is_ok()) {
     return record_failed(error_view("storage", rs.storage_error.to_string(), 0));
