@@ -14,6 +14,7 @@
 #include "core/check.hpp"
 #include "core/signature.hpp"
 #include "core/wall_clock.hpp"
+#include "gateway/console.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/routes.hpp"
 #include "gateway/validate.hpp"
@@ -91,7 +92,8 @@ bool parse_optional(const std::string& body, google::protobuf::Message* out, std
 }
 
 // One request on its way through the table: what a handler may use. The
-// access checks fill merchant (kMerchant).
+// access checks fill merchant (kMerchant) or caller (kAdmin: the operator,
+// whose name an action records).
 struct Call {
   actors::Engine& engine;
   const channels::ChannelRegistry& channels;
@@ -101,7 +103,9 @@ struct Call {
   const HttpRequest& req;
   const std::vector<std::string_view>& parts;
   Responder respond;
+  AdminAccess& admin;
   std::optional<actors::Merchant> merchant;
+  std::optional<Caller> caller;
 
   // The {name} segment of the path: every pattern with one has it third.
   std::string param() const {
@@ -331,6 +335,47 @@ void review_list(Call& c) {
   c.respond(json_response(200, view));
 }
 
+constexpr size_t kMaxMerchantPage = 1000;
+constexpr size_t kDefaultMerchantPage = 100;
+
+// GET /admin/merchants?cursor=&limit= (docs/API.md "Admin endpoints"):
+// merchants in id order without their secrets; the cursor is the last id shown.
+void list_merchants(Call& c) {
+  std::map<std::string, std::string, std::less<>> params;
+  std::string why;
+  if (!http::parse_query(c.req.query, &params, &why)) return c.respond(invalid(why));
+  size_t limit = kDefaultMerchantPage;
+  std::string cursor;
+  for (const auto& [name, value] : params) {
+    if (name == "limit") {
+      if (!parse_limit(value, kMaxMerchantPage, &limit)) {
+        return c.respond(
+            invalid("limit must be an integer from 1 to " + std::to_string(kMaxMerchantPage)));
+      }
+    } else if (name == "cursor") {
+      if (!is_token(value, 64)) return c.respond(invalid("cursor is malformed"));
+      cursor = value;
+    } else {
+      return c.respond(invalid("unknown query parameter \"" + name + "\""));
+    }
+  }
+  bool more = false;
+  v1::MerchantListView view;
+  for (const auto& merchant : c.engine.merchants().list(cursor, limit, &more)) {
+    auto* item = view.add_items();
+    item->set_merchant_id(merchant.merchant_id);
+    item->set_policy(std::string(core::to_string(merchant.policy)));
+  }
+  if (more && view.items_size() > 0) view.set_next(view.items(view.items_size() - 1).merchant_id());
+  c.respond(json_response(200, view));
+}
+
+// /admin/session and /admin/audit (gateway/admin_access.hpp).
+void session_sign_in(Call& c) { c.respond(c.admin.sign_in(c.req)); }
+void session_who_am_i(Call& c) { c.respond(c.admin.who_am_i(c.req)); }
+void session_sign_out(Call& c) { c.respond(c.admin.sign_out(c.req)); }
+void audit_list(Call& c) { c.respond(c.admin.audit_list(c.req)); }
+
 // ---------------------------------------------------------------- merchant
 
 void order_pay(Call& c) {
@@ -415,24 +460,32 @@ void get_payment(Call& c) {
 // ---------------------------------------------------------------- the table
 
 // Every route of docs/API.md. Within one Access group the paths differ, so
-// the order only sets the order of methods in an Allow header.
-constexpr std::array<Route<Handler>, 15> kRoutes{{
+// the order only sets the order of methods in an Allow header. An admin
+// route needs the role admin unless its line ends with another
+// (Route::min_role): viewer reads, operator acts on orders.
+constexpr auto kRoutes = std::to_array<Route<Handler>>({
     {Access::kOps, "GET", "/healthz", healthz},
     {Access::kOps, "GET", "/readyz", readyz},
     {Access::kOps, "GET", "/metrics", metrics_text},
     {Access::kChannel, "POST", "/v1/channels/{channel}/notify", channel_notify},
     {Access::kChannel, "POST", "/v1/channels/{channel}/notify/{merchant_id}", channel_notify},
+    {Access::kAdminSession, "POST", "/admin/session", session_sign_in},
+    {Access::kAdminSession, "GET", "/admin/session", session_who_am_i},
+    {Access::kAdminSession, "DELETE", "/admin/session", session_sign_out},
     {Access::kAdmin, "POST", "/admin/merchants", create_merchant},
-    {Access::kAdmin, "GET", "/admin/merchants/{id}", get_merchant},
+    {Access::kAdmin, "GET", "/admin/merchants", list_merchants, Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/merchants/{id}", get_merchant, Role::kViewer},
     {Access::kAdmin, "PUT", "/admin/merchants/{id}/channels/{channel}", put_channel_account},
-    {Access::kAdmin, "GET", "/admin/merchants/{id}/channels/{channel}", get_channel_account},
-    {Access::kAdmin, "GET", "/admin/review", review_list},
+    {Access::kAdmin, "GET", "/admin/merchants/{id}/channels/{channel}", get_channel_account,
+     Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/review", review_list, Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/audit", audit_list, Role::kViewer},
     {Access::kMerchant, "POST", "/v1/orders/{no}/pay", order_pay},
     {Access::kMerchant, "POST", "/v1/orders/{no}/close", order_close},
     {Access::kMerchant, "POST", "/v1/orders/{no}/refunds", order_refund},
     {Access::kMerchant, "GET", "/v1/orders/{no}", get_order},
     {Access::kMerchant, "GET", "/v1/payments/{payment_no}", get_payment},
-}};
+});
 
 // Runs the route of `access` that has the request's path: its handler, or
 // 405 with Allow for another method. False (nothing sent) when no route of
@@ -493,6 +546,34 @@ std::optional<HttpResponse> gate(const Call& c) {
   return std::nullopt;
 }
 
+// An admin route: the operator (bearer token or session), the route, then
+// AdminAccess::refusal (CSRF, role, audit health), then the handler. Every
+// state-changing request of a known operator is audited with its answer,
+// refusals included; /admin/session audits itself.
+void run_admin_route(Call& c, std::string* route) {
+  if (run_route(Access::kAdminSession, c, route)) return;
+  c.caller = c.admin.identify(c.req);
+  if (!c.caller) {
+    *route = "/admin";
+    return c.respond(error_of(Code::kUnauthorized, "an operator's token or session is required"));
+  }
+  const auto match = find_route<Handler>(kRoutes, Access::kAdmin, c.parts, c.req.method);
+  if (match.pattern.empty()) return c.respond(not_found());
+  *route = std::string(match.pattern);
+  if (match.route == nullptr) return c.respond(method_not_allowed(match.allow));
+  if (changes_state(c.req.method)) {
+    c.respond = [respond = std::move(c.respond), admin = &c.admin, caller = *c.caller, req = c.req,
+                 pattern = match.pattern](HttpResponse r) {
+      admin->record(caller, req, pattern, r.status);
+      respond(std::move(r));
+    };
+  }
+  if (auto refusal = c.admin.refusal(*c.caller, c.req, match.route->min_role)) {
+    return c.respond(std::move(*refusal));
+  }
+  match.route->handler(c);
+}
+
 }  // namespace
 
 HttpResponse Api::error(int status, std::string_view code, std::string_view message) {
@@ -507,11 +588,14 @@ Api::Api(actors::Engine& engine, const channels::ChannelRegistry& channels, ApiO
       channels_(channels),
       options_(std::move(options)),
       metrics_(std::make_shared<Metrics>()) {
+  AdminAccessOptions admin = options_.admin;
+  admin.admin_token = options_.admin_token;
+  admin_ = std::make_unique<AdminAccess>(std::move(admin));
   for (const auto& channel : channels_.entries()) {
     for (const auto& route : channel.routes) {
       const std::string_view prefix = route_prefix(route.pattern);
       ONCEPAY_CHECK(prefix != "v1" && prefix != "admin" && prefix != "healthz" &&
-                    prefix != "readyz" && prefix != "metrics");
+                    prefix != "readyz" && prefix != "metrics" && prefix != "console");
       channel_routes_.push_back({Access::kChannelRoute, route.method, route.pattern, &route});
     }
   }
@@ -533,17 +617,15 @@ void Api::handle(HttpRequest request, Responder respond) {
 // callback authenticates by its signature in its handler instead.
 void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route) {
   const auto parts = http::split_path(req.path);
-  Call c{engine_, channels_, channel_routes_, options_, metrics_, req, parts, std::move(respond)};
+  Call c{engine_, channels_, channel_routes_,    options_, metrics_,
+         req,     parts,     std::move(respond), *admin_};
   if (run_route(Access::kOps, c, route)) return;
-  if (auto refusal = gate(c)) return c.respond(std::move(*refusal));
-  if (parts[0] == "admin") {
-    if (!core::constant_time_equal(bearer(req), options_.admin_token)) {
-      *route = "/admin";
-      return c.respond(error_of(Code::kUnauthorized, "admin token required"));
-    }
-    if (!run_route(Access::kAdmin, c, route)) c.respond(not_found());
-    return;
+  if (auto console = serve_console(req)) {
+    *route = "/console";
+    return c.respond(std::move(*console));
   }
+  if (auto refusal = gate(c)) return c.respond(std::move(*refusal));
+  if (parts[0] == "admin") return run_admin_route(c, route);
   if (channel_prefix(c)) {
     if (!run_channel_route(c, route)) c.respond(not_found());
     return;

@@ -23,6 +23,7 @@
 
 #include "actors/engine.hpp"
 #include "channels/registry.hpp"
+#include "gateway/admin_access.hpp"
 #include "gateway/routes.hpp"
 #include "http/http_types.hpp"
 
@@ -31,7 +32,11 @@ namespace oncepay::gateway {
 class Metrics;
 
 struct ApiOptions {
+  // admin.token: the operator "admin" (role admin), besides admin.operators.
   std::string admin_token;
+  // The operators, sessions and audit log of /admin (its admin_token is
+  // taken from the field above).
+  AdminAccessOptions admin;
 };
 
 class Api {
@@ -48,6 +53,7 @@ class Api {
   static http::HttpResponse error(int status, std::string_view code, std::string_view message);
 
   Metrics& metrics() { return *metrics_; }
+  AdminAccess& admin() { return *admin_; }
 
  private:
   // Runs the checks of Access in order, then the route table's handler;
@@ -60,6 +66,7 @@ class Api {
   // the API's table.
   std::vector<Route<const channels::ChannelRoute*>> channel_routes_;
   ApiOptions options_;
+  std::unique_ptr<AdminAccess> admin_;
   // Shared with in-flight callbacks, which may complete after the Api is gone.
   std::shared_ptr<Metrics> metrics_;
 };
