@@ -103,7 +103,8 @@ struct Call {
   const HttpRequest& req;
   const std::vector<std::string_view>& parts;
   Responder respond;
-  AdminAccess& admin;
+  // Shared with in-flight callbacks (the audit of an answer that comes late).
+  const std::shared_ptr<AdminAccess>& admin;
   std::optional<actors::Merchant> merchant;
   std::optional<Caller> caller;
 
@@ -371,10 +372,10 @@ void list_merchants(Call& c) {
 }
 
 // /admin/session and /admin/audit (gateway/admin_access.hpp).
-void session_sign_in(Call& c) { c.respond(c.admin.sign_in(c.req)); }
-void session_who_am_i(Call& c) { c.respond(c.admin.who_am_i(c.req)); }
-void session_sign_out(Call& c) { c.respond(c.admin.sign_out(c.req)); }
-void audit_list(Call& c) { c.respond(c.admin.audit_list(c.req)); }
+void session_sign_in(Call& c) { c.respond(c.admin->sign_in(c.req)); }
+void session_who_am_i(Call& c) { c.respond(c.admin->who_am_i(c.req)); }
+void session_sign_out(Call& c) { c.respond(c.admin->sign_out(c.req)); }
+void audit_list(Call& c) { c.respond(c.admin->audit_list(c.req)); }
 
 // ---------------------------------------------------------------- merchant
 
@@ -552,7 +553,7 @@ std::optional<HttpResponse> gate(const Call& c) {
 // refusals included; /admin/session audits itself.
 void run_admin_route(Call& c, std::string* route) {
   if (run_route(Access::kAdminSession, c, route)) return;
-  c.caller = c.admin.identify(c.req);
+  c.caller = c.admin->identify(c.req);
   if (!c.caller) {
     *route = "/admin";
     return c.respond(error_of(Code::kUnauthorized, "an operator's token or session is required"));
@@ -562,13 +563,13 @@ void run_admin_route(Call& c, std::string* route) {
   *route = std::string(match.pattern);
   if (match.route == nullptr) return c.respond(method_not_allowed(match.allow));
   if (changes_state(c.req.method)) {
-    c.respond = [respond = std::move(c.respond), admin = &c.admin, caller = *c.caller, req = c.req,
+    c.respond = [respond = std::move(c.respond), admin = c.admin, caller = *c.caller, req = c.req,
                  pattern = match.pattern](HttpResponse r) {
       admin->record(caller, req, pattern, r.status);
       respond(std::move(r));
     };
   }
-  if (auto refusal = c.admin.refusal(*c.caller, c.req, match.route->min_role)) {
+  if (auto refusal = c.admin->refusal(*c.caller, c.req, match.route->min_role)) {
     return c.respond(std::move(*refusal));
   }
   match.route->handler(c);
@@ -590,7 +591,7 @@ Api::Api(actors::Engine& engine, const channels::ChannelRegistry& channels, ApiO
       metrics_(std::make_shared<Metrics>()) {
   AdminAccessOptions admin = options_.admin;
   admin.admin_token = options_.admin_token;
-  admin_ = std::make_unique<AdminAccess>(std::move(admin));
+  admin_ = std::make_shared<AdminAccess>(std::move(admin));
   for (const auto& channel : channels_.entries()) {
     for (const auto& route : channel.routes) {
       const std::string_view prefix = route_prefix(route.pattern);
@@ -618,7 +619,7 @@ void Api::handle(HttpRequest request, Responder respond) {
 void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route) {
   const auto parts = http::split_path(req.path);
   Call c{engine_, channels_, channel_routes_,    options_, metrics_,
-         req,     parts,     std::move(respond), *admin_};
+         req,     parts,     std::move(respond), admin_};
   if (run_route(Access::kOps, c, route)) return;
   if (auto console = serve_console(req)) {
     *route = "/console";

@@ -66,7 +66,8 @@ class Api {
   // the API's table.
   std::vector<Route<const channels::ChannelRoute*>> channel_routes_;
   ApiOptions options_;
-  std::unique_ptr<AdminAccess> admin_;
+  // Shared with in-flight callbacks, like metrics_.
+  std::shared_ptr<AdminAccess> admin_;
   // Shared with in-flight callbacks, which may complete after the Api is gone.
   std::shared_ptr<Metrics> metrics_;
 };
