@@ -166,6 +166,8 @@ async function signedInAs(role) {
   return page;
 }
 
+// Is the element rendered (not display:none itself or through a parent)?
+const shown = (page, selector) => page.$eval(selector, (node) => node.checkVisibility());
 const text = (page, selector) => page.$eval(selector, (node) => node.textContent.trim());
 
 // fetch() from inside the page: the browser's cookies go along.
@@ -230,7 +232,8 @@ describe('the console', () => {
     const page = await newPage();
     await page.waitForSelector('#token', { visible: true });
     assert.equal(await text(page, 'label[for=token]'), 'Operator token');
-    assert.equal(await page.$eval('#nav', (n) => n.hidden), true);
+    assert.equal(await shown(page, '#nav'), false);
+    assert.equal(await shown(page, '#who'), false, 'no operator in the header before sign-in');
     await screenshot(page, 'sign-in');
     await page.browserContext().close();
   });
@@ -240,6 +243,8 @@ describe('the console', () => {
       const page = await signedInAs(role);
       assert.equal(await text(page, '#who-name'), operators[role].name);
       assert.equal(await text(page, '#who-role'), role);
+      assert.equal(await shown(page, '#who'), true);
+      assert.equal(await shown(page, '#sign-in'), false);
       const cookies = await page.cookies();
       const session = cookies.find((c) => c.name === 'oncepay_session');
       assert.ok(session, 'the session cookie is set');
@@ -255,7 +260,7 @@ describe('the console', () => {
     await signIn(page, 'not-a-token');
     await page.waitForFunction(() => document.getElementById('sign-in-error').textContent !== '');
     assert.equal(await text(page, '#sign-in-error'), 'That token was not accepted.');
-    assert.equal(await page.$eval('#who', (n) => n.hidden), true);
+    assert.equal(await shown(page, '#who'), false);
     assert.equal((await page.cookies()).some((c) => c.name === 'oncepay_session'), false);
     await screenshot(page, 'sign-in-refused');
     await page.browserContext().close();
@@ -355,6 +360,21 @@ describe('the console', () => {
     await page.browserContext().close();
   });
 
+  test('fits a narrow screen without sideways scrolling of the page', async () => {
+    const page = await signedInAs('viewer');
+    await page.setViewport({ width: 400, height: 800 });
+    for (const screen of ['review', 'merchants']) {
+      await page.click(`a[data-screen=${screen}]`);
+      await page.waitForSelector('#screen table');
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      assert.ok(overflow <= 0, `${screen}: the page is ${overflow}px wider than the screen`);
+    }
+    await screenshot(page, 'narrow-merchants');
+    await page.browserContext().close();
+  });
+
   test('a state change without the CSRF token is refused', async () => {
     const page = await signedInAs('admin');
     const refused = await pageFetch(page, 'POST', '/admin/merchants', {
@@ -391,6 +411,8 @@ describe('the console', () => {
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in:not([hidden])');
     assert.equal(await text(page, '#sign-in-error'), 'Signed out.');
+    assert.equal(await shown(page, '#who'), false);
+    assert.equal(await shown(page, '#nav'), false);
     assert.equal((await pageFetch(page, 'GET', '/admin/session')).status, 401);
     // The old cookie, put back, no longer works.
     await page.setCookie(cookie);
