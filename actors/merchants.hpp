@@ -9,6 +9,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/merchant.hpp"
@@ -39,6 +40,16 @@ class Merchants {
   size_t size() const;
   // Every merchant id, sorted (the reconciliation schedule).
   std::vector<std::string> ids() const;
+  // Up to `limit` merchants in id order whose id is after `after_id` (""
+  // from the first); *more says whether any come after the last one.
+  std::vector<Merchant> list(std::string_view after_id, size_t limit, bool* more) const {
+    std::vector<Merchant> out;
+    std::shared_lock lock(mutex_);
+    auto it = after_id.empty() ? by_id_.begin() : by_id_.upper_bound(after_id);
+    for (; it != by_id_.end() && out.size() < limit; ++it) out.push_back(it->second);
+    *more = it != by_id_.end();
+    return out;
+  }
 
  private:
   bool insert(Merchant merchant);

@@ -5,6 +5,7 @@
 
 #include "apps/daemon_channels.hpp"
 #include "core/config.hpp"
+#include "gateway/auth.hpp"
 #include "http/http_client.hpp"
 #include "http/url.hpp"
 
@@ -95,7 +96,12 @@ DaemonConfig::DaemonConfig() {
                                   "the schedule asks again for a statement not ready yet")
       .add<timespan>("fetch-timeout", "bound on one statement download request");
   for (const auto* channel : daemon_channels()) channel->declare(custom_options_);
-  opt_group{custom_options_, "admin"}.add<std::string>("token", "bearer token of /admin");
+  opt_group{custom_options_, "admin"}
+      .add<std::string>("token", "bearer token of /admin: the operator \"admin\", role admin")
+      .add<std::string>("tokens-file",
+                        "operators, one `name role sha256hex-of-token` line each (viewer | "
+                        "operator | admin); mode 0600 (docs/CONSOLE.md)")
+      .add<timespan>("session-ttl", "lifetime of a console session (its cookie's Max-Age)");
   opt_group{custom_options_, "log"}.add<bool>("state-changes",
                                               "one JSON line on stderr per order state change");
   opt_group{custom_options_, "demo"}
@@ -151,6 +157,8 @@ std::vector<OptionDefault> core_options() {
 std::vector<OptionDefault> late_options() {
   return {
       {"admin.token", Defaults::kAdminToken},
+      {"admin.tokens-file", ""},
+      {"admin.session-ttl", "8h"},
       {"log.state-changes", "true"},
       {"demo.merchant-id", Defaults::kDemoId},
       {"demo.api-key", Defaults::kDemoKey},
@@ -270,6 +278,29 @@ std::string test_mode_options() {
     out += channel->test_mode_option;
   }
   return out;
+}
+
+// admin.tokens-file and admin.session-ttl (gateway/auth.hpp).
+bool load_admin(const caf::actor_system_config& cfg, DaemonSettings* s, std::string* error) {
+  auto& admin = s->api.admin;
+  const std::string tokens_file = caf::get_or(cfg, "admin.tokens-file", std::string());
+  if (!tokens_file.empty() && !gateway::load_operators_file(tokens_file, &admin.operators, error)) {
+    *error = "admin.tokens-file: " + *error;
+    return false;
+  }
+  for (const auto& op : admin.operators) {
+    if (op.name == gateway::kAdminTokenOperator) {
+      *error = "admin.tokens-file: the name \"admin\" is admin.token's operator";
+      return false;
+    }
+  }
+  admin.session_ttl_ms = to_ms(caf::get_or(cfg, "admin.session-ttl", ms(8 * 3600 * 1000)));
+  if (admin.session_ttl_ms < 60'000 || admin.session_ttl_ms > 30LL * 24 * 3600 * 1000) {
+    *error = "admin.session-ttl must be between 1min and 30 days";
+    return false;
+  }
+  admin.secure_cookies = !s->http.tls_cert_file.empty();
+  return true;
 }
 
 }  // namespace
@@ -412,6 +443,7 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
   }
 
   s->api.admin_token = get_or(cfg, "admin.token", std::string(Defaults::kAdminToken));
+  if (!load_admin(cfg, s, error)) return false;
   s->log_state_changes = get_or(cfg, "log.state-changes", true);
   s->demo_merchant_id = get_or(cfg, "demo.merchant-id", std::string(Defaults::kDemoId));
   if (s->demo_merchant_id == "none") s->demo_merchant_id.clear();

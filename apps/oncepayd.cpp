@@ -2,7 +2,8 @@
 // engine, the HTTP gateway and the configured payment channels (the
 // registry of apps/daemon_channels.hpp), prints `oncepayd listening on http://HOST:PORT` once
 // recovery has finished and requests are answered normally, and on SIGTERM/SIGINT stops accepting,
-// drains in-flight requests and exits 0.
+// drains in-flight requests and exits 0. It also serves the operations console at /console
+// (compiled in: gateway/console.hpp) and keeps <data-dir>/audit.log (gateway/audit.hpp).
 #include <pthread.h>
 #include <unistd.h>
 
@@ -63,6 +64,16 @@ int run(int argc, char** argv) {
   if (ec) {
     std::fprintf(stderr, "oncepayd: cannot create data dir %s: %s\n", settings.data_dir.c_str(),
                  ec.message().c_str());
+    return 1;
+  }
+
+  // Admin actions and sign-ins (gateway/audit.hpp): kept in memory for
+  // GET /admin/audit and appended to the data dir's audit.log, whose tail
+  // is read back here.
+  const std::string audit_path = (std::filesystem::path(settings.data_dir) / "audit.log").string();
+  settings.api.admin.audit = gateway::AuditLog::open(audit_path, gateway::kAuditCapacity, &error);
+  if (!settings.api.admin.audit) {
+    std::fprintf(stderr, "oncepayd: audit log: %s\n", error.c_str());
     return 1;
   }
 

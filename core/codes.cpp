@@ -14,6 +14,10 @@ std::string_view to_string(Code code) {
       return "invalid_request";
     case Code::kUnauthorized:
       return "unauthorized";
+    case Code::kForbidden:
+      return "forbidden";
+    case Code::kCsrfTokenInvalid:
+      return "csrf_token_invalid";
     case Code::kNotFound:
       return "not_found";
     case Code::kOrderNotFound:
@@ -52,6 +56,8 @@ std::string_view to_string(Code code) {
       return "reconciliation_running";
     case Code::kAttemptsExhausted:
       return "attempts_exhausted";
+    case Code::kRateLimited:
+      return "rate_limited";
     case Code::kChannelRejected:
       return "channel_rejected";
     case Code::kPaymentStatusUnknown:
@@ -79,6 +85,9 @@ int http_status(Code code) {
       return 400;
     case Code::kUnauthorized:
       return 401;
+    case Code::kForbidden:
+    case Code::kCsrfTokenInvalid:
+      return 403;
     case Code::kNotFound:
     case Code::kOrderNotFound:
     case Code::kPaymentNotFound:
@@ -100,6 +109,7 @@ int http_status(Code code) {
     case Code::kRefundNoConflict:
       return 409;
     case Code::kAttemptsExhausted:
+    case Code::kRateLimited:
       return 429;
     case Code::kChannelRejected:
       return 502;

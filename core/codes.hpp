@@ -14,6 +14,8 @@ enum class Code : uint8_t {
   kAccepted,              // 202
   kInvalidRequest,        // 400 invalid_request
   kUnauthorized,          // 401 unauthorized
+  kForbidden,             // 403 forbidden (the operator's role is below the route's)
+  kCsrfTokenInvalid,      // 403 csrf_token_invalid (a session's state change without its token)
   kNotFound,              // 404 not_found (route)
   kOrderNotFound,         // 404 order_not_found
   kPaymentNotFound,       // 404 payment_not_found
@@ -33,6 +35,7 @@ enum class Code : uint8_t {
   kResolutionNotApplicable,   // 409 resolution_not_applicable
   kReconciliationRunning,     // 409 reconciliation_running (same merchant, channel, date)
   kAttemptsExhausted,     // 429 attempts_exhausted
+  kRateLimited,           // 429 rate_limited (too many failed sign-ins)
   kChannelRejected,       // 502 channel_rejected
   kPaymentStatusUnknown,  // 503 payment_status_unknown (+ Retry-After)
   kStorageUnavailable,    // 503 storage_unavailable

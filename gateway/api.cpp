@@ -17,6 +17,7 @@
 #include "core/signature.hpp"
 #include "core/statement.hpp"
 #include "core/wall_clock.hpp"
+#include "gateway/console.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/routes.hpp"
 #include "gateway/validate.hpp"
@@ -94,7 +95,8 @@ bool parse_optional(const std::string& body, google::protobuf::Message* out, std
 }
 
 // One request on its way through the table: what a handler may use. The
-// access checks fill merchant (kMerchant).
+// access checks fill merchant (kMerchant) or caller (kAdmin: the operator,
+// whose name an action records).
 struct Call {
   actors::Engine& engine;
   const channels::ChannelRegistry& channels;
@@ -104,7 +106,10 @@ struct Call {
   const HttpRequest& req;
   const std::vector<std::string_view>& parts;
   Responder respond;
+  // Shared with in-flight callbacks (the audit of an answer that comes late).
+  const std::shared_ptr<AdminAccess>& admin;
   std::optional<actors::Merchant> merchant;
+  std::optional<Caller> caller;
   // A streamed upload's file (HttpRequest::body_file) that a handler took
   // over; the Api removes it otherwise.
   bool file_claimed = false;
@@ -512,17 +517,20 @@ void review_resolve(Call& c) {
       body.resolution() != core::kResolutionDismiss) {
     return c.respond(invalid("resolution must be trust_channel, trust_platform or dismiss"));
   }
-  if (body.operator_().empty() || body.operator_().size() > 64 ||
-      !core::valid_utf8(body.operator_())) {
-    return c.respond(invalid("operator must be 1-64 bytes of UTF-8: who resolves the item"));
+  if (body.operator_().size() > 64 || !core::valid_utf8(body.operator_())) {
+    return c.respond(invalid("operator must be at most 64 bytes of UTF-8: who resolves the item"));
   }
+  // Who resolved it is who signed in; a different name in the body is kept
+  // beside it ("admin for alice": a shared token used on someone's behalf).
+  std::string who = c.caller ? c.caller->operator_name : std::string("admin");
+  if (!body.operator_().empty() && body.operator_() != who) who += " for " + body.operator_();
   if (body.reason().empty() || body.reason().size() > 500 || !core::valid_utf8(body.reason())) {
     return c.respond(invalid("reason must be 1-500 bytes of UTF-8: why"));
   }
   const std::string item_id = c.param();
   auto entry = c.engine.reviews().find(item_id);
   if (!entry) return c.respond(error_of(Code::kReviewItemNotFound, "no open review item " + item_id));
-  core::ResolveCommand cmd{item_id, body.resolution(), body.operator_(), body.reason()};
+  core::ResolveCommand cmd{item_id, body.resolution(), who, body.reason()};
   if (entry->order.merchant_order_no.empty()) {
     if (c.options.reconciler == nullptr) {
       return c.respond(error_of(Code::kReviewItemNotFound, "no open review item " + item_id));
@@ -628,28 +636,36 @@ void get_payment(Call& c) {
 // ---------------------------------------------------------------- the table
 
 // Every route of docs/API.md. Within one Access group the paths differ, so
-// the order only sets the order of methods in an Allow header.
-constexpr std::array<Route<Handler>, 19> kRoutes{{
+// the order only sets the order of methods in an Allow header. An admin
+// route needs the role admin unless its line ends with another
+// (Route::min_role): viewer reads, operator acts on orders.
+constexpr auto kRoutes = std::to_array<Route<Handler>>({
     {Access::kOps, "GET", "/healthz", healthz},
     {Access::kOps, "GET", "/readyz", readyz},
     {Access::kOps, "GET", "/metrics", metrics_text},
     {Access::kChannel, "POST", "/v1/channels/{channel}/notify", channel_notify},
     {Access::kChannel, "POST", "/v1/channels/{channel}/notify/{merchant_id}", channel_notify},
+    {Access::kAdminSession, "POST", "/admin/session", session_sign_in},
+    {Access::kAdminSession, "GET", "/admin/session", session_who_am_i},
+    {Access::kAdminSession, "DELETE", "/admin/session", session_sign_out},
     {Access::kAdmin, "POST", "/admin/merchants", create_merchant},
-    {Access::kAdmin, "GET", "/admin/merchants/{id}", get_merchant},
+    {Access::kAdmin, "GET", "/admin/merchants", list_merchants, Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/merchants/{id}", get_merchant, Role::kViewer},
     {Access::kAdmin, "PUT", "/admin/merchants/{id}/channels/{channel}", put_channel_account},
-    {Access::kAdmin, "GET", "/admin/merchants/{id}/channels/{channel}", get_channel_account},
-    {Access::kAdmin, "GET", "/admin/review", review_list},
-    {Access::kAdmin, "POST", "/admin/review/{item_id}/resolve", review_resolve},
-    {Access::kAdmin, "POST", "/admin/reconciliations", recon_start},
-    {Access::kAdmin, "GET", "/admin/reconciliations", recon_list},
-    {Access::kAdmin, "GET", "/admin/reconciliations/{id}", recon_get},
+    {Access::kAdmin, "GET", "/admin/merchants/{id}/channels/{channel}", get_channel_account,
+     Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/review", review_list, Role::kViewer},
+    {Access::kAdmin, "POST", "/admin/review/{item_id}/resolve", review_resolve, Role::kOperator},
+    {Access::kAdmin, "POST", "/admin/reconciliations", recon_start, Role::kOperator},
+    {Access::kAdmin, "GET", "/admin/reconciliations", recon_list, Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/reconciliations/{id}", recon_get, Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/audit", audit_list, Role::kViewer},
     {Access::kMerchant, "POST", "/v1/orders/{no}/pay", order_pay},
     {Access::kMerchant, "POST", "/v1/orders/{no}/close", order_close},
     {Access::kMerchant, "POST", "/v1/orders/{no}/refunds", order_refund},
     {Access::kMerchant, "GET", "/v1/orders/{no}", get_order},
     {Access::kMerchant, "GET", "/v1/payments/{payment_no}", get_payment},
-}};
+});
 
 // Runs the route of `access` that has the request's path: its handler, or
 // 405 with Allow for another method. False (nothing sent) when no route of
@@ -710,6 +726,34 @@ std::optional<HttpResponse> gate(const Call& c) {
   return std::nullopt;
 }
 
+// An admin route: the operator (bearer token or session), the route, then
+// AdminAccess::refusal (CSRF, role, audit health), then the handler. Every
+// state-changing request of a known operator is audited with its answer,
+// refusals included; /admin/session audits itself.
+void run_admin_route(Call& c, std::string* route) {
+  if (run_route(Access::kAdminSession, c, route)) return;
+  c.caller = c.admin->identify(c.req);
+  if (!c.caller) {
+    *route = "/admin";
+    return c.respond(error_of(Code::kUnauthorized, "an operator's token or session is required"));
+  }
+  const auto match = find_route<Handler>(kRoutes, Access::kAdmin, c.parts, c.req.method);
+  if (match.pattern.empty()) return c.respond(not_found());
+  *route = std::string(match.pattern);
+  if (match.route == nullptr) return c.respond(method_not_allowed(match.allow));
+  if (changes_state(c.req.method)) {
+    c.respond = [respond = std::move(c.respond), admin = c.admin, caller = *c.caller, req = c.req,
+                 pattern = match.pattern](HttpResponse r) {
+      admin->record(caller, req, pattern, r.status);
+      respond(std::move(r));
+    };
+  }
+  if (auto refusal = c.admin->refusal(*c.caller, c.req, match.route->min_role)) {
+    return c.respond(std::move(*refusal));
+  }
+  match.route->handler(c);
+}
+
 }  // namespace
 
 HttpResponse Api::error(int status, std::string_view code, std::string_view message) {
@@ -724,11 +768,14 @@ Api::Api(actors::Engine& engine, const channels::ChannelRegistry& channels, ApiO
       channels_(channels),
       options_(std::move(options)),
       metrics_(std::make_shared<Metrics>()) {
+  AdminAccessOptions admin = options_.admin;
+  admin.admin_token = options_.admin_token;
+  admin_ = std::make_shared<AdminAccess>(std::move(admin));
   for (const auto& channel : channels_.entries()) {
     for (const auto& route : channel.routes) {
       const std::string_view prefix = route_prefix(route.pattern);
       ONCEPAY_CHECK(prefix != "v1" && prefix != "admin" && prefix != "healthz" &&
-                    prefix != "readyz" && prefix != "metrics");
+                    prefix != "readyz" && prefix != "metrics" && prefix != "console");
       channel_routes_.push_back({Access::kChannelRoute, route.method, route.pattern, &route});
     }
   }
@@ -752,8 +799,10 @@ std::optional<http::HttpServerOptions::LargeBody> Api::large_body(const HttpRequ
   }
   const std::string_view type = head.header("content-type");
   if (http::ascii_lower(type.substr(0, type.find(';'))) == "application/json") return std::nullopt;
-  // Only an authenticated admin may stream a large body to disk.
-  if (!core::constant_time_equal(bearer(head), options_.admin_token)) return std::nullopt;
+  // Only an operator who may start a run streams a large body to disk;
+  // anyone else's request is read with the ordinary limits (and refused).
+  const auto caller = admin_->identify(head);
+  if (!caller || admin_->refusal(*caller, head, Role::kOperator)) return std::nullopt;
   http::HttpServerOptions::LargeBody large;
   large.file_path = options_.reconciler->upload_path();
   large.limit_bytes = options_.reconciler->max_statement_bytes();
@@ -765,7 +814,8 @@ std::optional<http::HttpServerOptions::LargeBody> Api::large_body(const HttpRequ
 // callback authenticates by its signature in its handler instead.
 void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route) {
   const auto parts = http::split_path(req.path);
-  Call c{engine_, channels_, channel_routes_, options_, metrics_, req, parts, std::move(respond)};
+  Call c{engine_, channels_, channel_routes_,    options_, metrics_,
+         req,     parts,     std::move(respond), admin_};
   struct FileGuard {
     const Call& call;
     ~FileGuard() {
@@ -773,15 +823,12 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
     }
   } file_guard{c};
   if (run_route(Access::kOps, c, route)) return;
-  if (auto refusal = gate(c)) return c.respond(std::move(*refusal));
-  if (parts[0] == "admin") {
-    if (!core::constant_time_equal(bearer(req), options_.admin_token)) {
-      *route = "/admin";
-      return c.respond(error_of(Code::kUnauthorized, "admin token required"));
-    }
-    if (!run_route(Access::kAdmin, c, route)) c.respond(not_found());
-    return;
+  if (auto console = serve_console(req)) {
+    *route = "/console";
+    return c.respond(std::move(*console));
   }
+  if (auto refusal = gate(c)) return c.respond(std::move(*refusal));
+  if (parts[0] == "admin") return run_admin_route(c, route);
   if (channel_prefix(c)) {
     if (!run_channel_route(c, route)) c.respond(not_found());
     return;

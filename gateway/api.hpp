@@ -25,6 +25,7 @@
 #include "actors/engine.hpp"
 #include "actors/reconciler.hpp"
 #include "channels/registry.hpp"
+#include "gateway/admin_access.hpp"
 #include "gateway/routes.hpp"
 #include "http/http_server.hpp"
 #include "http/http_types.hpp"
@@ -34,9 +35,13 @@ namespace oncepay::gateway {
 class Metrics;
 
 struct ApiOptions {
+  // admin.token: the operator "admin" (role admin), besides admin.operators.
   std::string admin_token;
   // Reconciliation (docs/RECONCILIATION.md); null: its routes answer 503.
   actors::Reconciler* reconciler = nullptr;
+  // The operators, sessions and audit log of /admin (its admin_token is
+  // taken from the field above).
+  AdminAccessOptions admin;
 };
 
 class Api {
@@ -51,7 +56,7 @@ class Api {
 
   // The HTTP server's large-body hook (http::HttpServerOptions::large_body):
   // a statement upload (POST /admin/reconciliations with a body that is not
-  // JSON) by an authenticated admin streams to a file of the reconciler's
+  // JSON) by an operator who may start a run streams to a file of the reconciler's
   // work dir, up to recon.max-statement-bytes. Anything else: nullopt.
   std::optional<http::HttpServerOptions::LargeBody> large_body(const http::HttpRequest& head) const;
 
@@ -59,6 +64,7 @@ class Api {
   static http::HttpResponse error(int status, std::string_view code, std::string_view message);
 
   Metrics& metrics() { return *metrics_; }
+  AdminAccess& admin() { return *admin_; }
 
  private:
   // Runs the checks of Access in order, then the route table's handler;
@@ -71,6 +77,8 @@ class Api {
   // the API's table.
   std::vector<Route<const channels::ChannelRoute*>> channel_routes_;
   ApiOptions options_;
+  // Shared with in-flight callbacks, like metrics_.
+  std::shared_ptr<AdminAccess> admin_;
   // Shared with in-flight callbacks, which may complete after the Api is gone.
   std::shared_ptr<Metrics> metrics_;
 };

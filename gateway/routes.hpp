@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/role.hpp"
+
 namespace oncepay::gateway {
 
 // The checks a request passes before its route's handler runs, in the order
@@ -23,7 +25,8 @@ namespace oncepay::gateway {
 enum class Access {
   kOps,           // /healthz, /readyz, /metrics: none, not even readiness
   kChannel,       // channel callbacks: readiness; the channel's decoder verifies the signature
-  kAdmin,         // readiness, then the admin bearer token
+  kAdminSession,  // readiness: /admin/session (sign-in checks the token itself)
+  kAdmin,         // readiness, an operator (bearer token or session + CSRF), its role
   kChannelRoute,  // readiness: a channel's own routes (channels::ChannelRoute)
   kMerchant,      // readiness, then a merchant API key
 };
@@ -32,12 +35,16 @@ enum class Access {
 // segments of `pattern`, each equal to the literal or matched by "{name}".
 bool path_matches(std::string_view pattern, const std::vector<std::string_view>& parts);
 
+// min_role matters for kAdmin routes only: the least role an operator needs
+// (gateway/role.hpp); a route that does not say needs admin. To mark a new
+// admin route, end its table line with Role::kViewer or Role::kOperator.
 template <typename Handler>
 struct Route {
   Access access;
   std::string_view method;
   std::string_view pattern;
   Handler handler;
+  Role min_role = Role::kAdmin;
 };
 
 // What a lookup found. No route of the group has the path: pattern is

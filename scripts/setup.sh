@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages oncepay builds with, when any is missing,
-# and the node tools of tools/openapi/ (npm ci) when their node_modules is.
+# and the node packages (npm ci, exactly as each package-lock.json pins them)
+# of tools/openapi/ (the OpenAPI lint), web/ (uPlot, compiled into the
+# console) and tests/console/ (puppeteer-core, for the browser test) when
+# their node_modules is missing.
 # Run as root (or with sudo available). Idempotent: installs nothing when
 # everything is present.
 set -euo pipefail
@@ -19,6 +22,7 @@ PACKAGES=(
   libxxhash-dev
   libcsv-dev libzip-dev
   libcctz-dev tzdata
+  chromium
 )
 # node and npm run the OpenAPI lint and response check (tools/openapi/). They
 # are checked by command, not by package: an image may bring its own node
@@ -46,7 +50,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The versions package-lock.json pins, exactly; only when they are missing.
-if [ ! -d tools/openapi/node_modules ]; then
-  echo "setup: npm ci in tools/openapi" >&2
-  (cd tools/openapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-fi
+# chromium (above) is the browser tests/console drives: puppeteer-core
+# downloads none.
+for dir in tools/openapi web tests/console; do
+  if [ ! -d "$dir/node_modules" ]; then
+    echo "setup: npm ci in $dir" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+done

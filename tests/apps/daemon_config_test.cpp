@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "gateway/role.hpp"
 #include "tests/support/throwaway_pki.hpp"
 
 namespace oncepay::apps {
@@ -144,6 +146,66 @@ TEST(DaemonConfigTest, UnusableWebhookCaFileIsRefusedNamingIt) {
   auto p = load({"--notify.tls-ca-file=/nonexistent/ca.pem"});
   EXPECT_NE(p.error.find("notify.tls-ca-file"), std::string::npos) << p.error;
   EXPECT_NE(p.error.find("/nonexistent/ca.pem"), std::string::npos) << p.error;
+}
+
+// A tokens file in the temp dir with `mode`, removed at destruction.
+struct TokensFile {
+  TokensFile(const std::string& text, std::filesystem::perms mode)
+      : path((std::filesystem::temp_directory_path() /
+              ("oncepay_tokens_" + std::to_string(getpid())))
+                 .string()) {
+    std::ofstream(path) << text;
+    std::filesystem::permissions(path, mode, std::filesystem::perm_options::replace);
+  }
+  ~TokensFile() { std::filesystem::remove(path); }
+  std::string path;
+};
+
+constexpr char kViewerLine[] =
+    "vera viewer 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
+
+TEST(DaemonConfigTest, TokensFileOperatorsReachTheApi) {
+  TokensFile file(std::string("# ops\n") + kViewerLine,
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto p = load({"--admin.tokens-file=" + file.path, "--admin.session-ttl=30min"});
+  ASSERT_EQ(p.error, "");
+  ASSERT_EQ(p.settings.api.admin.operators.size(), 1u);
+  EXPECT_EQ(p.settings.api.admin.operators[0].name, "vera");
+  EXPECT_EQ(p.settings.api.admin.operators[0].role, gateway::Role::kViewer);
+  EXPECT_EQ(p.settings.api.admin.session_ttl_ms, 1'800'000);
+  EXPECT_FALSE(p.settings.api.admin.secure_cookies);
+}
+
+TEST(DaemonConfigTest, SessionsLastEightHoursByDefaultAndAreSecureWithTls) {
+  auto p = load({"--http.tls-cert=/tmp/c.pem", "--http.tls-key=/tmp/k.pem"});
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(p.settings.api.admin.session_ttl_ms, 8 * 3'600'000);
+  EXPECT_TRUE(p.settings.api.admin.secure_cookies);
+  EXPECT_TRUE(p.settings.api.admin.operators.empty());
+  EXPECT_NE(load({"--admin.session-ttl=10s"}).error.find("admin.session-ttl"), std::string::npos);
+}
+
+TEST(DaemonConfigTest, ATokensFileOthersMayReadIsRefused) {
+  TokensFile file(kViewerLine, std::filesystem::perms::owner_read |
+                                   std::filesystem::perms::owner_write |
+                                   std::filesystem::perms::group_read);
+  auto p = load({"--admin.tokens-file=" + file.path});
+  EXPECT_NE(p.error.find("admin.tokens-file: " + file.path), std::string::npos) << p.error;
+  EXPECT_NE(p.error.find("chmod 600"), std::string::npos) << p.error;
+}
+
+TEST(DaemonConfigTest, ABadTokensFileLineIsNamed) {
+  TokensFile file(std::string(kViewerLine) + "otto boss abc\n",
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto p = load({"--admin.tokens-file=" + file.path});
+  EXPECT_NE(p.error.find(": line 2: the role must be"), std::string::npos) << p.error;
+}
+
+TEST(DaemonConfigTest, TheNameAdminIsAdminTokensOperator) {
+  TokensFile file("admin viewer 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_NE(load({"--admin.tokens-file=" + file.path}).error.find("admin.token's operator"),
+            std::string::npos);
 }
 
 TEST(DaemonConfigTest, UnknownOptionIsRefused) {

@@ -170,7 +170,7 @@ TEST_F(ApiTest, KnownPathWithAnotherMethodIs405WithAllow) {
       {"GET", "/v1/orders/o-1/pay", "POST", kApiKey},
       {"PUT", "/v1/orders/o-1", "GET", kApiKey},
       {"POST", "/v1/payments/p-1", "GET", kApiKey},
-      {"GET", "/admin/merchants", "POST", kAdminToken},
+      {"DELETE", "/admin/merchants", "POST, GET", kAdminToken},
       {"POST", "/admin/review", "GET", kAdminToken},
       {"POST", "/sandbox/faults", "PUT", ""},
       {"GET", "/sandbox/payments/p-1/fail", "POST", ""},

@@ -1,0 +1,437 @@
+// The console in a real browser (docs/CONSOLE.md): starts the real oncepayd
+// on a free loopback port with a tokens file of three operators (viewer,
+// operator, admin), short ladders and the sandbox channel; makes one review
+// item (a webhook to a closed port runs out of retries); then drives
+// Debian's chromium, headless, with puppeteer-core through sign-in with each
+// role, a wrong token, the review queue and merchants screens, CSRF and role
+// refusals and sign-out, saving a screenshot of every screen.
+//
+// Environment: ONCEPAYD (the daemon binary), ONCEPAY_SCREENSHOT_DIR (where
+// the PNGs go). Exits 77 (CTest's skip) only when chromium is not installed.
+// Nothing is downloaded: puppeteer-core comes from this folder's
+// node_modules (`npm ci`, scripts/setup.sh) and drives the system browser.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+const SKIP = 77;
+
+function chromiumPath() {
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+const executablePath = chromiumPath();
+if (!executablePath) {
+  console.log('SKIP: chromium is not installed (scripts/setup.sh installs it)');
+  process.exit(SKIP);
+}
+const daemonPath = process.env.ONCEPAYD;
+assert.ok(daemonPath, 'ONCEPAYD must name the oncepayd binary');
+const screenshotDir = process.env.ONCEPAY_SCREENSHOT_DIR || path.join(tmpdir(), 'console-screenshots');
+mkdirSync(screenshotDir, { recursive: true });
+
+let puppeteer;
+try {
+  puppeteer = (await import('puppeteer-core')).default;
+} catch (error) {
+  console.error('puppeteer-core is missing: run `npm ci` in tests/console (scripts/setup.sh)');
+  throw error;
+}
+
+const operators = {
+  viewer: { name: 'vera', token: `viewer-${randomBytes(16).toString('hex')}` },
+  operator: { name: 'otto', token: `operator-${randomBytes(16).toString('hex')}` },
+  admin: { name: 'ada', token: `admin-${randomBytes(16).toString('hex')}` },
+};
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+const dir = mkdtempSync(path.join(tmpdir(), 'oncepay-console-'));
+let daemon;
+let base = '';
+let browser;
+let paymentNo = '';
+
+// Starts oncepayd and resolves with its base URL from the listening line.
+function startDaemon() {
+  const tokensFile = path.join(dir, 'tokens');
+  writeFileSync(
+    tokensFile,
+    '# the browser test\'s operators\n' +
+      Object.entries(operators)
+        .map(([role, op]) => `${op.name} ${role} ${sha256(op.token)}`)
+        .join('\n') +
+      '\n',
+    { mode: 0o600 },
+  );
+  daemon = spawn(
+    daemonPath,
+    [
+      '--http.port=0',
+      `--data-dir=${path.join(dir, 'data')}`,
+      `--admin.tokens-file=${tokensFile}`,
+      '--payment.query-ladder=600ms,1200ms',
+      '--payment.fast-expiry-ladder=300ms,600ms',
+      '--payment.auto-refund-retry=200ms,400ms',
+      '--sandbox.notify-retry=100ms,200ms',
+      '--notify.retry-ladder=100ms',
+      '--log.state-changes=false',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 20000);
+    daemon.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (\S+)\n/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    daemon.on('exit', (code) => reject(new Error(`oncepayd exited ${code}: ${out}`)));
+  });
+}
+
+async function api(method, route, { token, body } = {}) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(base + route, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+// Polls fetchValue() every 50 ms until done(value), for at most `limitMs`.
+async function pollUntil(fetchValue, done, limitMs) {
+  const deadline = Date.now() + limitMs;
+  let value = await fetchValue();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = await fetchValue();
+  }
+  return value;
+}
+
+// One review item: a paid order whose webhook goes to a closed port.
+async function makeReviewItem() {
+  const paid = await api('POST', '/v1/orders/console-1/pay', {
+    token: 'sk_test_demo',
+    body: { amount: 1999, currency: 'CNY', channel: 'sandbox', notify_url: 'http://127.0.0.1:9/hook' },
+  });
+  assert.equal(paid.status, 201, JSON.stringify(paid.body));
+  paymentNo = paid.body.attempt.payment_no;
+  assert.equal((await api('POST', `/sandbox/payments/${paymentNo}/pay`)).status, 200);
+  const review = await pollUntil(
+    () => api('GET', '/admin/review?reason=webhook_exhausted', { token: operators.admin.token }),
+    (r) => r.body.items.some((item) => item.payment_no === paymentNo),
+    15000,
+  );
+  assert.ok(review.body.items.some((item) => item.payment_no === paymentNo), 'no review item');
+}
+
+async function newPage() {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport({ width: 1000, height: 800 });
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.error(`page console: ${message.text()}`);
+  });
+  await page.goto(`${base}/console`, { waitUntil: 'networkidle0' });
+  return page;
+}
+
+async function signIn(page, token) {
+  await page.waitForSelector('#token', { visible: true });
+  await page.type('#token', token);
+  await page.click('#sign-in-form button[type=submit]');
+}
+
+async function signedInAs(role) {
+  const page = await newPage();
+  await signIn(page, operators[role].token);
+  await page.waitForSelector('#who:not([hidden])');
+  return page;
+}
+
+// Is the element rendered (not display:none itself or through a parent)?
+const shown = (page, selector) => page.$eval(selector, (node) => node.checkVisibility());
+const text = (page, selector) => page.$eval(selector, (node) => node.textContent.trim());
+
+// fetch() from inside the page: the browser's cookies go along.
+function pageFetch(page, method, route, { body, csrf } = {}) {
+  return page.evaluate(
+    async (m, r, b, c) => {
+      const headers = { 'Content-Type': 'application/json' };
+      if (c) headers['X-CSRF-Token'] = c;
+      const response = await fetch(r, { method: m, headers, body: b, credentials: 'same-origin' });
+      const t = await response.text();
+      return { status: response.status, body: t ? JSON.parse(t) : null };
+    },
+    method,
+    route,
+    body === undefined ? undefined : JSON.stringify(body),
+    csrf || '',
+  );
+}
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  base = await startDaemon();
+  await makeReviewItem();
+  assert.equal(
+    (await api('POST', '/admin/merchants', { token: operators.admin.token, body: { merchant_id: 'm-console' } }))
+      .status,
+    201,
+  );
+  browser = await puppeteer.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--lang=en-US'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (daemon && daemon.exitCode === null) {
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    daemon.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the console', () => {
+  test('is served with a strict CSP, no-cache and its chart library', async () => {
+    const index = await fetch(`${base}/console`);
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type'), /^text\/html/);
+    assert.match(index.headers.get('content-security-policy'), /^default-src 'self'/);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const uplot = await fetch(`${base}/console/vendor/uPlot.esm.js`);
+    assert.equal(uplot.status, 200);
+    assert.match(uplot.headers.get('content-type'), /^text\/javascript/);
+  });
+
+  test('shows the sign-in page with a labelled token field', async () => {
+    const page = await newPage();
+    await page.waitForSelector('#token', { visible: true });
+    assert.equal(await text(page, 'label[for=token]'), 'Operator token');
+    assert.equal(await shown(page, '#nav'), false);
+    assert.equal(await shown(page, '#who'), false, 'no operator in the header before sign-in');
+    await screenshot(page, 'sign-in');
+    await page.browserContext().close();
+  });
+
+  for (const role of ['viewer', 'operator', 'admin']) {
+    test(`signs in the ${role} and shows name and role`, async () => {
+      const page = await signedInAs(role);
+      assert.equal(await text(page, '#who-name'), operators[role].name);
+      assert.equal(await text(page, '#who-role'), role);
+      assert.equal(await shown(page, '#who'), true);
+      assert.equal(await shown(page, '#sign-in'), false);
+      const cookies = await page.cookies();
+      const session = cookies.find((c) => c.name === 'oncepay_session');
+      assert.ok(session, 'the session cookie is set');
+      assert.equal(session.httpOnly, true);
+      assert.equal(session.sameSite, 'Strict');
+      assert.equal(await page.evaluate(() => document.cookie.includes('oncepay_session')), false);
+      await page.browserContext().close();
+    });
+  }
+
+  test('refuses a wrong token and says so', async () => {
+    const page = await newPage();
+    await signIn(page, 'not-a-token');
+    await page.waitForFunction(() => document.getElementById('sign-in-error').textContent !== '');
+    assert.equal(await text(page, '#sign-in-error'), 'That token was not accepted.');
+    assert.equal(await shown(page, '#who'), false);
+    assert.equal((await page.cookies()).some((c) => c.name === 'oncepay_session'), false);
+    await screenshot(page, 'sign-in-refused');
+    await page.browserContext().close();
+  });
+
+  test('review queue: items, counts per reason, age, filter', async () => {
+    const page = await signedInAs('viewer');
+    await page.waitForFunction(
+      (no) => document.getElementById('review-list').textContent.includes(no),
+      {},
+      paymentNo,
+    );
+    const counts = await text(page, '#review-counts');
+    assert.match(counts, /webhook_exhausted\s*1/);
+    const row = await page.$$eval('#review-list tbody tr', (rows) => rows.map((r) => r.textContent));
+    assert.ok(row.some((r) => r.includes('webhook_exhausted') && r.includes('console-1')));
+    await page.select('#review-reason', 'amount_mismatch');
+    await page.click('#review-filter button[type=submit]');
+    await page.waitForFunction(() =>
+      document.getElementById('review-list').textContent.includes('Nothing needs a person'),
+    );
+    await page.select('#review-reason', 'webhook_exhausted');
+    await page.click('#review-filter button[type=submit]');
+    await page.waitForFunction(
+      (no) => document.getElementById('review-list').textContent.includes(no),
+      {},
+      paymentNo,
+    );
+    await screenshot(page, 'review-queue');
+    await page.browserContext().close();
+  });
+
+  test('merchants: list and lookup without secrets', async () => {
+    const page = await signedInAs('admin');
+    await page.click('a[data-screen=merchants]');
+    await page.waitForSelector('#merchant-list tbody tr');
+    const ids = await page.$$eval('#merchant-list tbody tr', (rows) =>
+      rows.map((r) => r.cells[0].textContent.trim()),
+    );
+    assert.deepEqual(ids, ['demo', 'm-console']);
+    await page.type('#merchant-id', 'm-console');
+    await page.click('#merchant-lookup button[type=submit]');
+    await page.waitForSelector('#merchant-details');
+    assert.match(await text(page, '#merchant-details'), /m-console.*strict/s);
+    const body = await page.$eval('body', (b) => b.textContent);
+    assert.equal(/sk_|whsec_/.test(body), false, 'no secret on the page');
+    await screenshot(page, 'merchants');
+    await page.type('#merchant-id', '-missing');
+    await page.click('#merchant-lookup button[type=submit]');
+    await page.waitForFunction(() =>
+      document.getElementById('merchant-found').textContent.includes('No merchant'),
+    );
+    await page.browserContext().close();
+  });
+
+  test('the other screens are reachable from the navigation', async () => {
+    const page = await signedInAs('operator');
+    for (const screen of ['orders', 'reconciliation', 'metrics']) {
+      await page.click(`a[data-screen=${screen}]`);
+      await page.waitForFunction(
+        (s) => document.querySelector(`a[data-screen=${s}]`).getAttribute('aria-current') === 'page',
+        {},
+        screen,
+      );
+      await page.waitForSelector('#screen h2');
+      await screenshot(page, screen);
+    }
+    await page.browserContext().close();
+  });
+
+  test('every control has a label and is reachable by keyboard', async () => {
+    const page = await signedInAs('admin');
+    await page.click('a[data-screen=merchants]');
+    await page.waitForSelector('#merchant-list tbody tr');
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('button, input, select, a[href]')]
+        .filter((n) => !n.closest('[hidden]'))
+        .filter((n) => {
+          if (n.getAttribute('aria-label')) return false;
+          if (n.labels && n.labels.length > 0) return false;
+          return n.textContent.trim() === '';
+        })
+        .map((n) => n.outerHTML),
+    );
+    assert.deepEqual(unlabelled, []);
+    // From the top of the page: the header, the navigation, the screen.
+    await page.evaluate(() => document.activeElement.blur());
+    const focused = [];
+    for (let i = 0; i < 12; i += 1) {
+      await page.keyboard.press('Tab');
+      focused.push(await page.evaluate(() => document.activeElement.textContent.trim()));
+    }
+    assert.ok(focused.includes('Sign out'), focused.join(' | '));
+    for (const label of ['Review queue', 'Merchants', 'Metrics', 'Look up', 'demo']) {
+      assert.ok(focused.includes(label), `${label} not reached: ${focused.join(' | ')}`);
+    }
+    await page.browserContext().close();
+  });
+
+  test('fits a narrow screen without sideways scrolling of the page', async () => {
+    const page = await signedInAs('viewer');
+    await page.setViewport({ width: 400, height: 800 });
+    for (const screen of ['review', 'merchants']) {
+      await page.click(`a[data-screen=${screen}]`);
+      await page.waitForSelector('#screen table');
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      assert.ok(overflow <= 0, `${screen}: the page is ${overflow}px wider than the screen`);
+    }
+    await screenshot(page, 'narrow-merchants');
+    await page.browserContext().close();
+  });
+
+  test('a state change without the CSRF token is refused', async () => {
+    const page = await signedInAs('admin');
+    const refused = await pageFetch(page, 'POST', '/admin/merchants', {
+      body: { merchant_id: 'm-csrf' },
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'csrf_token_invalid');
+    const { csrf_token: csrf } = (await pageFetch(page, 'GET', '/admin/session')).body;
+    const created = await pageFetch(page, 'POST', '/admin/merchants', {
+      body: { merchant_id: 'm-csrf' },
+      csrf,
+    });
+    assert.equal(created.status, 201);
+    await page.browserContext().close();
+  });
+
+  test("a viewer's admin action is 403 and changes nothing", async () => {
+    const page = await signedInAs('viewer');
+    const { csrf_token: csrf } = (await pageFetch(page, 'GET', '/admin/session')).body;
+    const refused = await pageFetch(page, 'POST', '/admin/merchants', {
+      body: { merchant_id: 'm-viewer' },
+      csrf,
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'forbidden');
+    const lookup = await api('GET', '/admin/merchants/m-viewer', { token: operators.admin.token });
+    assert.equal(lookup.status, 404);
+    await page.browserContext().close();
+  });
+
+  test('sign-out ends the session on the server', async () => {
+    const page = await signedInAs('operator');
+    const cookie = (await page.cookies()).find((c) => c.name === 'oncepay_session');
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in:not([hidden])');
+    assert.equal(await text(page, '#sign-in-error'), 'Signed out.');
+    assert.equal(await shown(page, '#who'), false);
+    assert.equal(await shown(page, '#nav'), false);
+    assert.equal((await pageFetch(page, 'GET', '/admin/session')).status, 401);
+    // The old cookie, put back, no longer works.
+    await page.setCookie(cookie);
+    assert.equal((await pageFetch(page, 'GET', '/admin/review')).status, 401);
+    await page.browserContext().close();
+  });
+
+  test('sign-ins, sign-outs and refusals are in the audit log', async () => {
+    const audit = await api('GET', '/admin/audit?limit=1000', { token: operators.viewer.token });
+    assert.equal(audit.status, 200);
+    const entries = audit.body.items;
+    const signIns = entries.filter((e) => e.route === '/admin/session' && e.method === 'POST');
+    for (const op of Object.values(operators)) {
+      assert.ok(signIns.some((e) => e.operator === op.name && e.status === 200), op.name);
+    }
+    assert.ok(signIns.some((e) => e.operator === '' && e.status === 401), 'the wrong token');
+    assert.ok(entries.some((e) => e.method === 'DELETE' && e.operator === 'otto' && e.status === 204));
+    assert.ok(entries.some((e) => e.operator === 'vera' && e.status === 403));
+    const all = JSON.stringify(entries);
+    for (const op of Object.values(operators)) assert.equal(all.includes(op.token), false);
+  });
+});
