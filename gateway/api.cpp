@@ -358,6 +358,47 @@ void review_list(Call& c) {
   c.respond(json_response(200, view));
 }
 
+constexpr size_t kMaxMerchantPage = 1000;
+constexpr size_t kDefaultMerchantPage = 100;
+
+// GET /admin/merchants?cursor=&limit= (docs/API.md "Admin endpoints"):
+// merchants in id order without their secrets; the cursor is the last id shown.
+void list_merchants(Call& c) {
+  std::map<std::string, std::string, std::less<>> params;
+  std::string why;
+  if (!http::parse_query(c.req.query, &params, &why)) return c.respond(invalid(why));
+  size_t limit = kDefaultMerchantPage;
+  std::string cursor;
+  for (const auto& [name, value] : params) {
+    if (name == "limit") {
+      if (!parse_limit(value, kMaxMerchantPage, &limit)) {
+        return c.respond(
+            invalid("limit must be an integer from 1 to " + std::to_string(kMaxMerchantPage)));
+      }
+    } else if (name == "cursor") {
+      if (!is_token(value, 64)) return c.respond(invalid("cursor is malformed"));
+      cursor = value;
+    } else {
+      return c.respond(invalid("unknown query parameter \"" + name + "\""));
+    }
+  }
+  bool more = false;
+  v1::MerchantListView view;
+  for (const auto& merchant : c.engine.merchants().list(cursor, limit, &more)) {
+    auto* item = view.add_items();
+    item->set_merchant_id(merchant.merchant_id);
+    item->set_policy(std::string(core::to_string(merchant.policy)));
+  }
+  if (more && view.items_size() > 0) view.set_next(view.items(view.items_size() - 1).merchant_id());
+  c.respond(json_response(200, view));
+}
+
+// /admin/session and /admin/audit (gateway/admin_access.hpp).
+void session_sign_in(Call& c) { c.respond(c.admin->sign_in(c.req)); }
+void session_who_am_i(Call& c) { c.respond(c.admin->who_am_i(c.req)); }
+void session_sign_out(Call& c) { c.respond(c.admin->sign_out(c.req)); }
+void audit_list(Call& c) { c.respond(c.admin->audit_list(c.req)); }
+
 // ---------------------------------------------------------------- reconciliation
 
 constexpr size_t kDefaultReconItemPage = 100;
