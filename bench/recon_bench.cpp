@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -218,12 +219,14 @@ struct Planted {
 };
 
 // Ids in the engine's shapes: payment_no is 30 characters, P + 4-digit
-// shard + 13-digit ms + nonce + 8-digit counter (actors/order_env.cpp).
+// shard + 13-digit ms + nonce + 8-digit counter (actors/order_env.cpp). One
+// order per ms, shards round robin: each shard's keys grow, as the engine's
+// checkpoints write them.
 std::string payment_no(uint64_t n) {
-  char buffer[40];
+  char buffer[64];
   std::snprintf(buffer, sizeof buffer, "P%04llu%013lldbnch%08llu",
                 static_cast<unsigned long long>(n % 64),
-                static_cast<long long>(kDayStartMs - 4 * kDayMs + static_cast<int64_t>(n % 1000)),
+                static_cast<long long>(kDayStartMs - 4 * kDayMs + checked_cast<int64_t>(n)),
                 static_cast<unsigned long long>(n));
   return buffer;
 }
@@ -627,7 +630,33 @@ std::string check(const Planted& planted, const actors::Classified& rs) {
   return {};
 }
 
+// VmRSS and its anonymous (heap) and file-backed (LMDB's map) parts, in
+// KiB, from /proc/self/status.
+struct Rss {
+  unsigned long long total_kib = 0, anon_kib = 0, file_kib = 0;
+
+  static Rss now() {
+    Rss r;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen("/proc/self/status", "r"),
+                                                      &std::fclose);
+    char line[256];
+    while (f && std::fgets(line, sizeof line, f.get()) != nullptr) {
+      std::sscanf(line, "VmRSS: %llu", &r.total_kib);
+      std::sscanf(line, "RssAnon: %llu", &r.anon_kib);
+      std::sscanf(line, "RssFile: %llu", &r.file_kib);
+    }
+    return r;
+  }
+  std::string text() const {
+    char out[96];
+    std::snprintf(out, sizeof out, "%4llu MiB (anon %4llu, file %4llu)", total_kib / 1024,
+                  anon_kib / 1024, file_kib / 1024);
+    return out;
+  }
+};
+
 struct Timings {
+  std::array<Rss, 4> rss;  // after the generation, validate, classify, store
   double validate_s = 0;
   double classify_s = 0;
   double store_s = 0;
@@ -649,6 +678,7 @@ std::string timed_run(const std::string& dir, const Planted& planted, Stores* st
   const auto start = Clock::now();
   const auto invalid = actors::validate_statement(source, path, kMerchant, kMerchant);
   t->validate_s = seconds_since(start);
+  t->rss[1] = Rss::now();
   if (invalid) {
     return cat("validate_statement: line ", std::to_string(invalid->line), ": ", invalid->reason);
   }
@@ -664,6 +694,7 @@ std::string timed_run(const std::string& dir, const Planted& planted, Stores* st
   rq.held = planted.held;
   *rs = actors::classify_statement(rq);
   t->classify_s = seconds_since(classify_start);
+  t->rss[2] = Rss::now();
   stored.detach();
   if (rs->parse_error || !rs->storage_error.is_ok()) return check(planted, *rs);
   const auto store_start = Clock::now();
@@ -671,6 +702,7 @@ std::string timed_run(const std::string& dir, const Planted& planted, Stores* st
   const Status st = stores->recon->finish_run(run, rs->items, rs->held);
   t->store_s = seconds_since(store_start);
   t->total_s = seconds_since(start);
+  t->rss[3] = Rss::now();
   if (!st.is_ok()) return cat("finish_run: ", st.to_string());
   return check(planted, *rs);
 }
@@ -690,14 +722,17 @@ void print_table(const Options& options, const Planted& planted, const actors::C
   std::printf("generated %s statement lines (%s bytes) and %s orders' ledger rows in %.1f s\n",
               group_digits(options.lines).c_str(), group_digits(planted.statement_bytes).c_str(),
               group_digits(planted.orders).c_str(), generate_s);
-  std::printf("\n%-24s %10s %14s\n", "phase", "seconds", "lines/s");
+  std::printf("\n%-24s %10s %14s   %s\n", "phase", "seconds", "lines/s", "VmRSS after");
+  std::printf("%-24s %10s %14s   %s\n", "(generation)", "", "", t.rss[0].text().c_str());
   const std::pair<const char*, double> phases[] = {{"validate_statement", t.validate_s},
                                                    {"classify_statement", t.classify_s},
                                                    {"ReconStore::finish_run", t.store_s},
                                                    {"total", t.total_s}};
-  for (const auto& [name, s] : phases) {
-    std::printf("%-24s %10.3f %14s\n", name, s,
-                group_digits(static_cast<uint64_t>(s > 0 ? lines / s : 0)).c_str());
+  for (size_t i = 0; i < std::size(phases); ++i) {
+    const double s = phases[i].second;
+    std::printf("%-24s %10.3f %14s   %s\n", phases[i].first, s,
+                group_digits(static_cast<uint64_t>(s > 0 ? lines / s : 0)).c_str(),
+                i + 1 < t.rss.size() ? t.rss[i + 1].text().c_str() : "");
   }
   std::printf("\n%-24s %10s %10s\n", "class", "planted", "found");
   for (size_t c = 0; c < core::kReconClassCount; ++c) {
@@ -722,14 +757,20 @@ void print_json(const Options& options, const Planted& planted, const actors::Cl
                   "\":", std::to_string(rs.report.counts[c]));
   }
   counts += "}";
+  unsigned long long anon_kib = 0, file_kib = 0;
+  for (const Rss& r : t.rss) {
+    anon_kib = std::max(anon_kib, r.anon_kib);
+    file_kib = std::max(file_kib, r.file_kib);
+  }
   std::printf(
       "{\"bench\":\"recon\",\"lines\":%llu,\"seed\":%llu,\"seconds\":%.3f,\"lines_per_s\":%.0f,"
-      "\"peak_rss_mib\":%.0f,\"validate_s\":%.3f,\"classify_s\":%.3f,\"store_s\":%.3f,"
+      "\"peak_rss_mib\":%.0f,\"anon_mib\":%llu,\"file_mib\":%llu,\"validate_s\":%.3f,\"classify_"
+      "s\":%.3f,\"store_s\":%.3f,"
       "\"counts\":%s,\"statement_bytes\":%llu}\n",
       static_cast<unsigned long long>(options.lines), static_cast<unsigned long long>(options.seed),
       t.total_s, t.total_s > 0 ? static_cast<double>(options.lines) / t.total_s : 0.0,
-      peak_rss_mib(), t.validate_s, t.classify_s, t.store_s, counts.c_str(),
-      static_cast<unsigned long long>(planted.statement_bytes));
+      peak_rss_mib(), anon_kib / 1024, file_kib / 1024, t.validate_s, t.classify_s, t.store_s,
+      counts.c_str(), static_cast<unsigned long long>(planted.statement_bytes));
   std::fflush(stdout);
 }
 
@@ -756,6 +797,7 @@ int bench_in(const Options& options, const std::string& dir) {
   }
   actors::Classified rs;
   Timings t;
+  t.rss[0] = Rss::now();
   const std::string why = timed_run(dir, planted, &stores, &rs, &t);
   print_table(options, planted, rs, t, generate_s, generated_rss_mib);
   if (!why.empty()) {
