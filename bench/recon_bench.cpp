@@ -1,5 +1,6 @@
 #include "bench/recon_bench.hpp"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -515,14 +516,20 @@ class Generator {
   Status failure_;
 };
 
+// The heap in use (malloc'd and not freed), in bytes.
+uint64_t heap_in_use_bytes() { return mallinfo2().uordblks; }
+
 // The statement source of the bench: the file streamed through the WeChat
 // parser in kStatementReadBytes reads (what a channel's `statements` does).
-channels::StatementSource tradebill_source() {
+// *heap_at_end gets the heap in use when the last line has been classified
+// (before Reconciliation::finish): the classifier's per-line state at its
+// largest.
+channels::StatementSource tradebill_source(uint64_t* heap_at_end) {
   channels::StatementSource source;
   source.media = channels::StatementMedia::kCsv;
-  source.parse = [](const std::string& path,
-                    const std::function<void(const core::StatementLine&)>& on_line,
-                    core::StatementSummary* summary, core::StatementError* error) {
+  source.parse = [heap_at_end](const std::string& path,
+                               const std::function<void(const core::StatementLine&)>& on_line,
+                               core::StatementSummary* summary, core::StatementError* error) {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                          &std::fclose);
     if (!file) {
@@ -548,6 +555,7 @@ channels::StatementSource tradebill_source() {
       *error = parser.error();
       return false;
     }
+    *heap_at_end = heap_in_use_bytes();
     return true;
   };
   source.account_id = [](const std::string& merchant_id) { return merchant_id; };
@@ -656,7 +664,9 @@ struct Rss {
 };
 
 struct Timings {
-  std::array<Rss, 4> rss;  // after the generation, validate, classify, store
+  std::array<Rss, 4> rss;                // after the generation, validate, classify, store
+  uint64_t heap_end_of_lines_bytes = 0;  // heap in use when classify has read every line
+  uint64_t heap_after_classify_bytes = 0;
   double validate_s = 0;
   double classify_s = 0;
   double store_s = 0;
@@ -671,7 +681,7 @@ struct Stores {
 // The timed part: what a run does with a statement file (validate, classify, store).
 std::string timed_run(const std::string& dir, const Planted& planted, Stores* stores,
                       actors::Classified* rs, Timings* t) {
-  const channels::StatementSource source = tradebill_source();
+  const channels::StatementSource source = tradebill_source(&t->heap_end_of_lines_bytes);
   const std::string path = dir + "/statement.csv";
   storage::StoredOrders stored;
   stored.attach(stores->snapshot.get());
@@ -695,6 +705,7 @@ std::string timed_run(const std::string& dir, const Planted& planted, Stores* st
   *rs = actors::classify_statement(rq);
   t->classify_s = seconds_since(classify_start);
   t->rss[2] = Rss::now();
+  t->heap_after_classify_bytes = heap_in_use_bytes();
   stored.detach();
   if (rs->parse_error || !rs->storage_error.is_ok()) return check(planted, *rs);
   const auto store_start = Clock::now();
@@ -746,6 +757,11 @@ void print_table(const Options& options, const Planted& planted, const actors::C
               group_digits(planted.held.size()).c_str());
   std::printf("peak RSS (ru_maxrss) %.0f MiB; %.0f MiB by the end of the generation\n",
               peak_rss_mib(), generated_rss_mib);
+  std::printf(
+      "heap in use (mallinfo2): %.0f MiB when classify has read every line, %.0f MiB after it "
+      "returned (its result)\n",
+      static_cast<double>(t.heap_end_of_lines_bytes) / 1048576.0,
+      static_cast<double>(t.heap_after_classify_bytes) / 1048576.0);
 }
 
 void print_json(const Options& options, const Planted& planted, const actors::Classified& rs,
