@@ -7,8 +7,9 @@
 // line on stdout is one JSON object (mode, scenario, throughput_rps,
 // p50_ms, p90_ms, p99_ms, p999_ms, errors by kind, and the mode's own
 // figures). --plot=FILE.svg also writes latency percentiles and throughput
-// over time. Usage: oncepay-bench --help. Method and figures:
-// docs/PERFORMANCE.md.
+// over time. Mode `recon` times a reconciliation run over a generated
+// statement (bench/recon_bench.hpp). Usage: oncepay-bench --help. Method
+// and figures: docs/PERFORMANCE.md.
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 
 #include "bench/core_driver.hpp"
 #include "bench/http_driver.hpp"
+#include "bench/recon_bench.hpp"
 #include "bench/run_report.hpp"
 #include "bench/scenario.hpp"
 
@@ -29,10 +31,12 @@ namespace {
 using namespace oncepay::bench;
 
 constexpr char kUsage[] =
-    R"(usage: oncepay-bench core|http [options]
+    R"(usage: oncepay-bench core|http|recon [options]
 
   core                  drive the engine in this process (no HTTP)
   http --target=URL     drive a running oncepayd, e.g. --target=http://127.0.0.1:8080
+  recon [--lines=N]     time a reconciliation run over a generated statement
+                        (oncepay-bench recon --help)
 
 common options
   --scenario=NAME       unique (default) | storm | mixed | retry
@@ -135,6 +139,7 @@ std::string group_digits(double v) {
 }
 
 int run(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "recon") return run_recon(argc, argv);
   Args args = parse_args(argc, argv);
   if (args.has("help")) {
     std::fputs(kUsage, stdout);
