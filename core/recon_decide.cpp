@@ -86,6 +86,31 @@ bool parse_recon_class(std::string_view name, ReconClass* out) {
   return false;
 }
 
+bool Reconciliation::KeySet::to_short(std::string_view key, Short* out) {
+  if (key.size() > out->size() - 1) return false;
+  out->fill(0);
+  (*out)[0] = static_cast<char>(key.size());
+  std::copy(key.begin(), key.end(), out->begin() + 1);
+  return true;
+}
+
+size_t Reconciliation::KeySet::ShortHash::operator()(const Short& k) const noexcept {
+  return std::hash<std::string_view>{}(
+      std::string_view(k.data() + 1, static_cast<unsigned char>(k[0])));
+}
+
+bool Reconciliation::KeySet::insert(std::string_view key) {
+  Short k;
+  if (to_short(key, &k)) return short_.insert(k).second;
+  return long_.emplace(key).second;
+}
+
+bool Reconciliation::KeySet::contains(std::string_view key) const {
+  Short k;
+  if (to_short(key, &k)) return short_.contains(k);
+  return long_.contains(std::string(key));
+}
+
 Reconciliation::Reconciliation(ReconInput input, ItemFn on_item)
     : input_(std::move(input)), on_item_(std::move(on_item)) {
   ONCEPAY_CHECK(input_.find_payment);
@@ -117,7 +142,7 @@ void Reconciliation::add_line(const StatementLine& line) {
 
 void Reconciliation::classify_payment(const StatementLine& line) {
   ReconItem& item = item_;
-  if (!seen_payments_.insert(line.payment_no).second) {
+  if (!seen_payments_.insert(line.payment_no)) {
     reset(&item, line, ReconClass::kDuplicateLine, ReconAction::kReview);
     item.detail = "payment_no listed again in the same statement";
     emit(item);
@@ -163,7 +188,7 @@ void Reconciliation::classify_payment(const StatementLine& line) {
 
 void Reconciliation::classify_refund(const StatementLine& line) {
   ReconItem& item = item_;
-  if (!seen_refunds_.insert(line.refund_no).second) {
+  if (!seen_refunds_.insert(line.refund_no)) {
     reset(&item, line, ReconClass::kDuplicateLine, ReconAction::kReview);
     item.detail = "refund_no listed again in the same statement";
     emit(item);

@@ -208,8 +208,26 @@ class Reconciliation {
   ItemFn on_item_;
   ReconReport report_;
   bool finished_ = false;
-  std::unordered_set<std::string> seen_payments_;
-  std::unordered_set<std::string> seen_refunds_;
+  // The keys seen in the statement. Exact, and compact: keys of up to 32
+  // bytes (every engine payment_no) are kept inline in a fixed array, so a
+  // million-line statement costs one hash node each and no string
+  // allocation; longer keys (a channel allows up to 64) go to `long_`.
+  class KeySet {
+   public:
+    bool insert(std::string_view key);  // false when it was there
+    bool contains(std::string_view key) const;
+
+   private:
+    using Short = std::array<char, 33>;  // [0] = length, then the bytes
+    struct ShortHash {
+      size_t operator()(const Short& k) const noexcept;
+    };
+    static bool to_short(std::string_view key, Short* out);
+    std::unordered_set<Short, ShortHash> short_;
+    std::unordered_set<std::string> long_;
+  };
+  KeySet seen_payments_;
+  KeySet seen_refunds_;
   std::unordered_map<std::string, int32_t> held_since_;  // payment_no -> held_since_day
   uint64_t payment_lines_ = 0, refund_lines_ = 0;
   int64_t payment_amount_minor_ = 0, refund_amount_minor_ = 0;
