@@ -577,11 +577,15 @@ void review_resolve(Call& c) {
       return c.respond(error_of(Code::kReviewItemNotFound, "no open review item " + item_id));
     }
     return c.options.reconciler->resolve_unattached(
-        cmd, [respond = c.respond, item_id](Code code, std::string message) {
+        cmd, [respond = c.respond, item_id, resolution = cmd.resolution](Code code,
+                                                                         std::string message) {
           if (code != Code::kOk) return respond(error_of(code, message));
-          v1::ReviewItemView view;
-          view.set_item_id(item_id);
-          HttpResponse r = json_response(200, view);
+          boost::json::object body;
+          body["item_id"] = item_id;
+          body["resolution"] = resolution;
+          HttpResponse r;
+          r.status = 200;
+          r.body = boost::json::serialize(body);
           respond(std::move(r));
         });
   }
