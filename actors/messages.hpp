@@ -144,7 +144,8 @@ using order_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
-    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>,
+    caf::reacts_to<TimerMsg>>;
 
 // A shard: same requests, routed to (and spawning or loading) its order
 // actors, plus the recovered orders it parks before the engine turns ready
@@ -153,8 +154,8 @@ using shard_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
-    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>,
-    caf::reacts_to<WakeMsg>, caf::reacts_to<PaymentNoMsg>>;
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>,
+    caf::reacts_to<RestoreMsg>, caf::reacts_to<WakeMsg>, caf::reacts_to<PaymentNoMsg>>;
 
 // The engine's front door (actors/engine_router.hpp): the order requests,
 // routed to the shard that owns the order (by key or by payment_no) and

@@ -34,7 +34,8 @@ bool ReconCalendar::load(const std::string& zone, const std::string& daily_at, R
                          std::string* error) {
   auto z = std::make_shared<Zone>();
   if (zone.empty() || !cctz::load_time_zone(zone, &z->tz)) {
-    *error = "recon.timezone \"" + zone + "\" is not a known time zone (IANA name, e.g. Asia/Shanghai)";
+    *error =
+        "recon.timezone \"" + zone + "\" is not a known time zone (IANA name, e.g. Asia/Shanghai)";
     return false;
   }
   int minutes = -1;

@@ -67,8 +67,8 @@ struct Classified {
   std::vector<core::ReconItem> reviews;  // kReview
   std::vector<size_t> review_items;
   std::vector<std::pair<OrderKey, core::ReconItem>> matched_with_items;
-  std::vector<storage::ReconStore::HeldChange> held;  // the scratch pool's changes
-  std::unordered_map<std::string, int64_t> line_time_ms;  // subject -> the line's time
+  std::vector<storage::ReconStore::HeldChange> held;         // the scratch pool's changes
+  std::unordered_map<std::string, int64_t> line_time_ms;     // subject -> the line's time
   std::unordered_map<std::string, std::string> line_status;  // subject -> "status|settled"
   core::ReconReport report;
   std::optional<core::StatementError> parse_error;

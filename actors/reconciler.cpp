@@ -1,7 +1,5 @@
 #include "actors/reconciler.hpp"
 
-#include "actors/recon_classify.hpp"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,12 +8,13 @@
 #include <future>
 #include <unordered_map>
 
+#include "actors/recon_classify.hpp"
 #include "core/check.hpp"
 #include "core/order_snapshot.hpp"
 #include "core/order_state.hpp"
-#include "core/wall_clock.hpp"
 #include "core/recon_decide.hpp"
 #include "core/recon_ledger.hpp"
+#include "core/wall_clock.hpp"
 #include "storage/stored_orders.hpp"
 
 namespace oncepay::actors {
@@ -109,7 +108,6 @@ std::vector<OrderReply> run_batch(size_t n, size_t in_flight, std::chrono::milli
   }
   return out;
 }
-
 
 core::ReviewState review_state_of(const v1::ReconReviewRecord& r) {
   core::ReviewState s{r.item_id(), r.reason(), r.payment_no(), r.detail(), r.opened_ms()};
@@ -205,8 +203,8 @@ void Reconciler::submit(Job job) {
                   "date \"" + job.date + "\" is not a day as YYYY-MM-DD");
   }
   if (entry->statements.account_id && entry->statements.account_id(job.merchant_id).empty()) {
-    return refuse(core::Code::kInvalidRequest, "merchant " + job.merchant_id +
-                                                   " has no account on channel " + job.channel);
+    return refuse(core::Code::kInvalidRequest,
+                  "merchant " + job.merchant_id + " has no account on channel " + job.channel);
   }
   {
     std::lock_guard lock(mu_);
@@ -220,9 +218,9 @@ void Reconciler::submit(Job job) {
       return;
     }
   }
-  refuse(core::Code::kReconciliationRunning,
-         "a reconciliation of " + job.merchant_id + ", " + job.channel + ", " + job.date +
-             " is queued or running");
+  refuse(core::Code::kReconciliationRunning, "a reconciliation of " + job.merchant_id + ", " +
+                                                 job.channel + ", " + job.date +
+                                                 " is queued or running");
 }
 
 void Reconciler::run() {
@@ -485,8 +483,7 @@ void Reconciler::run_job(Job& job) {
   request.intraday = run.intraday();
   request.hold_days = options_.hold_days;
   request.stored = &stored;
-  if (storage::Status st = store_->held(job.merchant_id, job.channel, &request.held);
-      !st.is_ok()) {
+  if (storage::Status st = store_->held(job.merchant_id, job.channel, &request.held); !st.is_ok()) {
     return record_failed(error_view("storage", st.to_string(), 0));
   }
   const ReviewIndex& reviews = *engine_.env().reviews;
@@ -555,7 +552,8 @@ void Reconciler::run_job(Job& job) {
   for (size_t i = 0; i < rs.reviews.size(); ++i) {
     const core::ReconItem& item = rs.reviews[i];
     core::ReconReviewCommand cmd;
-    cmd.reason = std::string(core::kReviewReconPrefix) + std::string(core::recon_class_name(item.cls));
+    cmd.reason =
+        std::string(core::kReviewReconPrefix) + std::string(core::recon_class_name(item.cls));
     cmd.payment_no = item.payment_no;
     cmd.detail = item.detail;
     cmd.facts.reconciliation_id = run_id;
@@ -586,20 +584,19 @@ void Reconciler::run_job(Job& job) {
     commands.emplace_back(std::move(key), std::move(cmd));
     command_items.push_back(rs.review_items[i]);
   }
-  auto review_results =
-      run_batch(commands.size(), options_.fixes_in_flight, options_.engine_timeout,
-                [&](size_t i, Engine::Done done) {
-                  ReviewMsg msg;
-                  msg.key = commands[i].first;
-                  msg.kind = ReviewMsg::Kind::kReconReview;
-                  msg.recon = commands[i].second;
-                  engine_.review(std::move(msg), std::move(done));
-                });
+  auto review_results = run_batch(commands.size(), options_.fixes_in_flight,
+                                  options_.engine_timeout, [&](size_t i, Engine::Done done) {
+                                    ReviewMsg msg;
+                                    msg.key = commands[i].first;
+                                    msg.kind = ReviewMsg::Kind::kReconReview;
+                                    msg.recon = commands[i].second;
+                                    engine_.review(std::move(msg), std::move(done));
+                                  });
   for (size_t i = 0; i < commands.size(); ++i) {
     if (review_results[i].code == core::Code::kOk) continue;
     v1::ReconItemView& v = rs.items[command_items[i]];
-    v.set_detail(v.detail() + "; the review item could not be opened: " +
-                 review_results[i].message);
+    v.set_detail(v.detail() +
+                 "; the review item could not be opened: " + review_results[i].message);
   }
   if (!unattached.empty()) {
     for (size_t i : unattached) {

@@ -73,15 +73,15 @@
 namespace oncepay::actors {
 
 struct ReconOptions {
-  std::string timezone = "Asia/Shanghai";  // recon.timezone
-  std::string daily_at = "10:00";          // recon.daily-at; "" = no schedule
-  int32_t hold_days = 3;                   // recon.hold-days
+  std::string timezone = "Asia/Shanghai";       // recon.timezone
+  std::string daily_at = "10:00";               // recon.daily-at; "" = no schedule
+  int32_t hold_days = 3;                        // recon.hold-days
   uint64_t max_statement_bytes = 256ull << 20;  // recon.max-statement-bytes
   // recon.retry-ladder: when the channel's statement is not ready yet, the
   // schedule asks again after each offset (from the first try).
   std::vector<std::chrono::milliseconds> retry_ladder = {
-      std::chrono::minutes(30), std::chrono::hours(1), std::chrono::hours(2),
-      std::chrono::hours(4), std::chrono::hours(8)};
+      std::chrono::minutes(30), std::chrono::hours(1), std::chrono::hours(2), std::chrono::hours(4),
+      std::chrono::hours(8)};
   std::chrono::milliseconds fetch_timeout{30'000};
   std::chrono::milliseconds engine_timeout{60'000};  // checkpoint, and all fixes of a run
   size_t fixes_in_flight = 256;                      // order requests at once
@@ -93,7 +93,7 @@ struct ReconOptions {
 struct ReconAnswer {
   core::Code code = core::Code::kAccepted;
   std::string message;
-  uint64_t line = 0;  // kInvalidStatement
+  uint64_t line = 0;           // kInvalidStatement
   v1::ReconciliationView run;  // kAccepted: the run (RUNNING)
 };
 
@@ -115,9 +115,9 @@ class Reconciler {
   struct Job {
     std::string merchant_id;
     std::string channel;
-    std::string date;  // YYYY-MM-DD
-    std::string source;  // "upload" | "fetch" | "schedule"
-    std::string upload_path;  // upload: the statement file (the run removes it)
+    std::string date;                       // YYYY-MM-DD
+    std::string source;                     // "upload" | "fetch" | "schedule"
+    std::string upload_path;                // upload: the statement file (the run removes it)
     std::function<void(ReconAnswer)> done;  // on the worker; may be empty
   };
   // Checks the job (merchant, channel with statements, date, a run of the
@@ -155,9 +155,9 @@ class Reconciler {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job> jobs_;                   // guarded by mu_
-  std::set<std::string> busy_;             // merchant|channel|date queued or running; mu_
-  bool stop_ = false;                      // guarded by mu_
+  std::deque<Job> jobs_;                     // guarded by mu_
+  std::set<std::string> busy_;               // merchant|channel|date queued or running; mu_
+  bool stop_ = false;                        // guarded by mu_
   std::optional<int64_t> next_schedule_ms_;  // guarded by mu_
   // schedule retries: (due_ms, job key, ladder step)
   struct Retry {
@@ -166,7 +166,7 @@ class Reconciler {
     size_t step;
     int64_t first_ms;
   };
-  std::vector<Retry> retries_;  // guarded by mu_
+  std::vector<Retry> retries_;   // guarded by mu_
   uint64_t upload_counter_ = 0;  // guarded by mu_
   void refresh_unattached(const std::string& merchant_id);
   std::thread thread_;

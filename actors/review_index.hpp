@@ -64,7 +64,7 @@ class ReviewIndex {
   std::map<AgeKey, ReviewEntry> by_age_;
   // order key bytes -> its items' AgeKeys
   std::unordered_map<std::string, std::vector<AgeKey>> by_order_;
-  std::unordered_map<std::string, AgeKey> by_id_;      // item_id -> its AgeKey
+  std::unordered_map<std::string, AgeKey> by_id_;           // item_id -> its AgeKey
   std::unordered_map<std::string, size_t> recon_subjects_;  // "payment_no[:refund_no]" -> items
 };
 

@@ -375,14 +375,16 @@ bool load_settings(const caf::actor_system_config& cfg, DaemonSettings* s, std::
     return false;
   }
   recon.retry_ladder.clear();
-  for (int64_t at : to_ms(get_or(cfg, "recon.retry-ladder",
-                                 spans({1'800'000, 3'600'000, 7'200'000, 14'400'000, 28'800'000})))) {
+  for (int64_t at :
+       to_ms(get_or(cfg, "recon.retry-ladder",
+                    spans({1'800'000, 3'600'000, 7'200'000, 14'400'000, 28'800'000})))) {
     recon.retry_ladder.push_back(milliseconds(at));
   }
   recon.fetch_timeout = milliseconds(to_ms(get_or(cfg, "recon.fetch-timeout", ms(30'000))));
   {
     actors::ReconCalendar calendar;
-    if (!actors::ReconCalendar::load(recon.timezone, recon.daily_at, &calendar, error)) return false;
+    if (!actors::ReconCalendar::load(recon.timezone, recon.daily_at, &calendar, error))
+      return false;
   }
   if (recon.fetch_timeout.count() <= 0) {
     *error = "recon.fetch-timeout must be positive";

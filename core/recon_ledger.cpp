@@ -63,10 +63,11 @@ OrderLedger ledger_of(const OrderState& state) {
       const int64_t amount =
           a.auto_refund_amount_minor > 0 ? a.auto_refund_amount_minor : state.amount_minor;
       const bool done = a.status == v1::Attempt::AUTO_REFUNDED;
-      p.payment.refunds.push_back({a.auto_refund_no, amount,
-                                   done ? PlatformRefund::Status::kSuccess
-                                        : PlatformRefund::Status::kPending});
-      if (done) out.settled_refunds.push_back({a.payment_no, a.auto_refund_no, amount, a.updated_ms});
+      p.payment.refunds.push_back(
+          {a.auto_refund_no, amount,
+           done ? PlatformRefund::Status::kSuccess : PlatformRefund::Status::kPending});
+      if (done)
+        out.settled_refunds.push_back({a.payment_no, a.auto_refund_no, amount, a.updated_ms});
     }
     out.payments.push_back(std::move(p));
   }

@@ -25,7 +25,8 @@ namespace oncepay::core {
 
 // One attempt as the ledger holds it.
 struct LedgerPayment {
-  PlatformPayment payment;  // its refunds: the merchant refunds of the paid attempt, its auto refund
+  PlatformPayment
+      payment;  // its refunds: the merchant refunds of the paid attempt, its auto refund
   std::string channel;
   int64_t paid_ms = 0;  // 0: no success recorded
 };
@@ -39,7 +40,7 @@ struct LedgerRefund {
 };
 
 struct OrderLedger {
-  std::vector<LedgerPayment> payments;      // one per attempt
+  std::vector<LedgerPayment> payments;        // one per attempt
   std::vector<LedgerRefund> settled_refunds;  // merchant and automatic
 };
 

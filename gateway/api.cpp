@@ -446,8 +446,9 @@ void recon_start(Call& c) {
     const channels::ChannelEntry* entry = c.channels.find(job.channel);
     if (entry != nullptr && entry->statements.parse) {
       const std::string_view type = c.req.header("content-type");
-      const std::string_view want =
-          entry->statements.media == channels::StatementMedia::kZip ? "application/zip" : "text/csv";
+      const std::string_view want = entry->statements.media == channels::StatementMedia::kZip
+                                        ? "application/zip"
+                                        : "text/csv";
       if (http::ascii_lower(type.substr(0, type.find(';'))) != want) {
         return c.respond(invalid("a " + job.channel + " statement is uploaded as Content-Type " +
                                  std::string(want)));
@@ -458,8 +459,9 @@ void recon_start(Call& c) {
     c.file_claimed = true;
   } else {
     if (!c.req.query.empty()) {
-      return c.respond(invalid("an upload's body must not be JSON; to fetch from the channel, "
-                               "send {\"merchant_id\",\"channel\",\"date\"} without a query"));
+      return c.respond(
+          invalid("an upload's body must not be JSON; to fetch from the channel, "
+                  "send {\"merchant_id\",\"channel\",\"date\"} without a query"));
     }
     v1::ReconciliationRequest body;
     std::string why;
@@ -492,8 +494,7 @@ void recon_get(Call& c) {
       }
     } else if (name == "cursor") {
       size_t parsed = 0;
-      if (value.size() < 2 || value[0] != 'i' ||
-          !parse_limit(value.substr(1), SIZE_MAX, &parsed)) {
+      if (value.size() < 2 || value[0] != 'i' || !parse_limit(value.substr(1), SIZE_MAX, &parsed)) {
         return c.respond(invalid("cursor is malformed: pass back a `next` this run returned"));
       }
       after = parsed;
@@ -570,7 +571,8 @@ void review_resolve(Call& c) {
   }
   const std::string item_id = c.param();
   auto entry = c.engine.reviews().find(item_id);
-  if (!entry) return c.respond(error_of(Code::kReviewItemNotFound, "no open review item " + item_id));
+  if (!entry)
+    return c.respond(error_of(Code::kReviewItemNotFound, "no open review item " + item_id));
   core::ResolveCommand cmd{item_id, body.resolution(), who, body.reason()};
   if (entry->order.merchant_order_no.empty()) {
     if (c.options.reconciler == nullptr) {

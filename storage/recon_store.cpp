@@ -97,7 +97,8 @@ Status ReconStore::finish_run(const v1::ReconciliationView& run,
   std::vector<Mutation> m;
   m.reserve(items.size() + held.size() + 2);
   m.push_back({kRuns, run.reconciliation_id(), run.SerializeAsString()});
-  m.push_back({kByDate, join({run.date(), run.merchant_id(), run.channel(), run.reconciliation_id()}),
+  m.push_back({kByDate,
+               join({run.date(), run.merchant_id(), run.channel(), run.reconciliation_id()}),
                std::string()});
   uint64_t seq = 0;
   for (const auto& item : items) {
@@ -150,21 +151,22 @@ Status ReconStore::items(const std::string& id, uint64_t after, size_t limit,
   *next = 0;
   const std::string prefix = id + kSep;
   Status bad;
-  Status st = store_->read_range(
-      kItems, item_key(id, after + 1), [&](std::string_view key, std::string_view value) {
-        if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) return false;
-        if (out->size() == limit) {
-          *next = item_seq(key) - 1;
-          return false;
-        }
-        v1::ReconItemView item;
-        if (!parse(value, &item)) {
-          bad = unparsable("item");
-          return false;
-        }
-        out->push_back(std::move(item));
-        return true;
-      });
+  Status st = store_->read_range(kItems, item_key(id, after + 1),
+                                 [&](std::string_view key, std::string_view value) {
+                                   if (!key.starts_with(prefix) || key.size() != prefix.size() + 8)
+                                     return false;
+                                   if (out->size() == limit) {
+                                     *next = item_seq(key) - 1;
+                                     return false;
+                                   }
+                                   v1::ReconItemView item;
+                                   if (!parse(value, &item)) {
+                                     bad = unparsable("item");
+                                     return false;
+                                   }
+                                   out->push_back(std::move(item));
+                                   return true;
+                                 });
   return st.is_ok() ? bad : st;
 }
 

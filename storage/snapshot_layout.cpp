@@ -28,9 +28,8 @@ void add_timer(std::vector<std::string>* keys, core::Ladder ladder, int64_t due_
 }  // namespace
 
 std::vector<std::string> snapshot_tables() {
-  return {kOrdersTable, kPaymentsTable,        kMerchantsTable,      kTimersTable,
-          kReviewsTable, kLayoutTable,         kChannelAccountsTable, kLedgerPaymentsTable,
-          kLedgerDaysTable};
+  return {kOrdersTable, kPaymentsTable,        kMerchantsTable,      kTimersTable,    kReviewsTable,
+          kLayoutTable, kChannelAccountsTable, kLedgerPaymentsTable, kLedgerDaysTable};
 }
 
 std::string channel_account_key_bytes(const std::string& merchant_id, const std::string& channel) {
@@ -130,10 +129,10 @@ std::vector<LedgerRow> ledger_rows(const core::OrderState& state) {
       day.set_merchant_order_no(state.merchant_order_no);
       day.set_amount(p.payment.amount_minor);
       day.set_currency(p.payment.currency);
-      rows.push_back({kLedgerDaysTable,
-                      ledger_day_key(state.merchant_id, p.channel, p.paid_ms, 'P',
-                                     p.payment.payment_no, {}),
-                      day.SerializeAsString()});
+      rows.push_back(
+          {kLedgerDaysTable,
+           ledger_day_key(state.merchant_id, p.channel, p.paid_ms, 'P', p.payment.payment_no, {}),
+           day.SerializeAsString()});
     }
   }
   for (const auto& r : ledger.settled_refunds) {

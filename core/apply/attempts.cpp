@@ -104,7 +104,8 @@ void auto_refund_started(OrderState& s, const v1::Event& e) {
   set_status(attempt, v1::Attempt::AUTO_REFUNDING, e.at_ms());
   attempt.auto_refund_no = x.refund_no();
   attempt.auto_refund_amount_minor = x.amount();
-  if (attempt.paid_ms == 0) attempt.paid_ms = x.channel_time_ms() > 0 ? x.channel_time_ms() : e.at_ms();
+  if (attempt.paid_ms == 0)
+    attempt.paid_ms = x.channel_time_ms() > 0 ? x.channel_time_ms() : e.at_ms();
   if (!x.channel_trade_no().empty()) attempt.channel_trade_no = x.channel_trade_no();
   disarm(attempt);
   note(s, e.at_ms(), "auto_refund.started", x.payment_no(), x.why());

@@ -66,17 +66,17 @@ class Decider {
 
   // ------------------------------------------------------------ entry points
 
-  void pay(const PayCommand& cmd);                                         // pay.cpp
-  void close();                                                            // close.cpp
-  void notice(const ChannelNotice& n);                                     // notice.cpp
-  void timer(const std::string& payment_no, Ladder ladder, int32_t step);  // ladders.cpp
-  void refund(const RefundCommand& cmd);                                   // refunds.cpp
-  void refund_timer(const std::string& refund_no, int32_t step);           // refunds.cpp
-  void webhook_timer(const std::string& event_id, int32_t step);           // webhooks.cpp
-  void resume(const Flow& flow, const ChannelReply& r);                    // decider.cpp
-  void recon_review(const ReconReviewCommand& cmd);                        // review.cpp
+  void pay(const PayCommand& cmd);                                                  // pay.cpp
+  void close();                                                                     // close.cpp
+  void notice(const ChannelNotice& n);                                              // notice.cpp
+  void timer(const std::string& payment_no, Ladder ladder, int32_t step);           // ladders.cpp
+  void refund(const RefundCommand& cmd);                                            // refunds.cpp
+  void refund_timer(const std::string& refund_no, int32_t step);                    // refunds.cpp
+  void webhook_timer(const std::string& event_id, int32_t step);                    // webhooks.cpp
+  void resume(const Flow& flow, const ChannelReply& r);                             // decider.cpp
+  void recon_review(const ReconReviewCommand& cmd);                                 // review.cpp
   void recon_matched(const std::string& payment_no, const std::string& refund_no);  // review.cpp
-  void resolve(const ResolveCommand& cmd);                                 // review.cpp
+  void resolve(const ResolveCommand& cmd);                                          // review.cpp
 
  private:
   const PaymentConfig& config() const { return *ctx_.config; }

@@ -349,12 +349,13 @@ TEST_F(MessagesTest, StoredTimerMessages) {
 // Every type of MessageTypes has a test above: this list is compared with
 // it at compile time, so a newly registered type without a test fails to
 // compile.
-static_assert(std::is_same_v<
-              MessageTypes,
-              TypeList<PayMsg, CloseMsg, GetOrderMsg, GetPaymentMsg, NoticeMsg, PaymentNoMsg,
-                       TimerMsg, RefundMsg, ReviewMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
-                       core::ChannelCall, core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg,
-                       WalFlushMsg, WebhookPost, WebhookDoneMsg, DueOrder, ParkedTimersMsg>>);
+static_assert(
+    std::is_same_v<
+        MessageTypes,
+        TypeList<PayMsg, CloseMsg, GetOrderMsg, GetPaymentMsg, NoticeMsg, PaymentNoMsg, TimerMsg,
+                 RefundMsg, ReviewMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
+                 core::ChannelCall, core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg,
+                 WalFlushMsg, WebhookPost, WebhookDoneMsg, DueOrder, ParkedTimersMsg>>);
 
 // An unregistered type cannot cross: the registry is what makes a message
 // portable (CAF names the type on the wire; the reader cannot make one).

@@ -281,10 +281,9 @@ TEST(DaemonHelpTest, ListsEngineOptionsWithDefaults) {
 // Every option DaemonConfig adds (all of the groups below, and data-dir) is
 // in the help with a meaning.
 TEST(DaemonHelpTest, ListsEveryOptionDaemonConfigAdds) {
-  const std::set<std::string, std::less<>> ours = {"http",   "payment",     "notify",    "channel",
-                                                   "engine", "sandbox",     "admin",     "log",
-                                                   "demo",   "channel-sim", "wechatpay", "alipay",
-                                                   "recon"};
+  const std::set<std::string, std::less<>> ours = {
+      "http", "payment", "notify",      "channel",   "engine", "sandbox", "admin",
+      "log",  "demo",    "channel-sim", "wechatpay", "alipay", "recon"};
   DaemonConfig cfg;
   const std::string text = help_text(cfg);
   size_t checked = 0;
