@@ -582,12 +582,12 @@ void review_resolve(Call& c) {
         cmd, [respond = c.respond, item_id, resolution = cmd.resolution](Code code,
                                                                          std::string message) {
           if (code != Code::kOk) return respond(error_of(code, message));
-          boost::json::object body;
-          body["item_id"] = item_id;
-          body["resolution"] = resolution;
+          boost::json::object answer;
+          answer["item_id"] = item_id;
+          answer["resolution"] = resolution;
           HttpResponse r;
           r.status = 200;
-          r.body = boost::json::serialize(body);
+          r.body = boost::json::serialize(answer);
           respond(std::move(r));
         });
   }
@@ -844,8 +844,9 @@ std::optional<http::HttpServerOptions::LargeBody> Api::large_body(const HttpRequ
       head.path != "/admin/reconciliations") {
     return std::nullopt;
   }
-  const std::string_view type = head.header("content-type");
-  if (http::ascii_lower(type.substr(0, type.find(';'))) == "application/json") return std::nullopt;
+  // The upload names its merchant, channel and date in the query; the fetch
+  // form (a JSON body) has none.
+  if (head.query.empty()) return std::nullopt;
   // Only an operator who may start a run streams a large body to disk;
   // anyone else's request is read with the ordinary limits (and refused).
   const auto caller = admin_->identify(head);

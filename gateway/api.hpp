@@ -55,8 +55,8 @@ class Api {
   void handle(http::HttpRequest request, http::Responder respond);
 
   // The HTTP server's large-body hook (http::HttpServerOptions::large_body):
-  // a statement upload (POST /admin/reconciliations with a body that is not
-  // JSON) by an operator who may start a run streams to a file of the reconciler's
+  // a statement upload (POST /admin/reconciliations with a query: the JSON
+  // fetch form has none) by an operator who may start a run streams to a file of the reconciler's
   // work dir, up to recon.max-statement-bytes. Anything else: nullopt.
   std::optional<http::HttpServerOptions::LargeBody> large_body(const http::HttpRequest& head) const;
 
