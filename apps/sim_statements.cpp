@@ -11,27 +11,6 @@
 
 namespace oncepay::apps {
 
-namespace {
-
-core::StatementLine line_of(const SettledEntry& e, std::string_view account_id) {
-  core::StatementLine l;
-  l.kind = e.refund ? core::StatementLine::Kind::kRefund : core::StatementLine::Kind::kPayment;
-  l.settled = true;
-  l.payment_no = e.payment_no;
-  l.refund_no = e.refund_no;
-  l.channel_trade_no = e.channel_trade_no;
-  l.channel_refund_no = e.channel_refund_no;
-  l.account_id = std::string(account_id);
-  l.amount_minor = e.amount_minor;
-  l.settled_amount_minor = e.amount_minor;
-  l.currency = e.currency;
-  l.channel_status = e.refund ? "REFUND" : "SUCCESS";
-  l.time_text = china_time(e.time_ms);
-  return l;
-}
-
-}  // namespace
-
 std::string china_time(int64_t unix_ms) { return channels::alipay::format_timestamp(unix_ms); }
 
 std::string business_day(int64_t unix_ms) { return china_time(unix_ms).substr(0, 10); }
@@ -61,27 +40,13 @@ bool alipay_trade_bill_zip(const std::vector<SettledEntry>& entries, std::string
   std::vector<core::StatementLine> lines;
   lines.reserve(entries.size());
   for (const auto& e : entries) {
-    core::StatementLine l = line_of(e, account_id);
+    core::StatementLine l = channels::sim::statement_line(e, account_id);
     if (e.refund) l.settled_amount_minor = -e.amount_minor;  // C.2: refunds print negative
     l.channel_status = e.refund ? "退款" : "交易";
     lines.push_back(std::move(l));
   }
   channels::alipay::TradeBillHeader header{std::string(account_id), std::string(day)};
   return channels::alipay::write_trade_bill_zip(header, lines, zip, error);
-}
-
-std::string sha1_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  ONCEPAY_CHECK(EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha1(), nullptr) == 1);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
-  }
-  return out;
 }
 
 std::string random_alnum(size_t n) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "apps/sim_front.hpp"
+#include "channels/wechatpay/statements.hpp"
 
 namespace oncepay::apps {
 
@@ -31,7 +32,7 @@ bool alipay_trade_bill_zip(const std::vector<SettledEntry>& entries, std::string
                            std::string_view day, std::string* zip, std::string* error);
 
 // Lower-hex SHA-1 of `bytes` (the tradebill answer's hash_value, C.1 / A.1).
-std::string sha1_hex(std::string_view bytes);
+using channels::wechatpay::sha1_hex;
 
 // `n` random characters of [0-9A-Za-z] from OpenSSL's CSPRNG (nonces, bill
 // download tokens). Thread-safe.

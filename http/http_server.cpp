@@ -107,17 +107,8 @@ HttpRequest head_of(const http::request_header<Fields>& message, std::string rem
 }
 
 HttpRequest to_http_request(http::request<http::string_body>&& message, std::string remote) {
-  HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  const size_t question = request.target.find('?');
-  request.path = request.target.substr(0, question);
-  if (question != std::string::npos) request.query = request.target.substr(question + 1);
-  for (const auto& field : message) {
-    request.headers.emplace_back(ascii_lower(field.name_string()), std::string(field.value()));
-  }
+  HttpRequest request = head_of(message, std::move(remote));
   request.body = std::move(message.body());
-  request.remote_address = std::move(remote);
   return request;
 }
 

@@ -50,23 +50,6 @@ std::string china_time(int64_t unix_ms) {
   return out;
 }
 
-core::StatementLine line_of(const SettledEntry& e, std::string_view account_id) {
-  core::StatementLine l;
-  l.kind = e.refund ? core::StatementLine::Kind::kRefund : core::StatementLine::Kind::kPayment;
-  l.settled = true;
-  l.payment_no = e.payment_no;
-  l.refund_no = e.refund_no;
-  l.channel_trade_no = e.channel_trade_no;
-  l.channel_refund_no = e.channel_refund_no;
-  l.account_id = std::string(account_id);
-  l.amount_minor = e.amount_minor;
-  l.settled_amount_minor = e.amount_minor;
-  l.currency = e.currency;
-  l.channel_status = e.refund ? "REFUND" : "SUCCESS";
-  l.time_text = china_time(e.time_ms);
-  return l;
-}
-
 bool paid(const ChannelPayment& p) {
   return p.state == PayState::kSuccess || p.state == PayState::kRefund;
 }
@@ -128,12 +111,29 @@ std::vector<SettledEntry> SettlementLedger::settled_on(std::string_view day,
   return out;
 }
 
+core::StatementLine statement_line(const SettledEntry& e, std::string_view account_id) {
+  core::StatementLine l;
+  l.kind = e.refund ? core::StatementLine::Kind::kRefund : core::StatementLine::Kind::kPayment;
+  l.settled = true;
+  l.payment_no = e.payment_no;
+  l.refund_no = e.refund_no;
+  l.channel_trade_no = e.channel_trade_no;
+  l.channel_refund_no = e.channel_refund_no;
+  l.account_id = std::string(account_id);
+  l.amount_minor = e.amount_minor;
+  l.settled_amount_minor = e.amount_minor;
+  l.currency = e.currency;
+  l.channel_status = e.refund ? "REFUND" : "SUCCESS";
+  l.time_text = china_time(e.time_ms);
+  return l;
+}
+
 std::string wechat_statement(const std::vector<SettledEntry>& entries, std::string_view appid,
                              std::string_view account_id) {
   wechatpay::TradebillWriter writer{std::string(appid)};
   std::string out;
   writer.header(&out);
-  for (const auto& e : entries) writer.row(line_of(e, account_id), &out);
+  for (const auto& e : entries) writer.row(statement_line(e, account_id), &out);
   writer.summary(&out);
   return out;
 }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "channels/sim/channel_model.hpp"
+#include "core/statement.hpp"
 
 namespace oncepay::channels::sim {
 
@@ -56,6 +57,10 @@ class SettlementLedger {
  private:
   std::vector<SettledEntry> entries_;
 };
+
+// One settled entry as a statement line of account `account_id` (WeChat's
+// layout: SUCCESS / REFUND; the Alipay writer adjusts sign and status).
+core::StatementLine statement_line(const SettledEntry& entry, std::string_view account_id);
 
 // Unix ms -> "yyyy-MM-dd" in UTC+8 (unix_ms >= 0).
 std::string china_day(int64_t unix_ms);
