@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <unordered_map>
+#include <utility>
 
 #include "actors/recon_classify.hpp"
 #include "core/check.hpp"
@@ -172,6 +173,8 @@ void Reconciler::stop() {
   jobs_.clear();
 }
 
+void Reconciler::wake() { cv_.notify_all(); }
+
 std::string Reconciler::upload_path() {
   std::lock_guard lock(mu_);
   return options_.work_dir + "/upload-" + std::to_string(now()) + "-" +
@@ -231,9 +234,8 @@ void Reconciler::run() {
       Job job = std::move(jobs_.front());
       jobs_.pop_front();
       lock.unlock();
-      run_job(job);
+      run_job(job);  // frees the job's key (busy_) itself
       lock.lock();
-      busy_.erase(key_of(job.merchant_id, job.channel, job.date));
       continue;
     }
     // Due schedule work (merges into jobs_), then sleep until the next.
@@ -396,7 +398,21 @@ void Reconciler::run_job(Job& job) {
     if (!answered && job.done) job.done(std::move(a));
     answered = true;
   };
+  // The run's key is free again just before its last record is written: a
+  // client that sees it DONE (or FAILED) may start the next one at once (the
+  // one worker runs it after this one).
+  bool released = false;
+  auto release = [&] {
+    if (std::exchange(released, true)) return;
+    std::lock_guard lock(mu_);
+    busy_.erase(key_of(job.merchant_id, job.channel, job.date));
+  };
+  struct Release {
+    std::function<void()> fn;
+    ~Release() { fn(); }
+  } release_on_exit{release};
   auto record_failed = [&](v1::ReconErrorView error) {
+    release();
     run.set_status("FAILED");
     run.set_finished_at(core::format_time(now()));
     *run.mutable_error() = std::move(error);
@@ -443,6 +459,8 @@ void Reconciler::run_job(Job& job) {
           source, path, job.merchant_id,
           source.account_id ? source.account_id(job.merchant_id) : std::string())) {
     if (job.source == "upload") {
+      ::unlink(path.c_str());  // before the answer: a refused upload leaves nothing
+      path.clear();
       ReconAnswer a = refused(core::Code::kInvalidStatement, line_message(*bad));
       a.line = bad->line;
       return answer(std::move(a));
@@ -663,6 +681,7 @@ void Reconciler::run_job(Job& job) {
                      static_cast<int64_t>(get_count(previous.counts(), cls)));
     }
   }
+  release();
   if (storage::Status st = store_->finish_run(run, rs.items, rs.held); !st.is_ok()) {
     ReconAnswer a = refused(core::Code::kStorageUnavailable, st.to_string());
     return answer(std::move(a));

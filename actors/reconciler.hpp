@@ -111,6 +111,9 @@ class Reconciler {
   // review list.
   void start();
   void stop();
+  // Makes the worker look at its schedule now (ReconOptions::now_ms may
+  // have moved: tests; the daemon's clock needs no wake-up).
+  void wake();
 
   struct Job {
     std::string merchant_id;
