@@ -52,6 +52,7 @@ v1::ReconItemView recon_item_view(const core::ReconItem& item) {
   v.set_channel_trade_no(item.channel_trade_no);
   v.set_channel_currency(item.channel_currency);
   v.set_platform_currency(item.platform_currency);
+  v.set_fee_milli(item.fee_milli_minor);
   return v;
 }
 

@@ -55,6 +55,7 @@ void reset(ReconItem* item, const StatementLine& line, ReconClass cls, ReconActi
   item->channel_currency = line.currency;
   item->platform_currency.clear();
   item->held_since_day = 0;
+  item->fee_milli_minor = line.fee_milli_minor;
   item->detail.clear();
 }
 
