@@ -1,0 +1,689 @@
+// Black box: reconciliation (issue #13) against the real oncepayd, with the
+// in-process sandbox channel. Every class is planted over real payments and
+// refunds of the daemon: a success whose every notification was lost and
+// whose query ladder is far too late to find it (fetched statement ->
+// channel_only_success, auto_fixed; a success of a closed attempt ->
+// auto_refunded), and the review classes by uploading crafted statements
+// (channels/wechatpay/tradebill.hpp TradebillWriter, 商户号 = merchant_id as
+// the sandbox writes it). Then re-runs (idempotent), malformed files (400
+// invalid_statement with the line, nothing applied, no run), the size limit
+// (413), the resolutions and roles, the scratch pool across days
+// (platform_only_success held, then channel_missing), and a restart.
+//
+// Dates: the sandbox's business day is the date in UTC+8 (recon.timezone
+// Asia/Shanghai). "Today" is taken once per test; a test that runs across
+// midnight in UTC+8 (16:00 UTC) may see its payments on two days.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "channels/wechatpay/tradebill.hpp"
+#include "codec/json.hpp"
+#include "core/signature.hpp"
+#include "core/statement.hpp"
+#include "daemon_process.hpp"
+#include "oncepay.pb.h"
+
+namespace oncepay {
+namespace {
+
+using namespace std::chrono_literals;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+constexpr const char* kKey = "Bearer sk_test_demo";
+constexpr const char* kMerchant = "demo";
+constexpr char kViewerToken[] = "viewer-token-for-recon";
+constexpr char kOperatorToken[] = "operator-token-for-recon";
+
+// The date `days` from today in UTC+8, and the time text of now in UTC+8.
+std::string china_date(int days) {
+  const std::time_t t = std::time(nullptr) + 8 * 3600 + days * 86400;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[16];
+  std::strftime(out, sizeof out, "%Y-%m-%d", &tm);
+  return out;
+}
+
+std::string china_now_text() {
+  const std::time_t t = std::time(nullptr) + 8 * 3600;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S", &tm);
+  return out;
+}
+
+core::StatementLine pay_line(const std::string& payment_no, int64_t amount_minor,
+                             const std::string& time_text, const std::string& currency = "CNY") {
+  core::StatementLine l;
+  l.payment_no = payment_no;
+  l.channel_trade_no = "T" + payment_no;
+  l.account_id = kMerchant;
+  l.amount_minor = amount_minor;
+  l.settled_amount_minor = amount_minor;
+  l.currency = currency;
+  l.channel_status = "SUCCESS";
+  l.time_text = time_text;
+  return l;
+}
+
+core::StatementLine refund_line(const std::string& payment_no, const std::string& refund_no,
+                                int64_t amount_minor, const std::string& time_text) {
+  core::StatementLine l = pay_line(payment_no, amount_minor, time_text);
+  l.kind = core::StatementLine::Kind::kRefund;
+  l.refund_no = refund_no;
+  l.channel_refund_no = "CR" + refund_no;
+  return l;
+}
+
+// WeChat's ALL layout: header (line 1), one row per line (lines 2..n+1),
+// the summary's header (n+2) and row (n+3).
+std::string statement(const std::vector<core::StatementLine>& lines) {
+  channels::wechatpay::TradebillWriter writer("sandbox");
+  std::string out;
+  writer.header(&out);
+  for (const auto& l : lines) writer.row(l, &out);
+  writer.summary(&out);
+  return out;
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to,
+                     size_t after = 0) {
+  const size_t at = text.find(from, after);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no " << from << " in the statement";
+    return text;
+  }
+  return text.replace(at, from.size(), to);
+}
+
+class ReconE2ETest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tokens_ = dir_.path() + "/tokens";
+    std::ofstream(tokens_) << "vera viewer " << core::sha256_hex(kViewerToken) << "\notto operator "
+                           << core::sha256_hex(kOperatorToken) << "\n";
+    chmod(tokens_.c_str(), 0600);
+    today_ = china_date(0);
+  }
+
+  void start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{
+        "--http.port=0", "--data-dir=" + dir_.path() + "/data", "--admin.tokens-file=" + tokens_,
+        "--payment.in-flight-window=300ms",
+        // Far too late to find anything during a test: only the
+        // reconciliation can learn of a success whose notifications are lost.
+        "--payment.query-ladder=1h,2h", "--payment.fast-expiry-ladder=1h,2h",
+        "--sandbox.notify-retry=100ms,100ms", "--recon.daily-at=\"\"", "--recon.hold-days=1",
+        "--log.state-changes=false"};
+    for (auto& a : extra) args.push_back(std::move(a));
+    daemon_ = std::make_unique<testing::DaemonProcess>(ONCEPAYD_PATH, args, 20s,
+                                                       dir_.path() + "/oncepayd.stderr");
+    ASSERT_TRUE(daemon_->wait_ready());
+  }
+
+  http::HttpClientResult call(const std::string& method, const std::string& path,
+                              const std::string& body = {}, const std::string& auth = kKey,
+                              const std::string& type = "application/json") {
+    Headers headers{{"Content-Type", type}};
+    if (!auth.empty()) headers.emplace_back("Authorization", auth);
+    auto r = daemon_->request(method, path, std::move(headers), body, 10s);
+    EXPECT_TRUE(r.ok) << method << " " << path << ": " << r.error;
+    return r;
+  }
+  http::HttpClientResult admin(const std::string& method, const std::string& path,
+                               const std::string& body = {}) {
+    return call(method, path, body, std::string("Bearer ") + kOperatorToken);
+  }
+
+  template <class Message>
+  static Message parse(const http::HttpClientResult& r) {
+    Message m;
+    std::string error;
+    EXPECT_TRUE(codec::parse_json(r.body, &m, &error)) << error << " in " << r.body;
+    return m;
+  }
+
+  // POST /v1/orders/{no}/pay on the sandbox: the attempt's payment_no.
+  std::string pay(const std::string& no, int64_t amount_minor = 1999) {
+    auto r = call("POST", "/v1/orders/" + no + "/pay",
+                  R"({"amount":)" + std::to_string(amount_minor) +
+                      R"(,"currency":"CNY","channel":"sandbox"})");
+    EXPECT_TRUE(r.status == 201 || r.status == 200) << r.body;
+    return parse<v1::OrderView>(r).attempt().payment_no();
+  }
+  void faults(const std::string& json) {
+    ASSERT_EQ(call("PUT", "/sandbox/faults", json, "").status, 200);
+  }
+  void payer_pays(const std::string& payment_no, const std::string& body = "") {
+    ASSERT_EQ(call("POST", "/sandbox/payments/" + payment_no + "/pay", body, "").status, 200);
+  }
+  // An order PAID through the sandbox and its notification; the payment_no.
+  std::string paid_order(const std::string& no, int64_t amount_minor = 1999) {
+    const std::string p = pay(no, amount_minor);
+    payer_pays(p);
+    wait_for(no, [](const v1::OrderView& v) { return v.status() == v1::Order::PAID; });
+    return p;
+  }
+  void refund(const std::string& no, const std::string& refund_no, int64_t amount_minor) {
+    auto r = call(
+        "POST", "/v1/orders/" + no + "/refunds",
+        R"({"refund_no":")" + refund_no + R"(","amount":)" + std::to_string(amount_minor) + "}");
+    ASSERT_TRUE(r.status == 201 || r.status == 200 || r.status == 202) << r.body;
+    wait_for(no, [&](const v1::OrderView& v) {
+      for (const auto& x : v.refunds()) {
+        if (x.refund_no() == refund_no) return x.status() == v1::Refund::SUCCEEDED;
+      }
+      return false;
+    });
+  }
+
+  v1::OrderView order(const std::string& no) {
+    return parse<v1::OrderView>(call("GET", "/v1/orders/" + no));
+  }
+
+  template <class Pred>
+  v1::OrderView wait_for(const std::string& no, Pred done, std::chrono::milliseconds limit = 8s) {
+    auto v = testing::poll_until([&] { return order(no); }, done, limit);
+    if (!done(v)) ADD_FAILURE() << "not reached for " << no << ": " << codec::to_json(v);
+    return v;
+  }
+
+  static int events_of(const v1::OrderView& v, const std::string& type) {
+    int n = 0;
+    for (const auto& e : v.events()) n += e.type() == type;
+    return n;
+  }
+
+  // GET /admin/reconciliations/{id} until DONE or FAILED (bounded).
+  v1::ReconciliationView finished(const std::string& id) {
+    auto run = testing::poll_until(
+        [&] { return parse<v1::ReconciliationView>(admin("GET", "/admin/reconciliations/" + id)); },
+        [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+    EXPECT_EQ(run.status(), "DONE") << codec::to_json(run);
+    return run;
+  }
+
+  // Uploads `file` for (demo, sandbox, date); the 202's run, finished.
+  v1::ReconciliationView upload(const std::string& date, const std::string& file) {
+    auto r = upload_raw(date, file);
+    EXPECT_EQ(r.status, 202) << r.body;
+    if (r.status != 202) return {};
+    return finished(parse<v1::ReconciliationView>(r).reconciliation_id());
+  }
+  http::HttpClientResult upload_raw(const std::string& date, const std::string& file,
+                                    const std::string& type = "text/csv") {
+    return call("POST",
+                std::string("/admin/reconciliations?merchant_id=") + kMerchant +
+                    "&channel=sandbox&date=" + date,
+                file, std::string("Bearer ") + kOperatorToken, type);
+  }
+  v1::ReconciliationView fetch(const std::string& date) {
+    auto r = admin("POST", "/admin/reconciliations",
+                   std::string(R"({"merchant_id":")") + kMerchant +
+                       R"(","channel":"sandbox","date":")" + date + "\"}");
+    EXPECT_EQ(r.status, 202) << r.body;
+    return finished(parse<v1::ReconciliationView>(r).reconciliation_id());
+  }
+
+  v1::ReviewListView review(const std::string& reason) {
+    return parse<v1::ReviewListView>(admin("GET", "/admin/review?limit=100&reason=" + reason));
+  }
+  // The run's item of `cls` for payment_no (and refund_no); fails when absent.
+  static v1::ReconItemView item(const v1::ReconciliationView& run, const std::string& cls,
+                                const std::string& payment_no, const std::string& refund_no = "") {
+    for (const auto& i : run.items()) {
+      if (i.class_() == cls && i.payment_no() == payment_no && i.refund_no() == refund_no) return i;
+    }
+    ADD_FAILURE() << "no " << cls << " item for " << payment_no << " in " << codec::to_json(run);
+    return {};
+  }
+
+  testing::TempDir dir_;
+  std::string tokens_;
+  std::string today_;
+  std::unique_ptr<testing::DaemonProcess> daemon_;
+};
+
+// The planted day (today, intraday): every class a statement of one day can
+// show, over real payments and refunds of the daemon.
+class ReconPlantedTest : public ReconE2ETest {
+ protected:
+  void SetUp() override {
+    ReconE2ETest::SetUp();
+    start();
+    plant();
+  }
+
+  void plant() {
+    const std::string t = china_now_text();
+    p_matched_ = paid_order("o-matched");
+    p_amount_ = paid_order("o-amount");
+    p_currency_ = paid_order("o-currency");
+    p_status_ = paid_order("o-status");
+    p_refunds_ = paid_order("o-refunds");
+    refund("o-refunds", "r-po", 300);
+    refund("o-refunds", "r-amt", 400);
+    p_dup_ = paid_order("o-dup");
+    p_cos_ = pay("o-cos");  // never paid at the sandbox: only the statement says so
+    p_plat_ = paid_order("o-plat");
+    core::StatementLine revoked = pay_line(p_status_, 1999, t);
+    revoked.settled = false;
+    revoked.channel_status = "REVOKED";
+    lines_ = {pay_line(p_matched_, 1999, t),               // 2 matched
+              pay_line(p_amount_, 2999, t),                // 3 amount_mismatch
+              pay_line(p_currency_, 1999, t, "USD"),       // 4 currency_mismatch
+              revoked,                                     // 5 status_mismatch
+              pay_line(p_refunds_, 1999, t),               // 6 matched
+              refund_line(p_refunds_, "r-amt", 500, t),    // 7 refund_amount_mismatch
+              refund_line(p_refunds_, "r-co", 200, t),     // 8 refund_channel_only
+              pay_line(p_dup_, 1999, t),                   // 9 matched
+              pay_line(p_dup_, 1999, t),                   // 10 duplicate_line
+              pay_line(p_cos_, 1999, t),                   // 11 channel_only_success
+              pay_line("Pnobodycreatedthis01", 1999, t)};  // 12 unknown_payment
+    // r-po (refund_platform_only) and o-plat (platform_only_success) are
+    // oncepay's records of the day the statement lacks.
+  }
+
+  std::string p_matched_, p_amount_, p_currency_, p_status_, p_refunds_, p_dup_, p_cos_, p_plat_;
+  std::vector<core::StatementLine> lines_;
+};
+
+TEST_F(ReconPlantedTest, AnUploadPlantsEveryClassOfTheDay) {
+  const auto run = upload(today_, statement(lines_));
+  EXPECT_EQ(run.merchant_id(), kMerchant);
+  EXPECT_EQ(run.channel(), "sandbox");
+  EXPECT_EQ(run.date(), today_);
+  EXPECT_EQ(run.source(), "upload");
+  EXPECT_TRUE(run.intraday());
+  EXPECT_EQ(run.lines(), 11u);
+  EXPECT_TRUE(run.summary_ok()) << run.summary_detail();
+  const auto& c = run.counts();
+  EXPECT_EQ(c.matched(), 3u);
+  EXPECT_EQ(c.channel_only_success(), 1u);
+  EXPECT_EQ(c.platform_only_success(), 1u);
+  EXPECT_EQ(c.channel_missing(), 0u);
+  EXPECT_EQ(c.amount_mismatch(), 1u);
+  EXPECT_EQ(c.currency_mismatch(), 1u);
+  EXPECT_EQ(c.status_mismatch(), 1u);
+  EXPECT_EQ(c.refund_channel_only(), 1u);
+  EXPECT_EQ(c.refund_platform_only(), 1u);
+  EXPECT_EQ(c.refund_amount_mismatch(), 1u);
+  EXPECT_EQ(c.unknown_payment(), 1u);
+  EXPECT_EQ(c.duplicate_line(), 1u);
+  EXPECT_EQ(run.fixes_applied(), 1u);
+  EXPECT_EQ(run.fixes_failed(), 0u);
+  EXPECT_EQ(run.items_total(), 10u);
+  EXPECT_TRUE(run.previous_reconciliation_id().empty());
+
+  auto cos = item(run, "channel_only_success", p_cos_);
+  EXPECT_EQ(cos.action(), "auto_fixed");
+  EXPECT_EQ(cos.line(), 11u);
+  EXPECT_EQ(cos.merchant_order_no(), "o-cos");
+  auto plat = item(run, "platform_only_success", p_plat_);
+  EXPECT_EQ(plat.action(), "wait") << "an intraday statement's platform-only successes wait";
+  EXPECT_EQ(plat.line(), 0u);
+  auto amount = item(run, "amount_mismatch", p_amount_);
+  EXPECT_EQ(amount.action(), "review");
+  EXPECT_EQ(amount.line(), 3u);
+  EXPECT_EQ(amount.channel_amount(), 2999);
+  EXPECT_EQ(amount.platform_amount(), 1999);
+  EXPECT_EQ(item(run, "currency_mismatch", p_currency_).line(), 4u);
+  EXPECT_EQ(item(run, "currency_mismatch", p_currency_).channel_currency(), "USD");
+  EXPECT_EQ(item(run, "status_mismatch", p_status_).line(), 5u);
+  EXPECT_EQ(item(run, "refund_amount_mismatch", p_refunds_, "r-amt").line(), 7u);
+  EXPECT_EQ(item(run, "refund_amount_mismatch", p_refunds_, "r-amt").platform_amount(), 400);
+  EXPECT_EQ(item(run, "refund_channel_only", p_refunds_, "r-co").line(), 8u);
+  EXPECT_EQ(item(run, "refund_platform_only", p_refunds_, "r-po").line(), 0u);
+  EXPECT_EQ(item(run, "duplicate_line", p_dup_).line(), 10u);
+  EXPECT_EQ(item(run, "unknown_payment", "Pnobodycreatedthis01").line(), 12u);
+  for (const auto& i : run.items()) {
+    if (i.action() == "review") {
+      EXPECT_EQ(i.review_item_id(), "recon_" + i.class_() + ":" + i.payment_no() +
+                                        (i.refund_no().empty() ? "" : ":" + i.refund_no()));
+    }
+  }
+
+  // The fix went through the order actor: PAID, once, from the statement.
+  auto fixed = order("o-cos");
+  EXPECT_EQ(fixed.status(), v1::Order::PAID);
+  EXPECT_EQ(fixed.paid_payment_no(), p_cos_);
+  EXPECT_EQ(events_of(fixed, "order.paid"), 1) << codec::to_json(fixed);
+  // Never auto-paid at the channel's amount; the mismatches keep their state.
+  EXPECT_EQ(order("o-amount").amount(), 1999);
+
+  // Each review class is on the review list with the statement's facts.
+  struct Expect {
+    std::string cls, payment_no, refund_no, order_no;
+    uint64_t line;
+  };
+  const std::vector<Expect> expects = {
+      {"amount_mismatch", p_amount_, "", "o-amount", 3},
+      {"currency_mismatch", p_currency_, "", "o-currency", 4},
+      {"status_mismatch", p_status_, "", "o-status", 5},
+      {"refund_amount_mismatch", p_refunds_, "r-amt", "o-refunds", 7},
+      {"refund_channel_only", p_refunds_, "r-co", "o-refunds", 8},
+      {"refund_platform_only", p_refunds_, "r-po", "o-refunds", 0},
+      {"duplicate_line", p_dup_, "", "o-dup", 10},
+      {"unknown_payment", "Pnobodycreatedthis01", "", "", 12}};
+  for (const auto& e : expects) {
+    auto list = review("recon_" + e.cls);
+    ASSERT_EQ(list.items_size(), 1) << e.cls << ": " << codec::to_json(list);
+    const auto& it = list.items(0);
+    EXPECT_EQ(it.reason(), "recon_" + e.cls);
+    EXPECT_EQ(it.payment_no(), e.payment_no) << e.cls;
+    EXPECT_EQ(it.merchant_id(), kMerchant) << e.cls;
+    EXPECT_EQ(it.merchant_order_no(), e.order_no) << e.cls;
+    ASSERT_TRUE(it.has_recon()) << e.cls;
+    EXPECT_EQ(it.recon().reconciliation_id(), run.reconciliation_id()) << e.cls;
+    EXPECT_EQ(it.recon().line(), e.line) << e.cls;
+    EXPECT_EQ(it.recon().refund_no(), e.refund_no) << e.cls;
+  }
+  auto amount_item = review("recon_amount_mismatch").items(0).recon();
+  EXPECT_EQ(amount_item.channel_amount(), 2999);
+  EXPECT_EQ(amount_item.platform_amount(), 1999);
+  EXPECT_EQ(amount_item.channel_status(), "SUCCESS");
+  EXPECT_EQ(review("recon_status_mismatch").items(0).recon().channel_status(), "REVOKED");
+  EXPECT_EQ(review("recon_currency_mismatch").items(0).recon().channel_currency(), "USD");
+
+  // The day's runs list it.
+  auto list =
+      parse<v1::ReconciliationListView>(admin("GET", "/admin/reconciliations?date=" + today_));
+  ASSERT_EQ(list.reconciliations_size(), 1);
+  EXPECT_EQ(list.reconciliations(0).reconciliation_id(), run.reconciliation_id());
+}
+
+TEST_F(ReconPlantedTest, ReRunningTheDayIsIdempotent) {
+  const std::string file = statement(lines_);
+  const auto first = upload(today_, file);
+  auto reviews_before = parse<v1::ReviewListView>(admin("GET", "/admin/review?limit=100"));
+  const auto second = upload(today_, file);
+  EXPECT_EQ(second.previous_reconciliation_id(), first.reconciliation_id());
+  EXPECT_EQ(second.lines(), first.lines());
+  // The fix moved one line from channel_only_success to matched; nothing else changed.
+  EXPECT_EQ(second.counts().matched(), first.counts().matched() + 1);
+  EXPECT_EQ(second.counts().channel_only_success(), 0u);
+  const auto& ch = second.changes();
+  EXPECT_EQ(ch.matched(), 1);
+  EXPECT_EQ(ch.channel_only_success(), -1);
+  EXPECT_EQ(ch.platform_only_success(), 0);
+  EXPECT_EQ(ch.channel_missing(), 0);
+  EXPECT_EQ(ch.amount_mismatch(), 0);
+  EXPECT_EQ(ch.currency_mismatch(), 0);
+  EXPECT_EQ(ch.status_mismatch(), 0);
+  EXPECT_EQ(ch.refund_channel_only(), 0);
+  EXPECT_EQ(ch.refund_platform_only(), 0);
+  EXPECT_EQ(ch.refund_amount_mismatch(), 0);
+  EXPECT_EQ(ch.unknown_payment(), 0);
+  EXPECT_EQ(ch.duplicate_line(), 0);
+  EXPECT_EQ(second.fixes_applied(), 0u);
+  // No fix twice, no review item twice.
+  auto fixed = order("o-cos");
+  EXPECT_EQ(events_of(fixed, "order.paid"), 1) << codec::to_json(fixed);
+  EXPECT_EQ(events_of(order("o-amount"), "review.opened"), 1);
+  EXPECT_EQ(events_of(order("o-refunds"), "review.opened"), 3);
+  auto reviews_after = parse<v1::ReviewListView>(admin("GET", "/admin/review?limit=100"));
+  EXPECT_EQ(reviews_after.items_size(), reviews_before.items_size());
+  EXPECT_EQ(reviews_after.items_size(), 8) << codec::to_json(reviews_after);
+  auto list =
+      parse<v1::ReconciliationListView>(admin("GET", "/admin/reconciliations?date=" + today_));
+  EXPECT_EQ(list.reconciliations_size(), 2);
+}
+
+TEST_F(ReconPlantedTest, ResolutionsApplyThroughTheOrder) {
+  upload(today_, statement(lines_));
+  const std::string body_tail = R"(","operator":"otto","reason":"checked with the channel"})";
+  // trust_channel on a status item: the channel shows no settled payment;
+  // oncepay never un-pays an order.
+  auto status = admin("POST", "/admin/review/recon_status_mismatch:" + p_status_ + "/resolve",
+                      R"({"resolution":"trust_channel)" + body_tail);
+  EXPECT_EQ(status.status, 409) << status.body;
+  EXPECT_EQ(parse<v1::ErrorResponse>(status).error().code(), "resolution_not_applicable");
+  EXPECT_EQ(order("o-status").status(), v1::Order::PAID);
+  // trust_channel on a refund the channel settled that oncepay lacks: recorded.
+  auto co = admin("POST", "/admin/review/recon_refund_channel_only:" + p_refunds_ + ":r-co/resolve",
+                  R"({"resolution":"trust_channel)" + body_tail);
+  EXPECT_EQ(co.status, 200) << co.body;
+  auto refunds = order("o-refunds");
+  EXPECT_EQ(refunds.refunded_amount(), 300 + 400 + 200) << codec::to_json(refunds);
+  EXPECT_EQ(review("recon_refund_channel_only").items_size(), 0);
+  // trust_channel on the amount item: the order's success rules decide (a
+  // success of another amount never pays the order at that amount).
+  auto amount = admin("POST", "/admin/review/recon_amount_mismatch:" + p_amount_ + "/resolve",
+                      R"({"resolution":"trust_channel)" + body_tail);
+  EXPECT_EQ(amount.status, 200) << amount.body;
+  auto amount_order = order("o-amount");
+  EXPECT_EQ(amount_order.amount(), 1999);
+  EXPECT_EQ(amount_order.status(), v1::Order::PAID);
+  // trust_platform: stays listed, marked.
+  auto platform = admin("POST", "/admin/review/recon_currency_mismatch:" + p_currency_ + "/resolve",
+                        R"({"resolution":"trust_platform)" + body_tail);
+  EXPECT_EQ(platform.status, 200) << platform.body;
+  auto kept = review("recon_currency_mismatch");
+  ASSERT_EQ(kept.items_size(), 1);
+  EXPECT_EQ(kept.items(0).resolution(), "trust_platform");
+  EXPECT_EQ(kept.items(0).resolved_by(), "otto");
+  // dismiss: gone, and a re-run does not reopen it.
+  auto dismiss = admin("POST", "/admin/review/recon_duplicate_line:" + p_dup_ + "/resolve",
+                       R"({"resolution":"dismiss)" + body_tail);
+  EXPECT_EQ(dismiss.status, 200) << dismiss.body;
+  EXPECT_EQ(review("recon_duplicate_line").items_size(), 0);
+  auto unknown = admin("POST", "/admin/review/recon_unknown_payment:Pnobodycreatedthis01/resolve",
+                       R"({"resolution":"dismiss)" + body_tail);
+  EXPECT_EQ(unknown.status, 200) << unknown.body;
+  EXPECT_EQ(review("recon_unknown_payment").items_size(), 0);
+  const auto rerun = upload(today_, statement(lines_));
+  EXPECT_EQ(rerun.counts().duplicate_line(), 1u) << "still classified";
+  EXPECT_EQ(review("recon_duplicate_line").items_size(), 0) << "but not reopened";
+  EXPECT_EQ(review("recon_unknown_payment").items_size(), 0) << "nor the unattached one";
+  EXPECT_EQ(review("recon_currency_mismatch").items_size(), 1);
+  // Every resolution is an order event with the operator and the reason.
+  bool dismissed = false;
+  const auto dup_order = order("o-dup");
+  for (const auto& e : dup_order.events()) {
+    dismissed |= e.type() == "review.closed" &&
+                 e.detail().find("dismiss by otto") != std::string::npos &&
+                 e.detail().find("checked with the channel") != std::string::npos;
+  }
+  EXPECT_TRUE(dismissed) << codec::to_json(dup_order);
+  bool resolved = false;
+  const auto currency_order = order("o-currency");
+  for (const auto& e : currency_order.events()) {
+    resolved |= e.type() == "review.resolved" &&
+                e.detail().find("trust_platform by otto") != std::string::npos &&
+                e.detail().find("checked with the channel") != std::string::npos;
+  }
+  EXPECT_TRUE(resolved) << codec::to_json(currency_order);
+  // An unknown item, and a viewer.
+  auto missing = admin("POST", "/admin/review/recon_amount_mismatch:Pnope/resolve",
+                       R"({"resolution":"dismiss)" + body_tail);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(parse<v1::ErrorResponse>(missing).error().code(), "review_item_not_found");
+  auto viewer =
+      call("POST", "/admin/review/recon_currency_mismatch:" + p_currency_ + "/resolve",
+           R"({"resolution":"dismiss)" + body_tail, std::string("Bearer ") + kViewerToken);
+  EXPECT_EQ(viewer.status, 403) << viewer.body;
+  EXPECT_EQ(review("recon_currency_mismatch").items_size(), 1);
+  // A viewer may read runs and the list, not start one.
+  EXPECT_EQ(call("GET", "/admin/reconciliations?date=" + today_, "",
+                 std::string("Bearer ") + kViewerToken)
+                .status,
+            200);
+  EXPECT_EQ(
+      call("POST", "/admin/reconciliations",
+           std::string(R"({"merchant_id":"demo","channel":"sandbox","date":")") + today_ + "\"}",
+           std::string("Bearer ") + kViewerToken)
+          .status,
+      403);
+}
+
+TEST_F(ReconPlantedTest, TheRunAndItsItemsSurviveARestart) {
+  const auto run = upload(today_, statement(lines_));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  start();
+  auto again = parse<v1::ReconciliationView>(
+      admin("GET", "/admin/reconciliations/" + run.reconciliation_id()));
+  EXPECT_EQ(again.status(), "DONE");
+  EXPECT_EQ(again.lines(), run.lines());
+  EXPECT_EQ(codec::to_json(again.counts()), codec::to_json(run.counts()));
+  ASSERT_EQ(again.items_size(), run.items_size());
+  for (int i = 0; i < run.items_size(); ++i) {
+    EXPECT_EQ(codec::to_json(again.items(i)), codec::to_json(run.items(i)));
+  }
+  auto list =
+      parse<v1::ReconciliationListView>(admin("GET", "/admin/reconciliations?date=" + today_));
+  EXPECT_EQ(list.reconciliations_size(), 1);
+  EXPECT_EQ(review("recon_amount_mismatch").items_size(), 1);
+  EXPECT_EQ(review("recon_unknown_payment").items_size(), 1);
+  EXPECT_EQ(order("o-cos").status(), v1::Order::PAID);
+  // Paging: one item a page, the cursor passed back.
+  auto page = parse<v1::ReconciliationView>(
+      admin("GET", "/admin/reconciliations/" + run.reconciliation_id() + "?limit=4"));
+  EXPECT_EQ(page.items_size(), 4);
+  ASSERT_FALSE(page.next().empty());
+  auto rest = parse<v1::ReconciliationView>(admin(
+      "GET",
+      "/admin/reconciliations/" + run.reconciliation_id() + "?limit=100&cursor=" + page.next()));
+  EXPECT_EQ(rest.items_size(), run.items_size() - 4);
+  EXPECT_TRUE(rest.next().empty());
+}
+
+// A success whose every notification is lost, with a ladder far too late to
+// find it: the fetched statement finds it. And a success of an attempt that
+// was closed (the order retried): refunded automatically.
+TEST_F(ReconE2ETest, TheFetchedStatementFixesLostSuccesses) {
+  start();
+  const std::string lost = pay("o-lost");
+  const std::string late = pay("o-late");
+  std::this_thread::sleep_for(350ms);  // past payment.in-flight-window: the retry closes attempt 1
+  const std::string late2 = pay("o-late");
+  ASSERT_NE(late, late2);
+  faults(R"({"notify_drop":1.0})");
+  payer_pays(lost);
+  payer_pays(late, R"({"after_close":true})");
+  faults("{}");
+  EXPECT_EQ(order("o-lost").status(), v1::Order::PAYING);
+  const auto run = fetch(today_);
+  EXPECT_EQ(run.source(), "fetch");
+  EXPECT_EQ(run.lines(), 2u);
+  EXPECT_EQ(run.counts().channel_only_success(), 2u) << codec::to_json(run);
+  EXPECT_EQ(run.fixes_applied(), 2u);
+  EXPECT_EQ(item(run, "channel_only_success", lost).action(), "auto_fixed");
+  EXPECT_EQ(item(run, "channel_only_success", late).action(), "auto_refunded");
+  auto fixed = order("o-lost");
+  EXPECT_EQ(fixed.status(), v1::Order::PAID);
+  EXPECT_EQ(fixed.paid_payment_no(), lost);
+  auto refunded = wait_for("o-late", [](const v1::OrderView& v) {
+    return v.attempts(0).status() == v1::Attempt::AUTO_REFUNDED;
+  });
+  EXPECT_EQ(refunded.status(), v1::Order::PAYING);
+  // Again: both matched now (and the automatic refund's line too); nothing twice.
+  const auto again = fetch(today_);
+  EXPECT_EQ(again.counts().channel_only_success(), 0u) << codec::to_json(again);
+  EXPECT_EQ(again.counts().matched(), again.lines()) << codec::to_json(again);
+  EXPECT_EQ(again.changes().channel_only_success(), -2);
+  EXPECT_EQ(again.fixes_applied(), 0u);
+  EXPECT_EQ(events_of(order("o-lost"), "order.paid"), 1);
+  EXPECT_EQ(events_of(order("o-late"), "auto_refund.started"), 1)
+      << codec::to_json(order("o-late"));
+}
+
+// The scratch pool: a success of a finished day the statement lacks is held
+// (platform_only_success, hold); with recon.hold-days=1 the next day's
+// statement that still lacks it makes it channel_missing, for review.
+TEST_F(ReconE2ETest, AHeldSuccessBecomesChannelMissing) {
+  start();
+  const std::string d0 = china_date(-2), d1 = china_date(-1);
+  const std::string p = pay("o-held");
+  // The channel's statement of d0 shows the success (the order learns it
+  // then, at the statement's time) ...
+  const auto found = upload(d0, statement({pay_line(p, 1999, d0 + " 12:00:00")}));
+  EXPECT_FALSE(found.intraday());
+  EXPECT_EQ(item(found, "channel_only_success", p).action(), "auto_fixed");
+  ASSERT_EQ(order("o-held").status(), v1::Order::PAID);
+  // ... and its corrected statement of d0 does not: held.
+  const auto held = upload(d0, statement({}));
+  EXPECT_EQ(held.counts().platform_only_success(), 1u) << codec::to_json(held);
+  EXPECT_EQ(item(held, "platform_only_success", p).action(), "hold");
+  EXPECT_EQ(review("recon_channel_missing").items_size(), 0);
+  // d1's statement lacks it too: hold-days passed.
+  const auto missing = upload(d1, statement({}));
+  EXPECT_EQ(missing.counts().channel_missing(), 1u) << codec::to_json(missing);
+  EXPECT_EQ(item(missing, "channel_missing", p).action(), "review");
+  auto list = review("recon_channel_missing");
+  ASSERT_EQ(list.items_size(), 1);
+  EXPECT_EQ(list.items(0).payment_no(), p);
+  EXPECT_EQ(list.items(0).merchant_order_no(), "o-held");
+}
+
+// Malformed files: 400 invalid_statement naming the line, no run, nothing applied.
+TEST_F(ReconE2ETest, MalformedStatementsChangeNothing) {
+  start();
+  const std::string t = china_now_text();
+  const std::string p1 = pay("o-mal1");
+  const std::string p2 = pay("o-mal2", 1888);
+  // Lines 2 and 3, the summary's header 4 and row 5.
+  const std::string good = statement({pay_line(p1, 1999, t), pay_line(p2, 1888, t)});
+  std::vector<core::StatementLine> other = {pay_line(p1, 1999, t), pay_line(p2, 1888, t)};
+  for (auto& l : other) l.account_id = "someone-else";
+  const size_t summary_row = good.find('\n', good.find("总交易单数")) + 1;
+  struct Case {
+    std::string name, file;
+    uint64_t line;
+  };
+  const std::vector<Case> cases = {
+      {"wrong header", replaced(good, "商户订单号", "订单号"), 1},
+      {"bad amount", replaced(good, "`18.88", "`18.8x"), 3},
+      {"truncated", good.substr(0, good.find("总交易单数")), 4},
+      {"invalid UTF-8", replaced(good, "`" + p2, "`" + p2 + "\xC3\x28"), 3},
+      {"summary that does not add up", replaced(good, "`38.87", "`38.88", summary_row), 5},
+      {"another merchant's account id", statement(other), 2},
+  };
+  for (const auto& c : cases) {
+    auto r = upload_raw(today_, c.file);
+    EXPECT_EQ(r.status, 400) << c.name << ": " << r.body;
+    auto error = parse<v1::ErrorResponse>(r).error();
+    EXPECT_EQ(error.code(), "invalid_statement") << c.name;
+    EXPECT_EQ(error.line(), c.line) << c.name << ": " << error.message();
+    EXPECT_NE(error.message().find("line " + std::to_string(c.line)), std::string::npos)
+        << c.name << ": " << error.message();
+  }
+  auto type = upload_raw(today_, good, "text/plain");
+  EXPECT_EQ(type.status, 400) << type.body;
+  EXPECT_EQ(parse<v1::ErrorResponse>(type).error().code(), "invalid_request");
+  auto list =
+      parse<v1::ReconciliationListView>(admin("GET", "/admin/reconciliations?date=" + today_));
+  EXPECT_EQ(list.reconciliations_size(), 0) << codec::to_json(list);
+  EXPECT_EQ(order("o-mal1").status(), v1::Order::PAYING);
+  EXPECT_EQ(order("o-mal2").status(), v1::Order::PAYING);
+  EXPECT_EQ(parse<v1::ReviewListView>(admin("GET", "/admin/review")).items_size(), 0);
+  // The same file, well-formed, is taken: both successes are applied.
+  const auto run = upload(today_, good);
+  EXPECT_EQ(run.counts().channel_only_success(), 2u);
+  EXPECT_EQ(order("o-mal1").status(), v1::Order::PAID);
+}
+
+TEST_F(ReconE2ETest, AStatementOverTheLimitIs413) {
+  start({"--recon.max-statement-bytes=2048"});
+  const std::string t = china_now_text();
+  std::vector<core::StatementLine> lines;
+  for (int i = 0; i < 20; ++i) lines.push_back(pay_line("Pbig" + std::to_string(i), 100, t));
+  const std::string file = statement(lines);
+  ASSERT_GT(file.size(), 2048u);
+  auto r = upload_raw(today_, file);
+  EXPECT_EQ(r.status, 413) << r.body;
+  auto list =
+      parse<v1::ReconciliationListView>(admin("GET", "/admin/reconciliations?date=" + today_));
+  EXPECT_EQ(list.reconciliations_size(), 0);
+  // A file under the limit is still taken.
+  const auto run = upload(today_, statement({pay_line("Psmall", 100, t)}));
+  EXPECT_EQ(run.counts().unknown_payment(), 1u);
+}
+
+}  // namespace
+}  // namespace oncepay
