@@ -460,6 +460,12 @@ TEST_F(ReconPlantedTest, ResolutionsApplyThroughTheOrder) {
   auto amount_order = order("o-amount");
   EXPECT_EQ(amount_order.amount(), 1999);
   EXPECT_EQ(amount_order.status(), v1::Order::PAID);
+  EXPECT_EQ(amount_order.paid_payment_no(), p_amount_);
+  EXPECT_EQ(events_of(amount_order, "channel.mismatch"), 1) << codec::to_json(amount_order);
+  EXPECT_EQ(review("recon_amount_mismatch").items_size(), 0);
+  auto held_for_review = review("amount_mismatch");
+  ASSERT_EQ(held_for_review.items_size(), 1) << "the success rules' own item";
+  EXPECT_EQ(held_for_review.items(0).payment_no(), p_amount_);
   // trust_platform: stays listed, marked.
   auto platform = admin("POST", "/admin/review/recon_currency_mismatch:" + p_currency_ + "/resolve",
                         R"({"resolution":"trust_platform)" + body_tail);
@@ -668,21 +674,34 @@ TEST_F(ReconE2ETest, MalformedStatementsChangeNothing) {
   EXPECT_EQ(order("o-mal1").status(), v1::Order::PAID);
 }
 
+// Uploads are streamed to a file: far above the ordinary body limit
+// (http.body-limit, 64 KiB) up to recon.max-statement-bytes, then 413.
 TEST_F(ReconE2ETest, AStatementOverTheLimitIs413) {
-  start({"--recon.max-statement-bytes=2048"});
+  start({"--recon.max-statement-bytes=100000"});
   const std::string t = china_now_text();
-  std::vector<core::StatementLine> lines;
-  for (int i = 0; i < 20; ++i) lines.push_back(pay_line("Pbig" + std::to_string(i), 100, t));
-  const std::string file = statement(lines);
-  ASSERT_GT(file.size(), 2048u);
-  auto r = upload_raw(today_, file);
+  auto unknown_lines = [&](int n) {
+    std::vector<core::StatementLine> lines;
+    for (int i = 0; i < n; ++i) lines.push_back(pay_line("Pbig" + std::to_string(i), 100, t));
+    return statement(lines);
+  };
+  const std::string too_large = unknown_lines(700);
+  ASSERT_GT(too_large.size(), 100000u);
+  auto r = upload_raw(today_, too_large);
   EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_EQ(parse<v1::ErrorResponse>(r).error().code(), "payload_too_large");
   auto list =
       parse<v1::ReconciliationListView>(admin("GET", "/admin/reconciliations?date=" + today_));
   EXPECT_EQ(list.reconciliations_size(), 0);
-  // A file under the limit is still taken.
-  const auto run = upload(today_, statement({pay_line("Psmall", 100, t)}));
-  EXPECT_EQ(run.counts().unknown_payment(), 1u);
+  // Over 64 KiB and under the limit: taken.
+  const std::string large = unknown_lines(450);
+  ASSERT_GT(large.size(), 65536u);
+  ASSERT_LT(large.size(), 100000u);
+  const auto run = upload(today_, large);
+  EXPECT_EQ(run.lines(), 450u);
+  EXPECT_EQ(run.counts().unknown_payment(), 450u);
+  // The ordinary limit still holds on every other route.
+  auto body = call("POST", "/v1/orders/o-big/pay", std::string(70000, ' '));
+  EXPECT_EQ(body.status, 413) << body.body;
 }
 
 }  // namespace
