@@ -14,11 +14,16 @@
 // Asia/Shanghai). "Today" is taken once per test; a test that runs across
 // midnight in UTC+8 (16:00 UTC) may see its payments on two days.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <boost/json.hpp>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "channels/wechatpay/tradebill.hpp"
@@ -702,6 +707,181 @@ TEST_F(ReconE2ETest, AStatementOverTheLimitIs413) {
   // The ordinary limit still holds on every other route.
   auto body = call("POST", "/v1/orders/o-big/pay", std::string(70000, ' '));
   EXPECT_EQ(body.status, 413) << body.body;
+}
+
+// ---------------------------------------------------------------- the simulator's channels
+
+uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string vector_key(std::string_view name) {
+  std::ifstream in(std::string(ONCEPAY_VECTORS_DIR) + "/generated_locally.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  const boost::json::value all = boost::json::parse(text.str());
+  const auto& entry = all.as_object()
+                          .at("keys")
+                          .as_object()
+                          .at(boost::json::string_view(name.data(), name.size()))
+                          .as_object();
+  if (const auto* pem = entry.if_contains("pem")) return std::string(pem->get_string());
+  return std::string(entry.at("value").get_string());
+}
+
+// oncepayd with one real channel pointed at oncepay-channel-sim (the setup of
+// wechatpay_e2e_test.cpp / alipay_e2e_test.cpp), the ladders far too late:
+// the statement fetched from the simulator finds the lost success.
+class ReconSimTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kAdmin = "Bearer admin-dev-token";
+
+  std::string write(const std::string& name, const std::string& content) {
+    const std::string path = (std::filesystem::path(dir_.path()) / name).string();
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  void start(std::vector<std::string> sim_args, const std::string& channel) {
+    channel_ = channel;
+    sim_args.insert(sim_args.begin(), "--listen=127.0.0.1:0");
+    sim_args.push_back("--notify-retry=200ms,200ms");
+    sim_ = std::make_unique<testing::DaemonProcess>(ONCEPAY_CHANNEL_SIM_PATH, sim_args);
+    const uint16_t port = free_port();
+    daemon_ = std::make_unique<testing::DaemonProcess>(
+        ONCEPAYD_PATH,
+        std::vector<std::string>{"--http.port=" + std::to_string(port),
+                                 "--data-dir=" + dir_.path() + "/data",
+                                 "--http.public-url=http://127.0.0.1:" + std::to_string(port),
+                                 "--" + channel + ".enabled=true", "--" + channel + ".timeout=2s",
+                                 "--payment.in-flight-window=300ms", "--payment.query-ladder=1h,2h",
+                                 "--payment.fast-expiry-ladder=1h,2h", "--recon.daily-at=\"\"",
+                                 "--log.state-changes=false"});
+    ASSERT_TRUE(daemon_->wait_ready());
+    auto created = call("POST", "/admin/merchants", R"({"merchant_id":"m-sim"})", kAdmin);
+    ASSERT_EQ(created.status, 201) << created.body;
+    v1::MerchantView view;
+    ASSERT_TRUE(codec::parse_json(created.body, &view, nullptr)) << created.body;
+    key_ = "Bearer " + view.api_key();
+  }
+
+  void put_account(const boost::json::object& account) {
+    auto put = call("PUT", "/admin/merchants/m-sim/channels/" + channel_,
+                    boost::json::serialize(account), kAdmin);
+    ASSERT_EQ(put.status, 200) << put.body;
+  }
+
+  http::HttpClientResult call(const std::string& method, const std::string& path,
+                              const std::string& body, const std::string& auth) {
+    return daemon_->request(
+        method, path, {{"Content-Type", "application/json"}, {"Authorization", auth}}, body, 10s);
+  }
+  v1::OrderView order(const std::string& no) {
+    v1::OrderView v;
+    auto r = call("GET", "/v1/orders/" + no, "", key_);
+    EXPECT_TRUE(codec::parse_json(r.body, &v, nullptr)) << r.body;
+    return v;
+  }
+
+  // Pays m-sim's order at the simulator with every notification dropped,
+  // then reconciles today's statement fetched from the simulator.
+  void a_lost_success_is_fixed() {
+    auto r = call("POST", "/v1/orders/o-sim-lost/pay",
+                  R"({"amount":1999,"currency":"CNY","channel":")" + channel_ + "\"}", key_);
+    ASSERT_EQ(r.status, 201) << r.body;
+    v1::OrderView paying;
+    ASSERT_TRUE(codec::parse_json(r.body, &paying, nullptr));
+    const std::string p = paying.attempt().payment_no();
+    ASSERT_EQ(sim_->request("PUT", "/sandbox/faults", {}, R"({"notify_drop":1.0})", 5s).status,
+              200);
+    ASSERT_EQ(sim_->request("POST", "/sandbox/payments/" + p + "/pay", {}, "", 5s).status, 200);
+    EXPECT_EQ(order("o-sim-lost").status(), v1::Order::PAYING);
+    const std::string today = china_date(0);
+    auto started =
+        call("POST", "/admin/reconciliations",
+             R"({"merchant_id":"m-sim","channel":")" + channel_ + R"(","date":")" + today + "\"}",
+             kAdmin);
+    ASSERT_EQ(started.status, 202) << started.body;
+    v1::ReconciliationView run;
+    ASSERT_TRUE(codec::parse_json(started.body, &run, nullptr));
+    const std::string id = run.reconciliation_id();
+    run = testing::poll_until(
+        [&] {
+          v1::ReconciliationView v;
+          EXPECT_TRUE(codec::parse_json(
+              call("GET", "/admin/reconciliations/" + id, "", kAdmin).body, &v, nullptr));
+          return v;
+        },
+        [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+    ASSERT_EQ(run.status(), "DONE") << codec::to_json(run);
+    EXPECT_EQ(run.source(), "fetch");
+    EXPECT_EQ(run.lines(), 1u) << codec::to_json(run);
+    EXPECT_TRUE(run.summary_ok()) << run.summary_detail();
+    EXPECT_EQ(run.counts().channel_only_success(), 1u) << codec::to_json(run);
+    ASSERT_EQ(run.items_size(), 1);
+    EXPECT_EQ(run.items(0).payment_no(), p);
+    EXPECT_EQ(run.items(0).action(), "auto_fixed");
+    EXPECT_EQ(run.items(0).line(), line_of_first_row_);
+    auto fixed = order("o-sim-lost");
+    EXPECT_EQ(fixed.status(), v1::Order::PAID) << codec::to_json(fixed);
+    EXPECT_EQ(fixed.paid_payment_no(), p);
+  }
+
+  testing::TempDir dir_;
+  std::string channel_, key_;
+  uint64_t line_of_first_row_ = 2;
+  std::unique_ptr<testing::DaemonProcess> sim_;
+  std::unique_ptr<testing::DaemonProcess> daemon_;
+};
+
+TEST_F(ReconSimTest, WechatpayStatementFromTheSimulatorFixesALostSuccess) {
+  constexpr const char* kMchid = "1230000109";
+  constexpr const char* kKeyId = "PUB_KEY_ID_0112300001092026113000000000000001";
+  start({"--protocol=wechatpay-v3", std::string("--wechatpay.mchid=") + kMchid,
+         "--wechatpay.merchant-public-key-file=" +
+             write("wx_public.pem", vector_key("wechatpay_test_rsa_public_key")),
+         "--wechatpay.platform-private-key-file=" +
+             write("wx_private.pem", vector_key("wechatpay_test_rsa_private_key_pkcs8")),
+         std::string("--wechatpay.platform-public-key-id=") + kKeyId,
+         "--wechatpay.apiv3-key-file=" + write("apiv3.key", vector_key("wechatpay_apiv3_key"))},
+        "wechatpay");
+  boost::json::object account;
+  account["mchid"] = kMchid;
+  account["appid"] = "wxd678efh567hg6787";
+  account["merchant_serial_no"] = "F5765756002FDD77";
+  account["merchant_private_key_pem"] = vector_key("wechatpay_test_rsa_private_key_pkcs8");
+  account["platform_public_key_id"] = kKeyId;
+  account["platform_public_key_pem"] = vector_key("wechatpay_test_rsa_public_key");
+  account["apiv3_key"] = vector_key("wechatpay_apiv3_key");
+  account["base_url"] = sim_->base_url();
+  put_account(account);
+  a_lost_success_is_fixed();
+}
+
+TEST_F(ReconSimTest, AlipayStatementFromTheSimulatorFixesALostSuccess) {
+  constexpr const char* kAppId = "2021000000000001";
+  start({"--protocol=alipay", std::string("--alipay.app-id=") + kAppId,
+         "--alipay.app-public-key-file=" +
+             write("app_public.pem", vector_key("alipay_app_rsa_public_key")),
+         "--alipay.platform-private-key-file=" +
+             write("platform.pem", vector_key("alipay_platform_rsa_private_key_pkcs8"))},
+        "alipay");
+  boost::json::object account;
+  account["app_id"] = kAppId;
+  account["app_private_key_pem"] = vector_key("alipay_app_rsa_private_key_pkcs8");
+  account["alipay_public_key_pem"] = vector_key("alipay_platform_rsa_public_key");
+  account["base_url"] = sim_->base_url() + "/gateway.do";
+  put_account(account);
+  line_of_first_row_ = 6;  // four # preamble lines, the header, then the rows
+  a_lost_success_is_fixed();
 }
 
 }  // namespace
