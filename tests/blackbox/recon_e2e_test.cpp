@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <ctime>
 #include <filesystem>
@@ -26,11 +27,13 @@
 #include <sstream>
 #include <string>
 
+#include "channels/alipay/trade_bill.hpp"
 #include "channels/wechatpay/tradebill.hpp"
 #include "codec/json.hpp"
 #include "core/signature.hpp"
 #include "core/statement.hpp"
 #include "daemon_process.hpp"
+#include "http/http_server.hpp"
 #include "oncepay.pb.h"
 
 namespace oncepay {
@@ -569,7 +572,32 @@ TEST_F(ReconPlantedTest, TheRunAndItsItemsSurviveARestart) {
 // was closed (the order retried): refunded automatically.
 TEST_F(ReconE2ETest, TheFetchedStatementFixesLostSuccesses) {
   start();
-  const std::string lost = pay("o-lost");
+  // The merchant's webhook receiver: the fix's order.paid reaches it once.
+  std::atomic<int> webhooks{0};
+  http::HttpServerOptions options;
+  options.port = 0;
+  http::HttpServer receiver(
+      options,
+      [&](http::HttpRequest, http::Responder respond) {
+        ++webhooks;
+        http::HttpResponse response;
+        response.status = 200;
+        response.body = "{}";
+        respond(std::move(response));
+      },
+      [](int status, std::string_view, std::string_view) {
+        http::HttpResponse response;
+        response.status = status;
+        return response;
+      });
+  std::string error;
+  ASSERT_TRUE(receiver.start(&error)) << error;
+  auto r = call(
+      "POST", "/v1/orders/o-lost/pay",
+      R"({"amount":1999,"currency":"CNY","channel":"sandbox","notify_url":"http://127.0.0.1:)" +
+          std::to_string(receiver.port()) + R"(/hooks"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string lost = parse<v1::OrderView>(r).attempt().payment_no();
   const std::string late = pay("o-late");
   std::this_thread::sleep_for(350ms);  // past payment.in-flight-window: the retry closes attempt 1
   const std::string late2 = pay("o-late");
@@ -586,9 +614,17 @@ TEST_F(ReconE2ETest, TheFetchedStatementFixesLostSuccesses) {
   EXPECT_EQ(run.fixes_applied(), 2u);
   EXPECT_EQ(item(run, "channel_only_success", lost).action(), "auto_fixed");
   EXPECT_EQ(item(run, "channel_only_success", late).action(), "auto_refunded");
-  auto fixed = order("o-lost");
+  auto fixed = wait_for(
+      "o-lost", [](const v1::OrderView& v) { return events_of(v, "webhook.delivered") == 1; });
   EXPECT_EQ(fixed.status(), v1::Order::PAID);
   EXPECT_EQ(fixed.paid_payment_no(), lost);
+  EXPECT_EQ(webhooks.load(), 1);
+  bool from_statement = false;
+  for (const auto& e : fixed.events()) {
+    from_statement |=
+        e.type() == "order.paid" && e.detail().find("reconciliation") != std::string::npos;
+  }
+  EXPECT_TRUE(from_statement) << codec::to_json(fixed);
   auto refunded = wait_for("o-late", [](const v1::OrderView& v) {
     return v.attempts(0).status() == v1::Attempt::AUTO_REFUNDED;
   });
@@ -600,10 +636,68 @@ TEST_F(ReconE2ETest, TheFetchedStatementFixesLostSuccesses) {
   EXPECT_EQ(again.changes().channel_only_success(), -2);
   EXPECT_EQ(again.fixes_applied(), 0u);
   EXPECT_EQ(events_of(order("o-lost"), "order.paid"), 1);
+  EXPECT_EQ(events_of(order("o-lost"), "webhook.queued"), 1);
+  EXPECT_EQ(webhooks.load(), 1);
   EXPECT_EQ(events_of(order("o-late"), "auto_refund.started"), 1)
       << codec::to_json(order("o-late"));
 }
 
+// A day that is not over at the channel has no statement yet: the run is
+// FAILED with statement_not_ready (the schedule would retry), nothing applied.
+TEST_F(ReconE2ETest, AStatementNotReadyFailsTheRun) {
+  start();
+  const std::string tomorrow = china_date(1);
+  auto r = admin(
+      "POST", "/admin/reconciliations",
+      std::string(R"({"merchant_id":"demo","channel":"sandbox","date":")") + tomorrow + "\"}");
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id = parse<v1::ReconciliationView>(r).reconciliation_id();
+  auto run = testing::poll_until(
+      [&] { return parse<v1::ReconciliationView>(admin("GET", "/admin/reconciliations/" + id)); },
+      [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+  EXPECT_EQ(run.status(), "FAILED");
+  EXPECT_EQ(run.error().code(), "statement_not_ready") << codec::to_json(run);
+  // Requests the reconciler refuses at once.
+  auto no_merchant =
+      admin("POST", "/admin/reconciliations",
+            R"({"merchant_id":"nobody","channel":"sandbox","date":")" + today_ + "\"}");
+  EXPECT_EQ(no_merchant.status, 404) << no_merchant.body;
+  auto bad_date = admin("POST", "/admin/reconciliations",
+                        R"({"merchant_id":"demo","channel":"sandbox","date":"2026-13-01"})");
+  EXPECT_EQ(bad_date.status, 400) << bad_date.body;
+}
+
+// trust_platform keeps the item until the channel corrects its record: the
+// corrected statement matches the payment and closes it.
+TEST_F(ReconE2ETest, ATrustedPlatformItemClosesWhenTheChannelCorrectsIt) {
+  start();
+  const std::string t = china_now_text();
+  const std::string p = paid_order("o-trust");
+  upload(today_, statement({pay_line(p, 2500, t)}));
+  auto resolved =
+      admin("POST", "/admin/review/recon_amount_mismatch:" + p + "/resolve",
+            R"({"resolution":"trust_platform","operator":"otto","reason":"ours is right"})");
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  ASSERT_EQ(review("recon_amount_mismatch").items_size(), 1);
+  const auto corrected = upload(today_, statement({pay_line(p, 1999, t)}));
+  EXPECT_EQ(corrected.counts().matched(), 1u);
+  EXPECT_EQ(corrected.changes().amount_mismatch(), -1);
+  EXPECT_EQ(review("recon_amount_mismatch").items_size(), 0);
+  bool closed = false;
+  const auto view = order("o-trust");
+  for (const auto& e : view.events()) {
+    closed |= e.type() == "review.closed" &&
+              e.detail().find("reconciliation_matched") != std::string::npos;
+  }
+  EXPECT_TRUE(closed) << codec::to_json(view);
+  // An item no order owns cannot take the channel's view.
+  upload(today_, statement({pay_line(p, 1999, t), pay_line("Pnoone", 5, t)}));
+  auto unattached = admin("POST", "/admin/review/recon_unknown_payment:Pnoone/resolve",
+                          R"({"resolution":"trust_channel","operator":"otto","reason":"x"})");
+  EXPECT_EQ(unattached.status, 409) << unattached.body;
+  EXPECT_EQ(parse<v1::ErrorResponse>(unattached).error().code(), "resolution_not_applicable");
+  EXPECT_EQ(review("recon_unknown_payment").items_size(), 1);
+}
 // The scratch pool: a success of a finished day the statement lacks is held
 // (platform_only_success, hold); with recon.hold-days=1 the next day's
 // statement that still lacks it makes it channel_missing, for review.
@@ -882,6 +976,51 @@ TEST_F(ReconSimTest, AlipayStatementFromTheSimulatorFixesALostSuccess) {
   put_account(account);
   line_of_first_row_ = 6;  // four # preamble lines, the header, then the rows
   a_lost_success_is_fixed();
+  // An uploaded Alipay bill is a zip: as text/csv it is refused; as
+  // application/zip it is taken, and the fixed payment is matched now.
+  const auto paid = order("o-sim-lost");
+  core::StatementLine line;
+  line.payment_no = paid.paid_payment_no();
+  line.channel_trade_no = "2026113022001400000000000001";
+  line.account_id = kAppId;
+  line.amount_minor = 1999;
+  line.settled_amount_minor = 1999;
+  line.currency = "CNY";
+  line.time_text = china_now_text();
+  std::string zip, why;
+  ASSERT_TRUE(channels::alipay::write_trade_bill_zip({kAppId, china_date(0)}, {line}, &zip, &why))
+      << why;
+  const std::string path =
+      "/admin/reconciliations?merchant_id=m-sim&channel=alipay&date=" + china_date(0);
+  auto as_csv = daemon_->request(
+      "POST", path, {{"Content-Type", "text/csv"}, {"Authorization", kAdmin}}, zip, 10s);
+  EXPECT_EQ(as_csv.status, 400) << as_csv.body;
+  auto taken = daemon_->request(
+      "POST", path, {{"Content-Type", "application/zip"}, {"Authorization", kAdmin}}, zip, 10s);
+  ASSERT_EQ(taken.status, 202) << taken.body;
+  v1::ReconciliationView run;
+  ASSERT_TRUE(codec::parse_json(taken.body, &run, nullptr));
+  const std::string id = run.reconciliation_id();
+  run = testing::poll_until(
+      [&] {
+        v1::ReconciliationView v;
+        EXPECT_TRUE(codec::parse_json(call("GET", "/admin/reconciliations/" + id, "", kAdmin).body,
+                                      &v, nullptr));
+        return v;
+      },
+      [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+  EXPECT_EQ(run.status(), "DONE") << codec::to_json(run);
+  EXPECT_EQ(run.source(), "upload");
+  EXPECT_EQ(run.counts().matched(), 1u) << codec::to_json(run);
+  EXPECT_EQ(run.items_size(), 0);
+  // Another account's bill is refused.
+  line.account_id = "2021000000000009";
+  ASSERT_TRUE(channels::alipay::write_trade_bill_zip({"2021000000000009", china_date(0)}, {line},
+                                                     &zip, &why));
+  auto other = daemon_->request(
+      "POST", path, {{"Content-Type", "application/zip"}, {"Authorization", kAdmin}}, zip, 10s);
+  EXPECT_EQ(other.status, 400) << other.body;
+  EXPECT_NE(other.body.find("invalid_statement"), std::string::npos) << other.body;
 }
 
 }  // namespace
