@@ -803,6 +803,39 @@ TEST_F(ReconE2ETest, AStatementOverTheLimitIs413) {
   EXPECT_EQ(body.status, 413) << body.body;
 }
 
+// A refund oncepay has settled that the channel shows still processing:
+// status_mismatch for review, never undone. (A refund oncepay has pending
+// that the channel settled, the other refund status_mismatch, cannot be
+// planted here: the sandbox settles a refund in its answer and has no refund
+// fault.)
+TEST_F(ReconE2ETest, ARefundTheChannelShowsProcessingIsForReview) {
+  start();
+  const std::string t = china_now_text();
+  const std::string p = paid_order("o-rf");
+  refund("o-rf", "r-done", 300);
+  core::StatementLine processing = refund_line(p, "r-done", 300, t);
+  processing.settled = false;
+  const std::string file = statement({pay_line(p, 1999, t), processing});
+  const auto run = upload(today_, file);
+  auto review_item = item(run, "status_mismatch", p, "r-done");
+  EXPECT_EQ(review_item.action(), "review");
+  EXPECT_EQ(review_item.line(), 3u);
+  auto list = review("recon_status_mismatch");
+  ASSERT_EQ(list.items_size(), 1);
+  EXPECT_EQ(list.items(0).recon().channel_status(), "PROCESSING");
+  EXPECT_EQ(list.items(0).recon().refund_no(), "r-done");
+  // trust_channel cannot un-settle a refund.
+  auto resolve = admin("POST", "/admin/review/recon_status_mismatch:" + p + ":r-done/resolve",
+                       R"({"resolution":"trust_channel","operator":"otto","reason":"x"})");
+  EXPECT_EQ(resolve.status, 409) << resolve.body;
+  auto after = order("o-rf");
+  EXPECT_EQ(after.refunded_amount(), 300);
+  EXPECT_EQ(after.refunds(0).status(), v1::Refund::SUCCEEDED);
+  const auto again = upload(today_, file);
+  EXPECT_EQ(again.counts().status_mismatch(), 1u);
+  EXPECT_EQ(events_of(order("o-rf"), "review.opened"), 1);
+}
+
 // ---------------------------------------------------------------- the simulator's channels
 
 uint16_t free_port() {
