@@ -758,6 +758,14 @@ TEST_F(ReconE2ETest, MalformedStatementsChangeNothing) {
     EXPECT_NE(error.message().find("line " + std::to_string(c.line)), std::string::npos)
         << c.name << ": " << error.message();
   }
+  auto empty = upload_raw(today_, "");
+  EXPECT_EQ(empty.status, 400) << empty.body;
+  EXPECT_EQ(parse<v1::ErrorResponse>(empty).error().code(), "invalid_statement") << empty.body;
+  EXPECT_EQ(parse<v1::ErrorResponse>(empty).error().line(), 1u);
+  auto nobody =
+      call("POST", "/admin/reconciliations?merchant_id=nobody&channel=sandbox&date=" + today_, good,
+           std::string("Bearer ") + kOperatorToken, "text/csv");
+  EXPECT_EQ(nobody.status, 404) << nobody.body;
   auto type = upload_raw(today_, good, "text/plain");
   EXPECT_EQ(type.status, 400) << type.body;
   EXPECT_EQ(parse<v1::ErrorResponse>(type).error().code(), "invalid_request");
