@@ -26,6 +26,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "channels/alipay/trade_bill.hpp"
 #include "channels/wechatpay/tradebill.hpp"
@@ -120,14 +121,14 @@ class ReconE2ETest : public ::testing::Test {
     today_ = china_date(0);
   }
 
-  void start(std::vector<std::string> extra = {}) {
+  void start(std::vector<std::string> extra = {}, const std::string& daily_at = "\"\"") {
     std::vector<std::string> args{
         "--http.port=0", "--data-dir=" + dir_.path() + "/data", "--admin.tokens-file=" + tokens_,
         "--payment.in-flight-window=300ms",
         // Far too late to find anything during a test: only the
         // reconciliation can learn of a success whose notifications are lost.
         "--payment.query-ladder=1h,2h", "--payment.fast-expiry-ladder=1h,2h",
-        "--sandbox.notify-retry=100ms,100ms", "--recon.daily-at=\"\"", "--recon.hold-days=1",
+        "--sandbox.notify-retry=100ms,100ms", "--recon.daily-at=" + daily_at, "--recon.hold-days=1",
         "--log.state-changes=false"};
     for (auto& a : extra) args.push_back(std::move(a));
     daemon_ = std::make_unique<testing::DaemonProcess>(ONCEPAYD_PATH, args, 20s,
@@ -809,6 +810,38 @@ TEST_F(ReconE2ETest, AStatementOverTheLimitIs413) {
   // The ordinary limit still holds on every other route.
   auto body = call("POST", "/v1/orders/o-big/pay", std::string(70000, ' '));
   EXPECT_EQ(body.status, 413) << body.body;
+}
+
+// recon.daily-at: at that minute (UTC+8) the schedule reconciles
+// yesterday's statement of every merchant on every channel that fetches
+// statements. The test sets it to the coming minute and waits for the run
+// (bounded: at most a minute and a little).
+TEST_F(ReconE2ETest, TheDailyScheduleReconcilesYesterday) {
+  const std::time_t at = std::time(nullptr) + 8 * 3600 + 60;
+  std::tm tm{};
+  gmtime_r(&at, &tm);
+  char hhmm[8], yesterday[16];
+  std::strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
+  const std::time_t before = at - 86400;
+  gmtime_r(&before, &tm);
+  std::strftime(yesterday, sizeof yesterday, "%Y-%m-%d", &tm);
+  start({}, hhmm);
+  v1::ReconciliationListView list;
+  const auto deadline = std::chrono::steady_clock::now() + 75s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    list = parse<v1::ReconciliationListView>(
+        admin("GET", std::string("/admin/reconciliations?date=") + yesterday));
+    if (list.reconciliations_size() > 0 && list.reconciliations(0).status() != "RUNNING") break;
+    std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_EQ(list.reconciliations_size(), 1) << "no scheduled run at " << hhmm;
+  const auto& run = list.reconciliations(0);
+  EXPECT_EQ(run.source(), "schedule");
+  EXPECT_EQ(run.merchant_id(), kMerchant);
+  EXPECT_EQ(run.channel(), "sandbox");
+  EXPECT_EQ(run.status(), "DONE") << codec::to_json(run);
+  EXPECT_FALSE(run.intraday());
+  EXPECT_EQ(run.lines(), 0u);
 }
 
 // A refund oncepay has settled that the channel shows still processing:
