@@ -296,7 +296,10 @@ class ReconPlantedTest : public ReconE2ETest {
               pay_line(p_cos_, 1999, t),                   // 11 channel_only_success
               pay_line("Pnobodycreatedthis01", 1999, t)};  // 12 unknown_payment
     // r-po (refund_platform_only) and o-plat (platform_only_success) are
-    // oncepay's records of the day the statement lacks.
+    // oncepay's records of the day the statement lacks. The channel's fees:
+    // 1.2 fen and 0.6 fen, 1.8 in all.
+    lines_[0].fee_milli_minor = 1200;
+    lines_[4].fee_milli_minor = 600;
   }
 
   std::string p_matched_, p_amount_, p_currency_, p_status_, p_refunds_, p_dup_, p_cos_, p_plat_;
@@ -312,6 +315,8 @@ TEST_F(ReconPlantedTest, AnUploadPlantsEveryClassOfTheDay) {
   EXPECT_TRUE(run.intraday());
   EXPECT_EQ(run.lines(), 11u);
   EXPECT_TRUE(run.summary_ok()) << run.summary_detail();
+  EXPECT_EQ(run.fee_total_milli(), 1800);
+  EXPECT_EQ(run.fee_total(), 2);
   const auto& c = run.counts();
   EXPECT_EQ(c.matched(), 3u);
   EXPECT_EQ(c.channel_only_success(), 1u);
@@ -725,6 +730,26 @@ TEST_F(ReconE2ETest, AHeldSuccessBecomesChannelMissing) {
   ASSERT_EQ(list.items_size(), 1);
   EXPECT_EQ(list.items(0).payment_no(), p);
   EXPECT_EQ(list.items(0).merchant_order_no(), "o-held");
+}
+
+// A held success that a later statement shows leaves the scratch pool: it
+// never becomes channel_missing.
+TEST_F(ReconE2ETest, AHeldSuccessFoundLaterIsReleased) {
+  start();
+  const std::string d0 = china_date(-3), d1 = china_date(-2), d2 = china_date(-1);
+  const std::string p = pay("o-release");
+  upload(d0, statement({pay_line(p, 1999, d0 + " 23:59:00")}));
+  ASSERT_EQ(order("o-release").status(), v1::Order::PAID);
+  EXPECT_EQ(upload(d0, statement({})).counts().platform_only_success(), 1u);
+  // The channel settled it a day late: d1's statement lists it.
+  const auto found = upload(d1, statement({pay_line(p, 1999, d1 + " 00:00:05")}));
+  EXPECT_EQ(found.counts().matched(), 1u) << codec::to_json(found);
+  EXPECT_EQ(found.items_size(), 0);
+  // Past hold-days, it is not missing.
+  const auto later = upload(d2, statement({}));
+  EXPECT_EQ(later.counts().channel_missing(), 0u) << codec::to_json(later);
+  EXPECT_EQ(later.items_size(), 0);
+  EXPECT_EQ(review("recon_channel_missing").items_size(), 0);
 }
 
 // Malformed files: 400 invalid_statement naming the line, no run, nothing applied.
