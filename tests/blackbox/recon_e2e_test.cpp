@@ -703,6 +703,26 @@ TEST_F(ReconE2ETest, ATrustedPlatformItemClosesWhenTheChannelCorrectsIt) {
   EXPECT_EQ(unattached.status, 409) << unattached.body;
   EXPECT_EQ(parse<v1::ErrorResponse>(unattached).error().code(), "resolution_not_applicable");
   EXPECT_EQ(review("recon_unknown_payment").items_size(), 1);
+  auto kept = admin("POST", "/admin/review/recon_unknown_payment:Pnoone/resolve",
+                    R"({"resolution":"trust_platform","operator":"otto","reason":"not ours"})");
+  EXPECT_EQ(kept.status, 200) << kept.body;
+  auto listed = review("recon_unknown_payment");
+  ASSERT_EQ(listed.items_size(), 1);
+  EXPECT_EQ(listed.items(0).resolution(), "trust_platform");
+  EXPECT_EQ(listed.items(0).resolved_by(), "otto");
+  auto gone = admin("POST", "/admin/review/recon_unknown_payment:Pnoone/resolve",
+                    R"({"resolution":"dismiss","operator":"otto","reason":"not ours"})");
+  EXPECT_EQ(gone.status, 200) << gone.body;
+  EXPECT_EQ(review("recon_unknown_payment").items_size(), 0);
+  auto twice = admin("POST", "/admin/review/recon_unknown_payment:Pnoone/resolve",
+                     R"({"resolution":"dismiss","operator":"otto","reason":"not ours"})");
+  EXPECT_EQ(twice.status, 404) << twice.body;
+  auto again = admin("POST", "/admin/review/recon_amount_mismatch:" + p + "/resolve",
+                     R"({"resolution":"dismiss","operator":"otto","reason":"x"})");
+  EXPECT_EQ(again.status, 404) << "closed by the channel's correction: " << again.body;
+  auto no_run = admin("GET", "/admin/reconciliations/rc_999999999999");
+  EXPECT_EQ(no_run.status, 404);
+  EXPECT_EQ(parse<v1::ErrorResponse>(no_run).error().code(), "reconciliation_not_found");
 }
 // The scratch pool: a success of a finished day the statement lacks is held
 // (platform_only_success, hold); with recon.hold-days=1 the next day's
