@@ -544,6 +544,9 @@ TEST_F(ReconPlantedTest, ResolutionsApplyThroughTheOrder) {
 
 TEST_F(ReconPlantedTest, TheRunAndItsItemsSurviveARestart) {
   const auto run = upload(today_, statement(lines_));
+  auto dismissed = admin("POST", "/admin/review/recon_duplicate_line:" + p_dup_ + "/resolve",
+                         R"({"resolution":"dismiss","operator":"otto","reason":"seen"})");
+  ASSERT_EQ(dismissed.status, 200) << dismissed.body;
   EXPECT_EQ(daemon_->stop(SIGTERM), 0);
   start();
   auto again = parse<v1::ReconciliationView>(
@@ -571,6 +574,16 @@ TEST_F(ReconPlantedTest, TheRunAndItsItemsSurviveARestart) {
       "/admin/reconciliations/" + run.reconciliation_id() + "?limit=100&cursor=" + page.next()));
   EXPECT_EQ(rest.items_size(), run.items_size() - 4);
   EXPECT_TRUE(rest.next().empty());
+  // A re-run after the restart: compared with the run before it, nothing
+  // applied twice, the dismissed item not reopened.
+  const auto rerun = upload(today_, statement(lines_));
+  EXPECT_EQ(rerun.previous_reconciliation_id(), run.reconciliation_id());
+  EXPECT_EQ(rerun.changes().matched(), 1);
+  EXPECT_EQ(rerun.changes().channel_only_success(), -1);
+  EXPECT_EQ(rerun.fixes_applied(), 0u);
+  EXPECT_EQ(events_of(order("o-cos"), "order.paid"), 1);
+  EXPECT_EQ(review("recon_duplicate_line").items_size(), 0);
+  EXPECT_EQ(review("recon_amount_mismatch").items_size(), 1);
 }
 
 // A success whose every notification is lost, with a ladder far too late to
