@@ -621,18 +621,22 @@ TEST_F(ReconE2ETest, TheFetchedStatementFixesLostSuccesses) {
   std::this_thread::sleep_for(350ms);  // past payment.in-flight-window: the retry closes attempt 1
   const std::string late2 = pay("o-late");
   ASSERT_NE(late, late2);
+  const std::string closed = pay("o-closed");
+  ASSERT_EQ(call("POST", "/v1/orders/o-closed/close").status, 200);
   faults(R"({"notify_drop":1.0})");
   payer_pays(lost);
   payer_pays(late, R"({"after_close":true})");
+  payer_pays(closed, R"({"after_close":true})");
   faults("{}");
   EXPECT_EQ(order("o-lost").status(), v1::Order::PAYING);
   const auto run = fetch(today_);
   EXPECT_EQ(run.source(), "fetch");
-  EXPECT_EQ(run.lines(), 2u);
-  EXPECT_EQ(run.counts().channel_only_success(), 2u) << codec::to_json(run);
-  EXPECT_EQ(run.fixes_applied(), 2u);
+  EXPECT_EQ(run.lines(), 3u);
+  EXPECT_EQ(run.counts().channel_only_success(), 3u) << codec::to_json(run);
+  EXPECT_EQ(run.fixes_applied(), 3u);
   EXPECT_EQ(item(run, "channel_only_success", lost).action(), "auto_fixed");
   EXPECT_EQ(item(run, "channel_only_success", late).action(), "auto_refunded");
+  EXPECT_EQ(item(run, "channel_only_success", closed).action(), "auto_refunded");
   auto fixed = wait_for(
       "o-lost", [](const v1::OrderView& v) { return events_of(v, "webhook.delivered") == 1; });
   EXPECT_EQ(fixed.status(), v1::Order::PAID);
@@ -648,11 +652,15 @@ TEST_F(ReconE2ETest, TheFetchedStatementFixesLostSuccesses) {
     return v.attempts(0).status() == v1::Attempt::AUTO_REFUNDED;
   });
   EXPECT_EQ(refunded.status(), v1::Order::PAYING);
+  auto closed_order = wait_for("o-closed", [](const v1::OrderView& v) {
+    return v.attempts(0).status() == v1::Attempt::AUTO_REFUNDED;
+  });
+  EXPECT_EQ(closed_order.status(), v1::Order::CLOSED);
   // Again: both matched now (and the automatic refund's line too); nothing twice.
   const auto again = fetch(today_);
   EXPECT_EQ(again.counts().channel_only_success(), 0u) << codec::to_json(again);
   EXPECT_EQ(again.counts().matched(), again.lines()) << codec::to_json(again);
-  EXPECT_EQ(again.changes().channel_only_success(), -2);
+  EXPECT_EQ(again.changes().channel_only_success(), -3);
   EXPECT_EQ(again.fixes_applied(), 0u);
   EXPECT_EQ(events_of(order("o-lost"), "order.paid"), 1);
   EXPECT_EQ(events_of(order("o-lost"), "webhook.queued"), 1);
