@@ -1163,5 +1163,64 @@ TEST_F(ReconSimTest, AlipayStatementFromTheSimulatorFixesALostSuccess) {
   EXPECT_NE(other.body.find("invalid_statement"), std::string::npos) << other.body;
 }
 
+// The simulator's own protocol (the `sim` channel, --channel-sim.url): its
+// statement is WeChat's ALL layout with 商户号 = the merchant_id, fetched per
+// merchant from GET /channel/v1/statements/{day}/{merchant_id}.
+TEST(ReconSimProtocolTest, SimChannelStatementFixesALostSuccess) {
+  testing::TempDir dir;
+  constexpr const char* kSecret = "chsec_recon_e2e";
+  const uint16_t port = free_port();
+  testing::DaemonProcess sim(
+      ONCEPAY_CHANNEL_SIM_PATH,
+      {"--listen=127.0.0.1:0", std::string("--secret=") + kSecret,
+       "--notify-url=http://127.0.0.1:" + std::to_string(port) + "/v1/channels/sim/notify",
+       "--notify-retry=200ms,200ms"});
+  testing::DaemonProcess daemon(
+      ONCEPAYD_PATH,
+      {"--http.port=" + std::to_string(port), "--data-dir=" + dir.path(),
+       "--channel-sim.url=" + sim.base_url(), std::string("--channel-sim.secret=") + kSecret,
+       "--channel-sim.timeout=2s", "--payment.in-flight-window=300ms",
+       "--payment.query-ladder=1h,2h", "--payment.fast-expiry-ladder=1h,2h",
+       "--recon.daily-at=\"\"", "--log.state-changes=false"});
+  ASSERT_TRUE(daemon.wait_ready());
+  const Headers merchant{{"Content-Type", "application/json"}, {"Authorization", kKey}};
+  const Headers admin{{"Content-Type", "application/json"},
+                      {"Authorization", "Bearer admin-dev-token"}};
+  auto paying = daemon.request("POST", "/v1/orders/o-sim/pay", merchant,
+                               R"({"amount":1999,"currency":"CNY","channel":"sim"})", 10s);
+  ASSERT_EQ(paying.status, 201) << paying.body;
+  v1::OrderView view;
+  ASSERT_TRUE(codec::parse_json(paying.body, &view, nullptr));
+  const std::string p = view.attempt().payment_no();
+  ASSERT_EQ(sim.request("PUT", "/sandbox/faults", {}, R"({"notify_drop":1.0})", 5s).status, 200);
+  ASSERT_EQ(sim.request("POST", "/sandbox/payments/" + p + "/pay", {}, "", 5s).status, 200);
+  auto started = daemon.request(
+      "POST", "/admin/reconciliations", admin,
+      R"({"merchant_id":"demo","channel":"sim","date":")" + china_date(0) + "\"}", 10s);
+  ASSERT_EQ(started.status, 202) << started.body;
+  v1::ReconciliationView run;
+  ASSERT_TRUE(codec::parse_json(started.body, &run, nullptr));
+  const std::string id = run.reconciliation_id();
+  run = testing::poll_until(
+      [&] {
+        v1::ReconciliationView v;
+        EXPECT_TRUE(codec::parse_json(
+            daemon.request("GET", "/admin/reconciliations/" + id, admin, "", 10s).body, &v,
+            nullptr));
+        return v;
+      },
+      [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+  ASSERT_EQ(run.status(), "DONE") << codec::to_json(run);
+  EXPECT_EQ(run.lines(), 1u);
+  EXPECT_EQ(run.counts().channel_only_success(), 1u) << codec::to_json(run);
+  ASSERT_EQ(run.items_size(), 1);
+  EXPECT_EQ(run.items(0).action(), "auto_fixed");
+  EXPECT_EQ(run.items(0).line(), 2u);
+  auto fixed = daemon.request("GET", "/v1/orders/o-sim", merchant, "", 10s);
+  ASSERT_TRUE(codec::parse_json(fixed.body, &view, nullptr));
+  EXPECT_EQ(view.status(), v1::Order::PAID) << fixed.body;
+  EXPECT_EQ(view.paid_payment_no(), p);
+}
+
 }  // namespace
 }  // namespace oncepay
