@@ -119,6 +119,14 @@ Status ReconStore::put_review(const v1::ReconReviewRecord& review) {
                                    {{kReviews, review.item_id(), review.SerializeAsString()}});
 }
 
+Status ReconStore::put_reviews(const std::vector<v1::ReconReviewRecord>& reviews) {
+  if (reviews.empty()) return Status::ok();
+  std::vector<Mutation> m;
+  m.reserve(reviews.size());
+  for (const auto& r : reviews) m.push_back({kReviews, r.item_id(), r.SerializeAsString()});
+  return store_->commit_checkpoint(store_->checkpoint_lsn(), m);
+}
+
 Status ReconStore::held(const std::string& merchant_id, const std::string& channel,
                         std::vector<std::pair<std::string, v1::HeldRecord>>* out) const {
   out->clear();

@@ -58,6 +58,9 @@ class ReconStore {
                     const std::vector<HeldChange>& held);
   // Writer: one review item no order owns (put or replace).
   Status put_review(const v1::ReconReviewRecord& review);
+  // Writer: many at once, in one transaction (a run's items: one commit,
+  // not one per line).
+  Status put_reviews(const std::vector<v1::ReconReviewRecord>& reviews);
 
   // Writer: the scratch pool of a merchant and channel.
   Status held(const std::string& merchant_id, const std::string& channel,
