@@ -452,6 +452,35 @@ TEST_F(LargeBodyTest, OtherRoutesKeepTheOrdinaryLimit) {
   EXPECT_NE(response->body().find("16 bytes"), std::string::npos) << response->body();
 }
 
+TEST_F(LargeBodyTest, ChunkedBodiesKeepTheirRoutesLimit) {
+  HttpServer& server = start_large(path_);
+  {
+    RawConnection connection(server.port());
+    connection.send("POST /other HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" +
+                    std::string(32, 'x') + "\r\n0\r\n\r\n");
+    auto response = connection.read_response();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result_int(), 413u);
+  }
+  {
+    RawConnection connection(server.port());
+    connection.send("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" +
+                    std::string(32, 'x') + "\r\n0\r\n\r\n");
+    auto response = connection.read_response();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result_int(), 200u);
+    EXPECT_EQ(response->body(), "file 32");
+  }
+  {
+    RawConnection connection(server.port());
+    connection.send("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n50\r\n" +
+                    std::string(80, 'x') + "\r\n0\r\n\r\n");
+    auto response = connection.read_response();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result_int(), 413u);
+  }
+}
+
 TEST_F(LargeBodyTest, OtherRoutesBelowTheLimitAreReadInline) {
   HttpServer& server = start_large(path_);
   RawConnection connection(server.port());
