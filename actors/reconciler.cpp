@@ -225,7 +225,26 @@ void Reconciler::submit(Job job) {
              " is queued or running");
 }
 
+// A run cut off by a crash still says RUNNING, and its statement file is
+// gone (start() cleared the work dir). Runs go one at a time and each takes
+// its id when it starts, so only the newest can be such a run: it failed.
+// On the worker: the store's writer.
+void Reconciler::fail_interrupted_run() {
+  const std::string last = store_->last_id();
+  v1::ReconciliationView run;
+  if (last.empty() || !store_->get_run(last, &run).is_ok() || run.status() != "RUNNING") return;
+  run.set_status("FAILED");
+  run.set_finished_at(core::format_time(now()));
+  v1::ReconErrorView* error = run.mutable_error();
+  error->set_code("interrupted");
+  error->set_message(
+      "the daemon stopped during the run (some fixes may have been applied); run it again: a "
+      "re-run applies nothing twice");
+  (void)store_->put_run(run);
+}
+
 void Reconciler::run() {
+  fail_interrupted_run();
   std::unique_lock lock(mu_);
   while (true) {
     if (stop_) return;

@@ -83,6 +83,14 @@ std::string ReconStore::next_id() {
   return buf;
 }
 
+std::string ReconStore::last_id() const {
+  const uint64_t last = seq_.load();
+  if (last == 0) return {};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "rc_%012llu", static_cast<unsigned long long>(last));
+  return buf;
+}
+
 Status ReconStore::put_run(const v1::ReconciliationView& run) {
   return store_->commit_checkpoint(
       store_->checkpoint_lsn(),

@@ -45,6 +45,9 @@ class ReconStore {
 
   // A new reconciliation_id (any thread).
   std::string next_id();
+  // The newest reconciliation_id given out (or found at open), "" when none
+  // (any thread).
+  std::string last_id() const;
 
   // Writer: records the run (status RUNNING or FAILED, no items).
   Status put_run(const v1::ReconciliationView& run);

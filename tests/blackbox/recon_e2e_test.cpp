@@ -815,6 +815,36 @@ TEST_F(ReconE2ETest, ManyLinesNamingNoPaymentAreRecordedTogether) {
   EXPECT_EQ(again.changes().unknown_payment(), 0);
 }
 
+// The daemon killed while a run is in progress (the upload is answered
+// once the file is validated; classifying 100,000 lines takes far longer
+// than the kill): after the restart the run says FAILED, interrupted, not
+// RUNNING forever; running the day again works.
+TEST_F(ReconE2ETest, ARunCutOffByACrashIsFailedAfterTheRestart) {
+  start();
+  const std::string d = china_date(-1);
+  std::vector<core::StatementLine> lines;
+  for (int i = 0; i < 100000; ++i) {
+    lines.push_back(pay_line("Pcut" + std::to_string(i), 100, d + " 10:00:00"));
+  }
+  const std::string file = statement(lines);
+  auto r = upload_raw(d, file);
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(daemon_->stop(SIGKILL), -SIGKILL);
+  const std::string id = parse<v1::ReconciliationView>(r).reconciliation_id();
+  start();
+  auto run = parse<v1::ReconciliationView>(admin("GET", "/admin/reconciliations/" + id));
+  if (run.status() == "DONE") GTEST_SKIP() << "the run finished before the kill";
+  run = testing::poll_until(
+      [&] { return parse<v1::ReconciliationView>(admin("GET", "/admin/reconciliations/" + id)); },
+      [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 5s);
+  EXPECT_EQ(run.status(), "FAILED") << codec::to_json(run);
+  EXPECT_EQ(run.error().code(), "interrupted");
+  EXPECT_FALSE(run.finished_at().empty());
+  const auto again = upload(d, file);
+  EXPECT_EQ(again.counts().unknown_payment(), 100000u);
+  EXPECT_TRUE(again.previous_reconciliation_id().empty()) << "a FAILED run is no previous run";
+}
+
 // Malformed files: 400 invalid_statement naming the line, no run, nothing applied.
 TEST_F(ReconE2ETest, MalformedStatementsChangeNothing) {
   start();
