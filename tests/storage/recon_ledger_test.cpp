@@ -225,5 +225,20 @@ TEST_F(ReconStorageTest, StorePutsManyReviewItemsAtOnce) {
   EXPECT_EQ(got.merchant_id(), "m1");
 }
 
+TEST_F(ReconStorageTest, LastIdIsTheNewestGivenOutOrFound) {
+  std::unique_ptr<ReconStore> store;
+  ASSERT_TRUE(ReconStore::open(root_ + "/recon", &store).is_ok());
+  EXPECT_EQ(store->last_id(), "");
+  v1::ReconciliationView run;
+  run.set_reconciliation_id(store->next_id());
+  run.set_date("2026-11-29");
+  run.set_status("RUNNING");
+  EXPECT_EQ(store->last_id(), run.reconciliation_id());
+  ASSERT_TRUE(store->put_run(run).is_ok());
+  store.reset();
+  ASSERT_TRUE(ReconStore::open(root_ + "/recon", &store).is_ok());
+  EXPECT_EQ(store->last_id(), run.reconciliation_id());
+}
+
 }  // namespace
 }  // namespace oncepay::storage
