@@ -802,16 +802,29 @@ TEST_F(ReconE2ETest, ManyLinesNamingNoPaymentAreRecordedTogether) {
   std::vector<core::StatementLine> lines;
   for (int i = 0; i < 20000; ++i)
     lines.push_back(pay_line("Pforeign" + std::to_string(i), 100, d + " 10:00:00"));
+  const std::string file = statement(lines);
   const auto started = std::chrono::steady_clock::now();
-  const auto run = upload(d, statement(lines));
+  auto first = upload_raw(d, file);
+  ASSERT_EQ(first.status, 202) << first.body;
+  // The same day while that run is in progress: refused, nothing queued.
+  auto second = upload_raw(d, statement({}));
+  const auto run = finished(parse<v1::ReconciliationView>(first).reconciliation_id());
   EXPECT_LT(std::chrono::steady_clock::now() - started, 20s);
+  if (second.status == 409) {
+    EXPECT_EQ(parse<v1::ErrorResponse>(second).error().code(), "reconciliation_running");
+    EXPECT_EQ(parse<v1::ReconciliationListView>(admin("GET", "/admin/reconciliations?date=" + d))
+                  .reconciliations_size(),
+              1);
+  } else {
+    ADD_FAILURE() << "the second upload was taken while the first ran? " << second.body;
+  }
   EXPECT_EQ(run.counts().unknown_payment(), 20000u);
   EXPECT_EQ(run.items_total(), 20000u);
   auto page = review("recon_unknown_payment");
   EXPECT_EQ(page.items_size(), 100);
   EXPECT_FALSE(page.next().empty());
   // Again: nothing new.
-  const auto again = upload(d, statement(lines));
+  const auto again = upload(d, file);
   EXPECT_EQ(again.changes().unknown_payment(), 0);
 }
 
