@@ -1132,6 +1132,24 @@ class ReconSimTest : public ::testing::Test {
     auto fixed = order("o-sim-lost");
     EXPECT_EQ(fixed.status(), v1::Order::PAID) << codec::to_json(fixed);
     EXPECT_EQ(fixed.paid_payment_no(), p);
+    // Tomorrow's statement does not exist yet at the channel.
+    auto early = call("POST", "/admin/reconciliations",
+                      R"({"merchant_id":"m-sim","channel":")" + channel_ + R"(","date":")" +
+                          china_date(1) + "\"}",
+                      kAdmin);
+    ASSERT_EQ(early.status, 202) << early.body;
+    ASSERT_TRUE(codec::parse_json(early.body, &run, nullptr));
+    const std::string early_id = run.reconciliation_id();
+    run = testing::poll_until(
+        [&] {
+          v1::ReconciliationView v;
+          EXPECT_TRUE(codec::parse_json(
+              call("GET", "/admin/reconciliations/" + early_id, "", kAdmin).body, &v, nullptr));
+          return v;
+        },
+        [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+    EXPECT_EQ(run.status(), "FAILED");
+    EXPECT_EQ(run.error().code(), "statement_not_ready") << codec::to_json(run);
   }
 
   testing::TempDir dir_;
