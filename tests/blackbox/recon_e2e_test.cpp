@@ -8,11 +8,13 @@
 // the sandbox writes it). Then re-runs (idempotent), malformed files (400
 // invalid_statement with the line, nothing applied, no run), the size limit
 // (413), the resolutions and roles, the scratch pool across days
-// (platform_only_success held, then channel_missing), and a restart.
+// (platform_only_success held, then channel_missing), a restart, a run cut
+// off by a crash, the daily schedule, and the statements of the simulator's
+// channels (WeChat Pay, Alipay, its own protocol) with a lost success each.
 //
 // Dates: the sandbox's business day is the date in UTC+8 (recon.timezone
-// Asia/Shanghai). "Today" is taken once per test; a test that runs across
-// midnight in UTC+8 (16:00 UTC) may see its payments on two days.
+// Asia/Shanghai). "Today" is taken once per test; a test whose payments
+// straddle midnight in UTC+8 (16:00 UTC) is skipped (day_turned()).
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -150,6 +152,10 @@ class ReconE2ETest : public ::testing::Test {
     return call(method, path, body, std::string("Bearer ") + kOperatorToken);
   }
 
+  // Whether the business day changed since the test took today_: its
+  // payments may then be on two days.
+  bool day_turned() const { return china_date(0) != today_; }
+
   template <class Message>
   static Message parse(const http::HttpClientResult& r) {
     Message m;
@@ -267,6 +273,7 @@ class ReconPlantedTest : public ReconE2ETest {
     ReconE2ETest::SetUp();
     start();
     plant();
+    if (day_turned()) GTEST_SKIP() << "midnight in UTC+8 passed while planting";
   }
 
   void plant() {
@@ -628,6 +635,7 @@ TEST_F(ReconE2ETest, TheFetchedStatementFixesLostSuccesses) {
   payer_pays(late, R"({"after_close":true})");
   payer_pays(closed, R"({"after_close":true})");
   faults("{}");
+  if (day_turned()) GTEST_SKIP() << "midnight in UTC+8 passed while paying";
   EXPECT_EQ(order("o-lost").status(), v1::Order::PAYING);
   const auto run = fetch(today_);
   EXPECT_EQ(run.source(), "fetch");
