@@ -156,6 +156,12 @@ class ReconE2ETest : public ::testing::Test {
   // payments may then be on two days.
   bool day_turned() const { return china_date(0) != today_; }
 
+  // The reconciler's work dir (uploads and fetched statements) holds nothing.
+  bool work_dir_empty() const {
+    std::error_code ec;
+    return std::filesystem::is_empty(dir_.path() + "/data/recon-work", ec) && !ec;
+  }
+
   template <class Message>
   static Message parse(const http::HttpClientResult& r) {
     Message m;
@@ -906,6 +912,10 @@ TEST_F(ReconE2ETest, MalformedStatementsChangeNothing) {
       call("POST", "/admin/reconciliations?merchant_id=nobody&channel=sandbox&date=" + today_, good,
            std::string("Bearer ") + kOperatorToken, "text/csv");
   EXPECT_EQ(nobody.status, 404) << nobody.body;
+  auto viewer =
+      call("POST", "/admin/reconciliations?merchant_id=demo&channel=sandbox&date=" + today_, good,
+           std::string("Bearer ") + kViewerToken, "text/csv");
+  EXPECT_EQ(viewer.status, 403) << viewer.body;
   auto type = upload_raw(today_, good, "text/plain");
   EXPECT_EQ(type.status, 400) << type.body;
   EXPECT_EQ(parse<v1::ErrorResponse>(type).error().code(), "invalid_request");
@@ -915,6 +925,7 @@ TEST_F(ReconE2ETest, MalformedStatementsChangeNothing) {
   EXPECT_EQ(order("o-mal1").status(), v1::Order::PAYING);
   EXPECT_EQ(order("o-mal2").status(), v1::Order::PAYING);
   EXPECT_EQ(parse<v1::ReviewListView>(admin("GET", "/admin/review")).items_size(), 0);
+  EXPECT_TRUE(work_dir_empty()) << "a refused upload's file is removed";
   // The same file, well-formed, is taken: both successes are applied.
   const auto run = upload(today_, good);
   EXPECT_EQ(run.counts().channel_only_success(), 2u);
@@ -946,6 +957,7 @@ TEST_F(ReconE2ETest, AStatementOverTheLimitIs413) {
   const auto run = upload(today_, large);
   EXPECT_EQ(run.lines(), 450u);
   EXPECT_EQ(run.counts().unknown_payment(), 450u);
+  EXPECT_TRUE(work_dir_empty()) << "the refused and the finished uploads' files are removed";
   // The ordinary limit still holds on every other route.
   auto body = call("POST", "/v1/orders/o-big/pay", std::string(70000, ' '));
   EXPECT_EQ(body.status, 413) << body.body;
