@@ -490,6 +490,13 @@ TEST_F(ReconPlantedTest, ResolutionsApplyThroughTheOrder) {
   EXPECT_EQ(amount_order.paid_payment_no(), p_amount_);
   EXPECT_EQ(events_of(amount_order, "channel.mismatch"), 1) << codec::to_json(amount_order);
   EXPECT_EQ(review("recon_amount_mismatch").items_size(), 0);
+  bool trusted = false;
+  for (const auto& e : amount_order.events()) {
+    trusted |=
+        e.type() == "review.closed" &&
+        e.detail().find("trust_channel by otto: checked with the channel") != std::string::npos;
+  }
+  EXPECT_TRUE(trusted) << codec::to_json(amount_order);
   auto held_for_review = review("amount_mismatch");
   ASSERT_EQ(held_for_review.items_size(), 1) << "the success rules' own item";
   EXPECT_EQ(held_for_review.items(0).payment_no(), p_amount_);
