@@ -107,23 +107,23 @@ TEST_F(ReconStorageTest, DayScanGivesTheWindowsSuccessesAndRefundsInTimeOrder) {
   StoredOrders stored;
   stored.attach(store.get());
   std::vector<std::string> seen;
-  ASSERT_TRUE(
-      stored
-          .scan_ledger_days("m1", "sandbox", kT, kT + kDay,
-                            [&](const core::PlatformSuccess* s, const core::PlatformDayRefund* f) {
-                              if (s != nullptr) seen.push_back(s->payment_no);
-                              if (f != nullptr) seen.push_back(f->refund_no);
-                            })
-          .is_ok());
+  ASSERT_TRUE(stored
+                  .scan_ledger_days("m1", "sandbox", kT, kT + kDay,
+                                    [&](const core::PlatformSuccess* s,
+                                        const core::PlatformDayRefund* f) {
+                                      if (s != nullptr) seen.push_back(s->payment_no);
+                                      if (f != nullptr) seen.push_back(f->refund_no);
+                                    })
+                  .is_ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"P2", "R1", "P1"}));
   seen.clear();
-  ASSERT_TRUE(
-      stored
-          .scan_ledger_days("m1", "alipay", kT, kT + kDay,
-                            [&](const core::PlatformSuccess* s, const core::PlatformDayRefund*) {
-                              if (s != nullptr) seen.push_back(s->payment_no);
-                            })
-          .is_ok());
+  ASSERT_TRUE(stored
+                  .scan_ledger_days("m1", "alipay", kT, kT + kDay,
+                                    [&](const core::PlatformSuccess* s,
+                                        const core::PlatformDayRefund*) {
+                                      if (s != nullptr) seen.push_back(s->payment_no);
+                                    })
+                  .is_ok());
   EXPECT_TRUE(seen.empty()) << "another channel's day is another day";
   stored.detach();
 }
@@ -152,8 +152,7 @@ TEST_F(ReconStorageTest, StoreKeepsRunsItemsPagesAndTheScratchPool) {
   run.set_status("RUNNING");
   ASSERT_TRUE(store->put_run(run).is_ok());
   std::vector<v1::ReconItemView> items(5);
-  for (size_t i = 0; i < items.size(); ++i)
-    items[i].set_payment_no(std::string(1, 'P') + std::to_string(i));
+  for (size_t i = 0; i < items.size(); ++i) items[i].set_payment_no(std::string(1, 'P') + std::to_string(i));
   v1::HeldRecord h;
   h.set_held_since_day(20'000);
   run.set_status("DONE");
@@ -180,8 +179,9 @@ TEST_F(ReconStorageTest, StoreKeepsRunsItemsPagesAndTheScratchPool) {
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status(), "DONE");
   v1::ReconciliationView latest;
-  EXPECT_TRUE(store->latest_done("m1", "sandbox", "2026-11-29", run.reconciliation_id(), &latest)
-                  .is_not_found());
+  EXPECT_TRUE(
+      store->latest_done("m1", "sandbox", "2026-11-29", run.reconciliation_id(), &latest)
+          .is_not_found());
   const std::string first = run.reconciliation_id();
   store.reset();
   ASSERT_TRUE(ReconStore::open(root_ + "/recon", &store).is_ok());
