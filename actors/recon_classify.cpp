@@ -26,7 +26,8 @@ std::optional<core::StatementError> validate_statement(const channels::Statement
       },
       &summary, &error);
   if (!parsed) return error;
-  if (foreign_line == 0 && !summary.account_id.empty() && summary.account_id != expected_account) {
+  if (foreign_line == 0 && !summary.account_id.empty() &&
+      summary.account_id != expected_account) {
     foreign_line = summary.last_line;
     foreign_account = summary.account_id;
   }

@@ -1,8 +1,6 @@
 #include "http/http_server.hpp"
 
 #include <openssl/ssl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,9 +14,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
-#include <condition_variable>
 #include <filesystem>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -408,8 +409,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       file_parser_.reset();
       ::unlink(path.c_str());
       if (ec == http::error::body_limit) {
-        return send_error({413, "payload_too_large",
-                           "request body exceeds " + std::to_string(large_limit_) + " bytes"});
+        return send_error(
+            {413, "payload_too_large", "request body exceeds " + std::to_string(large_limit_) + " bytes"});
       }
       return fail(ec, "read body");
     }
