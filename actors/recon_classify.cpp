@@ -1,5 +1,8 @@
 #include "actors/recon_classify.hpp"
 
+#include <string>
+#include <unordered_set>
+
 #include "core/check.hpp"
 #include "core/recon_ledger.hpp"
 
@@ -163,6 +166,16 @@ Classified classify_statement(const ClassifyRequest& rq) {
     return rs;
   }
   rs.report = recon.finish(summary);
+  // A payment (or refund) listed twice is matched on its first line and a
+  // duplicate_line on the next: that match must not close the item this
+  // very statement shows again (a re-run would close it).
+  if (!rs.matched_with_items.empty() && !rs.reviews.empty()) {
+    std::unordered_set<std::string> reviewed;
+    for (const auto& r : rs.reviews) reviewed.insert(recon_subject(r.payment_no, r.refund_no));
+    std::erase_if(rs.matched_with_items, [&](const auto& m) {
+      return reviewed.contains(recon_subject(m.second.payment_no, m.second.refund_no));
+    });
+  }
   return rs;
 }
 

@@ -226,7 +226,26 @@ void Reconciler::submit(Job job) {
                                                  " is queued or running");
 }
 
+// A run cut off by a crash still says RUNNING, and its statement file is
+// gone (start() cleared the work dir). Runs go one at a time and each takes
+// its id when it starts, so only the newest can be such a run: it failed.
+// On the worker: the store's writer.
+void Reconciler::fail_interrupted_run() {
+  const std::string last = store_->last_id();
+  v1::ReconciliationView run;
+  if (last.empty() || !store_->get_run(last, &run).is_ok() || run.status() != "RUNNING") return;
+  run.set_status("FAILED");
+  run.set_finished_at(core::format_time(now()));
+  v1::ReconErrorView* error = run.mutable_error();
+  error->set_code("interrupted");
+  error->set_message(
+      "the daemon stopped during the run (some fixes may have been applied); run it again: a "
+      "re-run applies nothing twice");
+  (void)store_->put_run(run);
+}
+
 void Reconciler::run() {
+  fail_interrupted_run();
   std::unique_lock lock(mu_);
   while (true) {
     if (stop_) return;
@@ -617,6 +636,8 @@ void Reconciler::run_job(Job& job) {
                  "; the review item could not be opened: " + review_results[i].message);
   }
   if (!unattached.empty()) {
+    std::vector<v1::ReconReviewRecord> fresh;
+    std::set<std::string> fresh_ids;
     for (size_t i : unattached) {
       const core::ReconItem& item = rs.reviews[i];
       const std::string reason =
@@ -624,10 +645,12 @@ void Reconciler::run_job(Job& job) {
       const std::string id =
           core::review_item_id(reason, recon_subject(item.payment_no, item.refund_no));
       v1::ReconReviewRecord r;
-      if (store_->get_review(id, &r).is_ok()) {
-        // Open already, or closed by an operator: nothing new.
+      if (fresh_ids.contains(id) || store_->get_review(id, &r).is_ok()) {
+        // Open already (or earlier in this statement), or closed by an
+        // operator: nothing new.
         continue;
       }
+      fresh_ids.insert(id);
       r.set_item_id(id);
       r.set_reason(reason);
       r.set_merchant_id(job.merchant_id);
@@ -642,8 +665,11 @@ void Reconciler::run_job(Job& job) {
       f->set_has_channel_amount(item.channel_amount_minor.has_value());
       f->set_channel_amount(item.channel_amount_minor.value_or(0));
       f->set_channel_currency(item.channel_currency);
-      (void)store_->put_review(r);
+      fresh.push_back(std::move(r));
     }
+    // One commit for all of them: a statement of many lines oncepay never
+    // created (an account other systems use too) must not cost a commit each.
+    (void)store_->put_reviews(fresh);
     refresh_unattached(job.merchant_id);
   }
   (void)run_batch(rs.matched_with_items.size(), options_.fixes_in_flight, options_.engine_timeout,

@@ -45,7 +45,8 @@
 //
 // Failure modes: a FAILED run says why (ReconErrorView: invalid_statement
 // with the line, statement_not_ready, statement_unavailable,
-// no_channel_account, storage). A store write that fails leaves the run
+// no_channel_account, storage; interrupted: the daemon stopped during it,
+// found when the worker starts). A store write that fails leaves the run
 // RUNNING in the store (storage health is the store's own).
 #pragma once
 
@@ -146,6 +147,7 @@ class Reconciler {
 
  private:
   void run();
+  void fail_interrupted_run();
   void run_job(Job& job);
   void schedule_due();
   int64_t now() const;

@@ -458,6 +458,17 @@ void recon_start(Call& c) {
     job.upload_path = c.req.body_file;
     c.file_claimed = true;
   } else {
+    const std::string_view type = c.req.header("content-type");
+    if (!c.req.query.empty() && c.req.body.empty() &&
+        http::ascii_lower(type.substr(0, type.find(';'))) != "application/json") {
+      // An empty upload has no body file (the server streams none): it is a
+      // statement without even its header.
+      actors::ReconAnswer empty;
+      empty.code = Code::kInvalidStatement;
+      empty.message = "line 1: the statement is empty";
+      empty.line = 1;
+      return c.respond(recon_answer(empty));
+    }
     if (!c.req.query.empty()) {
       return c.respond(
           invalid("an upload's body must not be JSON; to fetch from the channel, "

@@ -333,6 +333,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     tcp_layer().expires_after(options.read_timeout);
     io_pending_ = true;
     if (options.large_body) {
+      // Which limit a body has is known once the headers are in (on_header):
+      // Beast checks a Content-Length against the limit when the header is
+      // parsed, so none may be set yet or a large-body route could never
+      // take more than body_limit_bytes.
+      parser_->body_limit(boost::none);
       http::async_read_header(stream_, buffer_, *parser_,
                               beast::bind_front_handler(&Session::on_header, self()));
       return;
@@ -349,12 +354,23 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const HttpServerOptions& options = server_->options();
     std::optional<HttpServerOptions::LargeBody> large;
     if (!parser_->is_done()) large = options.large_body(head_of(parser_->get(), remote_address_));
-    io_pending_ = true;
+    // A limit set after the header is enforced by Beast for chunked bodies
+    // only; a Content-Length is checked here.
+    const boost::optional<uint64_t> length = parser_->content_length();
     if (!large) {
+      parser_->body_limit(static_cast<uint64_t>(options.body_limit_bytes));
+      if (length && *length > options.body_limit_bytes)
+        return fail(http::error::body_limit, "read");
+      io_pending_ = true;
       http::async_read(stream_, buffer_, *parser_,
                        beast::bind_front_handler(&Session::on_read, self()));
       return;
     }
+    if (length && *length > large->limit_bytes) {
+      return send_error({413, "payload_too_large",
+                         "request body exceeds " + std::to_string(large->limit_bytes) + " bytes"});
+    }
+    io_pending_ = true;
     file_parser_.emplace(std::move(*parser_));
     parser_.reset();
     file_parser_->body_limit(large->limit_bytes);

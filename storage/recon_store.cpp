@@ -83,6 +83,14 @@ std::string ReconStore::next_id() {
   return buf;
 }
 
+std::string ReconStore::last_id() const {
+  const uint64_t last = seq_.load();
+  if (last == 0) return {};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "rc_%012llu", static_cast<unsigned long long>(last));
+  return buf;
+}
+
 Status ReconStore::put_run(const v1::ReconciliationView& run) {
   return store_->commit_checkpoint(
       store_->checkpoint_lsn(),
@@ -118,6 +126,14 @@ Status ReconStore::finish_run(const v1::ReconciliationView& run,
 Status ReconStore::put_review(const v1::ReconReviewRecord& review) {
   return store_->commit_checkpoint(store_->checkpoint_lsn(),
                                    {{kReviews, review.item_id(), review.SerializeAsString()}});
+}
+
+Status ReconStore::put_reviews(const std::vector<v1::ReconReviewRecord>& reviews) {
+  if (reviews.empty()) return Status::ok();
+  std::vector<Mutation> m;
+  m.reserve(reviews.size());
+  for (const auto& r : reviews) m.push_back({kReviews, r.item_id(), r.SerializeAsString()});
+  return store_->commit_checkpoint(store_->checkpoint_lsn(), m);
 }
 
 Status ReconStore::held(const std::string& merchant_id, const std::string& channel,

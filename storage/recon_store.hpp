@@ -45,6 +45,9 @@ class ReconStore {
 
   // A new reconciliation_id (any thread).
   std::string next_id();
+  // The newest reconciliation_id given out (or found at open), "" when none
+  // (any thread).
+  std::string last_id() const;
 
   // Writer: records the run (status RUNNING or FAILED, no items).
   Status put_run(const v1::ReconciliationView& run);
@@ -58,6 +61,9 @@ class ReconStore {
                     const std::vector<HeldChange>& held);
   // Writer: one review item no order owns (put or replace).
   Status put_review(const v1::ReconReviewRecord& review);
+  // Writer: many at once, in one transaction (a run's items: one commit,
+  // not one per line).
+  Status put_reviews(const std::vector<v1::ReconReviewRecord>& reviews);
 
   // Writer: the scratch pool of a merchant and channel.
   Status held(const std::string& merchant_id, const std::string& channel,

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -387,6 +388,108 @@ TEST_F(HttpServerTest, BodyAtLimitIsServed) {
   auto response = connection.read_response();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result_int(), 200u);
+}
+
+// A large-body route (HttpServerOptions::large_body) streams its body to a
+// file up to its own limit, far above body_limit_bytes; a Content-Length is
+// held to that limit, not to the ordinary one.
+class LargeBodyTest : public HttpServerTest {
+ protected:
+  HttpServer& start_large(const std::string& path) {
+    HttpServerOptions options = test_options();
+    options.body_limit_bytes = 16;
+    options.large_body =
+        [path](const HttpRequest& head) -> std::optional<HttpServerOptions::LargeBody> {
+      if (head.path != "/upload") return std::nullopt;
+      HttpServerOptions::LargeBody large;
+      large.file_path = path;
+      large.limit_bytes = 64;
+      return large;
+    };
+    return start(options, [](HttpRequest request, Responder respond) {
+      HttpResponse r;
+      r.status = 200;
+      r.body = request.body_file.empty() ? "inline " + std::to_string(request.body.size())
+                                         : "file " + std::to_string(request.body_file_bytes);
+      if (!request.body_file.empty()) ::unlink(request.body_file.c_str());
+      respond(std::move(r));
+    });
+  }
+  std::string path_ = ::testing::TempDir() + "large-body-" + std::to_string(::getpid());
+};
+
+TEST_F(LargeBodyTest, ContentLengthAboveTheOrdinaryLimitIsStreamed) {
+  HttpServer& server = start_large(path_);
+  RawConnection connection(server.port());
+  connection.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 40\r\n\r\n" +
+                  std::string(40, 'x'));
+  auto response = connection.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 200u);
+  EXPECT_EQ(response->body(), "file 40");
+}
+
+TEST_F(LargeBodyTest, ContentLengthAboveTheRoutesLimitGets413) {
+  HttpServer& server = start_large(path_);
+  RawConnection connection(server.port());
+  connection.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n" +
+                  std::string(100, 'x'));
+  auto response = connection.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 413u);
+  EXPECT_EQ(error_code_of(*response), "payload_too_large");
+  EXPECT_NE(response->body().find("64 bytes"), std::string::npos) << response->body();
+}
+
+TEST_F(LargeBodyTest, OtherRoutesKeepTheOrdinaryLimit) {
+  HttpServer& server = start_large(path_);
+  RawConnection connection(server.port());
+  connection.send("POST /other HTTP/1.1\r\nHost: t\r\nContent-Length: 40\r\n\r\n" +
+                  std::string(40, 'x'));
+  auto response = connection.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 413u);
+  EXPECT_NE(response->body().find("16 bytes"), std::string::npos) << response->body();
+}
+
+TEST_F(LargeBodyTest, ChunkedBodiesKeepTheirRoutesLimit) {
+  HttpServer& server = start_large(path_);
+  {
+    RawConnection connection(server.port());
+    connection.send("POST /other HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" +
+                    std::string(32, 'x') + "\r\n0\r\n\r\n");
+    auto response = connection.read_response();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result_int(), 413u);
+  }
+  {
+    RawConnection connection(server.port());
+    connection.send("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" +
+                    std::string(32, 'x') + "\r\n0\r\n\r\n");
+    auto response = connection.read_response();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result_int(), 200u);
+    EXPECT_EQ(response->body(), "file 32");
+  }
+  {
+    RawConnection connection(server.port());
+    connection.send("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n50\r\n" +
+                    std::string(80, 'x') + "\r\n0\r\n\r\n");
+    auto response = connection.read_response();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result_int(), 413u);
+  }
+}
+
+TEST_F(LargeBodyTest, OtherRoutesBelowTheLimitAreReadInline) {
+  HttpServer& server = start_large(path_);
+  RawConnection connection(server.port());
+  connection.send("POST /other HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n" +
+                  std::string(10, 'x'));
+  auto response = connection.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 200u);
+  EXPECT_EQ(response->body(), "inline 10");
 }
 
 TEST_F(HttpServerTest, HugeHeadersGet431) {

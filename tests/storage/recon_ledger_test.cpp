@@ -205,5 +205,40 @@ TEST_F(ReconStorageTest, StoreListsOnlyOpenReviewItems) {
   EXPECT_EQ(open[0].item_id(), "recon_unknown_payment:X1");
 }
 
+TEST_F(ReconStorageTest, StorePutsManyReviewItemsAtOnce) {
+  std::unique_ptr<ReconStore> store;
+  ASSERT_TRUE(ReconStore::open(root_ + "/recon", &store).is_ok());
+  std::vector<v1::ReconReviewRecord> items(3);
+  for (size_t i = 0; i < items.size(); ++i) {
+    items[i].set_item_id("recon_unknown_payment:Y" + std::to_string(i));
+    items[i].set_merchant_id("m1");
+  }
+  ASSERT_TRUE(store->put_reviews(items).is_ok());
+  ASSERT_TRUE(store->put_reviews({}).is_ok());
+  store.reset();
+  ASSERT_TRUE(ReconStore::open(root_ + "/recon", &store).is_ok());
+  std::vector<v1::ReconReviewRecord> open;
+  ASSERT_TRUE(store->open_reviews(&open).is_ok());
+  ASSERT_EQ(open.size(), 3u);
+  v1::ReconReviewRecord got;
+  ASSERT_TRUE(store->get_review("recon_unknown_payment:Y2", &got).is_ok());
+  EXPECT_EQ(got.merchant_id(), "m1");
+}
+
+TEST_F(ReconStorageTest, LastIdIsTheNewestGivenOutOrFound) {
+  std::unique_ptr<ReconStore> store;
+  ASSERT_TRUE(ReconStore::open(root_ + "/recon", &store).is_ok());
+  EXPECT_EQ(store->last_id(), "");
+  v1::ReconciliationView run;
+  run.set_reconciliation_id(store->next_id());
+  run.set_date("2026-11-29");
+  run.set_status("RUNNING");
+  EXPECT_EQ(store->last_id(), run.reconciliation_id());
+  ASSERT_TRUE(store->put_run(run).is_ok());
+  store.reset();
+  ASSERT_TRUE(ReconStore::open(root_ + "/recon", &store).is_ok());
+  EXPECT_EQ(store->last_id(), run.reconciliation_id());
+}
+
 }  // namespace
 }  // namespace oncepay::storage
