@@ -9,7 +9,7 @@
 // invalid_statement with the line, nothing applied, no run), the size limit
 // (413), the resolutions and roles, the scratch pool across days
 // (platform_only_success held, then channel_missing), a restart, a run cut
-// off by a crash, the daily schedule, and the statements of the simulator's
+// off by a crash, and the statements of the simulator's
 // channels (WeChat Pay, Alipay, its own protocol) with a lost success each.
 //
 // Dates: the sandbox's business day is the date in UTC+8 (recon.timezone
@@ -970,37 +970,9 @@ TEST_F(ReconE2ETest, AStatementOverTheLimitIs413) {
   EXPECT_EQ(body.status, 413) << body.body;
 }
 
-// recon.daily-at: at that minute (UTC+8) the schedule reconciles
-// yesterday's statement of every merchant on every channel that fetches
-// statements. The test sets it to the coming minute and waits for the run
-// (bounded: at most a minute and a little).
-TEST_F(ReconE2ETest, TheDailyScheduleReconcilesYesterday) {
-  const std::time_t at = std::time(nullptr) + 8 * 3600 + 60;
-  std::tm tm{};
-  gmtime_r(&at, &tm);
-  char hhmm[8], yesterday[16];
-  std::strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
-  const std::time_t before = at - 86400;
-  gmtime_r(&before, &tm);
-  std::strftime(yesterday, sizeof yesterday, "%Y-%m-%d", &tm);
-  start({}, hhmm);
-  v1::ReconciliationListView list;
-  const auto deadline = std::chrono::steady_clock::now() + 75s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    list = parse<v1::ReconciliationListView>(
-        admin("GET", std::string("/admin/reconciliations?date=") + yesterday));
-    if (list.reconciliations_size() > 0 && list.reconciliations(0).status() != "RUNNING") break;
-    std::this_thread::sleep_for(250ms);
-  }
-  ASSERT_EQ(list.reconciliations_size(), 1) << "no scheduled run at " << hhmm;
-  const auto& run = list.reconciliations(0);
-  EXPECT_EQ(run.source(), "schedule");
-  EXPECT_EQ(run.merchant_id(), kMerchant);
-  EXPECT_EQ(run.channel(), "sandbox");
-  EXPECT_EQ(run.status(), "DONE") << codec::to_json(run);
-  EXPECT_FALSE(run.intraday());
-  EXPECT_EQ(run.lines(), 0u);
-}
+// The daily schedule (recon.daily-at) is tested with a test clock in
+// tests/actors/reconciler_test.cpp (DailyScheduleReconcilesYesterdayAtDailyAt):
+// here it would wait for a real minute.
 
 // A refund oncepay has settled that the channel shows still processing:
 // status_mismatch for review, never undone. (A refund oncepay has pending
