@@ -37,6 +37,29 @@ bool CsvLineReader::fail(std::string reason) {
   return false;
 }
 
+bool CsvLineReader::amount(std::string_view text, int decimals, std::string_view name,
+                           int64_t* out) {
+  // int64 holds 18 decimal digits in all: whole digits + decimals must not exceed that.
+  constexpr size_t kInt64Digits = 18;
+  std::string_view whole = text.substr(0, text.find('.'));
+  if (whole.starts_with('-')) whole.remove_prefix(1);
+  const bool fits = decimals >= 0 && whole.size() + static_cast<size_t>(decimals) <= kInt64Digits;
+  if (!fits || !core::parse_decimal(text, decimals, out)) {
+    return fail("bad amount in " + std::string(name) + ": '" + std::string(text) + "'");
+  }
+  return true;
+}
+
+bool CsvLineReader::add(int64_t* total, int64_t value) {
+  if (__builtin_add_overflow(*total, value, total)) return fail("amounts add up past int64");
+  return true;
+}
+
+bool CsvLineReader::scale(int64_t value, int64_t factor, int64_t* out) {
+  if (__builtin_mul_overflow(value, factor, out)) return fail("amount too large");
+  return true;
+}
+
 void CsvLineReader::on_field(void* bytes, size_t len, void* data) {
   auto* self = static_cast<CsvLineReader*>(data);
   if (self->failed) return;

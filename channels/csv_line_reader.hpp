@@ -8,7 +8,9 @@
 // and reads the current row (field(), ends, row) inside process_row() only.
 // Failure modes: libcsv refusing the bytes fails the stream on the line
 // after the last complete one; fail() keeps the first reason; once failed,
-// feed() and finish_input() do nothing and return false.
+// feed() and finish_input() do nothing and return false. amount() and add()
+// refuse what would not fit an int64 (a hostile file's huge amounts or
+// totals) instead of overflowing.
 #pragma once
 
 #include <csv.h>
@@ -38,6 +40,15 @@ struct CsvLineReader {
   std::string_view field(size_t i) const;
   // Fails the stream at line_no (the first reason stays); always false.
   bool fail(std::string reason);
+  // core::parse_decimal of `text` (column `name`), failing the stream when it
+  // is not an amount or its value would not fit an int64 once scaled by
+  // 10^decimals (parse_decimal accepts 15 whole digits, which overflows with
+  // WeChat's 5 fee decimals).
+  bool amount(std::string_view text, int decimals, std::string_view name, int64_t* out);
+  // *total += value, or *total = value * factor for scale(); failing the
+  // stream on int64 overflow.
+  bool add(int64_t* total, int64_t value);
+  bool scale(int64_t value, int64_t factor, int64_t* out);
 
   // The current row: its fields' bytes back to back, and where each ends.
   std::string row;

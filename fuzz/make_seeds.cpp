@@ -1,7 +1,9 @@
-// Writes the seed corpus of the fuzz targets into <dir>/api and <dir>/wal
-// (the formats are in api_input.hpp and wal_input.hpp). The corpus is
-// checked in under fuzz/corpus; rerun after a change of the API messages, the
-// signature scheme or the WAL format:
+// Writes the seed corpus of the fuzz targets into <dir>/api, <dir>/wal
+// (the formats are in api_input.hpp and wal_input.hpp) and <dir>/statement
+// (a mode byte and a statement written by the channels' writers, see
+// statement_fuzzer.cpp). The corpus is checked in under fuzz/corpus; rerun
+// after a change of the API messages, the signature scheme, the WAL format or
+// a statement format:
 //
 //   build-fuzz/make_seeds fuzz/corpus
 #include <cstdio>
@@ -9,8 +11,12 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "channels/alipay/trade_bill.hpp"
+#include "channels/wechatpay/tradebill.hpp"
 #include "core/signature.hpp"
+#include "core/statement.hpp"
 #include "fuzz/api_input.hpp"
 #include "fuzz/wal_input.hpp"
 #include "storage/wal_format.hpp"
@@ -133,6 +139,62 @@ void wal_seeds(const std::filesystem::path& dir) {
                                                 4));
 }
 
+std::vector<oncepay::core::StatementLine> statement_lines() {
+  using oncepay::core::StatementLine;
+  std::vector<StatementLine> lines;
+  auto add = [&](StatementLine::Kind kind, std::string no, int64_t amount_minor, bool settled) {
+    StatementLine l;
+    l.kind = kind;
+    l.settled = settled;
+    l.payment_no = std::move(no);
+    l.channel_trade_no = "4200000001202611300000" + std::to_string(lines.size());
+    l.account_id = "1900000109";
+    l.amount_minor = amount_minor;
+    l.settled_amount_minor = amount_minor;
+    l.currency = "CNY";
+    l.channel_status = settled ? "SUCCESS" : "REVOKED";
+    l.fee_milli_minor = 6000;
+    l.time_text = "2026-11-30 10:0" + std::to_string(lines.size()) + ":00";
+    if (kind == StatementLine::Kind::kRefund) {
+      l.refund_no = "R" + l.payment_no;
+      l.channel_refund_no = "5030000001202611300000" + std::to_string(lines.size());
+      l.settled_amount_minor = -amount_minor;
+      l.fee_milli_minor = -1000;
+    }
+    lines.push_back(std::move(l));
+  };
+  add(StatementLine::Kind::kPayment, "P1", 1000, true);
+  add(StatementLine::Kind::kPayment, "P2", 1, false);
+  add(StatementLine::Kind::kRefund, "P1", 300, true);
+  return lines;
+}
+
+void statement_seeds(const std::filesystem::path& dir) {
+  namespace wechatpay = oncepay::channels::wechatpay;
+  namespace alipay = oncepay::channels::alipay;
+  std::vector<oncepay::core::StatementLine> lines = statement_lines();
+  // Mode bytes (statement_fuzzer.cpp): % 3 picks the format, / 3 + 1 the chunk size.
+  std::string wechat;
+  wechatpay::TradebillWriter writer("wx8888888888888888");
+  writer.header(&wechat);
+  for (auto l : lines) {
+    if (l.kind == oncepay::core::StatementLine::Kind::kRefund) l.settled_amount_minor = 300;
+    writer.row(l, &wechat);
+  }
+  writer.summary(&wechat);
+  write(dir / "wechat_chunk1", std::string(1, '\x00') + wechat);
+  write(dir / "wechat_chunk7", std::string(1, '\x12') + wechat);
+  const alipay::TradeBillHeader header{"20880000000000000156", "2026-11-30"};
+  write(dir / "alipay_text_chunk3",
+        std::string(1, '\x08') + alipay::write_trade_bill_text(header, lines));
+  std::string zip, error;
+  if (!alipay::write_trade_bill_zip(header, lines, &zip, &error)) {
+    std::fprintf(stderr, "alipay zip: %s\n", error.c_str());
+    std::exit(1);
+  }
+  write(dir / "alipay_zip", std::string(1, '\x01') + zip);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,7 +205,9 @@ int main(int argc, char** argv) {
   const std::filesystem::path root = argv[1];
   std::filesystem::create_directories(root / "api");
   std::filesystem::create_directories(root / "wal");
+  std::filesystem::create_directories(root / "statement");
   api_seeds(root / "api");
   wal_seeds(root / "wal");
+  statement_seeds(root / "statement");
   return 0;
 }

@@ -20,12 +20,12 @@ fi
 BUILD_DIR="${BUILD_FUZZ_DIR:-build-fuzz}"
 # target:corpus subdirectory; fuzz/<corpus>.dict is used when it exists.
 TARGETS=(api_decode_fuzzer:api wal_decode_fuzzer:wal wechatpay_notify_fuzzer:wechatpay
-         alipay_notify_fuzzer:alipay)
+         alipay_notify_fuzzer:alipay statement_fuzzer:statement)
 
 cmake -S fuzz -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" \
   -DCMAKE_BUILD_TYPE= >/dev/null
 cmake --build "$BUILD_DIR" -j"${FUZZ_JOBS:-$(nproc)}" --target api_decode_fuzzer wal_decode_fuzzer \
-  wechatpay_notify_fuzzer alipay_notify_fuzzer
+  wechatpay_notify_fuzzer alipay_notify_fuzzer statement_fuzzer
 
 WORK="$BUILD_DIR/run"
 rm -rf "$WORK"

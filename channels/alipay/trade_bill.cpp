@@ -60,11 +60,7 @@ struct TradeBillParser::Impl : CsvLineReader {
   Totals trade_footer, refund_footer;
 
   bool amount(size_t i, int64_t* out) {
-    if (!core::parse_decimal(field(i), kYuanDecimals, out)) {
-      return fail("bad amount in " + std::string(kTradeBillColumns[i]) + ": '" +
-                  std::string(field(i)) + "'");
-    }
-    return true;
+    return CsvLineReader::amount(field(i), kYuanDecimals, kTradeBillColumns[i], out);
   }
 
   // A `#` line comes back from libcsv split at ASCII commas: join it again.
@@ -154,16 +150,21 @@ struct TradeBillParser::Impl : CsvLineReader {
         fail("交易 row with a negative 订单金额（元）");
         return;
       }
+      if (!add(&payment_amount, order) || !add(&payment_received, received) ||
+          !add(&payment_discount, discount)) {
+        return;
+      }
       l.kind = core::StatementLine::Kind::kPayment;
       l.refund_no.clear();
       l.amount_minor = order;
       ++payments;
-      payment_amount += order;
-      payment_received += received;
-      payment_discount += discount;
     } else if (type == "退款") {
       if (order > 0) {
         fail("退款 row with a positive 订单金额（元）");
+        return;
+      }
+      if (!add(&refund_amount, -order) || !add(&refund_received, received) ||
+          !add(&refund_discount, discount)) {
         return;
       }
       l.kind = core::StatementLine::Kind::kRefund;
@@ -171,9 +172,6 @@ struct TradeBillParser::Impl : CsvLineReader {
       if (l.refund_no.empty()) l.refund_no = l.payment_no;  // Alipay's default out_request_no
       l.amount_minor = -order;
       ++refunds;
-      refund_amount += -order;
-      refund_received += received;
-      refund_discount += discount;
     } else {
       fail("unknown 业务类型 '" + std::string(type) + "'");
       return;
@@ -185,11 +183,13 @@ struct TradeBillParser::Impl : CsvLineReader {
     l.settled_amount_minor = received;
     l.currency = "CNY";
     l.channel_status.assign(type);
-    l.fee_milli_minor = -service_fee * kMilliPerMinor;
+    if (!scale(-service_fee, kMilliPerMinor, &l.fee_milli_minor) ||
+        !add(&fee_sum, l.fee_milli_minor)) {
+      return;
+    }
     l.time_text.assign(field(kFinished));
     l.time_ms = core::parse_china_time_ms(l.time_text).value_or(-1);
     l.line = line_no;
-    fee_sum += l.fee_milli_minor;
     on_line(l);
   }
 

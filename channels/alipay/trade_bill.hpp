@@ -34,7 +34,8 @@
 //
 // Failure modes: every function returns false with a core::StatementError
 // (1-based line, reason): not a zip / no 业务明细 entry (line 0), invalid GBK,
-// no header or a wrong one, wrong column count, bad amount, an unknown
+// no header or a wrong one, wrong column count, bad amount (or one, or a
+// total, past int64 in its unit: the fee in thousandths of a fen), an unknown
 // 业务类型, a missing footer (truncated), footer totals that differ from the
 // rows, rows after the footer. A refused bill applies nothing.
 #pragma once

@@ -59,10 +59,7 @@ struct TradebillParser::Impl : CsvLineReader {
   bool amount(size_t i, int decimals, std::string_view name, int64_t* out) {
     std::string_view f;
     if (!unquote(i, &f)) return false;
-    if (!core::parse_decimal(f, decimals, out)) {
-      return fail("bad amount in " + std::string(name) + ": '" + std::string(f) + "'");
-    }
-    return true;
+    return CsvLineReader::amount(f, decimals, name, out);
   }
 
   void process_row() override {
@@ -167,12 +164,13 @@ struct TradebillParser::Impl : CsvLineReader {
         fail("REFUND row with an empty 商户退款单号");
         return;
       }
+      if (!add(&refund_total_minor, asked)) return;
       l.settled = l.channel_status == "SUCCESS";
       l.amount_minor = asked;
       l.settled_amount_minor = refund_settled;
       ++refunds;
-      refund_total_minor += asked;
     } else {
+      if (!add(&payment_total_minor, order)) return;
       l.kind = core::StatementLine::Kind::kPayment;
       l.refund_no.clear();
       l.channel_refund_no.clear();
@@ -181,17 +179,15 @@ struct TradebillParser::Impl : CsvLineReader {
       l.amount_minor = order;
       l.settled_amount_minor = settled;
       ++payments;
-      payment_total_minor += order;
     }
     l.fee_milli_minor = fee;
     l.time_ms = core::parse_china_time_ms(l.time_text).value_or(-1);
     l.line = line_no;
-    settled_sum += settled;
-    refund_settled_sum += refund_settled;
-    coupon_refund_sum += coupon_refund;
-    fee_sum += fee;
-    order_sum += order;
-    refund_asked_sum += asked;
+    if (!add(&settled_sum, settled) || !add(&refund_settled_sum, refund_settled) ||
+        !add(&coupon_refund_sum, coupon_refund) || !add(&fee_sum, fee) || !add(&order_sum, order) ||
+        !add(&refund_asked_sum, asked)) {
+      return;
+    }
     on_line(l);
   }
 

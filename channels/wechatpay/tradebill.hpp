@@ -26,7 +26,8 @@
 // Failure modes
 // - feed()/finish() return false on the first error and keep returning false;
 //   error() names the 1-based file line (header = 1) and the reason: wrong
-//   header, wrong column count, a field without its backquote, a bad amount,
+//   header, wrong column count, a field without its backquote, a bad amount
+//   (or one, or a column total, that does not fit an int64 in its unit),
 //   invalid UTF-8, data after the summary, a file that ends before its summary
 //   (truncated), and a summary that does not equal the rows' counts and sums.
 //   Lines delivered before an error must be discarded by the caller: a refused

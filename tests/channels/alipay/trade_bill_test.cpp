@@ -278,5 +278,202 @@ TEST(TradeBillTest, WriterZipReadsBack) {
   EXPECT_EQ(r.lines[1].fee_milli_minor, -3000);
 }
 
+// Hostile input (issue 13): a small written bill, damaged one byte at a time.
+
+const TradeBillHeader kSmallHeader{"20880000000000000156", "2026-11-30"};
+
+// Two payments and a refund.
+std::vector<StatementLine> small_lines() {
+  StatementLine pay;
+  pay.payment_no = "P1";
+  pay.channel_trade_no = "2026113022001";
+  pay.amount_minor = pay.settled_amount_minor = 1999;
+  pay.fee_milli_minor = 12000;
+  pay.time_text = "2026-11-30 10:00:00";
+  StatementLine pay2 = pay;
+  pay2.payment_no = "P2";
+  pay2.amount_minor = pay2.settled_amount_minor = 1;
+  pay2.fee_milli_minor = 0;
+  StatementLine refund = pay;
+  refund.kind = StatementLine::Kind::kRefund;
+  refund.refund_no = "R1";
+  refund.amount_minor = 500;
+  refund.settled_amount_minor = -500;
+  refund.fee_milli_minor = -3000;
+  return {pay, pay2, refund};
+}
+
+std::string small_zip() {
+  std::string zip, error;
+  EXPECT_TRUE(write_trade_bill_zip(kSmallHeader, small_lines(), &zip, &error)) << error;
+  return zip;
+}
+
+// Lines as the parser ends them (libcsv CSV_REPALL_NL): LF, CR or CRLF; a
+// last line without an end counts too.
+uint64_t line_count(std::string_view text) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'))) {
+      ++n;
+    }
+  }
+  if (!text.empty() && text.back() != '\n' && text.back() != '\r') ++n;
+  return n;
+}
+
+// Refused with a line within 0..max_line + 1 (0: the zip as a whole; +1: the
+// footer that should have come) and a reason, or accepted with a summary
+// equal to its lines.
+void expect_refused_or_consistent(const Result& r, uint64_t max_line, const std::string& what) {
+  SCOPED_TRACE(what);
+  if (!r.ok) {
+    EXPECT_FALSE(r.error.reason.empty());
+    EXPECT_LE(r.error.line, max_line + 1) << r.error.reason;
+    return;
+  }
+  uint64_t payments = 0, refunds = 0, previous_line = 0;
+  int64_t payment_minor = 0, refund_minor = 0, fee_milli_minor = 0;
+  for (const StatementLine& l : r.lines) {
+    EXPECT_GT(l.line, previous_line);
+    previous_line = l.line;
+    const bool refund = l.kind == StatementLine::Kind::kRefund;
+    (refund ? refunds : payments) += 1;
+    (refund ? refund_minor : payment_minor) += l.amount_minor;
+    fee_milli_minor += l.fee_milli_minor;
+  }
+  EXPECT_LE(previous_line, r.summary.last_line);
+  EXPECT_LE(r.summary.last_line, max_line);
+  EXPECT_EQ(r.summary.payment_lines, payments);
+  EXPECT_EQ(r.summary.refund_lines, refunds);
+  EXPECT_EQ(r.summary.payment_amount_minor, payment_minor);
+  EXPECT_EQ(r.summary.refund_amount_minor, refund_minor);
+  EXPECT_EQ(r.summary.fee_milli_minor, fee_milli_minor);
+}
+
+TEST(TradeBillTest, SmallWrittenZipParsesWithItsSummary) {
+  const Result r = parse_zip(small_zip());
+  ASSERT_TRUE(r.ok) << r.error.reason;
+  ASSERT_EQ(r.lines.size(), 3u);
+  EXPECT_EQ(r.summary.payment_lines, 2u);
+  EXPECT_EQ(r.summary.refund_lines, 1u);
+  EXPECT_EQ(r.summary.payment_amount_minor, 2000);
+  EXPECT_EQ(r.summary.refund_amount_minor, 500);
+  EXPECT_EQ(r.summary.fee_milli_minor, 9000);
+  EXPECT_EQ(r.summary.last_line, line_count(write_trade_bill_text(kSmallHeader, small_lines())));
+}
+
+TEST(TradeBillTest, EveryFlippedByteOfTheZipIsRefusedOrAddsUp) {
+  const std::string zip = small_zip();
+  const uint64_t lines = line_count(write_trade_bill_text(kSmallHeader, small_lines()));
+  for (size_t i = 0; i < zip.size(); ++i) {
+    for (char mask : {'\x01', '\x80'}) {
+      std::string damaged = zip;
+      damaged[i] = static_cast<char>(damaged[i] ^ mask);
+      expect_refused_or_consistent(
+          parse_zip(damaged), lines,
+          "byte " + std::to_string(i) + " ^ " + std::to_string(static_cast<uint8_t>(mask)));
+    }
+  }
+}
+
+TEST(TradeBillTest, EveryTruncationOfTheZipIsRefused) {
+  const std::string zip = small_zip();
+  for (size_t n = 0; n < zip.size(); ++n) {
+    const Result r = parse_zip(std::string_view(zip).substr(0, n));
+    EXPECT_FALSE(r.ok) << n;
+    EXPECT_EQ(r.error.line, 0u) << n;  // the central directory is at the end
+    EXPECT_FALSE(r.error.reason.empty()) << n;
+  }
+}
+
+TEST(TradeBillTest, EveryFlippedByteOfTheTextIsRefusedOrAddsUp) {
+  const std::string text = write_trade_bill_text(kSmallHeader, small_lines());
+  for (size_t i = 0; i < text.size(); ++i) {
+    for (char mask : {'\x01', '\x80'}) {
+      std::string damaged = text;
+      damaged[i] = static_cast<char>(damaged[i] ^ mask);
+      expect_refused_or_consistent(
+          parse_text(damaged), line_count(damaged),
+          "byte " + std::to_string(i) + " ^ " + std::to_string(static_cast<uint8_t>(mask)));
+    }
+  }
+}
+
+TEST(TradeBillTest, EveryDeletedByteOfTheTextIsRefusedOrAddsUp) {
+  const std::string text = write_trade_bill_text(kSmallHeader, small_lines());
+  for (size_t i = 0; i < text.size(); ++i) {
+    std::string damaged = text;
+    damaged.erase(i, 1);
+    expect_refused_or_consistent(parse_text(damaged), line_count(damaged),
+                                 "without byte " + std::to_string(i));
+  }
+}
+
+TEST(TradeBillTest, EveryTruncationOfTheTextIsRefusedOrAddsUp) {
+  const std::string text = write_trade_bill_text(kSmallHeader, small_lines());
+  const size_t footer_end = text.find("\r\n#导出时间");
+  ASSERT_NE(footer_end, std::string::npos);
+  for (size_t n = 0; n <= text.size(); ++n) {
+    const std::string_view cut = std::string_view(text).substr(0, n);
+    const Result r = parse_text(cut);
+    expect_refused_or_consistent(r, line_count(cut), "first " + std::to_string(n) + " bytes");
+    // Before the refund footer's 元 is complete nothing may be accepted.
+    if (n < footer_end) {
+      EXPECT_FALSE(r.ok) << n;
+    }
+  }
+}
+
+TEST(TradeBillTest, SmallTextInChunksGivesTheSameLines) {
+  const std::string text = write_trade_bill_text(kSmallHeader, small_lines());
+  const Result whole = parse_text(text);
+  ASSERT_TRUE(whole.ok) << whole.error.reason;
+  for (size_t chunk : {1u, 2u, 3u, 7u, 64u}) {
+    SCOPED_TRACE("chunks of " + std::to_string(chunk));
+    Result r;
+    TradeBillParser parser([&](const StatementLine& l) { r.lines.push_back(l); });
+    bool ok = true;
+    for (size_t at = 0; ok && at < text.size(); at += chunk) {
+      ok = parser.feed(std::string_view(text).substr(at, chunk));
+    }
+    ASSERT_TRUE(ok && parser.finish(&r.summary)) << parser.error().reason;
+    ASSERT_EQ(r.lines.size(), whole.lines.size());
+    for (size_t i = 0; i < r.lines.size(); ++i) {
+      EXPECT_EQ(r.lines[i].line, whole.lines[i].line);
+      EXPECT_EQ(r.lines[i].payment_no, whole.lines[i].payment_no);
+      EXPECT_EQ(r.lines[i].amount_minor, whole.lines[i].amount_minor);
+    }
+    EXPECT_EQ(r.summary.last_line, whole.summary.last_line);
+  }
+}
+
+TEST(TradeBillTest, ServiceFeeTooLargeForMilliFenIsRefusedNotOverflowed) {
+  // 10^17 fen fits an int64, 10^20 thousandths of a fen do not.
+  const std::string text = replaced(write_trade_bill_text(kSmallHeader, small_lines()), "-0.12,",
+                                    "-999999999999999.00,");
+  const Result r = parse_text(text);
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error.line, 6u);
+  EXPECT_NE(r.error.reason.find("too large"), std::string::npos) << r.error.reason;
+}
+
+TEST(TradeBillTest, AmountsAddingUpPastInt64AreRefused) {
+  std::vector<StatementLine> lines = small_lines();
+  lines.resize(1);
+  lines[0].amount_minor = lines[0].settled_amount_minor = 99'999'999'999'999'999;
+  lines[0].fee_milli_minor = 0;
+  // The writer's footer sums would overflow too: write one row, repeat it.
+  const std::string one = write_trade_bill_text(kSmallHeader, lines);
+  const size_t row_begin = one.find("2026113022001");
+  const size_t row_end = one.find("\r\n", row_begin) + 2;
+  std::string text = one.substr(0, row_end);
+  for (int i = 0; i < 99; ++i) text.append(one, row_begin, row_end - row_begin);
+  const Result r = parse_text(text);
+  ASSERT_FALSE(r.ok);
+  EXPECT_NE(r.error.reason.find("past int64"), std::string::npos) << r.error.reason;
+  EXPECT_EQ(r.error.line, 6u + 92u);  // header at 5; the 93rd row overflows
+}
+
 }  // namespace
 }  // namespace oncepay::channels::alipay
