@@ -176,9 +176,9 @@ struct ReconItem {
   std::optional<int64_t> platform_amount_minor;
   std::string channel_currency;
   std::string platform_currency;
-  int32_t held_since_day = 0;  // kHold / channel_missing: when the pool got it
+  int32_t held_since_day = 0;   // kHold / channel_missing: when the pool got it
   int64_t fee_milli_minor = 0;  // the line's fee (StatementLine::fee_milli_minor); 0 without a line
-  std::string detail;          // a sentence for the review list
+  std::string detail;           // a sentence for the review list
 };
 
 struct ReconReport {

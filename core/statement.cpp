@@ -45,6 +45,8 @@ bool parse_decimal(std::string_view text, int decimals, int64_t* out) {
   std::string_view whole = text.substr(0, dot);
   std::string_view frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
   if (whole.empty() || whole.size() > 15 || !all_digits(whole) || !all_digits(frac)) return false;
+  // The scaled value has whole + decimals digits: at most 18 fit int64.
+  if (whole.size() + static_cast<size_t>(decimals) > 18) return false;
   if (dot != std::string_view::npos && frac.empty()) return false;
   // Digits beyond `decimals` must be zeros: "45.0" is a count, "0.015" is no fen.
   while (frac.size() > static_cast<size_t>(decimals)) {

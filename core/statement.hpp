@@ -78,7 +78,9 @@ struct StatementError {
 // Exact decimal text to an integer scaled by 10^decimals: "0.01" with 2 -> 1,
 // "-88.88" with 2 -> -8888, "0.01000" with 5 -> 1000, "45.0" with 0 -> 45
 // (trailing zeros beyond `decimals` are accepted, other digits are not).
-// False for anything else (empty, spaces, exponent, overflow). No floating point.
+// False for anything else (empty, spaces, exponent, more than 15 whole
+// digits, whole digits + decimals over 18: the value must fit int64). No
+// floating point.
 bool parse_decimal(std::string_view text, int decimals, int64_t* out);
 
 // Appends value / 10^decimals as decimal text with exactly `decimals` digits

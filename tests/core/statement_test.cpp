@@ -30,6 +30,15 @@ TEST(StatementTest, MalformedDecimalsAreRefused) {
   }
 }
 
+TEST(StatementTest, DecimalsThatWouldNotFitInt64AreRefused) {
+  int64_t v = 0;
+  EXPECT_FALSE(parse_decimal("99999999999999.00000", 5, &v)) << "14 + 5 digits";
+  EXPECT_TRUE(parse_decimal("9999999999999.00000", 5, &v)) << "13 + 5 = 18 digits fit";
+  EXPECT_EQ(v, 999'999'999'999'900'000);
+  EXPECT_TRUE(parse_decimal("-999999999999999.99", 2, &v));
+  EXPECT_EQ(v, -99'999'999'999'999'999);
+}
+
 TEST(StatementTest, AppendDecimalIsTheInverse) {
   std::string s;
   append_decimal(&s, -8888, 2);
