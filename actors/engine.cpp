@@ -242,6 +242,10 @@ void Engine::get_payment(const std::string& merchant_id, const std::string& paym
   call(GetPaymentMsg{merchant_id, payment_no}, std::move(done));
 }
 
+void Engine::find_payment(const std::string& payment_no, Done done) {
+  call(GetPaymentMsg{{}, payment_no, /*admin=*/true}, std::move(done));
+}
+
 void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done,
                     std::string merchant_id) {
   if (!has_channel(channel)) {

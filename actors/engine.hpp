@@ -165,6 +165,10 @@ class Engine {
   // Another merchant's payment, or a payment_no whose shard field is out of
   // range, is not found.
   void get_payment(const std::string& merchant_id, const std::string& payment_no, Done done);
+  // An operator's search (GET /admin/orders?payment_no=): the payment of any
+  // merchant, routed like get_payment; the reply carries the order's
+  // operator view (OrderReply::admin) besides the payment's.
+  void find_payment(const std::string& payment_no, Done done);
   // A channel's notification for one of our payments.
   // merchant_id: set when it came by that merchant's notify URL (another
   // merchant's payment is then not found); empty: any merchant's.

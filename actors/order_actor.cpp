@@ -284,9 +284,14 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
                   promise);
         return *promise;
       },
-      [shell](GetOrderMsg&) -> OrderReply {
+      [shell](GetOrderMsg& msg) -> OrderReply {
         if (!shell.order().opened()) return shell.not_found();
-        return shell.reply_of(core::Reply{core::Code::kOk});
+        OrderReply out = shell.reply_of(core::Reply{core::Code::kOk});
+        if (msg.admin) {
+          out.has_admin = true;
+          out.admin = core::admin_order_view(shell.order());
+        }
+        return out;
       },
       [shell](GetPaymentMsg& msg) -> OrderReply {
         const auto* attempt = shell.order().find(msg.payment_no);
@@ -294,6 +299,10 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
         OrderReply out;
         out.has_view = true;
         out.payment = core::payment_view(shell.order(), *attempt);
+        if (msg.admin) {
+          out.has_admin = true;
+          out.admin = core::admin_order_view(shell.order());
+        }
         return out;
       },
       [shell, policy](NoticeMsg& msg) mutable -> caf::result<OrderReply> {

@@ -329,30 +329,8 @@ void review_list(Call& c) {
   }
   v1::ReviewListView view;
   for (const auto& entry : page.items) {
-    auto* item = view.add_items();
-    item->set_item_id(entry.item.item_id);
-    item->set_merchant_id(entry.order.merchant_id);
-    item->set_merchant_order_no(entry.order.merchant_order_no);
-    item->set_payment_no(entry.item.payment_no);
-    item->set_reason(entry.item.reason);
-    item->set_since(core::format_time(entry.item.opened_ms));
-    item->set_detail(entry.item.detail);
-    const core::ReconFacts& f = entry.item.recon;
-    if (f != core::ReconFacts{}) {
-      auto* r = item->mutable_recon();
-      r->set_reconciliation_id(f.reconciliation_id);
-      r->set_line(f.line);
-      r->set_refund_no(f.refund_no);
-      r->set_channel_trade_no(f.channel_trade_no);
-      if (f.has_channel_amount) r->set_channel_amount(f.channel_amount_minor);
-      r->set_channel_currency(f.channel_currency);
-      r->set_channel_status(f.channel_status);
-      r->set_platform_amount(f.platform_amount_minor);
-    }
-    if (!entry.item.resolution.empty()) {
-      item->set_resolution(entry.item.resolution);
-      item->set_resolved_by(entry.item.resolved_by);
-    }
+    *view.add_items() =
+        core::review_item_view(entry.order.merchant_id, entry.order.merchant_order_no, entry.item);
   }
   view.set_next(page.next);
   c.respond(json_response(200, view));
@@ -446,8 +424,9 @@ void recon_start(Call& c) {
     const channels::ChannelEntry* entry = c.channels.find(job.channel);
     if (entry != nullptr && entry->statements.parse) {
       const std::string_view type = c.req.header("content-type");
-      const std::string_view want =
-          entry->statements.media == channels::StatementMedia::kZip ? "application/zip" : "text/csv";
+      const std::string_view want = entry->statements.media == channels::StatementMedia::kZip
+                                        ? "application/zip"
+                                        : "text/csv";
       if (http::ascii_lower(type.substr(0, type.find(';'))) != want) {
         return c.respond(invalid("a " + job.channel + " statement is uploaded as Content-Type " +
                                  std::string(want)));
@@ -458,8 +437,9 @@ void recon_start(Call& c) {
     c.file_claimed = true;
   } else {
     if (!c.req.query.empty()) {
-      return c.respond(invalid("an upload's body must not be JSON; to fetch from the channel, "
-                               "send {\"merchant_id\",\"channel\",\"date\"} without a query"));
+      return c.respond(
+          invalid("an upload's body must not be JSON; to fetch from the channel, "
+                  "send {\"merchant_id\",\"channel\",\"date\"} without a query"));
     }
     v1::ReconciliationRequest body;
     std::string why;
@@ -492,8 +472,7 @@ void recon_get(Call& c) {
       }
     } else if (name == "cursor") {
       size_t parsed = 0;
-      if (value.size() < 2 || value[0] != 'i' ||
-          !parse_limit(value.substr(1), SIZE_MAX, &parsed)) {
+      if (value.size() < 2 || value[0] != 'i' || !parse_limit(value.substr(1), SIZE_MAX, &parsed)) {
         return c.respond(invalid("cursor is malformed: pass back a `next` this run returned"));
       }
       after = parsed;
@@ -570,7 +549,8 @@ void review_resolve(Call& c) {
   }
   const std::string item_id = c.param();
   auto entry = c.engine.reviews().find(item_id);
-  if (!entry) return c.respond(error_of(Code::kReviewItemNotFound, "no open review item " + item_id));
+  if (!entry)
+    return c.respond(error_of(Code::kReviewItemNotFound, "no open review item " + item_id));
   core::ResolveCommand cmd{item_id, body.resolution(), who, body.reason()};
   if (entry->order.merchant_order_no.empty()) {
     if (c.options.reconciler == nullptr) {
@@ -591,6 +571,93 @@ void review_resolve(Call& c) {
   msg.resolve = std::move(cmd);
   c.engine.review(std::move(msg),
                   [respond = c.respond](actors::OrderReply reply) { respond(from_reply(reply)); });
+}
+
+// ---------------------------------------------------------------- orders for operators
+
+// The order key of /admin/orders/{merchant_id}/{merchant_order_no}[/...], or
+// the refusal (docs/API.md "Orders for operators").
+std::optional<HttpResponse> admin_order_key(const Call& c, core::OrderKey* key) {
+  ONCEPAY_CHECK(c.parts.size() > 3);
+  if (!is_token(c.parts[2], 64)) {
+    return invalid("merchant_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-'");
+  }
+  if (auto e = check_order_no(c.parts[3]); !e.empty()) return invalid(e);
+  *key = {std::string(c.parts[2]), std::string(c.parts[3])};
+  return std::nullopt;
+}
+
+// GET /admin/orders/{merchant_id}/{merchant_order_no}
+void admin_order_get(Call& c) {
+  actors::GetOrderMsg msg;
+  if (auto refusal = admin_order_key(c, &msg.key)) return c.respond(std::move(*refusal));
+  msg.admin = true;
+  c.engine.get_order(std::move(msg), [respond = c.respond](actors::OrderReply reply) {
+    if (!core::is_success(reply.code) || !reply.has_admin) return respond(from_reply(reply));
+    respond(json_response(200, reply.admin));
+  });
+}
+
+v1::OrderSearchView search_result(const actors::OrderReply& reply, const std::string& payment_no) {
+  v1::OrderSearchView view;
+  if (!reply.has_admin) return view;
+  const v1::OrderView& order = reply.admin.order();
+  auto* match = view.add_items();
+  match->set_merchant_id(reply.admin.merchant_id());
+  match->set_merchant_order_no(order.merchant_order_no());
+  match->set_payment_no(payment_no);
+  match->set_status(order.status());
+  match->set_amount(order.amount());
+  match->set_currency(order.currency());
+  match->set_created_at(order.created_at());
+  return view;
+}
+
+// The answer of a search: the order found, none (200 with no items), or
+// the engine's refusal (not ready, storage).
+actors::Engine::Done search_answer(Responder respond, std::string payment_no) {
+  return
+      [respond = std::move(respond), payment_no = std::move(payment_no)](actors::OrderReply reply) {
+        if (reply.code == Code::kOrderNotFound || reply.code == Code::kPaymentNotFound) {
+          return respond(json_response(200, v1::OrderSearchView{}));
+        }
+        if (!core::is_success(reply.code)) return respond(from_reply(reply));
+        respond(json_response(200, search_result(reply, payment_no)));
+      };
+}
+
+// GET /admin/orders?merchant_id=&merchant_order_no= | ?payment_no=
+void admin_order_search(Call& c) {
+  std::map<std::string, std::string, std::less<>> params;
+  std::string why;
+  if (!http::parse_query(c.req.query, &params, &why)) return c.respond(invalid(why));
+  for (const auto& [name, value] : params) {
+    if (name == "channel_trade_no") {
+      return c.respond(
+          invalid("search by channel_trade_no is not available: search by "
+                  "payment_no, or by merchant_id and merchant_order_no"));
+    }
+    if (name != "merchant_id" && name != "merchant_order_no" && name != "payment_no") {
+      return c.respond(invalid("unknown query parameter \"" + name + "\""));
+    }
+  }
+  const auto payment_no = params.find("payment_no");
+  if (payment_no != params.end()) {
+    if (params.size() != 1) return c.respond(invalid("payment_no is searched alone"));
+    if (!is_token(payment_no->second, 64)) return c.respond(invalid("payment_no is malformed"));
+    return c.engine.find_payment(payment_no->second, search_answer(c.respond, payment_no->second));
+  }
+  const auto merchant_id = params.find("merchant_id");
+  const auto order_no = params.find("merchant_order_no");
+  if (merchant_id == params.end() || order_no == params.end()) {
+    return c.respond(invalid("search by payment_no, or by merchant_id and merchant_order_no"));
+  }
+  if (!is_token(merchant_id->second, 64)) {
+    return c.respond(invalid("merchant_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-'"));
+  }
+  if (auto e = check_order_no(order_no->second); !e.empty()) return c.respond(invalid(e));
+  actors::GetOrderMsg msg{{merchant_id->second, order_no->second}, /*admin=*/true};
+  c.engine.get_order(std::move(msg), search_answer(c.respond, {}));
 }
 
 // ---------------------------------------------------------------- merchant
@@ -701,6 +768,9 @@ constexpr auto kRoutes = std::to_array<Route<Handler>>({
     {Access::kAdmin, "GET", "/admin/reconciliations", recon_list, Role::kViewer},
     {Access::kAdmin, "GET", "/admin/reconciliations/{id}", recon_get, Role::kViewer},
     {Access::kAdmin, "GET", "/admin/audit", audit_list, Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/orders", admin_order_search, Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/orders/{merchant_id}/{merchant_order_no}", admin_order_get,
+     Role::kViewer},
     {Access::kMerchant, "POST", "/v1/orders/{no}/pay", order_pay},
     {Access::kMerchant, "POST", "/v1/orders/{no}/close", order_close},
     {Access::kMerchant, "POST", "/v1/orders/{no}/refunds", order_refund},

@@ -105,12 +105,18 @@ TEST_F(MessagesTest, CloseMsg) {
   EXPECT_EQ(r.policy, core::Policy::kRefundDuplicates);
 }
 
-TEST_F(MessagesTest, GetOrderMsg) { expect_key(round_trip(GetOrderMsg{key()}).key, key()); }
+TEST_F(MessagesTest, GetOrderMsg) {
+  expect_key(round_trip(GetOrderMsg{key()}).key, key());
+  EXPECT_FALSE(round_trip(GetOrderMsg{key()}).admin);
+  EXPECT_TRUE(round_trip(GetOrderMsg{key(), true}).admin);
+}
 
 TEST_F(MessagesTest, GetPaymentMsg) {
   GetPaymentMsg r = round_trip(GetPaymentMsg{"m_1", "P0007"});
   EXPECT_EQ(r.merchant_id, "m_1");
   EXPECT_EQ(r.payment_no, "P0007");
+  EXPECT_FALSE(r.admin);
+  EXPECT_TRUE(round_trip(GetPaymentMsg{"", "P0007", true}).admin);
 }
 
 TEST_F(MessagesTest, NoticeMsg) {
@@ -229,6 +235,9 @@ TEST_F(MessagesTest, OrderReply) {
   m.has_refund = true;
   m.refund.set_refund_no("R1");
   m.refund.set_amount(700);
+  m.has_admin = true;
+  m.admin.set_merchant_id("m_1");
+  m.admin.add_webhooks()->set_event_id("evt_P0007_paid");
   OrderReply r = round_trip(m);
   EXPECT_EQ(r.code, core::Code::kPaymentStatusUnknown);
   EXPECT_EQ(r.message, "later");
@@ -240,6 +249,8 @@ TEST_F(MessagesTest, OrderReply) {
   EXPECT_EQ(r.payment.SerializeAsString(), m.payment.SerializeAsString());
   EXPECT_TRUE(r.has_refund);
   EXPECT_EQ(r.refund.SerializeAsString(), m.refund.SerializeAsString());
+  EXPECT_TRUE(r.has_admin);
+  EXPECT_EQ(r.admin.SerializeAsString(), m.admin.SerializeAsString());
 }
 
 TEST_F(MessagesTest, ChannelCall) {
@@ -349,12 +360,13 @@ TEST_F(MessagesTest, StoredTimerMessages) {
 // Every type of MessageTypes has a test above: this list is compared with
 // it at compile time, so a newly registered type without a test fails to
 // compile.
-static_assert(std::is_same_v<
-              MessageTypes,
-              TypeList<PayMsg, CloseMsg, GetOrderMsg, GetPaymentMsg, NoticeMsg, PaymentNoMsg,
-                       TimerMsg, RefundMsg, ReviewMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
-                       core::ChannelCall, core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg,
-                       WalFlushMsg, WebhookPost, WebhookDoneMsg, DueOrder, ParkedTimersMsg>>);
+static_assert(
+    std::is_same_v<
+        MessageTypes,
+        TypeList<PayMsg, CloseMsg, GetOrderMsg, GetPaymentMsg, NoticeMsg, PaymentNoMsg, TimerMsg,
+                 RefundMsg, ReviewMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
+                 core::ChannelCall, core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg,
+                 WalFlushMsg, WebhookPost, WebhookDoneMsg, DueOrder, ParkedTimersMsg>>);
 
 // An unregistered type cannot cross: the registry is what makes a message
 // portable (CAF names the type on the wire; the reader cannot make one).
