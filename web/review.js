@@ -3,7 +3,7 @@
 // the counts per reason (oncepay_review_items{reason} of /metrics), a
 // filter by reason and cursor pagination.
 import { get, metricsText } from './api.js';
-import { age, el, localTime, table } from './format.js';
+import { age, el, localTime, orderLink, table } from './format.js';
 
 // The reasons of docs/API.md "Review list".
 export const REASONS = [
@@ -72,7 +72,7 @@ export async function render(root) {
       list.append(table('Items that need a person, oldest first', [
         ['Reason', (i) => i.reason],
         ['Merchant', (i) => i.merchant_id],
-        ['Order', (i) => i.merchant_order_no],
+        ['Order', (i) => (i.merchant_order_no ? orderLink(i.merchant_id, i.merchant_order_no) : '')],
         ['Payment', (i) => i.payment_no],
         ['Opened', (i) => el('time', localTime(i.since), { datetime: i.since })],
         ['Age', (i) => age(i.since, now)],

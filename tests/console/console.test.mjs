@@ -293,6 +293,48 @@ describe('the console', () => {
     await page.browserContext().close();
   });
 
+  test('orders: from a review item to its order page', async () => {
+    const page = await signedInAs('viewer');
+    await page.waitForSelector('#review-list a[href="#/orders/demo/console-1"]');
+    await page.click('#review-list a[href="#/orders/demo/console-1"]');
+    await page.waitForSelector('#order-page');
+    assert.match(await text(page, '#order-title'), /console-1 of demo/);
+    assert.match(await text(page, '#order-summary'), /PAID/);
+    assert.match(await text(page, '#order-summary'), /19\.99 CNY/);
+    assert.match(await text(page, '#order-reviews'), /webhook_exhausted/);
+    assert.match(await text(page, '#order-attempts'), new RegExp(`${paymentNo}.*SUCCESS`, 's'));
+    assert.match(await text(page, '#order-webhooks'), /order\.paid.*UNDELIVERED/s);
+    const events = await page.$$eval('#order-timeline tbody tr', (rows) => rows.map((r) => r.textContent));
+    assert.ok(events.some((e) => e.includes('review.opened')), events.join(' | '));
+    await screenshot(page, 'order-page');
+    await page.browserContext().close();
+  });
+
+  test('orders: search by payment number and by order number', async () => {
+    const page = await signedInAs('viewer');
+    await page.click('a[data-screen=orders]');
+    await page.waitForSelector('#payment-search');
+    await page.type('#search-payment-no', paymentNo);
+    await page.click('#payment-search button[type=submit]');
+    await page.waitForSelector('#order-page');
+    assert.match(await text(page, '#order-title'), /console-1 of demo/);
+    assert.equal(await page.evaluate(() => location.hash), '#/orders/demo/console-1');
+    await page.click('a[data-screen=orders]');
+    await page.waitForSelector('#order-search');
+    await page.type('#search-merchant-id', 'demo');
+    await page.type('#search-order-no', 'no-such-order');
+    await page.click('#order-search button[type=submit]');
+    await page.waitForFunction(() =>
+      document.getElementById('order-results').textContent.includes('No order found.'),
+    );
+    await page.$eval('#search-order-no', (input) => { input.value = ''; });
+    await page.type('#search-order-no', 'console-1');
+    await page.click('#order-search button[type=submit]');
+    await page.waitForSelector('#order-page');
+    await screenshot(page, 'order-search');
+    await page.browserContext().close();
+  });
+
   test('merchants: list and lookup without secrets', async () => {
     const page = await signedInAs('admin');
     await page.click('a[data-screen=merchants]');
