@@ -236,6 +236,8 @@ void Engine::refund(RefundMsg msg, Done done) { call(std::move(msg), std::move(d
 
 void Engine::review(ReviewMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
+void Engine::operate(OperatorMsg msg, Done done) { call(std::move(msg), std::move(done)); }
+
 void Engine::get_order(GetOrderMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
 void Engine::get_payment(const std::string& merchant_id, const std::string& payment_no, Done done) {

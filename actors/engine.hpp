@@ -157,6 +157,8 @@ class Engine {
   void refund(RefundMsg msg, Done done);
   // Reconciliation findings and review resolutions (ReviewMsg).
   void review(ReviewMsg msg, Done done);
+  // An operator's close, refund or query now (OperatorMsg).
+  void operate(OperatorMsg msg, Done done);
   void get_order(GetOrderMsg msg, Done done);
   // Routed by payment_no: the shard comes from the payment_no's shard field
   // (ShardRouter::route_payment), and the shard finds the order (its own

@@ -33,9 +33,9 @@ struct TypeList {};
 
 using MessageTypes =
     TypeList<PayMsg, CloseMsg, GetOrderMsg, GetPaymentMsg, NoticeMsg, PaymentNoMsg, TimerMsg,
-             RefundMsg, ReviewMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply, core::ChannelCall,
-             core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg, WalFlushMsg, WebhookPost,
-             WebhookDoneMsg, DueOrder, ParkedTimersMsg>;
+             RefundMsg, ReviewMsg, OperatorMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
+             core::ChannelCall, core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg, WalFlushMsg,
+             WebhookPost, WebhookDoneMsg, DueOrder, ParkedTimersMsg>;
 
 // Registers every type of MessageTypes under "oncepay.<name>".
 caf::actor_system_config& add_message_types(caf::actor_system_config& cfg);

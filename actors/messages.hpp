@@ -108,6 +108,20 @@ struct ReviewMsg {
   core::Policy policy = core::Policy::kStrict;
 };
 
+// An operator's action on one order (core/order_decide.hpp "operator
+// actions"), routed by key: kClose (decide_operator_close), kRefund
+// (decide_operator_refund with `refund`), kQuery (decide_operator_query).
+// The reply carries the operator's view (OrderReply::admin). The shard sets
+// `policy`.
+struct OperatorMsg {
+  enum class Kind : uint8_t { kClose, kRefund, kQuery };
+  OrderKey key;
+  Kind kind = Kind::kClose;
+  core::OperatorCommand command;
+  core::RefundCommand refund;  // kRefund
+  core::Policy policy = core::Policy::kStrict;
+};
+
 // Recovery: the orders the WAL tail touched, rebuilt (stored snapshot + the
 // tail's events), handed to their shard, which parks them until their first
 // use or timer and then spawns their actors with that state (timers
@@ -152,7 +166,7 @@ using order_actor = caf::typed_actor<
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
     caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>,
-    caf::reacts_to<TimerMsg>>;
+    caf::replies_to<OperatorMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
 
 // A shard: same requests, routed to (and spawning or loading) its order
 // actors, plus the recovered orders it parks before the engine turns ready
@@ -162,7 +176,8 @@ using shard_actor = caf::typed_actor<
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
     caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>,
-    caf::reacts_to<RestoreMsg>, caf::reacts_to<WakeMsg>, caf::reacts_to<PaymentNoMsg>>;
+    caf::replies_to<OperatorMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>,
+    caf::reacts_to<WakeMsg>, caf::reacts_to<PaymentNoMsg>>;
 
 // The engine's front door (actors/engine_router.hpp): the order requests,
 // routed to the shard that owns the order (by key or by payment_no) and
@@ -172,7 +187,8 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
-    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>>;
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>,
+    caf::replies_to<OperatorMsg>::with<OrderReply>>;
 
 // A payment channel: the one interface every adapter serves
 // (channels/channel_actor.hpp, where adapters find it without actors/).
@@ -225,6 +241,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ReviewMsg& x) {
   return f(caf::meta::type_name("oncepay.ReviewMsg"), x.key, x.kind, x.recon, x.payment_no,
            x.refund_no, x.resolve, x.policy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OperatorMsg& x) {
+  return f(caf::meta::type_name("oncepay.OperatorMsg"), x.key, x.kind, x.command, x.refund,
+           x.policy);
 }
 
 template <class Inspector>

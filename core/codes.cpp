@@ -52,6 +52,8 @@ std::string_view to_string(Code code) {
       return "reconciliation_not_found";
     case Code::kResolutionNotApplicable:
       return "resolution_not_applicable";
+    case Code::kNoOpenAttempt:
+      return "no_open_attempt";
     case Code::kReconciliationRunning:
       return "reconciliation_running";
     case Code::kAttemptsExhausted:
@@ -101,6 +103,7 @@ int http_status(Code code) {
     case Code::kOrderParamsMismatch:
     case Code::kOrderClosed:
     case Code::kResolutionNotApplicable:
+    case Code::kNoOpenAttempt:
     case Code::kReconciliationRunning:
     case Code::kMerchantExists:
     case Code::kChannelConflict:

@@ -33,6 +33,7 @@ enum class Code : uint8_t {
   kReviewItemNotFound,        // 404 review_item_not_found
   kReconciliationNotFound,    // 404 reconciliation_not_found
   kResolutionNotApplicable,   // 409 resolution_not_applicable
+  kNoOpenAttempt,             // 409 no_open_attempt (query now: nothing to ask the channel)
   kReconciliationRunning,     // 409 reconciliation_running (same merchant, channel, date)
   kAttemptsExhausted,     // 429 attempts_exhausted
   kRateLimited,           // 429 rate_limited (too many failed sign-ins)

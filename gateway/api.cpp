@@ -660,6 +660,59 @@ void admin_order_search(Call& c) {
   c.engine.get_order(std::move(msg), search_answer(c.respond, {}));
 }
 
+// ---------------------------------------------------------------- operator actions
+
+std::optional<HttpResponse> operator_command(const Call& c, const std::string& reason,
+                                             core::OperatorCommand* out) {
+  if (reason.empty() || reason.size() > 500 || !core::valid_utf8(reason)) {
+    return invalid("reason must be 1-500 bytes of UTF-8: why");
+  }
+  out->operator_name = c.caller ? c.caller->operator_name : std::string("admin");
+  out->reason = reason;
+  return std::nullopt;
+}
+
+// The order's operator view once the action is done, else the refusal.
+void operate(Call& c, actors::OperatorMsg msg) {
+  c.engine.operate(std::move(msg), [respond = c.respond](actors::OrderReply reply) {
+    if (!core::is_success(reply.code) || !reply.has_admin) return respond(from_reply(reply));
+    respond(json_response(core::http_status(reply.code), reply.admin));
+  });
+}
+
+// POST .../close and .../query: {"reason"}.
+void admin_order_simple_action(Call& c, actors::OperatorMsg::Kind kind) {
+  actors::OperatorMsg msg;
+  msg.kind = kind;
+  if (auto refusal = admin_order_key(c, &msg.key)) return c.respond(std::move(*refusal));
+  v1::OperatorActionRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (auto refusal = operator_command(c, body.reason(), &msg.command)) {
+    return c.respond(std::move(*refusal));
+  }
+  operate(c, std::move(msg));
+}
+
+void admin_order_close(Call& c) { admin_order_simple_action(c, actors::OperatorMsg::Kind::kClose); }
+void admin_order_query(Call& c) { admin_order_simple_action(c, actors::OperatorMsg::Kind::kQuery); }
+
+// POST .../refunds: {"refund_no", "amount", "reason"}, as the merchant's.
+void admin_order_refund(Call& c) {
+  actors::OperatorMsg msg;
+  msg.kind = actors::OperatorMsg::Kind::kRefund;
+  if (auto refusal = admin_order_key(c, &msg.key)) return c.respond(std::move(*refusal));
+  v1::RefundRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (auto e = check_refund(body); !e.empty()) return c.respond(invalid(e));
+  if (auto refusal = operator_command(c, body.reason(), &msg.command)) {
+    return c.respond(std::move(*refusal));
+  }
+  msg.refund = {body.refund_no(), body.amount(), body.reason()};
+  operate(c, std::move(msg));
+}
+
 // ---------------------------------------------------------------- merchant
 
 void order_pay(Call& c) {
@@ -771,6 +824,12 @@ constexpr auto kRoutes = std::to_array<Route<Handler>>({
     {Access::kAdmin, "GET", "/admin/orders", admin_order_search, Role::kViewer},
     {Access::kAdmin, "GET", "/admin/orders/{merchant_id}/{merchant_order_no}", admin_order_get,
      Role::kViewer},
+    {Access::kAdmin, "POST", "/admin/orders/{merchant_id}/{merchant_order_no}/close",
+     admin_order_close, Role::kOperator},
+    {Access::kAdmin, "POST", "/admin/orders/{merchant_id}/{merchant_order_no}/query",
+     admin_order_query, Role::kOperator},
+    {Access::kAdmin, "POST", "/admin/orders/{merchant_id}/{merchant_order_no}/refunds",
+     admin_order_refund, Role::kOperator},
     {Access::kMerchant, "POST", "/v1/orders/{no}/pay", order_pay},
     {Access::kMerchant, "POST", "/v1/orders/{no}/close", order_close},
     {Access::kMerchant, "POST", "/v1/orders/{no}/refunds", order_refund},

@@ -169,6 +169,24 @@ TEST_F(MessagesTest, RefundMsg) {
   EXPECT_EQ(r.policy, core::Policy::kRefundDuplicates);
 }
 
+TEST_F(MessagesTest, OperatorMsg) {
+  OperatorMsg m;
+  m.key = key();
+  m.kind = OperatorMsg::Kind::kRefund;
+  m.command = core::OperatorCommand{"otto", "goodwill"};
+  m.refund = core::RefundCommand{"r-1", 500, "goodwill"};
+  m.policy = core::Policy::kRefundDuplicates;
+  OperatorMsg r = round_trip(m);
+  expect_key(r.key, key());
+  EXPECT_EQ(r.kind, OperatorMsg::Kind::kRefund);
+  EXPECT_EQ(r.command.operator_name, "otto");
+  EXPECT_EQ(r.command.reason, "goodwill");
+  EXPECT_EQ(r.refund.refund_no, "r-1");
+  EXPECT_EQ(r.refund.amount_minor, 500);
+  EXPECT_EQ(r.refund.reason, "goodwill");
+  EXPECT_EQ(r.policy, core::Policy::kRefundDuplicates);
+}
+
 TEST_F(MessagesTest, ReviewMsg) {
   ReviewMsg m;
   m.key = key();
@@ -364,7 +382,7 @@ static_assert(
     std::is_same_v<
         MessageTypes,
         TypeList<PayMsg, CloseMsg, GetOrderMsg, GetPaymentMsg, NoticeMsg, PaymentNoMsg, TimerMsg,
-                 RefundMsg, ReviewMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
+                 RefundMsg, ReviewMsg, OperatorMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
                  core::ChannelCall, core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg,
                  WalFlushMsg, WebhookPost, WebhookDoneMsg, DueOrder, ParkedTimersMsg>>);
 

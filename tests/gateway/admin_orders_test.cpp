@@ -1,4 +1,4 @@
-// The operators' order page and order search (docs/API.md "Orders for
+// The operators' order page, order search and actions and order search (docs/API.md "Orders for
 // operators") through Api::handle, against a real in-memory Engine on CAF's
 // test coordinator whose sandbox notifies the engine directly (nothing
 // sleeps; run() drains every actor).
@@ -21,6 +21,7 @@ namespace oncepay::gateway {
 namespace {
 
 constexpr char kViewerToken[] = "viewer-token";
+constexpr char kOperatorToken[] = "operator-token";
 constexpr char kPayBody[] = R"({"amount":1999,"currency":"CNY","channel":"sandbox"})";
 
 struct TestConfig : caf::actor_system_config {
@@ -62,7 +63,8 @@ class AdminOrdersTest : public ::testing::Test {
     });
     ApiOptions api;
     api.admin_token = "admin-token";
-    api.admin.operators = {{"vera", Role::kViewer, core::sha256_hex(kViewerToken)}};
+    api.admin.operators = {{"vera", Role::kViewer, core::sha256_hex(kViewerToken)},
+                           {"otto", Role::kOperator, core::sha256_hex(kOperatorToken)}};
     api_ = std::make_unique<Api>(*engine_, *channels_, std::move(api));
     sched_.run();
   }
@@ -111,6 +113,27 @@ class AdminOrdersTest : public ::testing::Test {
     v1::OrderSearchView view;
     EXPECT_TRUE(codec::parse_json(r.body, &view, nullptr)) << r.body;
     return view;
+  }
+
+  http::HttpResponse act(const std::string& target, const std::string& body,
+                         const char* token = kOperatorToken) {
+    return call("POST", target, token, body);
+  }
+
+  v1::AdminOrderView order_page(const std::string& target) {
+    auto r = viewer(target);
+    EXPECT_EQ(r.status, 200) << r.body;
+    v1::AdminOrderView view;
+    EXPECT_TRUE(codec::parse_json(r.body, &view, nullptr)) << r.body;
+    return view;
+  }
+
+  static bool has_event(const v1::AdminOrderView& view, const std::string& type,
+                        const std::string& detail) {
+    for (const auto& e : view.order().events()) {
+      if (e.type() == type && e.detail() == detail) return true;
+    }
+    return false;
   }
 
   TestConfig config_;
@@ -197,6 +220,87 @@ TEST_F(AdminOrdersTest, AMerchantKeyIsNoOperator) {
   EXPECT_EQ(
       call("GET", "/admin/orders?merchant_id=demo&merchant_order_no=o-1", "sk_test_demo").status,
       401);
+}
+
+// ---------------------------------------------------------------- actions
+
+TEST_F(AdminOrdersTest, AnOperatorClosesAnOrderAndTheTimelineNamesThemAndWhy) {
+  pay("sk_test_demo", "o-1");
+  auto r = act("/admin/orders/demo/o-1/close", R"({"reason":"the payer gave up"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  v1::AdminOrderView view;
+  ASSERT_TRUE(codec::parse_json(r.body, &view, nullptr)) << r.body;
+  EXPECT_EQ(view.order().status(), v1::Order::CLOSED);
+  EXPECT_TRUE(has_event(view, "operator.action", "close by otto: the payer gave up"));
+  // The audit log has it too, with the reason.
+  auto audit = viewer("/admin/audit");
+  EXPECT_NE(audit.body.find("\"reason\":\"the payer gave up\""), std::string::npos) << audit.body;
+}
+
+TEST_F(AdminOrdersTest, AViewersActionIs403AndChangesNothing) {
+  pay("sk_test_demo", "o-1");
+  auto r = act("/admin/orders/demo/o-1/close", R"({"reason":"x"})", kViewerToken);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(code_of(r), "forbidden");
+  EXPECT_EQ(order_page("/admin/orders/demo/o-1").order().status(), v1::Order::PAYING);
+}
+
+TEST_F(AdminOrdersTest, AnActionWithoutAReasonIs400AndChangesNothing) {
+  pay("sk_test_demo", "o-1");
+  for (const char* body : {"{}", R"({"reason":""})", R"({"reason":"x","extra":1})", "not json"}) {
+    auto r = act("/admin/orders/demo/o-1/close", body);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+  }
+  EXPECT_EQ(act("/admin/orders/demo/o-1/query", "{}").status, 400);
+  EXPECT_EQ(act("/admin/orders/demo/o-1/refunds", R"({"refund_no":"r-1","amount":1})").status, 400);
+  auto view = order_page("/admin/orders/demo/o-1");
+  EXPECT_EQ(view.order().status(), v1::Order::PAYING);
+  EXPECT_FALSE(has_event(view, "operator.action", ""));
+  for (const auto& e : view.order().events()) EXPECT_NE(e.type(), "operator.action");
+}
+
+TEST_F(AdminOrdersTest, AnOperatorRefundsAtMostWhatIsLeft) {
+  const std::string payment_no = pay("sk_test_demo", "o-1");
+  sandbox_->pay(payment_no, false);
+  sched_.run();
+  auto over = act("/admin/orders/demo/o-1/refunds",
+                  R"({"refund_no":"r-1","amount":2000,"reason":"too much"})");
+  EXPECT_EQ(over.status, 409) << over.body;
+  EXPECT_EQ(code_of(over), "refund_exceeds_paid");
+  auto r = act("/admin/orders/demo/o-1/refunds",
+               R"({"refund_no":"r-1","amount":500,"reason":"goodwill"})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  v1::AdminOrderView view;
+  ASSERT_TRUE(codec::parse_json(r.body, &view, nullptr)) << r.body;
+  ASSERT_EQ(view.order().refunds_size(), 1);
+  EXPECT_EQ(view.order().refunds(0).amount(), 500);
+  EXPECT_TRUE(has_event(view, "operator.action", "refund r-1 by otto: goodwill"));
+}
+
+TEST_F(AdminOrdersTest, QueryNowAppliesWhatTheChannelSays) {
+  const std::string payment_no = pay("sk_test_demo", "o-1");
+  // The payer paid but the notification is lost: query now finds it.
+  sandbox_->set_sink([](const v1::ChannelNotification&, auto) {});
+  sandbox_->pay(payment_no, false);
+  sched_.run();
+  EXPECT_EQ(order_page("/admin/orders/demo/o-1").order().status(), v1::Order::PAYING);
+  auto r = act("/admin/orders/demo/o-1/query", R"({"reason":"the payer says they paid"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  v1::AdminOrderView view;
+  ASSERT_TRUE(codec::parse_json(r.body, &view, nullptr)) << r.body;
+  EXPECT_EQ(view.order().status(), v1::Order::PAID);
+  EXPECT_TRUE(has_event(view, "operator.action",
+                        "query " + payment_no + " by otto: the payer says they paid"));
+  // Paid: nothing is open any more.
+  auto again = act("/admin/orders/demo/o-1/query", R"({"reason":"again"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(code_of(again), "no_open_attempt");
+}
+
+TEST_F(AdminOrdersTest, AnActionOnAnUnknownOrderIs404) {
+  auto r = act("/admin/orders/demo/nope/close", R"({"reason":"x"})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(code_of(r), "order_not_found");
 }
 
 }  // namespace
