@@ -747,10 +747,14 @@ void order_pay(Call& c) {
   msg.command.trade_type = body.trade_type();
   msg.command.payer_openid = body.payer_openid();
   msg.policy = c.merchant->policy;
-  c.engine.pay(std::move(msg), [respond = c.respond, metrics = c.metrics](actors::OrderReply r) {
-    metrics->pay_outcome(core::to_string(r.code));
-    respond(from_reply(r));
-  });
+  const auto started = std::chrono::steady_clock::now();
+  c.engine.pay(
+      std::move(msg), [respond = c.respond, metrics = c.metrics, started](actors::OrderReply r) {
+        metrics->pay_outcome(core::to_string(r.code));
+        metrics->pay_latency(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        respond(from_reply(r));
+      });
 }
 
 void order_close(Call& c) {

@@ -5,6 +5,7 @@
 // review items, attempts with their channel states, refunds, webhook
 // deliveries and the timeline with what caused each event. Nothing lists
 // all orders: a page is one search and one order.
+import { canAct, orderActions, resolveForm } from './actions.js';
 import { ApiError, get } from './api.js';
 import { el, localTime, money, table } from './format.js';
 
@@ -88,8 +89,11 @@ function listOrNone(caption, columns, rows, none) {
   return rows.length === 0 ? el('p', none, { class: 'empty' }) : table(caption, columns, rows);
 }
 
-// The order page's sections, from an AdminOrder view.
-export function orderPage(view) {
+// The order page's sections, from an AdminOrder view; an operator also gets
+// the actions and a resolve form per review item (show(view) re-renders the
+// page with the order an action answered, reload() fetches it again).
+export function orderPage(view, session, show, reload) {
+  const acting = canAct(session);
   const o = view.order;
   const page = el('article', undefined, { id: 'order-page', 'aria-labelledby': 'order-title' });
   page.append(el('h3', `Order ${o.merchant_order_no} of ${view.merchant_id}`, { id: 'order-title' }));
@@ -99,7 +103,9 @@ export function orderPage(view) {
     ['Payment', (i) => i.payment_no],
     ['Opened', (i) => when(i.since)],
     ['Detail', (i) => i.detail + (i.resolution ? ` (${i.resolution} by ${i.resolved_by})` : '')],
+    ...(acting ? [['Resolve', (i) => resolveForm(i, reload)]] : []),
   ], view.reviews, 'No open review item.')));
+  if (acting) page.append(orderActions(view, show));
   page.append(section('order-attempts', 'Attempts', listOrNone('Payment attempts and their channel states', [
     ['#', (a) => a.attempt],
     ['Payment', (a) => a.payment_no],
@@ -134,11 +140,12 @@ export function orderPage(view) {
   return page;
 }
 
-async function showOrder(into, merchantId, orderNo) {
+async function showOrder(into, merchantId, orderNo, session) {
   into.replaceChildren(el('p', 'Loading the order…', { class: 'empty' }));
+  const reload = () => showOrder(into, merchantId, orderNo, session);
+  const show = (view) => into.replaceChildren(orderPage(view, session, show, reload));
   try {
-    const view = await get(`/admin/orders/${encodeURIComponent(merchantId)}/${encodeURIComponent(orderNo)}`);
-    into.replaceChildren(orderPage(view));
+    show(await get(`/admin/orders/${encodeURIComponent(merchantId)}/${encodeURIComponent(orderNo)}`));
   } catch (error) {
     if (!(error instanceof ApiError) || error.status === 401) throw error;
     const message = error.status === 404 ? `No order ${orderNo} of ${merchantId}.` : error.message;
@@ -160,7 +167,7 @@ export async function render(root, context) {
       }
       const [match] = found.items;
       const target = `#/orders/${encodeURIComponent(match.merchant_id)}/${encodeURIComponent(match.merchant_order_no)}`;
-      if (location.hash === target) await showOrder(orderBox, match.merchant_id, match.merchant_order_no);
+      if (location.hash === target) await showOrder(orderBox, match.merchant_id, match.merchant_order_no, context.session);
       else location.hash = target;
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) throw error;
@@ -176,6 +183,6 @@ export async function render(root, context) {
   if (key) {
     root.querySelector('#search-merchant-id').value = key.merchantId;
     root.querySelector('#search-order-no').value = key.orderNo;
-    await showOrder(orderBox, key.merchantId, key.orderNo);
+    await showOrder(orderBox, key.merchantId, key.orderNo, context.session);
   }
 }

@@ -2,6 +2,7 @@
 // that need a person, oldest first, with their age in the operator's time,
 // the counts per reason (oncepay_review_items{reason} of /metrics), a
 // filter by reason and cursor pagination.
+import { canAct, resolveForm } from './actions.js';
 import { get, metricsText } from './api.js';
 import { age, el, localTime, orderLink, table } from './format.js';
 
@@ -45,7 +46,7 @@ async function renderCounts(root) {
   box.append(list);
 }
 
-export async function render(root) {
+export async function render(root, context) {
   root.append(el('h2', 'Review queue'));
   await renderCounts(root);
   const form = el('form', undefined, { class: 'filters', id: 'review-filter' });
@@ -77,6 +78,7 @@ export async function render(root) {
         ['Opened', (i) => el('time', localTime(i.since), { datetime: i.since })],
         ['Age', (i) => age(i.since, now)],
         ['Detail', (i) => i.detail],
+        ...(canAct(context.session) ? [['Resolve', (i) => resolveForm(i, load)]] : []),
       ], page.items));
     }
     const pager = el('div', undefined, { class: 'pager' });
