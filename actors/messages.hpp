@@ -110,15 +110,17 @@ struct ReviewMsg {
 
 // An operator's action on one order (core/order_decide.hpp "operator
 // actions"), routed by key: kClose (decide_operator_close), kRefund
-// (decide_operator_refund with `refund`), kQuery (decide_operator_query).
+// (decide_operator_refund with `refund`), kQuery (decide_operator_query),
+// kRetryWebhook (decide_operator_webhook_retry of `event_id`).
 // The reply carries the operator's view (OrderReply::admin). The shard sets
 // `policy`.
 struct OperatorMsg {
-  enum class Kind : uint8_t { kClose, kRefund, kQuery };
+  enum class Kind : uint8_t { kClose, kRefund, kQuery, kRetryWebhook };
   OrderKey key;
   Kind kind = Kind::kClose;
   core::OperatorCommand command;
   core::RefundCommand refund;  // kRefund
+  std::string event_id;        // kRetryWebhook
   core::Policy policy = core::Policy::kStrict;
 };
 
@@ -246,7 +248,7 @@ typename Inspector::result_type inspect(Inspector& f, ReviewMsg& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, OperatorMsg& x) {
   return f(caf::meta::type_name("oncepay.OperatorMsg"), x.key, x.kind, x.command, x.refund,
-           x.policy);
+           x.event_id, x.policy);
 }
 
 template <class Inspector>

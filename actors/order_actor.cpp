@@ -365,6 +365,10 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
           case OperatorMsg::Kind::kQuery:
             step = core::decide_operator_query(shell.order(), msg.command, ctx);
             break;
+          case OperatorMsg::Kind::kRetryWebhook:
+            step =
+                core::decide_operator_webhook_retry(shell.order(), msg.command, msg.event_id, ctx);
+            break;
         }
         Shell for_operator = shell;
         for_operator.admin_reply = true;

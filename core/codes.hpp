@@ -34,6 +34,8 @@ enum class Code : uint8_t {
   kReconciliationNotFound,    // 404 reconciliation_not_found
   kResolutionNotApplicable,   // 409 resolution_not_applicable
   kNoOpenAttempt,             // 409 no_open_attempt (query now: nothing to ask the channel)
+  kWebhookNotFound,           // 404 webhook_not_found (an operator's webhook retry)
+  kWebhookDelivered,          // 409 webhook_delivered (an operator's retry of a delivered webhook)
   kReconciliationRunning,     // 409 reconciliation_running (same merchant, channel, date)
   kAttemptsExhausted,     // 429 attempts_exhausted
   kRateLimited,           // 429 rate_limited (too many failed sign-ins)

@@ -142,6 +142,13 @@ Step decide_operator_query(OrderState& state, const OperatorCommand& command,
   return d.take();
 }
 
+Step decide_operator_webhook_retry(OrderState& state, const OperatorCommand& command,
+                                   const std::string& event_id, const Context& context) {
+  Decider d(state, context);
+  d.operator_webhook_retry(command, event_id);
+  return d.take();
+}
+
 Step decide_refund(OrderState& state, const RefundCommand& command, const Context& context) {
   Decider d(state, context);
   d.refund(command);

@@ -287,6 +287,14 @@ Step decide_operator_refund(OrderState& state, const OperatorCommand& command,
 // (a final order: nothing the channel could still change).
 Step decide_operator_query(OrderState& state, const OperatorCommand& command,
                            const Context& context);
+// Retry a merchant webhook now: re-arms its WEBHOOK ladder due now (the
+// shell's timer delivers it, as any ladder step): an UNDELIVERED one at the
+// ladder's last step (PENDING again; one more failure makes it UNDELIVERED
+// and opens webhook_exhausted again if that item was closed), a PENDING one
+// at its current step. Reply kOk once armed; kWebhookNotFound (no such
+// event_id) or kWebhookDelivered, with nothing recorded.
+Step decide_operator_webhook_retry(OrderState& state, const OperatorCommand& command,
+                                   const std::string& event_id, const Context& context);
 
 // Webhook event types and their stable event_ids (payment_no is globally
 // unique; a refund_no is unique within its order).

@@ -697,6 +697,23 @@ void admin_order_simple_action(Call& c, actors::OperatorMsg::Kind kind) {
 void admin_order_close(Call& c) { admin_order_simple_action(c, actors::OperatorMsg::Kind::kClose); }
 void admin_order_query(Call& c) { admin_order_simple_action(c, actors::OperatorMsg::Kind::kQuery); }
 
+// POST .../webhooks/{event_id}/retry: {"reason"}.
+void admin_order_webhook_retry(Call& c) {
+  ONCEPAY_CHECK(c.parts.size() > 5);
+  if (!is_token(c.parts[5], 200)) return c.respond(invalid("event_id is malformed"));
+  actors::OperatorMsg msg;
+  msg.event_id = std::string(c.parts[5]);
+  msg.kind = actors::OperatorMsg::Kind::kRetryWebhook;
+  if (auto refusal = admin_order_key(c, &msg.key)) return c.respond(std::move(*refusal));
+  v1::OperatorActionRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (auto refusal = operator_command(c, body.reason(), &msg.command)) {
+    return c.respond(std::move(*refusal));
+  }
+  operate(c, std::move(msg));
+}
+
 // POST .../refunds: {"refund_no", "amount", "reason"}, as the merchant's.
 void admin_order_refund(Call& c) {
   actors::OperatorMsg msg;
@@ -834,6 +851,9 @@ constexpr auto kRoutes = std::to_array<Route<Handler>>({
      admin_order_query, Role::kOperator},
     {Access::kAdmin, "POST", "/admin/orders/{merchant_id}/{merchant_order_no}/refunds",
      admin_order_refund, Role::kOperator},
+    {Access::kAdmin, "POST",
+     "/admin/orders/{merchant_id}/{merchant_order_no}/webhooks/{event_id}/retry",
+     admin_order_webhook_retry, Role::kOperator},
     {Access::kMerchant, "POST", "/v1/orders/{no}/pay", order_pay},
     {Access::kMerchant, "POST", "/v1/orders/{no}/close", order_close},
     {Access::kMerchant, "POST", "/v1/orders/{no}/refunds", order_refund},

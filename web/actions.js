@@ -81,6 +81,29 @@ export function orderActions(view, onDone) {
   return box;
 }
 
+// The retry form of one webhook that was not delivered; onDone(view) shows
+// the order the retry answered.
+export function retryWebhookForm(view, webhook, onDone) {
+  const base = `/admin/orders/${encodeURIComponent(view.merchant_id)}/${encodeURIComponent(view.order.merchant_order_no)}`;
+  const form = el('form', undefined, { class: 'resolve', 'aria-label': `Retry ${webhook.event_id}` });
+  const reason = el('input', undefined, { name: 'reason', required: '', maxlength: '500', 'aria-label': `Reason to retry ${webhook.event_id}`, placeholder: 'reason' });
+  const button = el('button', 'Retry now', { type: 'submit' });
+  const status = el('span', '', { class: 'action-status', role: 'status' });
+  form.append(reason, button, status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      onDone(await post(`${base}/webhooks/${encodeURIComponent(webhook.event_id)}/retry`, { reason: reason.value.trim() }));
+    } catch (error) {
+      status.className = 'action-status error';
+      status.textContent = `Refused: ${error.message}`;
+      button.disabled = false;
+    }
+  });
+  return form;
+}
+
 // The resolve form of one review item; onDone() after it was resolved.
 export function resolveForm(item, onDone) {
   const form = el('form', undefined, { class: 'resolve', 'aria-label': `Resolve ${item.item_id}` });

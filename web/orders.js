@@ -5,7 +5,7 @@
 // review items, attempts with their channel states, refunds, webhook
 // deliveries and the timeline with what caused each event. Nothing lists
 // all orders: a page is one search and one order.
-import { canAct, orderActions, resolveForm } from './actions.js';
+import { canAct, orderActions, resolveForm, retryWebhookForm } from './actions.js';
 import { ApiError, get } from './api.js';
 import { el, localTime, money, table } from './format.js';
 
@@ -130,6 +130,7 @@ export function orderPage(view, session, show, reload) {
     ['Attempts', (w) => w.attempts],
     ['Last HTTP status', (w) => (w.last_status ? w.last_status : 'none')],
     ['Created', (w) => when(w.created_at)],
+    ...(acting ? [['Retry', (w) => (w.status === 'DELIVERED' ? '' : retryWebhookForm(view, w, show))]] : []),
   ], view.webhooks, 'No webhook.')));
   page.append(section('order-timeline', 'Timeline', listOrNone('Events, oldest first, with what caused each', [
     ['At', (e) => when(e.at)],

@@ -82,6 +82,7 @@ class Decider {
   // or channel call (order_decide.hpp "operator actions").
   void act_for(std::string action, const OperatorCommand& cmd, std::string target = {});
   void operator_query(const OperatorCommand& cmd);  // operator.cpp
+  void operator_webhook_retry(const OperatorCommand& cmd, const std::string& event_id);
 
  private:
   const PaymentConfig& config() const { return *ctx_.config; }

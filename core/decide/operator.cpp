@@ -43,6 +43,22 @@ void Decider::operator_query(const OperatorCommand& cmd) {
   call(ChannelOp::kQuery, *target, Flow{Stage::kOperatorQuery, target->payment_no});
 }
 
+void Decider::operator_webhook_retry(const OperatorCommand& cmd, const std::string& event_id) {
+  const WebhookState* webhook = s_.find_webhook(event_id);
+  if (webhook == nullptr) {
+    return reply(Code::kWebhookNotFound, "", "the order has no webhook " + event_id);
+  }
+  if (webhook->status == v1::Webhook::DELIVERED) {
+    return reply(Code::kWebhookDelivered, "", event_id + " was delivered already");
+  }
+  const int32_t step = webhook->status == v1::Webhook::UNDELIVERED
+                           ? static_cast<int32_t>(config().notify_retry_ladder_ms.size())
+                           : webhook->step;
+  act_for("retry_webhook", cmd, event_id);
+  arm_webhook(event_id, step, ctx_.now_ms, ctx_.now_ms);
+  reply(Code::kOk);
+}
+
 void Decider::on_operator_query(AttemptState& attempt, const ChannelReply& r) {
   if (attempt.open() && r.outcome == ChannelOutcome::kOk) {
     switch (r.state) {

@@ -175,8 +175,10 @@ TEST_F(MessagesTest, OperatorMsg) {
   m.kind = OperatorMsg::Kind::kRefund;
   m.command = core::OperatorCommand{"otto", "goodwill"};
   m.refund = core::RefundCommand{"r-1", 500, "goodwill"};
+  m.event_id = "evt_P0007_paid";
   m.policy = core::Policy::kRefundDuplicates;
   OperatorMsg r = round_trip(m);
+  EXPECT_EQ(r.event_id, "evt_P0007_paid");
   expect_key(r.key, key());
   EXPECT_EQ(r.kind, OperatorMsg::Kind::kRefund);
   EXPECT_EQ(r.command.operator_name, "otto");

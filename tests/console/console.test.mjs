@@ -344,7 +344,7 @@ describe('the console', () => {
     await page.browserContext().close();
   });
 
-  test('operator: from the review queue to the order, refund and resolve, in the timeline and audit', async () => {
+  test('operator: from the review queue to the order, refund, resolve and retry a webhook, in the timeline and audit', async () => {
     const page = await signedInAs('operator');
     await page.waitForSelector('#review-list a[href="#/orders/demo/console-1"]');
     await page.click('#review-list a[href="#/orders/demo/console-1"]');
@@ -368,17 +368,33 @@ describe('the console', () => {
     await page.type(`${form} input[name=reason]`, 'the merchant confirmed by phone');
     await page.click(`${form} button[type=submit]`);
     await page.waitForFunction(
-      (item) => !document.getElementById('order-reviews').textContent.includes(item),
+      // The page reloads the order: the section is briefly absent.
+      (item) => {
+        const reviews = document.getElementById('order-reviews');
+        return reviews !== null && !reviews.textContent.includes(item);
+      },
       {},
       `evt_${paymentNo}_paid`,
     );
     assert.match(await text(page, '#order-timeline'), /review\.closed.*dismiss by otto: the merchant confirmed by phone/s);
+    // Retry the paid webhook (still undelivered: its URL is a closed port).
+    const retry = `#order-webhooks form[aria-label="Retry evt_${paymentNo}_paid"]`;
+    await page.waitForSelector(retry);
+    await page.type(`${retry} input[name=reason]`, 'the merchant fixed their endpoint');
+    await page.click(`${retry} button[type=submit]`);
+    await page.waitForFunction(
+      (detail) => (document.getElementById('order-timeline')?.textContent || '').includes(detail),
+      {},
+      `retry_webhook evt_${paymentNo}_paid by otto: the merchant fixed their endpoint`,
+    );
     const audit = await api('GET', '/admin/audit?limit=1000', { token: operators.viewer.token });
     const mine = audit.body.items.filter((e) => e.operator === 'otto');
     assert.ok(mine.some((e) => e.route === '/admin/orders/{merchant_id}/{merchant_order_no}/refunds' &&
       e.status === 202 && e.reason === 'goodwill'), JSON.stringify(mine));
     assert.ok(mine.some((e) => e.route === '/admin/review/{item_id}/resolve' && e.status === 200 &&
       e.reason === 'the merchant confirmed by phone'), JSON.stringify(mine));
+    assert.ok(mine.some((e) => e.route.endsWith('/webhooks/{event_id}/retry') && e.status === 200 &&
+      e.reason === 'the merchant fixed their endpoint'), JSON.stringify(mine));
     await page.browserContext().close();
   });
 

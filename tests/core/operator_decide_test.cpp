@@ -18,6 +18,7 @@ class OperatorDecideTest : public ::testing::Test {
     config_.query_ladder_ms = {1'000, 2'000, 4'000};
     config_.fast_expiry_ladder_ms = {500, 1'500};
     config_.auto_refund_retry_ms = {1'000, 5'000};
+    config_.notify_retry_ladder_ms = {1'000};
   }
 
   Context ctx() {
@@ -45,6 +46,7 @@ class OperatorDecideTest : public ::testing::Test {
     cmd.amount_minor = 1999;
     cmd.currency = "CNY";
     cmd.channel = "sandbox";
+    cmd.notify_url = "https://merchant.example/hook";
     Step s = record(decide_pay(state_, cmd, ctx()));
     ChannelReply prepaid{ChannelOutcome::kOk};
     prepaid.prepay_id = "wx-1";
@@ -194,6 +196,70 @@ TEST_F(OperatorDecideTest, QueryOfAFinalOrderIsRefusedAndRecordsNothing) {
   EXPECT_EQ(s.reply->code, Code::kNoOpenAttempt);
   EXPECT_TRUE(s.events.empty());
   EXPECT_FALSE(s.call.has_value());
+}
+
+// ---------------------------------------------------------------- webhooks
+
+// Delivers the webhook's armed step and answers with `reply`.
+Step deliver(OrderState& state, const std::string& event_id, ChannelReply reply, Context ctx) {
+  const WebhookState* w = state.find_webhook(event_id);
+  Step s = decide_webhook_timer(state, event_id, w->step, ctx);
+  EXPECT_TRUE(s.webhook.has_value());
+  return resume(state, s.flow, reply, ctx);
+}
+
+TEST_F(OperatorDecideTest, RetryOfAnUndeliveredWebhookRearmsItsLastStepNow) {
+  paid();
+  const std::string event_id = order_paid_event_id("P1");
+  record(deliver(state_, event_id, ChannelReply{ChannelOutcome::kUnavailable}, ctx()));
+  record(deliver(state_, event_id, ChannelReply{ChannelOutcome::kUnavailable}, ctx()));
+  ASSERT_EQ(state_.find_webhook(event_id)->status, v1::Webhook::UNDELIVERED);
+  ASSERT_NE(state_.find_review(review_item_id(kReviewWebhookExhausted, event_id)), nullptr);
+
+  Step s = record(decide_operator_webhook_retry(state_, otto(), event_id, ctx()));
+  ASSERT_TRUE(s.reply.has_value());
+  EXPECT_EQ(s.reply->code, Code::kOk);
+  ASSERT_EQ(s.events.size(), 2u);
+  EXPECT_EQ(s.events[0].operator_action().action(), "retry_webhook");
+  EXPECT_EQ(s.events[0].operator_action().target(), event_id);
+  ASSERT_TRUE(s.events[1].has_timer_armed());
+  EXPECT_EQ(s.events[1].timer_armed().ladder(), v1::TimerArmed::WEBHOOK);
+  EXPECT_EQ(s.events[1].timer_armed().step(), 1);
+  EXPECT_EQ(s.events[1].timer_armed().due_ms(), kT0);
+  EXPECT_EQ(state_.find_webhook(event_id)->status, v1::Webhook::PENDING);
+
+  ChannelReply accepted{ChannelOutcome::kOk};
+  accepted.http_status = 200;
+  record(deliver(state_, event_id, accepted, ctx()));
+  EXPECT_EQ(state_.find_webhook(event_id)->status, v1::Webhook::DELIVERED);
+  EXPECT_EQ(state_.find_review(review_item_id(kReviewWebhookExhausted, event_id)), nullptr);
+  expect_replay_equal();
+}
+
+TEST_F(OperatorDecideTest, RetryOfAPendingWebhookDeliversItsCurrentStepNow) {
+  paid();
+  const std::string event_id = order_paid_event_id("P1");
+  const int32_t step = state_.find_webhook(event_id)->step;
+  Step s = record(decide_operator_webhook_retry(state_, otto(), event_id, ctx()));
+  EXPECT_EQ(s.reply->code, Code::kOk);
+  ASSERT_EQ(s.events.size(), 2u);
+  EXPECT_EQ(s.events[1].timer_armed().step(), step);
+  EXPECT_EQ(state_.find_webhook(event_id)->status, v1::Webhook::PENDING);
+  expect_replay_equal();
+}
+
+TEST_F(OperatorDecideTest, RetryOfADeliveredOrUnknownWebhookIsRefusedAndRecordsNothing) {
+  paid();
+  const std::string event_id = order_paid_event_id("P1");
+  ChannelReply accepted{ChannelOutcome::kOk};
+  accepted.http_status = 200;
+  record(deliver(state_, event_id, accepted, ctx()));
+  Step delivered = record(decide_operator_webhook_retry(state_, otto(), event_id, ctx()));
+  EXPECT_EQ(delivered.reply->code, Code::kWebhookDelivered);
+  EXPECT_TRUE(delivered.events.empty());
+  Step unknown = record(decide_operator_webhook_retry(state_, otto(), "evt_nope", ctx()));
+  EXPECT_EQ(unknown.reply->code, Code::kWebhookNotFound);
+  EXPECT_TRUE(unknown.events.empty());
 }
 
 }  // namespace

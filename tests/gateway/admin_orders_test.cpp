@@ -297,6 +297,23 @@ TEST_F(AdminOrdersTest, QueryNowAppliesWhatTheChannelSays) {
   EXPECT_EQ(code_of(again), "no_open_attempt");
 }
 
+TEST_F(AdminOrdersTest, RetryOfAWebhookTheOrderDoesNotHaveIs404) {
+  pay("sk_test_demo", "o-1");
+  auto r = act("/admin/orders/demo/o-1/webhooks/evt_nope/retry", R"({"reason":"x"})");
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_EQ(code_of(r), "webhook_not_found");
+  auto viewer_try =
+      act("/admin/orders/demo/o-1/webhooks/evt_nope/retry", R"({"reason":"x"})", kViewerToken);
+  EXPECT_EQ(viewer_try.status, 403);
+  EXPECT_EQ(act("/admin/orders/demo/o-1/webhooks/evt_nope/retry", "{}").status, 400);
+}
+
+TEST_F(AdminOrdersTest, PayLatencyIsInTheMetrics) {
+  pay("sk_test_demo", "o-1");
+  auto r = call("GET", "/metrics", "");
+  EXPECT_NE(r.body.find("oncepay_pay_seconds_count 1"), std::string::npos) << r.body;
+}
+
 TEST_F(AdminOrdersTest, AnActionOnAnUnknownOrderIs404) {
   auto r = act("/admin/orders/demo/nope/close", R"({"reason":"x"})");
   EXPECT_EQ(r.status, 404);
