@@ -236,10 +236,16 @@ void Engine::refund(RefundMsg msg, Done done) { call(std::move(msg), std::move(d
 
 void Engine::review(ReviewMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
+void Engine::operate(OperatorMsg msg, Done done) { call(std::move(msg), std::move(done)); }
+
 void Engine::get_order(GetOrderMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
 void Engine::get_payment(const std::string& merchant_id, const std::string& payment_no, Done done) {
   call(GetPaymentMsg{merchant_id, payment_no}, std::move(done));
+}
+
+void Engine::find_payment(const std::string& payment_no, Done done) {
+  call(GetPaymentMsg{{}, payment_no, /*admin=*/true}, std::move(done));
 }
 
 void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done,

@@ -157,6 +157,8 @@ class Engine {
   void refund(RefundMsg msg, Done done);
   // Reconciliation findings and review resolutions (ReviewMsg).
   void review(ReviewMsg msg, Done done);
+  // An operator's close, refund or query now (OperatorMsg).
+  void operate(OperatorMsg msg, Done done);
   void get_order(GetOrderMsg msg, Done done);
   // Routed by payment_no: the shard comes from the payment_no's shard field
   // (ShardRouter::route_payment), and the shard finds the order (its own
@@ -165,6 +167,10 @@ class Engine {
   // Another merchant's payment, or a payment_no whose shard field is out of
   // range, is not found.
   void get_payment(const std::string& merchant_id, const std::string& payment_no, Done done);
+  // An operator's search (GET /admin/orders?payment_no=): the payment of any
+  // merchant, routed like get_payment; the reply carries the order's
+  // operator view (OrderReply::admin) besides the payment's.
+  void find_payment(const std::string& payment_no, Done done);
   // A channel's notification for one of our payments.
   // merchant_id: set when it came by that merchant's notify URL (another
   // merchant's payment is then not found); empty: any merchant's.

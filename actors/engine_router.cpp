@@ -73,6 +73,9 @@ Route route_request(const RouterEnv& routes, const RefundMsg& msg) {
 Route route_request(const RouterEnv& routes, const ReviewMsg& msg) {
   return by_key(routes, msg.key, true);
 }
+Route route_request(const RouterEnv& routes, const OperatorMsg& msg) {
+  return by_key(routes, msg.key, true);
+}
 Route route_request(const RouterEnv& routes, const GetOrderMsg& msg) {
   return by_key(routes, msg.key, false);
 }
@@ -95,6 +98,7 @@ engine_actor::behavior_type engine_router_impl(engine_actor::pointer self,
       [forward](CloseMsg& msg) { return forward(std::move(msg)); },
       [forward](RefundMsg& msg) { return forward(std::move(msg)); },
       [forward](ReviewMsg& msg) { return forward(std::move(msg)); },
+      [forward](OperatorMsg& msg) { return forward(std::move(msg)); },
       [forward](GetOrderMsg& msg) { return forward(std::move(msg)); },
       [forward](GetPaymentMsg& msg) { return forward(std::move(msg)); },
       [forward](NoticeMsg& msg) { return forward(std::move(msg)); },

@@ -60,6 +60,7 @@ Route route_request(const RouterEnv& routes, const PayMsg& msg);
 Route route_request(const RouterEnv& routes, const CloseMsg& msg);
 Route route_request(const RouterEnv& routes, const RefundMsg& msg);
 Route route_request(const RouterEnv& routes, const ReviewMsg& msg);
+Route route_request(const RouterEnv& routes, const OperatorMsg& msg);
 Route route_request(const RouterEnv& routes, const GetOrderMsg& msg);
 Route route_request(const RouterEnv& routes, const GetPaymentMsg& msg);
 Route route_request(const RouterEnv& routes, const NoticeMsg& msg);

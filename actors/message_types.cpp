@@ -57,6 +57,7 @@ caf::actor_system_config& add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<TimerMsg>("oncepay.TimerMsg");
   cfg.add_message_type<RefundMsg>("oncepay.RefundMsg");
   cfg.add_message_type<ReviewMsg>("oncepay.ReviewMsg");
+  cfg.add_message_type<OperatorMsg>("oncepay.OperatorMsg");
   cfg.add_message_type<RestoredOrder>("oncepay.RestoredOrder");
   cfg.add_message_type<RestoreMsg>("oncepay.RestoreMsg");
   cfg.add_message_type<WakeMsg>("oncepay.WakeMsg");

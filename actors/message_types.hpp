@@ -33,7 +33,7 @@ struct TypeList {};
 
 using MessageTypes =
     TypeList<PayMsg, CloseMsg, GetOrderMsg, GetPaymentMsg, NoticeMsg, PaymentNoMsg, TimerMsg,
-             RefundMsg, ReviewMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
+             RefundMsg, ReviewMsg, OperatorMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
              core::ChannelCall, core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg, WalFlushMsg,
              WebhookPost, WebhookDoneMsg, DueOrder, ParkedTimersMsg>;
 

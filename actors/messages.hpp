@@ -40,16 +40,21 @@ struct CloseMsg {
   core::Policy policy = core::Policy::kStrict;
 };
 
+// admin: the reply carries the operator's view too (OrderReply::admin).
 struct GetOrderMsg {
   OrderKey key;
+  bool admin = false;
 };
 
 // Routed by payment_no (ShardRouter::route_payment): the payment's shard
 // finds its order in its own payment index (or the snapshot's `payments`).
-// Another merchant's payment is not found.
+// Another merchant's payment is not found, unless `admin` (an operator's
+// search: any merchant's, merchant_id is ignored); then the reply carries
+// the order's operator view (OrderReply::admin) besides the payment's.
 struct GetPaymentMsg {
   std::string merchant_id;
   std::string payment_no;
+  bool admin = false;
 };
 
 // A channel's notification for notice.payment_no, routed like GetPaymentMsg.
@@ -103,6 +108,22 @@ struct ReviewMsg {
   core::Policy policy = core::Policy::kStrict;
 };
 
+// An operator's action on one order (core/order_decide.hpp "operator
+// actions"), routed by key: kClose (decide_operator_close), kRefund
+// (decide_operator_refund with `refund`), kQuery (decide_operator_query),
+// kRetryWebhook (decide_operator_webhook_retry of `event_id`).
+// The reply carries the operator's view (OrderReply::admin). The shard sets
+// `policy`.
+struct OperatorMsg {
+  enum class Kind : uint8_t { kClose, kRefund, kQuery, kRetryWebhook };
+  OrderKey key;
+  Kind kind = Kind::kClose;
+  core::OperatorCommand command;
+  core::RefundCommand refund;  // kRefund
+  std::string event_id;        // kRetryWebhook
+  core::Policy policy = core::Policy::kStrict;
+};
+
 // Recovery: the orders the WAL tail touched, rebuilt (stored snapshot + the
 // tail's events), handed to their shard, which parks them until their first
 // use or timer and then spawns their actors with that state (timers
@@ -136,6 +157,8 @@ struct OrderReply {
   v1::PaymentView payment;
   bool has_refund = false;  // refund requests: the refund the reply is about
   v1::RefundView refund;
+  bool has_admin = false;  // operators' reads (GetOrderMsg/GetPaymentMsg::admin)
+  v1::AdminOrderView admin;
 };
 
 // An order actor. Replies always arrive, at the latest after the channel
@@ -145,7 +168,7 @@ using order_actor = caf::typed_actor<
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
     caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>,
-    caf::reacts_to<TimerMsg>>;
+    caf::replies_to<OperatorMsg>::with<OrderReply>, caf::reacts_to<TimerMsg>>;
 
 // A shard: same requests, routed to (and spawning or loading) its order
 // actors, plus the recovered orders it parks before the engine turns ready
@@ -155,7 +178,8 @@ using shard_actor = caf::typed_actor<
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
     caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>,
-    caf::reacts_to<RestoreMsg>, caf::reacts_to<WakeMsg>, caf::reacts_to<PaymentNoMsg>>;
+    caf::replies_to<OperatorMsg>::with<OrderReply>, caf::reacts_to<RestoreMsg>,
+    caf::reacts_to<WakeMsg>, caf::reacts_to<PaymentNoMsg>>;
 
 // The engine's front door (actors/engine_router.hpp): the order requests,
 // routed to the shard that owns the order (by key or by payment_no) and
@@ -165,7 +189,8 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<PayMsg>::with<OrderReply>, caf::replies_to<CloseMsg>::with<OrderReply>,
     caf::replies_to<GetOrderMsg>::with<OrderReply>,
     caf::replies_to<GetPaymentMsg>::with<OrderReply>, caf::replies_to<NoticeMsg>::with<OrderReply>,
-    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>>;
+    caf::replies_to<RefundMsg>::with<OrderReply>, caf::replies_to<ReviewMsg>::with<OrderReply>,
+    caf::replies_to<OperatorMsg>::with<OrderReply>>;
 
 // A payment channel: the one interface every adapter serves
 // (channels/channel_actor.hpp, where adapters find it without actors/).
@@ -185,12 +210,12 @@ typename Inspector::result_type inspect(Inspector& f, CloseMsg& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, GetOrderMsg& x) {
-  return f(caf::meta::type_name("oncepay.GetOrderMsg"), x.key);
+  return f(caf::meta::type_name("oncepay.GetOrderMsg"), x.key, x.admin);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, GetPaymentMsg& x) {
-  return f(caf::meta::type_name("oncepay.GetPaymentMsg"), x.merchant_id, x.payment_no);
+  return f(caf::meta::type_name("oncepay.GetPaymentMsg"), x.merchant_id, x.payment_no, x.admin);
 }
 
 template <class Inspector>
@@ -221,6 +246,12 @@ typename Inspector::result_type inspect(Inspector& f, ReviewMsg& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OperatorMsg& x) {
+  return f(caf::meta::type_name("oncepay.OperatorMsg"), x.key, x.kind, x.command, x.refund,
+           x.event_id, x.policy);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RestoredOrder& x) {
   return f(caf::meta::type_name("oncepay.RestoredOrder"), x.state, x.policy);
 }
@@ -238,7 +269,8 @@ typename Inspector::result_type inspect(Inspector& f, WakeMsg& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, OrderReply& x) {
   return f(caf::meta::type_name("oncepay.OrderReply"), x.code, x.message, x.payment_no,
-           x.retry_after_s, x.has_view, x.order, x.payment, x.has_refund, x.refund);
+           x.retry_after_s, x.has_view, x.order, x.payment, x.has_refund, x.refund, x.has_admin,
+           x.admin);
 }
 
 }  // namespace oncepay::actors

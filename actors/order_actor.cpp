@@ -15,6 +15,8 @@ using Promise = caf::typed_response_promise<OrderReply>;
 struct Shell {
   order_pointer self;
   std::shared_ptr<const OrderEnv> env;
+  // An operator's request (OperatorMsg): its reply carries the operator's view.
+  bool admin_reply = false;
 
   core::OrderState& order() const { return self->state.order; }
 
@@ -52,6 +54,10 @@ struct Shell {
       if (const auto* refund = order().find_refund(r.refund_no); refund && !r.refund_no.empty()) {
         out.has_refund = true;
         out.refund = core::refund_view(*refund);
+      }
+      if (admin_reply) {
+        out.has_admin = true;
+        out.admin = core::admin_order_view(order());
       }
     }
     return out;
@@ -284,9 +290,14 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
                   promise);
         return *promise;
       },
-      [shell](GetOrderMsg&) -> OrderReply {
+      [shell](GetOrderMsg& msg) -> OrderReply {
         if (!shell.order().opened()) return shell.not_found();
-        return shell.reply_of(core::Reply{core::Code::kOk});
+        OrderReply out = shell.reply_of(core::Reply{core::Code::kOk});
+        if (msg.admin) {
+          out.has_admin = true;
+          out.admin = core::admin_order_view(shell.order());
+        }
+        return out;
       },
       [shell](GetPaymentMsg& msg) -> OrderReply {
         const auto* attempt = shell.order().find(msg.payment_no);
@@ -294,6 +305,10 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
         OrderReply out;
         out.has_view = true;
         out.payment = core::payment_view(shell.order(), *attempt);
+        if (msg.admin) {
+          out.has_admin = true;
+          out.admin = core::admin_order_view(shell.order());
+        }
         return out;
       },
       [shell, policy](NoticeMsg& msg) mutable -> caf::result<OrderReply> {
@@ -334,6 +349,31 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
         }
         auto promise = std::make_shared<Promise>(shell.self->make_response_promise<OrderReply>());
         shell.run(std::move(step), msg.policy, promise);
+        return *promise;
+      },
+      [shell](OperatorMsg& msg) mutable -> caf::result<OrderReply> {
+        if (!shell.order().opened()) return shell.not_found();
+        auto ctx = shell.context(msg.policy);
+        core::Step step;
+        switch (msg.kind) {
+          case OperatorMsg::Kind::kClose:
+            step = core::decide_operator_close(shell.order(), msg.command, ctx);
+            break;
+          case OperatorMsg::Kind::kRefund:
+            step = core::decide_operator_refund(shell.order(), msg.command, msg.refund, ctx);
+            break;
+          case OperatorMsg::Kind::kQuery:
+            step = core::decide_operator_query(shell.order(), msg.command, ctx);
+            break;
+          case OperatorMsg::Kind::kRetryWebhook:
+            step =
+                core::decide_operator_webhook_retry(shell.order(), msg.command, msg.event_id, ctx);
+            break;
+        }
+        Shell for_operator = shell;
+        for_operator.admin_reply = true;
+        auto promise = std::make_shared<Promise>(shell.self->make_response_promise<OrderReply>());
+        for_operator.run(std::move(step), msg.policy, promise);
         return *promise;
       },
       [shell, policy](TimerMsg& msg) mutable {

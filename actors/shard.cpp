@@ -113,6 +113,13 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
                                                : core::Policy::kStrict;
         return self->delegate(found.order, std::move(msg));
       },
+      [self, env, find](OperatorMsg& msg) -> caf::result<OrderReply> {
+        Lookup found = find(msg.key);
+        if (!found.order) return found.failed ? unreadable() : missing_order();
+        msg.policy = env->merchants != nullptr ? env->merchants->policy_of(msg.key.merchant_id)
+                                               : core::Policy::kStrict;
+        return self->delegate(found.order, std::move(msg));
+      },
       [self, find](GetOrderMsg& msg) -> caf::result<OrderReply> {
         Lookup found = find(msg.key);
         if (!found.order) return found.failed ? unreadable() : missing_order();
@@ -122,7 +129,7 @@ shard_actor::behavior_type shard_impl(shard_pointer self, std::shared_ptr<const 
         bool failed = false;
         auto key = order_of_payment(self->state, *env, msg.payment_no, &failed);
         if (failed) return unreadable();
-        if (!key || key->merchant_id != msg.merchant_id) return missing_payment();
+        if (!key || (!msg.admin && key->merchant_id != msg.merchant_id)) return missing_payment();
         Lookup found = find(*key);
         if (!found.order) return found.failed ? unreadable() : missing_payment();
         return self->delegate(found.order, std::move(msg));

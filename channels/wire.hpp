@@ -1,5 +1,6 @@
 // How values that have no inspect() of their own cross nodes: the protobuf
-// views an OrderReply carries (v1::OrderView, PaymentView, RefundView), the
+// views an OrderReply carries (v1::OrderView, PaymentView, RefundView,
+// AdminOrderView), the
 // channel notification a sandbox delivery carries, and core::OrderState (a
 // RestoredOrder). Each travels as its serialized protobuf bytes; OrderState
 // through its snapshot mapping (core/order_snapshot.hpp, which round-trips
@@ -53,6 +54,11 @@ typename Inspector::result_type inspect(Inspector& f, OrderView& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, PaymentView& x) {
   return channels::wire::inspect_proto(f, x, "oncepay.v1.PaymentView");
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, AdminOrderView& x) {
+  return channels::wire::inspect_proto(f, x, "oncepay.v1.AdminOrderView");
 }
 
 template <class Inspector>

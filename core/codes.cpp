@@ -52,6 +52,12 @@ std::string_view to_string(Code code) {
       return "reconciliation_not_found";
     case Code::kResolutionNotApplicable:
       return "resolution_not_applicable";
+    case Code::kNoOpenAttempt:
+      return "no_open_attempt";
+    case Code::kWebhookNotFound:
+      return "webhook_not_found";
+    case Code::kWebhookDelivered:
+      return "webhook_delivered";
     case Code::kReconciliationRunning:
       return "reconciliation_running";
     case Code::kAttemptsExhausted:
@@ -94,6 +100,7 @@ int http_status(Code code) {
     case Code::kMerchantNotFound:
     case Code::kReviewItemNotFound:
     case Code::kReconciliationNotFound:
+    case Code::kWebhookNotFound:
       return 404;
     case Code::kMethodNotAllowed:
       return 405;
@@ -101,6 +108,8 @@ int http_status(Code code) {
     case Code::kOrderParamsMismatch:
     case Code::kOrderClosed:
     case Code::kResolutionNotApplicable:
+    case Code::kNoOpenAttempt:
+    case Code::kWebhookDelivered:
     case Code::kReconciliationRunning:
     case Code::kMerchantExists:
     case Code::kChannelConflict:

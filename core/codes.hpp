@@ -34,6 +34,9 @@ enum class Code : uint8_t {
   kReconciliationNotFound,   // 404 reconciliation_not_found
   kResolutionNotApplicable,  // 409 resolution_not_applicable
   kReconciliationRunning,    // 409 reconciliation_running (same merchant, channel, date)
+  kNoOpenAttempt,            // 409 no_open_attempt (query now: nothing to ask the channel)
+  kWebhookNotFound,          // 404 webhook_not_found (an operator's webhook retry)
+  kWebhookDelivered,         // 409 webhook_delivered (an operator's retry of a delivered webhook)
   kAttemptsExhausted,        // 429 attempts_exhausted
   kRateLimited,              // 429 rate_limited (too many failed sign-ins)
   kChannelRejected,          // 502 channel_rejected

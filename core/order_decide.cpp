@@ -119,6 +119,36 @@ Step decide_resolve(OrderState& state, const ResolveCommand& command, const Cont
   return d.take();
 }
 
+Step decide_operator_close(OrderState& state, const OperatorCommand& command,
+                           const Context& context) {
+  Decider d(state, context);
+  d.act_for("close", command);
+  d.close();
+  return d.take();
+}
+
+Step decide_operator_refund(OrderState& state, const OperatorCommand& command,
+                            const RefundCommand& refund, const Context& context) {
+  Decider d(state, context);
+  d.act_for("refund", command, refund.refund_no);
+  d.refund(refund);
+  return d.take();
+}
+
+Step decide_operator_query(OrderState& state, const OperatorCommand& command,
+                           const Context& context) {
+  Decider d(state, context);
+  d.operator_query(command);
+  return d.take();
+}
+
+Step decide_operator_webhook_retry(OrderState& state, const OperatorCommand& command,
+                                   const std::string& event_id, const Context& context) {
+  Decider d(state, context);
+  d.operator_webhook_retry(command, event_id);
+  return d.take();
+}
+
 Step decide_refund(OrderState& state, const RefundCommand& command, const Context& context) {
   Decider d(state, context);
   d.refund(command);

@@ -124,6 +124,7 @@ enum class Stage : uint8_t {
   kWebhook,        // a merchant webhook delivery (Step::webhook)
   kVerifyQuery,    // a notified success of another amount: ask the channel's record
   kConfirmQuery,   // payment.confirm-notified-success: the record decides, then the reply
+  kOperatorQuery,  // an operator's "query now" (decide_operator_query)
 };
 
 struct Flow {
@@ -250,6 +251,50 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ResolveCommand& x) {
   return f(x.item_id, x.resolution, x.operator_name, x.note);
 }
+
+// ---------------------------------------------------------------- operator actions
+// POST /admin/orders/{merchant_id}/{merchant_order_no}/{close,refunds,query}
+// (docs/API.md "Operator actions"). Each runs the order's own flow for an
+// operator: an OperatorAction event (action, operator, reason, target) is
+// recorded before the first event the flow records or the first channel
+// call it makes, so the timeline says who caused what follows. An action
+// that records nothing and asks nothing (a refusal, a repeated refund_no,
+// closing a closed order) records no OperatorAction either; the gateway's
+// audit log keeps the request. The shell: as for the merchant's requests.
+struct OperatorCommand {
+  std::string operator_name;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OperatorCommand& x) {
+  return f(x.operator_name, x.reason);
+}
+
+// As decide_close (the merchant's close), for an operator.
+Step decide_operator_close(OrderState& state, const OperatorCommand& command,
+                           const Context& context);
+// As decide_refund (amount <= what is left to refund), for an operator.
+Step decide_operator_refund(OrderState& state, const OperatorCommand& command,
+                            const RefundCommand& refund, const Context& context);
+// Query now: asks the channel (ChannelOp::kQuery) about the live attempt,
+// else the oldest open one (PAYING or UNKNOWN), and applies the answer with
+// the rules of a query-ladder step, without moving the ladder: a success is
+// applied (PAID, or refunded automatically when it must not count), the
+// channel's close or the payer's error ends the attempt, NOTPAY or no answer
+// changes nothing (the ladder keeps asking). Reply kOk once the answer is
+// applied; kNoOpenAttempt, with nothing recorded, when no attempt is open
+// (a final order: nothing the channel could still change).
+Step decide_operator_query(OrderState& state, const OperatorCommand& command,
+                           const Context& context);
+// Retry a merchant webhook now: re-arms its WEBHOOK ladder due now (the
+// shell's timer delivers it, as any ladder step): an UNDELIVERED one at the
+// ladder's last step (PENDING again; one more failure makes it UNDELIVERED
+// and opens webhook_exhausted again if that item was closed), a PENDING one
+// at its current step. Reply kOk once armed; kWebhookNotFound (no such
+// event_id) or kWebhookDelivered, with nothing recorded.
+Step decide_operator_webhook_retry(OrderState& state, const OperatorCommand& command,
+                                   const std::string& event_id, const Context& context);
 
 // Webhook event types and their stable event_ids (payment_no is globally
 // unique; a refund_no is unique within its order).

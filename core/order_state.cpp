@@ -154,6 +154,57 @@ v1::RefundView refund_view(const RefundState& r) {
   return view;
 }
 
+v1::WebhookDeliveryView webhook_view(const WebhookState& w) {
+  v1::WebhookDeliveryView view;
+  view.set_event_id(w.event_id);
+  view.set_type(w.type);
+  view.set_status(w.status);
+  view.set_attempts(w.attempts);
+  view.set_last_status(w.last_status);
+  view.set_created_at(format_time(w.created_ms));
+  return view;
+}
+
+v1::ReviewItemView review_item_view(std::string_view merchant_id,
+                                    std::string_view merchant_order_no, const ReviewState& item) {
+  v1::ReviewItemView view;
+  view.set_item_id(item.item_id);
+  view.set_merchant_id(std::string(merchant_id));
+  view.set_merchant_order_no(std::string(merchant_order_no));
+  view.set_payment_no(item.payment_no);
+  view.set_reason(item.reason);
+  view.set_since(format_time(item.opened_ms));
+  view.set_detail(item.detail);
+  const ReconFacts& f = item.recon;
+  if (f != ReconFacts{}) {
+    auto* r = view.mutable_recon();
+    r->set_reconciliation_id(f.reconciliation_id);
+    r->set_line(f.line);
+    r->set_refund_no(f.refund_no);
+    r->set_channel_trade_no(f.channel_trade_no);
+    if (f.has_channel_amount) r->set_channel_amount(f.channel_amount_minor);
+    r->set_channel_currency(f.channel_currency);
+    r->set_channel_status(f.channel_status);
+    r->set_platform_amount(f.platform_amount_minor);
+  }
+  if (!item.resolution.empty()) {
+    view.set_resolution(item.resolution);
+    view.set_resolved_by(item.resolved_by);
+  }
+  return view;
+}
+
+v1::AdminOrderView admin_order_view(const OrderState& s) {
+  v1::AdminOrderView view;
+  view.set_merchant_id(s.merchant_id);
+  *view.mutable_order() = order_view(s);
+  for (const auto& webhook : s.webhooks) *view.add_webhooks() = webhook_view(webhook);
+  for (const auto& item : s.reviews) {
+    *view.add_reviews() = review_item_view(s.merchant_id, s.merchant_order_no, item);
+  }
+  return view;
+}
+
 v1::PaymentView payment_view(const OrderState& s, const AttemptState& a) {
   v1::PaymentView view;
   view.set_payment_no(a.payment_no);

@@ -217,5 +217,12 @@ v1::AttemptView attempt_view(const AttemptState& attempt);
 v1::OrderView order_view(const OrderState& state);
 v1::PaymentView payment_view(const OrderState& state, const AttemptState& attempt);
 v1::RefundView refund_view(const RefundState& refund);
+v1::WebhookDeliveryView webhook_view(const WebhookState& webhook);
+// An open review item of the order (GET /admin/review, the operator's order page).
+v1::ReviewItemView review_item_view(std::string_view merchant_id,
+                                    std::string_view merchant_order_no, const ReviewState& item);
+// The operator's order page (GET /admin/orders/{merchant_id}/{merchant_order_no}):
+// order_view plus the webhooks and open review items.
+v1::AdminOrderView admin_order_view(const OrderState& state);
 
 }  // namespace oncepay::core

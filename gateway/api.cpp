@@ -329,30 +329,8 @@ void review_list(Call& c) {
   }
   v1::ReviewListView view;
   for (const auto& entry : page.items) {
-    auto* item = view.add_items();
-    item->set_item_id(entry.item.item_id);
-    item->set_merchant_id(entry.order.merchant_id);
-    item->set_merchant_order_no(entry.order.merchant_order_no);
-    item->set_payment_no(entry.item.payment_no);
-    item->set_reason(entry.item.reason);
-    item->set_since(core::format_time(entry.item.opened_ms));
-    item->set_detail(entry.item.detail);
-    const core::ReconFacts& f = entry.item.recon;
-    if (f != core::ReconFacts{}) {
-      auto* r = item->mutable_recon();
-      r->set_reconciliation_id(f.reconciliation_id);
-      r->set_line(f.line);
-      r->set_refund_no(f.refund_no);
-      r->set_channel_trade_no(f.channel_trade_no);
-      if (f.has_channel_amount) r->set_channel_amount(f.channel_amount_minor);
-      r->set_channel_currency(f.channel_currency);
-      r->set_channel_status(f.channel_status);
-      r->set_platform_amount(f.platform_amount_minor);
-    }
-    if (!entry.item.resolution.empty()) {
-      item->set_resolution(entry.item.resolution);
-      item->set_resolved_by(entry.item.resolved_by);
-    }
+    *view.add_items() =
+        core::review_item_view(entry.order.merchant_id, entry.order.merchant_order_no, entry.item);
   }
   view.set_next(page.next);
   c.respond(json_response(200, view));
@@ -610,6 +588,163 @@ void review_resolve(Call& c) {
                   [respond = c.respond](actors::OrderReply reply) { respond(from_reply(reply)); });
 }
 
+// ---------------------------------------------------------------- orders for operators
+
+// The order key of /admin/orders/{merchant_id}/{merchant_order_no}[/...], or
+// the refusal (docs/API.md "Orders for operators").
+std::optional<HttpResponse> admin_order_key(const Call& c, core::OrderKey* key) {
+  ONCEPAY_CHECK(c.parts.size() > 3);
+  if (!is_token(c.parts[2], 64)) {
+    return invalid("merchant_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-'");
+  }
+  if (auto e = check_order_no(c.parts[3]); !e.empty()) return invalid(e);
+  *key = {std::string(c.parts[2]), std::string(c.parts[3])};
+  return std::nullopt;
+}
+
+// GET /admin/orders/{merchant_id}/{merchant_order_no}
+void admin_order_get(Call& c) {
+  actors::GetOrderMsg msg;
+  if (auto refusal = admin_order_key(c, &msg.key)) return c.respond(std::move(*refusal));
+  msg.admin = true;
+  c.engine.get_order(std::move(msg), [respond = c.respond](actors::OrderReply reply) {
+    if (!core::is_success(reply.code) || !reply.has_admin) return respond(from_reply(reply));
+    respond(json_response(200, reply.admin));
+  });
+}
+
+v1::OrderSearchView search_result(const actors::OrderReply& reply, const std::string& payment_no) {
+  v1::OrderSearchView view;
+  if (!reply.has_admin) return view;
+  const v1::OrderView& order = reply.admin.order();
+  auto* match = view.add_items();
+  match->set_merchant_id(reply.admin.merchant_id());
+  match->set_merchant_order_no(order.merchant_order_no());
+  match->set_payment_no(payment_no);
+  match->set_status(order.status());
+  match->set_amount(order.amount());
+  match->set_currency(order.currency());
+  match->set_created_at(order.created_at());
+  return view;
+}
+
+// The answer of a search: the order found, none (200 with no items), or
+// the engine's refusal (not ready, storage).
+actors::Engine::Done search_answer(Responder respond, std::string payment_no) {
+  return
+      [respond = std::move(respond), payment_no = std::move(payment_no)](actors::OrderReply reply) {
+        if (reply.code == Code::kOrderNotFound || reply.code == Code::kPaymentNotFound) {
+          return respond(json_response(200, v1::OrderSearchView{}));
+        }
+        if (!core::is_success(reply.code)) return respond(from_reply(reply));
+        respond(json_response(200, search_result(reply, payment_no)));
+      };
+}
+
+// GET /admin/orders?merchant_id=&merchant_order_no= | ?payment_no=
+void admin_order_search(Call& c) {
+  std::map<std::string, std::string, std::less<>> params;
+  std::string why;
+  if (!http::parse_query(c.req.query, &params, &why)) return c.respond(invalid(why));
+  for (const auto& [name, value] : params) {
+    if (name == "channel_trade_no") {
+      return c.respond(
+          invalid("search by channel_trade_no is not available: search by "
+                  "payment_no, or by merchant_id and merchant_order_no"));
+    }
+    if (name != "merchant_id" && name != "merchant_order_no" && name != "payment_no") {
+      return c.respond(invalid("unknown query parameter \"" + name + "\""));
+    }
+  }
+  const auto payment_no = params.find("payment_no");
+  if (payment_no != params.end()) {
+    if (params.size() != 1) return c.respond(invalid("payment_no is searched alone"));
+    if (!is_token(payment_no->second, 64)) return c.respond(invalid("payment_no is malformed"));
+    return c.engine.find_payment(payment_no->second, search_answer(c.respond, payment_no->second));
+  }
+  const auto merchant_id = params.find("merchant_id");
+  const auto order_no = params.find("merchant_order_no");
+  if (merchant_id == params.end() || order_no == params.end()) {
+    return c.respond(invalid("search by payment_no, or by merchant_id and merchant_order_no"));
+  }
+  if (!is_token(merchant_id->second, 64)) {
+    return c.respond(invalid("merchant_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-'"));
+  }
+  if (auto e = check_order_no(order_no->second); !e.empty()) return c.respond(invalid(e));
+  actors::GetOrderMsg msg{{merchant_id->second, order_no->second}, /*admin=*/true};
+  c.engine.get_order(std::move(msg), search_answer(c.respond, {}));
+}
+
+// ---------------------------------------------------------------- operator actions
+
+std::optional<HttpResponse> operator_command(const Call& c, const std::string& reason,
+                                             core::OperatorCommand* out) {
+  if (reason.empty() || reason.size() > 500 || !core::valid_utf8(reason)) {
+    return invalid("reason must be 1-500 bytes of UTF-8: why");
+  }
+  out->operator_name = c.caller ? c.caller->operator_name : std::string("admin");
+  out->reason = reason;
+  return std::nullopt;
+}
+
+// The order's operator view once the action is done, else the refusal.
+void operate(Call& c, actors::OperatorMsg msg) {
+  c.engine.operate(std::move(msg), [respond = c.respond](actors::OrderReply reply) {
+    if (!core::is_success(reply.code) || !reply.has_admin) return respond(from_reply(reply));
+    respond(json_response(core::http_status(reply.code), reply.admin));
+  });
+}
+
+// POST .../close and .../query: {"reason"}.
+void admin_order_simple_action(Call& c, actors::OperatorMsg::Kind kind) {
+  actors::OperatorMsg msg;
+  msg.kind = kind;
+  if (auto refusal = admin_order_key(c, &msg.key)) return c.respond(std::move(*refusal));
+  v1::OperatorActionRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (auto refusal = operator_command(c, body.reason(), &msg.command)) {
+    return c.respond(std::move(*refusal));
+  }
+  operate(c, std::move(msg));
+}
+
+void admin_order_close(Call& c) { admin_order_simple_action(c, actors::OperatorMsg::Kind::kClose); }
+void admin_order_query(Call& c) { admin_order_simple_action(c, actors::OperatorMsg::Kind::kQuery); }
+
+// POST .../webhooks/{event_id}/retry: {"reason"}.
+void admin_order_webhook_retry(Call& c) {
+  ONCEPAY_CHECK(c.parts.size() > 5);
+  if (!is_token(c.parts[5], 200)) return c.respond(invalid("event_id is malformed"));
+  actors::OperatorMsg msg;
+  msg.event_id = std::string(c.parts[5]);
+  msg.kind = actors::OperatorMsg::Kind::kRetryWebhook;
+  if (auto refusal = admin_order_key(c, &msg.key)) return c.respond(std::move(*refusal));
+  v1::OperatorActionRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (auto refusal = operator_command(c, body.reason(), &msg.command)) {
+    return c.respond(std::move(*refusal));
+  }
+  operate(c, std::move(msg));
+}
+
+// POST .../refunds: {"refund_no", "amount", "reason"}, as the merchant's.
+void admin_order_refund(Call& c) {
+  actors::OperatorMsg msg;
+  msg.kind = actors::OperatorMsg::Kind::kRefund;
+  if (auto refusal = admin_order_key(c, &msg.key)) return c.respond(std::move(*refusal));
+  v1::RefundRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (auto e = check_refund(body); !e.empty()) return c.respond(invalid(e));
+  if (auto refusal = operator_command(c, body.reason(), &msg.command)) {
+    return c.respond(std::move(*refusal));
+  }
+  msg.refund = {body.refund_no(), body.amount(), body.reason()};
+  operate(c, std::move(msg));
+}
+
 // ---------------------------------------------------------------- merchant
 
 void order_pay(Call& c) {
@@ -644,10 +779,14 @@ void order_pay(Call& c) {
   msg.command.trade_type = body.trade_type();
   msg.command.payer_openid = body.payer_openid();
   msg.policy = c.merchant->policy;
-  c.engine.pay(std::move(msg), [respond = c.respond, metrics = c.metrics](actors::OrderReply r) {
-    metrics->pay_outcome(core::to_string(r.code));
-    respond(from_reply(r));
-  });
+  const auto started = std::chrono::steady_clock::now();
+  c.engine.pay(
+      std::move(msg), [respond = c.respond, metrics = c.metrics, started](actors::OrderReply r) {
+        metrics->pay_outcome(core::to_string(r.code));
+        metrics->pay_latency(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        respond(from_reply(r));
+      });
 }
 
 void order_close(Call& c) {
@@ -718,6 +857,18 @@ constexpr auto kRoutes = std::to_array<Route<Handler>>({
     {Access::kAdmin, "GET", "/admin/reconciliations", recon_list, Role::kViewer},
     {Access::kAdmin, "GET", "/admin/reconciliations/{id}", recon_get, Role::kViewer},
     {Access::kAdmin, "GET", "/admin/audit", audit_list, Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/orders", admin_order_search, Role::kViewer},
+    {Access::kAdmin, "GET", "/admin/orders/{merchant_id}/{merchant_order_no}", admin_order_get,
+     Role::kViewer},
+    {Access::kAdmin, "POST", "/admin/orders/{merchant_id}/{merchant_order_no}/close",
+     admin_order_close, Role::kOperator},
+    {Access::kAdmin, "POST", "/admin/orders/{merchant_id}/{merchant_order_no}/query",
+     admin_order_query, Role::kOperator},
+    {Access::kAdmin, "POST", "/admin/orders/{merchant_id}/{merchant_order_no}/refunds",
+     admin_order_refund, Role::kOperator},
+    {Access::kAdmin, "POST",
+     "/admin/orders/{merchant_id}/{merchant_order_no}/webhooks/{event_id}/retry",
+     admin_order_webhook_retry, Role::kOperator},
     {Access::kMerchant, "POST", "/v1/orders/{no}/pay", order_pay},
     {Access::kMerchant, "POST", "/v1/orders/{no}/close", order_close},
     {Access::kMerchant, "POST", "/v1/orders/{no}/refunds", order_refund},

@@ -175,6 +175,13 @@ Metrics::Metrics()
                         .Name("oncepay_pay_outcomes_total")
                         .Help("Pay requests by outcome code")
                         .Register(*registry_)),
+      pay_seconds_(prometheus::BuildHistogram()
+                       .Name("oncepay_pay_seconds")
+                       .Help("Pay requests, from the gateway's handler to the engine's answer")
+                       .Register(*registry_)
+                       .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.002, 0.005, 0.01,
+                                                                        0.02, 0.05, 0.1, 0.2, 0.5,
+                                                                        1, 2, 5, 10, 30})),
       live_orders_(prometheus::BuildGauge()
                        .Name("oncepay_live_order_actors")
                        .Help("Order actors in memory")
@@ -204,6 +211,8 @@ void Metrics::request(const std::string& route, int status) {
 void Metrics::pay_outcome(std::string_view code) {
   pay_outcomes_.Add({{"code", std::string(code)}}).Increment();
 }
+
+void Metrics::pay_latency(double seconds) { pay_seconds_.Observe(seconds); }
 
 void Metrics::set_live_orders(double n) { live_orders_.Set(n); }
 

@@ -6,6 +6,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <memory>
@@ -22,6 +23,9 @@ class Metrics {
   Metrics();
   void request(const std::string& route, int status);
   void pay_outcome(std::string_view code);
+  // How long a pay request took, from the gateway's handler to the engine's
+  // answer (oncepay_pay_seconds; the console's latency percentiles).
+  void pay_latency(double seconds);
   void set_live_orders(double n);
   // A network channel's breaker: 1 for the state it is in, 0 for the others.
   void set_breaker(const std::string& channel, const std::string& state, uint64_t opened_total);
@@ -35,6 +39,7 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& pay_outcomes_;
+  prometheus::Histogram& pay_seconds_;
   prometheus::Gauge& live_orders_;
   prometheus::Family<prometheus::Gauge>& breaker_state_;
   prometheus::Family<prometheus::Gauge>& breaker_opened_;

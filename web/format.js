@@ -68,3 +68,19 @@ export function table(caption, columns, rows) {
   wrap.append(t);
   return wrap;
 }
+
+// An amount in minor units (fen) as "19.99 CNY"; the minor units stay exact
+// (integer arithmetic, no floating point).
+export function money(minor, currency = '') {
+  const value = Number(minor) || 0;
+  const sign = value < 0 ? '-' : '';
+  const abs = Math.abs(value);
+  const text = `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+  return currency ? `${text} ${currency}` : text;
+}
+
+// A link to the order page of the Orders screen.
+export function orderLink(merchantId, merchantOrderNo) {
+  const href = `#/orders/${encodeURIComponent(merchantId)}/${encodeURIComponent(merchantOrderNo)}`;
+  return el('a', merchantOrderNo, { href });
+}

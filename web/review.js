@@ -2,8 +2,9 @@
 // that need a person, oldest first, with their age in the operator's time,
 // the counts per reason (oncepay_review_items{reason} of /metrics), a
 // filter by reason and cursor pagination.
+import { canAct, resolveForm } from './actions.js';
 import { get, metricsText } from './api.js';
-import { age, el, localTime, table } from './format.js';
+import { age, el, localTime, orderLink, table } from './format.js';
 
 // The reasons of docs/API.md "Review list".
 export const REASONS = [
@@ -45,7 +46,7 @@ async function renderCounts(root) {
   box.append(list);
 }
 
-export async function render(root) {
+export async function render(root, context) {
   root.append(el('h2', 'Review queue'));
   await renderCounts(root);
   const form = el('form', undefined, { class: 'filters', id: 'review-filter' });
@@ -72,11 +73,12 @@ export async function render(root) {
       list.append(table('Items that need a person, oldest first', [
         ['Reason', (i) => i.reason],
         ['Merchant', (i) => i.merchant_id],
-        ['Order', (i) => i.merchant_order_no],
+        ['Order', (i) => (i.merchant_order_no ? orderLink(i.merchant_id, i.merchant_order_no) : '')],
         ['Payment', (i) => i.payment_no],
         ['Opened', (i) => el('time', localTime(i.since), { datetime: i.since })],
         ['Age', (i) => age(i.since, now)],
         ['Detail', (i) => i.detail],
+        ...(canAct(context.session) ? [['Resolve', (i) => resolveForm(i, load)]] : []),
       ], page.items));
     }
     const pager = el('div', undefined, { class: 'pager' });

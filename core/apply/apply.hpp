@@ -85,5 +85,6 @@ void channel_mismatch(OrderState& s, const v1::Event& e);
 void review_opened(OrderState& s, const v1::Event& e);
 void review_closed(OrderState& s, const v1::Event& e);
 void review_resolved(OrderState& s, const v1::Event& e);
+void operator_action(OrderState& s, const v1::Event& e);
 
 }  // namespace oncepay::core::apply_event

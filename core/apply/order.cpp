@@ -68,6 +68,7 @@ constexpr Route kRoutes[] = {
     {v1::Event::kReviewOpened, review_opened},
     {v1::Event::kReviewClosed, review_closed},
     {v1::Event::kReviewResolved, review_resolved},
+    {v1::Event::kOperatorAction, operator_action},
 };
 
 }  // namespace

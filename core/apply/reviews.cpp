@@ -66,4 +66,15 @@ void review_closed(OrderState& s, const v1::Event& e) {
   note(s, e.at_ms(), "review.closed", std::move(payment_no), std::move(detail));
 }
 
+// The order's state changes by the events the action caused, not by this one.
+void operator_action(OrderState& s, const v1::Event& e) {
+  const auto& x = e.operator_action();
+  ONCEPAY_CHECK(!x.action().empty() && !x.operator_().empty());
+  std::string detail = x.action();
+  if (!x.target().empty()) detail += " " + x.target();
+  detail += " by " + x.operator_() + ": " + x.reason();
+  const std::string payment_no = x.action() == "query" ? x.target() : std::string();
+  note(s, e.at_ms(), "operator.action", payment_no, std::move(detail));
+}
+
 }  // namespace oncepay::core::apply_event

@@ -49,7 +49,12 @@ void webhook_timer(OrderState& s, const v1::TimerArmed& x, int64_t at) {
     s.timeline.push_back(
         {at, "webhook.undelivered", x.payment_no(),
          x.event_id() + ": no further attempts after " + std::to_string(webhook.attempts)});
-  } else if (x.step() > 0) {
+    return;
+  }
+  // An operator's retry (decide_operator_webhook_retry) re-arms the ladder
+  // of an undelivered webhook.
+  if (webhook.status == v1::Webhook::UNDELIVERED) webhook.status = v1::Webhook::PENDING;
+  if (x.step() > 0) {
     s.timeline.push_back({at, "webhook.scheduled", x.payment_no(),
                           x.event_id() + " attempt " + std::to_string(x.step() + 1) + " at " +
                               format_time(x.due_ms())});

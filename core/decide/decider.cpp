@@ -34,6 +34,8 @@ void Decider::resume(const Flow& flow, const ChannelReply& r) {
       return on_verify_query(*attempt, r);
     case Stage::kConfirmQuery:
       return on_confirm_query(*attempt, r);
+    case Stage::kOperatorQuery:
+      return on_operator_query(*attempt, r);
     case Stage::kRefund:
     case Stage::kWebhook:
       return;  // handled above
@@ -53,6 +55,7 @@ ChannelCall Decider::make_call(ChannelOp op, const AttemptState& attempt) const 
 
 void Decider::call(ChannelOp op, const AttemptState& attempt, Flow flow) {
   ONCEPAY_CHECK((!step_.call && !step_.webhook) && "one channel call per step");
+  record_action();
   step_.call = make_call(op, attempt);
   step_.flow = std::move(flow);
 }
@@ -68,6 +71,7 @@ v1::Event& Decider::event() {
 }
 
 void Decider::emit() {
+  record_action();
   pending_.set_at_ms(ctx_.now_ms);
   apply(s_, pending_);
   step_.events.push_back(std::move(pending_));

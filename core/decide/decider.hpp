@@ -78,6 +78,12 @@ class Decider {
   void recon_matched(const std::string& payment_no, const std::string& refund_no);  // review.cpp
   void resolve(const ResolveCommand& cmd);                                          // review.cpp
 
+  // operator.cpp: the OperatorAction recorded before the flow's first event
+  // or channel call (order_decide.hpp "operator actions").
+  void act_for(std::string action, const OperatorCommand& cmd, std::string target = {});
+  void operator_query(const OperatorCommand& cmd);  // operator.cpp
+  void operator_webhook_retry(const OperatorCommand& cmd, const std::string& event_id);
+
  private:
   const PaymentConfig& config() const { return *ctx_.config; }
 
@@ -166,6 +172,10 @@ class Decider {
   void closed(AttemptState& attempt, std::string reason);
   void expire(AttemptState& attempt, bool unconfirmed = false);
 
+  // ------------------------------------------------------------ operator.cpp
+  void on_operator_query(AttemptState& attempt, const ChannelReply& r);
+  void record_action();
+
   // ------------------------------------------------------------ decider.cpp
   ChannelCall make_call(ChannelOp op, const AttemptState& attempt) const;
   void call(ChannelOp op, const AttemptState& attempt, Flow flow);
@@ -181,6 +191,9 @@ class Decider {
   int64_t channel_time_ms_ = 0;
   Step step_;
   v1::Event pending_;
+  // An operator's action not recorded yet (act_for): emit() and call()
+  // record it first.
+  std::optional<v1::OperatorAction> action_;
 };
 
 }  // namespace oncepay::core::decide

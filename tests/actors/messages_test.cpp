@@ -105,12 +105,18 @@ TEST_F(MessagesTest, CloseMsg) {
   EXPECT_EQ(r.policy, core::Policy::kRefundDuplicates);
 }
 
-TEST_F(MessagesTest, GetOrderMsg) { expect_key(round_trip(GetOrderMsg{key()}).key, key()); }
+TEST_F(MessagesTest, GetOrderMsg) {
+  expect_key(round_trip(GetOrderMsg{key()}).key, key());
+  EXPECT_FALSE(round_trip(GetOrderMsg{key()}).admin);
+  EXPECT_TRUE(round_trip(GetOrderMsg{key(), true}).admin);
+}
 
 TEST_F(MessagesTest, GetPaymentMsg) {
   GetPaymentMsg r = round_trip(GetPaymentMsg{"m_1", "P0007"});
   EXPECT_EQ(r.merchant_id, "m_1");
   EXPECT_EQ(r.payment_no, "P0007");
+  EXPECT_FALSE(r.admin);
+  EXPECT_TRUE(round_trip(GetPaymentMsg{"", "P0007", true}).admin);
 }
 
 TEST_F(MessagesTest, NoticeMsg) {
@@ -160,6 +166,26 @@ TEST_F(MessagesTest, RefundMsg) {
   EXPECT_EQ(r.command.refund_no, "R1");
   EXPECT_EQ(r.command.amount_minor, 700);
   EXPECT_EQ(r.command.reason, "broken");
+  EXPECT_EQ(r.policy, core::Policy::kRefundDuplicates);
+}
+
+TEST_F(MessagesTest, OperatorMsg) {
+  OperatorMsg m;
+  m.key = key();
+  m.kind = OperatorMsg::Kind::kRefund;
+  m.command = core::OperatorCommand{"otto", "goodwill"};
+  m.refund = core::RefundCommand{"r-1", 500, "goodwill"};
+  m.event_id = "evt_P0007_paid";
+  m.policy = core::Policy::kRefundDuplicates;
+  OperatorMsg r = round_trip(m);
+  EXPECT_EQ(r.event_id, "evt_P0007_paid");
+  expect_key(r.key, key());
+  EXPECT_EQ(r.kind, OperatorMsg::Kind::kRefund);
+  EXPECT_EQ(r.command.operator_name, "otto");
+  EXPECT_EQ(r.command.reason, "goodwill");
+  EXPECT_EQ(r.refund.refund_no, "r-1");
+  EXPECT_EQ(r.refund.amount_minor, 500);
+  EXPECT_EQ(r.refund.reason, "goodwill");
   EXPECT_EQ(r.policy, core::Policy::kRefundDuplicates);
 }
 
@@ -229,6 +255,9 @@ TEST_F(MessagesTest, OrderReply) {
   m.has_refund = true;
   m.refund.set_refund_no("R1");
   m.refund.set_amount(700);
+  m.has_admin = true;
+  m.admin.set_merchant_id("m_1");
+  m.admin.add_webhooks()->set_event_id("evt_P0007_paid");
   OrderReply r = round_trip(m);
   EXPECT_EQ(r.code, core::Code::kPaymentStatusUnknown);
   EXPECT_EQ(r.message, "later");
@@ -240,6 +269,8 @@ TEST_F(MessagesTest, OrderReply) {
   EXPECT_EQ(r.payment.SerializeAsString(), m.payment.SerializeAsString());
   EXPECT_TRUE(r.has_refund);
   EXPECT_EQ(r.refund.SerializeAsString(), m.refund.SerializeAsString());
+  EXPECT_TRUE(r.has_admin);
+  EXPECT_EQ(r.admin.SerializeAsString(), m.admin.SerializeAsString());
 }
 
 TEST_F(MessagesTest, ChannelCall) {
@@ -353,7 +384,7 @@ static_assert(
     std::is_same_v<
         MessageTypes,
         TypeList<PayMsg, CloseMsg, GetOrderMsg, GetPaymentMsg, NoticeMsg, PaymentNoMsg, TimerMsg,
-                 RefundMsg, ReviewMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
+                 RefundMsg, ReviewMsg, OperatorMsg, RestoredOrder, RestoreMsg, WakeMsg, OrderReply,
                  core::ChannelCall, core::ChannelReply, AppendMsg, WalDoneMsg, WalTickMsg,
                  WalFlushMsg, WebhookPost, WebhookDoneMsg, DueOrder, ParkedTimersMsg>>);
 

@@ -293,6 +293,220 @@ describe('the console', () => {
     await page.browserContext().close();
   });
 
+  test('orders: from a review item to its order page', async () => {
+    const page = await signedInAs('viewer');
+    await page.waitForSelector('#review-list a[href="#/orders/demo/console-1"]');
+    await page.click('#review-list a[href="#/orders/demo/console-1"]');
+    await page.waitForSelector('#order-page');
+    assert.match(await text(page, '#order-title'), /console-1 of demo/);
+    assert.match(await text(page, '#order-summary'), /PAID/);
+    assert.match(await text(page, '#order-summary'), /19\.99 CNY/);
+    assert.match(await text(page, '#order-reviews'), /webhook_exhausted/);
+    assert.match(await text(page, '#order-attempts'), new RegExp(`${paymentNo}.*SUCCESS`, 's'));
+    assert.match(await text(page, '#order-webhooks'), /order\.paid.*UNDELIVERED/s);
+    const events = await page.$$eval('#order-timeline tbody tr', (rows) => rows.map((r) => r.textContent));
+    assert.ok(events.some((e) => e.includes('review.opened')), events.join(' | '));
+    await screenshot(page, 'order-page');
+    await page.browserContext().close();
+  });
+
+  test('orders: search by payment number and by order number', async () => {
+    const page = await signedInAs('viewer');
+    await page.click('a[data-screen=orders]');
+    await page.waitForSelector('#payment-search');
+    await page.type('#search-payment-no', paymentNo);
+    await page.click('#payment-search button[type=submit]');
+    await page.waitForSelector('#order-page');
+    assert.match(await text(page, '#order-title'), /console-1 of demo/);
+    assert.equal(await page.evaluate(() => location.hash), '#/orders/demo/console-1');
+    await page.click('a[data-screen=orders]');
+    await page.waitForSelector('#order-search');
+    await page.type('#search-merchant-id', 'demo');
+    await page.type('#search-order-no', 'no-such-order');
+    await page.click('#order-search button[type=submit]');
+    await page.waitForFunction(() =>
+      document.getElementById('order-results').textContent.includes('No order found.'),
+    );
+    await page.$eval('#search-order-no', (input) => { input.value = ''; });
+    await page.type('#search-order-no', 'console-1');
+    await page.click('#order-search button[type=submit]');
+    await page.waitForSelector('#order-page');
+    await screenshot(page, 'order-search');
+    await page.browserContext().close();
+  });
+
+  test('a viewer sees the order page without actions', async () => {
+    const page = await signedInAs('viewer');
+    await page.goto(`${base}/console#/orders/demo/console-1`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#order-page');
+    assert.equal(await page.$('#order-actions'), null);
+    assert.equal(await page.$('#order-reviews form'), null);
+    await page.browserContext().close();
+  });
+
+  test('operator: from the review queue to the order, refund, resolve and retry a webhook, in the timeline and audit', async () => {
+    const page = await signedInAs('operator');
+    await page.waitForSelector('#review-list a[href="#/orders/demo/console-1"]');
+    await page.click('#review-list a[href="#/orders/demo/console-1"]');
+    await page.waitForSelector('#action-refund');
+    assert.equal(await page.$('#action-close'), null, 'a paid order cannot be closed');
+    assert.equal(await page.$('#action-query'), null, 'query now is hidden for a final order');
+    await page.type('#action-refund input[name=refund_no]', 'r-console');
+    await page.type('#action-refund input[name=amount]', '500');
+    await page.type('#action-refund input[name=reason]', 'goodwill');
+    await page.click('#action-refund button[type=submit]');
+    await page.waitForFunction(() =>
+      document.getElementById('order-timeline').textContent.includes('refund r-console by otto: goodwill'),
+    );
+    assert.match(await text(page, '#order-refunds'), /r-console\s*5\.00 CNY/);
+    await screenshot(page, 'order-actions');
+    // The paid webhook's item (the refund's webhook may open another: it
+    // goes to the same closed port).
+    const paidItem = `webhook_exhausted:evt_${paymentNo}_paid`;
+    const form = `#order-reviews form[aria-label="Resolve ${paidItem}"]`;
+    await page.select(`${form} select[name=resolution]`, 'dismiss');
+    await page.type(`${form} input[name=reason]`, 'the merchant confirmed by phone');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForFunction(
+      // The page reloads the order: the section is briefly absent.
+      (item) => {
+        const reviews = document.getElementById('order-reviews');
+        return reviews !== null && !reviews.textContent.includes(item);
+      },
+      {},
+      `evt_${paymentNo}_paid`,
+    );
+    assert.match(await text(page, '#order-timeline'), /review\.closed.*dismiss by otto: the merchant confirmed by phone/s);
+    // Retry the paid webhook (still undelivered: its URL is a closed port).
+    const retry = `#order-webhooks form[aria-label="Retry evt_${paymentNo}_paid"]`;
+    await page.waitForSelector(retry);
+    await page.type(`${retry} input[name=reason]`, 'the merchant fixed their endpoint');
+    await page.click(`${retry} button[type=submit]`);
+    await page.waitForFunction(
+      (detail) => (document.getElementById('order-timeline')?.textContent || '').includes(detail),
+      {},
+      `retry_webhook evt_${paymentNo}_paid by otto: the merchant fixed their endpoint`,
+    );
+    const audit = await api('GET', '/admin/audit?limit=1000', { token: operators.viewer.token });
+    const mine = audit.body.items.filter((e) => e.operator === 'otto');
+    assert.ok(mine.some((e) => e.route === '/admin/orders/{merchant_id}/{merchant_order_no}/refunds' &&
+      e.status === 202 && e.reason === 'goodwill'), JSON.stringify(mine));
+    assert.ok(mine.some((e) => e.route === '/admin/review/{item_id}/resolve' && e.status === 200 &&
+      e.reason === 'the merchant confirmed by phone'), JSON.stringify(mine));
+    assert.ok(mine.some((e) => e.route.endsWith('/webhooks/{event_id}/retry') && e.status === 200 &&
+      e.reason === 'the merchant fixed their endpoint'), JSON.stringify(mine));
+    await page.browserContext().close();
+  });
+
+  test('operator: query now of an open order; a final order offers no action', async () => {
+    const created = await api('POST', '/v1/orders/console-2/pay', {
+      token: 'sk_test_demo',
+      body: { amount: 2500, currency: 'CNY', channel: 'sandbox' },
+    });
+    assert.equal(created.status, 201);
+    // At once, while the attempt is open (this daemon's ladders are short).
+    const queried = await api('POST', '/admin/orders/demo/console-2/query', {
+      token: operators.operator.token,
+      body: { reason: 'the payer asks' },
+    });
+    assert.equal(queried.status, 200, JSON.stringify(queried.body));
+    // The ladder ends the unpaid order; then nothing is left to do.
+    const final = await pollUntil(
+      () => api('GET', '/admin/orders/demo/console-2', { token: operators.viewer.token }),
+      (r) => r.body.order.status === 'EXPIRED',
+      15000,
+    );
+    assert.equal(final.body.order.status, 'EXPIRED');
+    const page = await signedInAs('operator');
+    await page.goto(`${base}/console#/orders/demo/console-2`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#order-actions');
+    assert.match(await text(page, '#order-actions'), /Nothing to do/);
+    assert.equal(await page.$('#action-query'), null);
+    assert.equal(await page.$('#action-close'), null);
+    assert.match(await text(page, '#order-timeline'), /query \S+ by otto: the payer asks/);
+    const { csrf_token: csrf } = (await pageFetch(page, 'GET', '/admin/session')).body;
+    const refused = await pageFetch(page, 'POST', '/admin/orders/demo/console-2/query', {
+      body: { reason: 'again' },
+      csrf,
+    });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.code, 'no_open_attempt');
+    await page.browserContext().close();
+  });
+
+  test("a viewer's order action is 403 and changes nothing", async () => {
+    const page = await signedInAs('viewer');
+    const { csrf_token: csrf } = (await pageFetch(page, 'GET', '/admin/session')).body;
+    const refused = await pageFetch(page, 'POST', '/admin/orders/demo/console-1/refunds', {
+      body: { refund_no: 'r-viewer', amount: 1, reason: 'x' },
+      csrf,
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'forbidden');
+    const order = await api('GET', '/admin/orders/demo/console-1', { token: operators.viewer.token });
+    assert.equal(order.body.order.refunds.some((r) => r.refund_no === 'r-viewer'), false);
+    await page.browserContext().close();
+  });
+
+  test('reconciliation: runs of a day, counts, summary check, items', async () => {
+    // Today in the reconciliation's time zone (recon.timezone, Asia/Shanghai).
+    const date = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const started = await api('POST', '/admin/reconciliations', {
+      token: operators.operator.token,
+      body: { merchant_id: 'demo', channel: 'sandbox', date },
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const id = started.body.reconciliation_id;
+    const run = await pollUntil(
+      () => api('GET', `/admin/reconciliations/${id}`, { token: operators.viewer.token }),
+      (r) => r.body.status !== 'RUNNING',
+      20000,
+    );
+    assert.equal(run.body.status, 'DONE', JSON.stringify(run.body));
+    const page = await signedInAs('viewer');
+    await page.click('a[data-screen=reconciliation]');
+    await page.waitForSelector('#recon-filter');
+    await page.$eval('#recon-date', (input, d) => { input.value = d; }, date);
+    await page.click('#recon-filter button[type=submit]');
+    await page.waitForSelector(`#recon-list button[aria-label="Show run ${id}"]`);
+    await page.click(`#recon-list button[aria-label="Show run ${id}"]`);
+    await page.waitForSelector('#recon-run');
+    const summary = await text(page, '#recon-summary');
+    assert.match(summary, /DONE/);
+    assert.match(summary, /Summary check/);
+    assert.match(await text(page, '#recon-counts'), /matched/);
+    await screenshot(page, 'reconciliation');
+    await page.browserContext().close();
+  });
+
+  test('metrics: live uPlot charts of /metrics', async () => {
+    const page = await signedInAs('viewer');
+    await page.click('a[data-screen=metrics]');
+    for (const id of ['chart-pays', 'chart-pay-latency', 'chart-ladders', 'chart-webhooks', 'chart-wal-fsync', 'chart-wal-batch']) {
+      await page.waitForSelector(`#${id} .uplot canvas`);
+    }
+    // A few pays while it polls: the next intervals count them.
+    for (let i = 0; i < 3; i += 1) {
+      const r = await api('POST', `/v1/orders/metrics-${i}/pay`, {
+        token: 'sk_test_demo',
+        body: { amount: 100, currency: 'CNY', channel: 'sandbox' },
+      });
+      assert.equal(r.status, 201);
+    }
+    await page.waitForFunction(
+      () => /^[2-9]\d* intervals shown|^\d{2,} intervals shown/.test(document.getElementById('metrics-status').textContent),
+      { timeout: 15000 },
+    );
+    const legend = await text(page, '#chart-pay-latency');
+    assert.match(legend, /p50/);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+    await screenshot(page, 'metrics');
+    await page.browserContext().close();
+  });
+
   test('merchants: list and lookup without secrets', async () => {
     const page = await signedInAs('admin');
     await page.click('a[data-screen=merchants]');
@@ -326,7 +540,7 @@ describe('the console', () => {
         screen,
       );
       await page.waitForSelector('#screen h2');
-      await screenshot(page, screen);
+      if (screen === 'orders') await screenshot(page, screen);
     }
     await page.browserContext().close();
   });
