@@ -8,6 +8,23 @@
 
 namespace oncepay::actors {
 
+std::string statement_line_problem(const core::StatementLine& line) {
+  constexpr size_t kMaxId = 64;  // out_trade_no: WeChat 6-32, Alipay up to 64 characters
+  const auto id_ok = [](const std::string& id, bool required) {
+    return (!required || !id.empty()) && id.size() <= kMaxId;
+  };
+  if (!id_ok(line.payment_no, true)) return "the payment number is empty or over 64 bytes";
+  const bool refund = line.kind == core::StatementLine::Kind::kRefund;
+  if (!id_ok(line.refund_no, refund)) return "the refund number is empty or over 64 bytes";
+  if (!id_ok(line.channel_trade_no, false) || !id_ok(line.channel_refund_no, false)) {
+    return "a channel id is over 64 bytes";
+  }
+  if (line.amount_minor < 0) return "a negative amount";
+  if (line.currency.size() != 3) return "the currency is not an ISO 4217 code";
+  if (line.time_ms < 0) return "the trade time is not yyyy-MM-dd HH:mm:ss";
+  return {};
+}
+
 std::optional<core::StatementError> validate_statement(const channels::StatementSource& source,
                                                        const std::string& path,
                                                        const std::string& merchant_id,
@@ -16,6 +33,9 @@ std::optional<core::StatementError> validate_statement(const channels::Statement
   std::string foreign_account;
   core::StatementSummary summary;
   core::StatementError error;
+  // What no channel prints and no run may act on: checked here for every
+  // format (the parsers check the layout).
+  std::optional<core::StatementError> bad_line;
   const bool parsed = source.parse(
       path,
       [&](const core::StatementLine& line) {
@@ -23,9 +43,13 @@ std::optional<core::StatementError> validate_statement(const channels::Statement
           foreign_line = line.line;
           foreign_account = line.account_id;
         }
+        if (bad_line) return;
+        std::string why = statement_line_problem(line);
+        if (!why.empty()) bad_line = core::StatementError{line.line, std::move(why)};
       },
       &summary, &error);
   if (!parsed) return error;
+  if (bad_line && (foreign_line == 0 || bad_line->line < foreign_line)) return bad_line;
   if (foreign_line == 0 && !summary.account_id.empty() && summary.account_id != expected_account) {
     foreign_line = summary.last_line;
     foreign_account = summary.account_id;

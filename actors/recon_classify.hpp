@@ -34,9 +34,15 @@
 
 namespace oncepay::actors {
 
+// Why one line cannot be reconciled whatever its format says ("" when it
+// can): an empty or over-64-byte payment_no (refund_no on a refund), a
+// channel id over 64 bytes, a negative amount, a currency that is not three
+// letters, a trade time that does not parse.
+std::string statement_line_problem(const core::StatementLine& line);
+
 // Parses the whole file once: the parser's error, or the first line (or the
-// summary) whose account id is not `expected_account`; nullopt when the
-// file is good.
+// summary) whose account id is not `expected_account`, or the first line
+// with a statement_line_problem; nullopt when the file is good.
 std::optional<core::StatementError> validate_statement(const channels::StatementSource& source,
                                                        const std::string& path,
                                                        const std::string& merchant_id,

@@ -112,7 +112,7 @@ struct Call {
   std::optional<Caller> caller;
   // A streamed upload's file (HttpRequest::body_file) that a handler took
   // over; the Api removes it otherwise.
-  bool file_claimed = false;
+  std::shared_ptr<bool> file_claimed = std::make_shared<bool>(false);
 
   // The {name} segment of the path: every pattern with one has it third.
   std::string param() const {
@@ -434,7 +434,6 @@ void recon_start(Call& c) {
     }
     job.source = "upload";
     job.upload_path = c.req.body_file;
-    c.file_claimed = true;
   } else {
     const std::string_view type = c.req.header("content-type");
     if (!c.req.query.empty() && c.req.body.empty() &&
@@ -465,6 +464,9 @@ void recon_start(Call& c) {
   }
   if (!is_token(job.channel, 32)) return c.respond(invalid("channel is not a channel name"));
   job.done = [respond = c.respond](actors::ReconAnswer a) { respond(recon_answer(a)); };
+  // The job owns the upload from here (any refusal above leaves it to the
+  // Api, which removes it).
+  *c.file_claimed = !job.upload_path.empty();
   c.options.reconciler->submit(std::move(job));
 }
 
@@ -492,7 +494,11 @@ void recon_get(Call& c) {
     }
   }
   v1::ReconciliationView run;
-  storage::Status st = c.options.reconciler->store().get_run(c.param(), &run);
+  const std::string id = c.param();
+  if (!is_token(id, 64)) {
+    return c.respond(error_of(Code::kReconciliationNotFound, "no such reconciliation"));
+  }
+  storage::Status st = c.options.reconciler->store().get_run(id, &run);
   if (st.is_not_found()) {
     return c.respond(error_of(Code::kReconciliationNotFound, "no such reconciliation"));
   }
@@ -1026,10 +1032,22 @@ void Api::dispatch(const HttpRequest& req, Responder respond, std::string* route
   const auto parts = http::split_path(req.path);
   Call c{engine_, channels_, channel_routes_,    options_, metrics_,
          req,     parts,     std::move(respond), admin_};
+  if (!req.body_file.empty()) {
+    // An upload no handler took is removed before its answer goes out (a
+    // client that sees the answer finds no file left), or when nothing
+    // answers.
+    c.respond = [respond = std::move(c.respond), claimed = c.file_claimed,
+                 path = req.body_file](HttpResponse r) {
+      if (!*claimed) ::unlink(path.c_str());
+      respond(std::move(r));
+    };
+  }
   struct FileGuard {
     const Call& call;
     ~FileGuard() {
-      if (!call.req.body_file.empty() && !call.file_claimed) ::unlink(call.req.body_file.c_str());
+      if (!call.req.body_file.empty() && !*call.file_claimed) {
+        ::unlink(call.req.body_file.c_str());
+      }
     }
   } file_guard{c};
   if (run_route(Access::kOps, c, route)) return;

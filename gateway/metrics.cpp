@@ -9,6 +9,7 @@
 
 #include "actors/engine.hpp"
 #include "core/order_decide.hpp"
+#include "core/recon_decide.hpp"
 #include "http/http_types.hpp"
 
 namespace oncepay::gateway {
@@ -109,8 +110,16 @@ std::vector<MetricFamily> engine_families(const actors::Engine& engine) {
   auto review =
       family("oncepay_review_items", "Open items of the review list, by reason", MetricType::Gauge);
   const auto open_items = engine.reviews().counts();
-  for (std::string_view name : core::kReviewReasons) {
-    const std::string reason(name);
+  // The fixed reasons always (0 when none), then every recon_<class>.
+  std::vector<std::string> reasons(core::kReviewReasons.begin(), core::kReviewReasons.end());
+  for (size_t i = 0; i < core::kReconClassCount; ++i) {
+    const auto cls = static_cast<core::ReconClass>(i);
+    if (core::recon_class_needs_review(cls)) {
+      reasons.push_back(std::string(core::kReviewReconPrefix) +
+                        std::string(core::recon_class_name(cls)));
+    }
+  }
+  for (const std::string& reason : reasons) {
     auto it = open_items.find(reason);
     ClientMetric m;
     m.label = {{"reason", reason}};

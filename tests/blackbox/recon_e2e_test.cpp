@@ -923,6 +923,16 @@ TEST_F(ReconE2ETest, MalformedStatementsChangeNothing) {
       call("POST", "/admin/reconciliations?merchant_id=demo&channel=sandbox&date=" + today_, good,
            std::string("Bearer ") + kViewerToken, "text/csv");
   EXPECT_EQ(viewer.status, 403) << viewer.body;
+  for (const char* bad : {"merchant_id=a.b&channel=sandbox", "merchant_id=demo&channel=a.b",
+                          "merchant_id=..%2F..%2Fetc&channel=sandbox"}) {
+    auto r = call("POST", std::string("/admin/reconciliations?") + bad + "&date=" + today_, good,
+                  std::string("Bearer ") + kOperatorToken, "text/csv");
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_TRUE(work_dir_empty()) << bad << ": a refused upload leaves no file";
+  }
+  auto longid = call("GET", "/admin/reconciliations/" + std::string(600, 'a'), "",
+                     std::string("Bearer ") + kOperatorToken, "");
+  EXPECT_EQ(longid.status, 404) << longid.body;
   auto type = upload_raw(today_, good, "text/plain");
   EXPECT_EQ(type.status, 400) << type.body;
   EXPECT_EQ(parse<v1::ErrorResponse>(type).error().code(), "invalid_request");
