@@ -61,10 +61,6 @@ std::optional<core::StatementError> validate_statement(const channels::Statement
   return error;
 }
 
-std::string recon_subject(const std::string& payment_no, const std::string& refund_no) {
-  return refund_no.empty() ? payment_no : payment_no + ":" + refund_no;
-}
-
 v1::ReconItemView recon_item_view(const core::ReconItem& item) {
   v1::ReconItemView v;
   v.set_class_(std::string(core::recon_class_name(item.cls)));
@@ -146,7 +142,7 @@ Classified classify_statement(const ClassifyRequest& rq) {
       case A::kApplyRefundSuccess:
         rs.fixes.push_back(item);
         rs.fix_items.push_back(rs.items.size() - 1);
-        rs.line_time_ms[recon_subject(item.payment_no, item.refund_no)] = current_line_time;
+        rs.line_time_ms[core::recon_subject(item.payment_no, item.refund_no)] = current_line_time;
         break;
       case A::kHold: {
         v1::HeldRecord h;
@@ -164,7 +160,7 @@ Classified classify_statement(const ClassifyRequest& rq) {
         rs.reviews.push_back(item);
         rs.review_items.push_back(rs.items.size() - 1);
         if (item.line > 0) {
-          rs.line_time_ms[recon_subject(item.payment_no, item.refund_no)] = current_line_time;
+          rs.line_time_ms[core::recon_subject(item.payment_no, item.refund_no)] = current_line_time;
         }
         break;
       default:
@@ -180,7 +176,7 @@ Classified classify_statement(const ClassifyRequest& rq) {
         const size_t before = rs.reviews.size();
         recon.add_line(line);
         if (rs.reviews.size() > before) {
-          rs.line_status[recon_subject(line.payment_no, line.refund_no)] =
+          rs.line_status[core::recon_subject(line.payment_no, line.refund_no)] =
               line.channel_status + (line.settled ? "|1" : "|0");
         }
       },
@@ -195,9 +191,10 @@ Classified classify_statement(const ClassifyRequest& rq) {
   // very statement shows again (a re-run would close it).
   if (!rs.matched_with_items.empty() && !rs.reviews.empty()) {
     std::unordered_set<std::string> reviewed;
-    for (const auto& r : rs.reviews) reviewed.insert(recon_subject(r.payment_no, r.refund_no));
+    for (const auto& r : rs.reviews)
+      reviewed.insert(core::recon_subject(r.payment_no, r.refund_no));
     std::erase_if(rs.matched_with_items, [&](const auto& m) {
-      return reviewed.contains(recon_subject(m.second.payment_no, m.second.refund_no));
+      return reviewed.contains(core::recon_subject(m.second.payment_no, m.second.refund_no));
     });
   }
   return rs;

@@ -63,9 +63,6 @@ struct ClassifyRequest {
   std::function<bool(std::string_view payment_no, std::string_view refund_no)> has_recon_item;
 };
 
-// "payment_no" or "payment_no:refund_no": a finding's subject.
-std::string recon_subject(const std::string& payment_no, const std::string& refund_no);
-
 struct Classified {
   std::vector<v1::ReconItemView> items;  // every class but matched, in order
   std::vector<core::ReconItem> fixes;    // kApplySuccess / kApplyRefundSuccess

@@ -542,23 +542,24 @@ void Reconciler::run_job(Job& job) {
   // 5. Effects through the order actors, bounded.
   uint64_t applied = 0, failed = 0;
   const std::string run_id = run.reconciliation_id();
-  auto results = run_batch(
-      rs.fixes.size(), options_.fixes_in_flight, options_.engine_timeout,
-      [&](size_t i, Engine::Done done) {
-        const core::ReconItem& item = rs.fixes[i];
-        core::ChannelNotice notice;
-        notice.kind = item.action == core::ReconAction::kApplySuccess
-                          ? core::ChannelNotice::Kind::kSuccess
-                          : core::ChannelNotice::Kind::kRefundSuccess;
-        notice.payment_no = item.payment_no;
-        notice.refund_no = item.refund_no;
-        notice.channel_trade_no = item.channel_trade_no;
-        notice.amount_minor = item.channel_amount_minor.value_or(0);
-        notice.currency = item.channel_currency;
-        notice.source = "reconciliation";
-        notice.channel_time_ms = rs.line_time_ms[recon_subject(item.payment_no, item.refund_no)];
-        engine_.notify(job.channel, std::move(notice), std::move(done), job.merchant_id);
-      });
+  auto results =
+      run_batch(rs.fixes.size(), options_.fixes_in_flight, options_.engine_timeout,
+                [&](size_t i, Engine::Done done) {
+                  const core::ReconItem& item = rs.fixes[i];
+                  core::ChannelNotice notice;
+                  notice.kind = item.action == core::ReconAction::kApplySuccess
+                                    ? core::ChannelNotice::Kind::kSuccess
+                                    : core::ChannelNotice::Kind::kRefundSuccess;
+                  notice.payment_no = item.payment_no;
+                  notice.refund_no = item.refund_no;
+                  notice.channel_trade_no = item.channel_trade_no;
+                  notice.amount_minor = item.channel_amount_minor.value_or(0);
+                  notice.currency = item.channel_currency;
+                  notice.source = "reconciliation";
+                  notice.channel_time_ms =
+                      rs.line_time_ms[core::recon_subject(item.payment_no, item.refund_no)];
+                  engine_.notify(job.channel, std::move(notice), std::move(done), job.merchant_id);
+                });
   for (size_t i = 0; i < rs.fixes.size(); ++i) {
     v1::ReconItemView& v = rs.items[rs.fix_items[i]];
     const OrderReply& reply = results[i];
@@ -582,7 +583,7 @@ void Reconciler::run_job(Job& job) {
   }
 
   // Review items: on their order, or (no order) in the store.
-  std::vector<size_t> unattached;
+  std::vector<core::ReconReviewCommand> unattached;  // lines no order owns
   std::vector<std::pair<OrderKey, core::ReconReviewCommand>> commands;
   std::vector<size_t> command_items;
   core::LedgerPayment owner;
@@ -601,7 +602,7 @@ void Reconciler::run_job(Job& job) {
     cmd.facts.channel_amount_minor = item.channel_amount_minor.value_or(0);
     cmd.facts.channel_currency = item.channel_currency;
     cmd.facts.platform_amount_minor = item.platform_amount_minor.value_or(0);
-    const std::string subject = recon_subject(item.payment_no, item.refund_no);
+    const std::string subject = core::recon_subject(item.payment_no, item.refund_no);
     if (auto it = line_status.find(subject); it != line_status.end()) {
       cmd.facts.channel_status = it->second.substr(0, it->second.size() - 2);
       cmd.facts.channel_settled = it->second.back() == '1';
@@ -615,7 +616,7 @@ void Reconciler::run_job(Job& job) {
     const std::string item_id = core::review_item_id(cmd.reason, subject);
     rs.items[rs.review_items[i]].set_review_item_id(item_id);
     if (key.merchant_order_no.empty()) {
-      unattached.push_back(i);
+      unattached.push_back(std::move(cmd));
       continue;
     }
     commands.emplace_back(std::move(key), std::move(cmd));
@@ -638,12 +639,9 @@ void Reconciler::run_job(Job& job) {
   if (!unattached.empty()) {
     std::vector<v1::ReconReviewRecord> fresh;
     std::set<std::string> fresh_ids;
-    for (size_t i : unattached) {
-      const core::ReconItem& item = rs.reviews[i];
-      const std::string reason =
-          std::string(core::kReviewReconPrefix) + std::string(core::recon_class_name(item.cls));
-      const std::string id =
-          core::review_item_id(reason, recon_subject(item.payment_no, item.refund_no));
+    for (const core::ReconReviewCommand& cmd : unattached) {
+      const std::string id = core::review_item_id(
+          cmd.reason, core::recon_subject(cmd.payment_no, cmd.facts.refund_no));
       v1::ReconReviewRecord r;
       if (fresh_ids.contains(id) || store_->get_review(id, &r).is_ok()) {
         // Open already (or earlier in this statement), or closed by an
@@ -652,19 +650,12 @@ void Reconciler::run_job(Job& job) {
       }
       fresh_ids.insert(id);
       r.set_item_id(id);
-      r.set_reason(reason);
+      r.set_reason(cmd.reason);
       r.set_merchant_id(job.merchant_id);
-      r.set_payment_no(item.payment_no);
-      r.set_detail(item.detail);
+      r.set_payment_no(cmd.payment_no);
+      r.set_detail(cmd.detail);
       r.set_opened_ms(now());
-      v1::ReconFacts* f = r.mutable_recon();
-      f->set_reconciliation_id(run_id);
-      f->set_line(item.line);
-      f->set_refund_no(item.refund_no);
-      f->set_channel_trade_no(item.channel_trade_no);
-      f->set_has_channel_amount(item.channel_amount_minor.has_value());
-      f->set_channel_amount(item.channel_amount_minor.value_or(0));
-      f->set_channel_currency(item.channel_currency);
+      *r.mutable_recon() = core::to_proto(cmd.facts);
       fresh.push_back(std::move(r));
     }
     // One commit for all of them: a statement of many lines oncepay never

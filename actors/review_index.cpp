@@ -31,12 +31,7 @@ bool parse_cursor(std::string_view cursor, std::pair<int64_t, std::string>* out)
 // "payment_no[:refund_no]" of a recon_* item, else "".
 std::string recon_subject(const core::ReviewState& item) {
   if (!item.reason.starts_with(core::kReviewReconPrefix)) return {};
-  std::string subject = item.payment_no;
-  if (!item.recon.refund_no.empty()) {
-    subject += ':';
-    subject += item.recon.refund_no;
-  }
-  return subject;
+  return core::recon_subject(item.payment_no, item.recon.refund_no);
 }
 
 }  // namespace
@@ -79,11 +74,7 @@ std::optional<ReviewEntry> ReviewIndex::find(std::string_view item_id) const {
 }
 
 bool ReviewIndex::has_recon_item(std::string_view payment_no, std::string_view refund_no) const {
-  std::string subject(payment_no);
-  if (!refund_no.empty()) {
-    subject += ':';
-    subject += refund_no;
-  }
+  const std::string subject = core::recon_subject(payment_no, refund_no);
   std::lock_guard lock(mu_);
   return recon_subjects_.contains(subject);
 }

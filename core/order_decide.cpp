@@ -11,6 +11,15 @@ namespace oncepay::core {
 
 std::string auto_refund_no(std::string_view payment_no) { return "AR" + std::string(payment_no); }
 
+std::string recon_subject(std::string_view payment_no, std::string_view refund_no) {
+  std::string out(payment_no);
+  if (!refund_no.empty()) {
+    out += ':';
+    out += refund_no;
+  }
+  return out;
+}
+
 std::string review_item_id(std::string_view reason, std::string_view subject) {
   std::string out(reason);
   out += ':';

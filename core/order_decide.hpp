@@ -315,6 +315,9 @@ inline constexpr std::array<std::string_view, 4> kReviewReasons = {
 // "<reason>:<subject>": subject is a payment_no, "<payment_no>:<refund_no>"
 // or a webhook event_id, all globally unique.
 std::string review_item_id(std::string_view reason, std::string_view subject);
+// The subject of a reconciliation finding: "payment_no", or
+// "payment_no:refund_no" for a refund's.
+std::string recon_subject(std::string_view payment_no, std::string_view refund_no);
 // The reasons above, or "recon_<class>" of a reconciliation class that needs
 // a person (core/recon_decide.hpp).
 bool is_review_reason(std::string_view reason);

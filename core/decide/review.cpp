@@ -32,10 +32,6 @@ namespace {
 
 bool is_recon_reason(std::string_view reason) { return reason.starts_with(kReviewReconPrefix); }
 
-std::string recon_subject(const std::string& payment_no, const std::string& refund_no) {
-  return refund_no.empty() ? payment_no : payment_no + ":" + refund_no;
-}
-
 }  // namespace
 
 void Decider::recon_review(const ReconReviewCommand& cmd) {
