@@ -17,6 +17,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# The files exist before the daemon starts: the background child opens its
+# redirections after the fork, so the first read below could otherwise come
+# first and fail (set -e).
+: >"$work/daemon.out"
+: >"$work/daemon.err"
 # A short in-flight window so the mixed scenario's retries happen in 2 s.
 "$daemon" --http.port=0 --data-dir="$work/data" --payment.in-flight-window=200ms \
   >"$work/daemon.out" 2>"$work/daemon.err" &
