@@ -111,16 +111,18 @@ struct ReviewMsg {
 // An operator's action on one order (core/order_decide.hpp "operator
 // actions"), routed by key: kClose (decide_operator_close), kRefund
 // (decide_operator_refund with `refund`), kQuery (decide_operator_query),
-// kRetryWebhook (decide_operator_webhook_retry of `event_id`).
+// kRetryWebhook (decide_operator_webhook_retry of `event_id`), kAppeal
+// (decide_appeal of `appeal`; `command` holds the operator).
 // The reply carries the operator's view (OrderReply::admin). The shard sets
 // `policy`.
 struct OperatorMsg {
-  enum class Kind : uint8_t { kClose, kRefund, kQuery, kRetryWebhook };
+  enum class Kind : uint8_t { kClose, kRefund, kQuery, kRetryWebhook, kAppeal };
   OrderKey key;
   Kind kind = Kind::kClose;
   core::OperatorCommand command;
   core::RefundCommand refund;  // kRefund
   std::string event_id;        // kRetryWebhook
+  core::AppealCommand appeal;  // kAppeal
   core::Policy policy = core::Policy::kStrict;
 };
 
@@ -248,7 +250,7 @@ typename Inspector::result_type inspect(Inspector& f, ReviewMsg& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, OperatorMsg& x) {
   return f(caf::meta::type_name("oncepay.OperatorMsg"), x.key, x.kind, x.command, x.refund,
-           x.event_id, x.policy);
+           x.event_id, x.appeal, x.policy);
 }
 
 template <class Inspector>

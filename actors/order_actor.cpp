@@ -80,7 +80,8 @@ struct Shell {
   // The review list follows the order's open items once they are durable.
   void index_reviews(const std::vector<v1::Event>& events) const {
     for (const auto& e : events) {
-      if (e.has_review_opened() || e.has_review_closed() || e.has_review_resolved()) {
+      if (e.has_review_opened() || e.has_review_closed() || e.has_review_resolved() ||
+          e.has_appeal_checked()) {  // an appeal's summary becomes its item's detail
         env->reviews->set(OrderKey{order().merchant_id, order().merchant_order_no},
                           order().reviews);
         return;
@@ -368,6 +369,9 @@ order_actor::behavior_type order_behavior(order_pointer self, std::shared_ptr<co
           case OperatorMsg::Kind::kRetryWebhook:
             step =
                 core::decide_operator_webhook_retry(shell.order(), msg.command, msg.event_id, ctx);
+            break;
+          case OperatorMsg::Kind::kAppeal:
+            step = core::decide_appeal(shell.order(), msg.appeal, ctx);
             break;
         }
         Shell for_operator = shell;

@@ -58,6 +58,8 @@ std::string_view to_string(Code code) {
       return "webhook_not_found";
     case Code::kWebhookDelivered:
       return "webhook_delivered";
+    case Code::kAppealLimit:
+      return "appeal_limit";
     case Code::kReconciliationRunning:
       return "reconciliation_running";
     case Code::kAttemptsExhausted:
@@ -110,6 +112,7 @@ int http_status(Code code) {
     case Code::kResolutionNotApplicable:
     case Code::kNoOpenAttempt:
     case Code::kWebhookDelivered:
+    case Code::kAppealLimit:
     case Code::kReconciliationRunning:
     case Code::kMerchantExists:
     case Code::kChannelConflict:

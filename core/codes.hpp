@@ -37,13 +37,14 @@ enum class Code : uint8_t {
   kNoOpenAttempt,            // 409 no_open_attempt (query now: nothing to ask the channel)
   kWebhookNotFound,          // 404 webhook_not_found (an operator's webhook retry)
   kWebhookDelivered,         // 409 webhook_delivered (an operator's retry of a delivered webhook)
-  kAttemptsExhausted,        // 429 attempts_exhausted
-  kRateLimited,              // 429 rate_limited (too many failed sign-ins)
-  kChannelRejected,          // 502 channel_rejected
-  kPaymentStatusUnknown,     // 503 payment_status_unknown (+ Retry-After)
-  kStorageUnavailable,       // 503 storage_unavailable
-  kNotReady,                 // 503 not_ready
-  kInternal,                 // 500 internal
+  kAppealLimit,           // 409 appeal_limit (an order holds at most kMaxAppealsPerOrder appeals)
+  kAttemptsExhausted,     // 429 attempts_exhausted
+  kRateLimited,           // 429 rate_limited (too many failed sign-ins)
+  kChannelRejected,       // 502 channel_rejected
+  kPaymentStatusUnknown,  // 503 payment_status_unknown (+ Retry-After)
+  kStorageUnavailable,    // 503 storage_unavailable
+  kNotReady,              // 503 not_ready
+  kInternal,              // 500 internal
 };
 
 std::string_view to_string(Code code);  // "order_already_paid", ...

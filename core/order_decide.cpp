@@ -151,6 +151,12 @@ Step decide_operator_query(OrderState& state, const OperatorCommand& command,
   return d.take();
 }
 
+Step decide_appeal(OrderState& state, const AppealCommand& command, const Context& context) {
+  Decider d(state, context);
+  d.appeal(command);
+  return d.take();
+}
+
 Step decide_operator_webhook_retry(OrderState& state, const OperatorCommand& command,
                                    const std::string& event_id, const Context& context) {
   Decider d(state, context);

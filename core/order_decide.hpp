@@ -125,6 +125,7 @@ enum class Stage : uint8_t {
   kVerifyQuery,    // a notified success of another amount: ask the channel's record
   kConfirmQuery,   // payment.confirm-notified-success: the record decides, then the reply
   kOperatorQuery,  // an operator's "query now" (decide_operator_query)
+  kAppealQuery,    // a payer appeal's check of one attempt (decide_appeal)
 };
 
 struct Flow {
@@ -134,6 +135,7 @@ struct Flow {
   int32_t step = 0;        // ladder flows: the step being worked
   std::string refund_no;   // kRefund: the merchant refund
   std::string event_id;    // kWebhook: the webhook event
+  std::string appeal_id;   // kAppealQuery: the appeal being checked
 };
 
 struct Step {
@@ -296,6 +298,44 @@ Step decide_operator_query(OrderState& state, const OperatorCommand& command,
 Step decide_operator_webhook_retry(OrderState& state, const OperatorCommand& command,
                                    const std::string& event_id, const Context& context);
 
+// ---------------------------------------------------------------- payer appeals
+// POST /admin/orders/{merchant_id}/{merchant_order_no}/appeals (docs/API.md
+// "Payer appeals"): a payer says they were charged twice, paid and got
+// nothing, or something else. Records OperatorAction "appeal" (the detail as
+// its reason), AppealRecorded, and opens the review item `appeal_id`
+// ("appeal:<first payment_no>:<n>", reason "appeal"; payment_no: the paid
+// attempt, else the last). Then it asks the channel about every attempt, in
+// order, final ones included, one query per step (Stage::kAppealQuery; the
+// shell resumes each answer, so the requester waits for the whole check;
+// every query is bounded by the channel call's timeout). Each answer is
+// applied by the order's own rules — a success on any attempt (a closed,
+// failed, expired or superseded one too) is a success: PAID when it still
+// counts, else refunded automatically; a close or the payer's error ends an
+// open attempt; NOTPAY and no answer change nothing — then recorded as an
+// AppealFinding. After the last attempt, AppealChecked with the summary
+// (the review item's detail from then on), and the reply kCreated.
+// kAppealLimit, with nothing recorded, when the order holds
+// kMaxAppealsPerOrder appeals. The item stays open until an operator
+// closes it (POST /admin/review/{item_id}/resolve, "dismiss" with a note:
+// AppealState::closed). A check the engine's stop cut short leaves the
+// appeal without AppealChecked (AppealView status "interrupted").
+struct AppealCommand {
+  std::string kind;    // one of kAppealKinds
+  std::string detail;  // what the payer says (the gateway checks 1-500 bytes of UTF-8)
+  std::string operator_name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, AppealCommand& x) {
+  return f(x.kind, x.detail, x.operator_name);
+}
+
+inline constexpr std::string_view kReviewAppeal = "appeal";
+inline constexpr std::array<std::string_view, 3> kAppealKinds = {"charged_twice",
+                                                                 "paid_not_credited", "other"};
+inline constexpr size_t kMaxAppealsPerOrder = 20;
+Step decide_appeal(OrderState& state, const AppealCommand& command, const Context& context);
+
 // Webhook event types and their stable event_ids (payment_no is globally
 // unique; a refund_no is unique within its order).
 inline constexpr std::string_view kOrderPaidEvent = "order.paid";
@@ -308,10 +348,11 @@ inline constexpr std::string_view kReviewAmountMismatch = "amount_mismatch";
 inline constexpr std::string_view kReviewAutoRefundFailed = "auto_refund_failed";
 inline constexpr std::string_view kReviewUnknownUnresolved = "unknown_unresolved";
 inline constexpr std::string_view kReviewWebhookExhausted = "webhook_exhausted";
-// Every reason, in the order the API documents them.
-inline constexpr std::array<std::string_view, 4> kReviewReasons = {
+// Every reason, in the order the API documents them (kReviewAppeal: payer
+// appeals, above).
+inline constexpr std::array<std::string_view, 5> kReviewReasons = {
     kReviewAmountMismatch, kReviewAutoRefundFailed, kReviewUnknownUnresolved,
-    kReviewWebhookExhausted};
+    kReviewWebhookExhausted, kReviewAppeal};
 // "<reason>:<subject>": subject is a payment_no, "<payment_no>:<refund_no>"
 // or a webhook event_id, all globally unique.
 std::string review_item_id(std::string_view reason, std::string_view subject);

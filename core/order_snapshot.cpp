@@ -145,6 +145,27 @@ v1::OrderSnapshot to_snapshot(const OrderState& s) {
   out.set_expiry_due_ms(s.expiry_due_ms);
   for (const auto& key : s.seen_mismatches) out.add_seen_mismatches(key);
   for (const auto& key : s.resolved_reviews) out.add_resolved_reviews(key);
+  for (const auto& appeal : s.appeals) {
+    auto* a = out.add_appeals();
+    a->set_appeal_id(appeal.appeal_id);
+    a->set_kind(appeal.kind);
+    a->set_detail(appeal.detail);
+    a->set_recorded_by(appeal.recorded_by);
+    a->set_recorded_ms(appeal.recorded_ms);
+    for (const auto& f : appeal.findings) {
+      auto* out_f = a->add_findings();
+      out_f->set_payment_no(f.payment_no);
+      out_f->set_channel_state(f.channel_state);
+      out_f->set_finding(f.finding);
+      out_f->set_charged(f.charged);
+    }
+    a->set_checked(appeal.checked);
+    a->set_summary(appeal.summary);
+    a->set_closed(appeal.closed);
+    a->set_closed_by(appeal.closed_by);
+    a->set_resolution(appeal.resolution);
+    a->set_closed_ms(appeal.closed_ms);
+  }
   return out;
 }
 
@@ -173,6 +194,24 @@ OrderState from_snapshot(const v1::OrderSnapshot& p) {
   s.expiry_due_ms = p.expiry_due_ms();
   s.seen_mismatches.assign(p.seen_mismatches().begin(), p.seen_mismatches().end());
   s.resolved_reviews.assign(p.resolved_reviews().begin(), p.resolved_reviews().end());
+  for (const auto& a : p.appeals()) {
+    AppealState appeal;
+    appeal.appeal_id = a.appeal_id();
+    appeal.kind = a.kind();
+    appeal.detail = a.detail();
+    appeal.recorded_by = a.recorded_by();
+    appeal.recorded_ms = a.recorded_ms();
+    for (const auto& f : a.findings()) {
+      appeal.findings.push_back({f.payment_no(), f.channel_state(), f.finding(), f.charged()});
+    }
+    appeal.checked = a.checked();
+    appeal.summary = a.summary();
+    appeal.closed = a.closed();
+    appeal.closed_by = a.closed_by();
+    appeal.resolution = a.resolution();
+    appeal.closed_ms = a.closed_ms();
+    s.appeals.push_back(std::move(appeal));
+  }
   return s;
 }
 

@@ -76,6 +76,13 @@ const ReviewState* OrderState::find_review(std::string_view item_id) const {
   return nullptr;
 }
 
+AppealState* OrderState::find_appeal(std::string_view appeal_id) {
+  for (auto& appeal : appeals) {
+    if (appeal.appeal_id == appeal_id) return &appeal;
+  }
+  return nullptr;
+}
+
 int64_t OrderState::committed_refunds_minor() const {
   int64_t sum = 0;
   for (const auto& refund : refunds) {
@@ -201,6 +208,31 @@ v1::AdminOrderView admin_order_view(const OrderState& s) {
   for (const auto& webhook : s.webhooks) *view.add_webhooks() = webhook_view(webhook);
   for (const auto& item : s.reviews) {
     *view.add_reviews() = review_item_view(s.merchant_id, s.merchant_order_no, item);
+  }
+  for (const auto& appeal : s.appeals) *view.add_appeals() = appeal_view(appeal);
+  return view;
+}
+
+v1::AppealView appeal_view(const AppealState& a) {
+  v1::AppealView view;
+  view.set_appeal_id(a.appeal_id);
+  view.set_kind(a.kind);
+  view.set_detail(a.detail);
+  view.set_recorded_by(a.recorded_by);
+  view.set_recorded_at(format_time(a.recorded_ms));
+  view.set_status(a.closed ? "closed" : a.checked ? "open" : "interrupted");
+  for (const auto& f : a.findings) {
+    auto* out = view.add_findings();
+    out->set_payment_no(f.payment_no);
+    out->set_channel_state(f.channel_state);
+    out->set_finding(f.finding);
+    out->set_charged(f.charged);
+  }
+  view.set_summary(a.summary);
+  if (a.closed) {
+    view.set_closed_by(a.closed_by);
+    view.set_resolution(a.resolution);
+    view.set_closed_at(format_time(a.closed_ms));
   }
   return view;
 }

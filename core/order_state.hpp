@@ -140,7 +140,8 @@ struct ReconFacts {
 
 struct ReviewState {
   std::string item_id;  // unique across the engine: "<reason>:<payment_no or event_id>"
-  // amount_mismatch | auto_refund_failed | unknown_unresolved | webhook_exhausted | recon_<class>
+  // amount_mismatch | auto_refund_failed | unknown_unresolved | webhook_exhausted | appeal |
+  // recon_<class>
   std::string reason;
   std::string payment_no;
   std::string detail;
@@ -149,6 +150,34 @@ struct ReviewState {
   std::string resolution;   // "trust_platform" once an operator said so (still open)
   std::string resolved_by;  // that operator
   bool operator==(const ReviewState&) const = default;
+};
+
+// A payer's appeal (申诉) recorded by an operator, and what checking every
+// attempt at the channel found (core/order_decide.hpp decide_appeal). Its
+// review item (reason "appeal", the same id) stays open until an operator
+// closes it; `closed` follows that item.
+struct AppealFinding {
+  std::string payment_no;
+  std::string channel_state;  // v1::AppealFinding::channel_state
+  std::string finding;
+  bool charged = false;
+  bool operator==(const AppealFinding&) const = default;
+};
+
+struct AppealState {
+  std::string appeal_id;  // "appeal:<first payment_no>:<n>", the review item's id
+  std::string kind;       // charged_twice | paid_not_credited | other
+  std::string detail;
+  std::string recorded_by;
+  int64_t recorded_ms = 0;
+  std::vector<AppealFinding> findings;  // one per attempt checked, in attempt order
+  bool checked = false;                 // every attempt was checked (AppealChecked)
+  std::string summary;
+  bool closed = false;
+  std::string closed_by;
+  std::string resolution;  // the closing operator's note
+  int64_t closed_ms = 0;
+  bool operator==(const AppealState&) const = default;
 };
 
 struct OrderState {
@@ -176,6 +205,7 @@ struct OrderState {
   // (core/order_decide.hpp recon_fingerprint): a later reconciliation that
   // finds the very same discrepancy does not open it again.
   std::vector<std::string> resolved_reviews;
+  std::vector<AppealState> appeals;  // oldest first
   // The order-level deadline timer (ladder ORDER_EXPIRY), armed while the
   // order is payable but has no open attempt; 0 when not armed.
   int64_t expiry_due_ms = 0;
@@ -193,6 +223,7 @@ struct OrderState {
   WebhookState* find_webhook(std::string_view event_id);
   const WebhookState* find_webhook(std::string_view event_id) const;
   const ReviewState* find_review(std::string_view item_id) const;
+  AppealState* find_appeal(std::string_view appeal_id);
   // Pending and succeeded refunds: what may no longer be refunded.
   int64_t committed_refunds_minor() const;
   bool operator==(const OrderState&) const = default;
@@ -224,5 +255,6 @@ v1::ReviewItemView review_item_view(std::string_view merchant_id,
 // The operator's order page (GET /admin/orders/{merchant_id}/{merchant_order_no}):
 // order_view plus the webhooks and open review items.
 v1::AdminOrderView admin_order_view(const OrderState& state);
+v1::AppealView appeal_view(const AppealState& appeal);
 
 }  // namespace oncepay::core

@@ -751,6 +751,29 @@ void admin_order_refund(Call& c) {
   operate(c, std::move(msg));
 }
 
+// POST .../appeals: {"kind", "detail"}: a payer's appeal, checked at the
+// channel attempt by attempt before the answer (201 with the operator's view).
+void admin_order_appeal(Call& c) {
+  actors::OperatorMsg msg;
+  msg.kind = actors::OperatorMsg::Kind::kAppeal;
+  if (auto refusal = admin_order_key(c, &msg.key)) return c.respond(std::move(*refusal));
+  v1::AppealRequest body;
+  std::string why;
+  if (!codec::parse_json(c.req.body, &body, &why)) return c.respond(invalid(why));
+  if (std::find(core::kAppealKinds.begin(), core::kAppealKinds.end(), body.kind()) ==
+      core::kAppealKinds.end()) {
+    return c.respond(invalid("kind must be charged_twice, paid_not_credited or other"));
+  }
+  if (body.detail().empty() || body.detail().size() > 500 || !core::valid_utf8(body.detail())) {
+    return c.respond(invalid("detail must be 1-500 bytes of UTF-8: what the payer says"));
+  }
+  if (auto refusal = operator_command(c, body.detail(), &msg.command)) {
+    return c.respond(std::move(*refusal));
+  }
+  msg.appeal = {body.kind(), body.detail(), msg.command.operator_name};
+  operate(c, std::move(msg));
+}
+
 // ---------------------------------------------------------------- merchant
 
 void order_pay(Call& c) {
@@ -872,6 +895,8 @@ constexpr auto kRoutes = std::to_array<Route<Handler>>({
      admin_order_query, Role::kOperator},
     {Access::kAdmin, "POST", "/admin/orders/{merchant_id}/{merchant_order_no}/refunds",
      admin_order_refund, Role::kOperator},
+    {Access::kAdmin, "POST", "/admin/orders/{merchant_id}/{merchant_order_no}/appeals",
+     admin_order_appeal, Role::kOperator},
     {Access::kAdmin, "POST",
      "/admin/orders/{merchant_id}/{merchant_order_no}/webhooks/{event_id}/retry",
      admin_order_webhook_retry, Role::kOperator},

@@ -164,11 +164,14 @@ bool AuditLog::from_json(std::string_view line, AuditEntry* out) {
 }
 
 std::string reason_of(std::string_view body) {
-  if (body.find("\"reason\"") == std::string_view::npos) return {};
+  const bool has_reason = body.find("\"reason\"") != std::string_view::npos;
+  if (!has_reason && body.find("\"detail\"") == std::string_view::npos) return {};
   boost::system::error_code ec;
   auto value = boost::json::parse(body, ec);
   if (ec || !value.is_object()) return {};
-  return cut_utf8(string_at(value.as_object(), "reason"), kMaxAuditReasonBytes);
+  std::string reason = string_at(value.as_object(), "reason");
+  if (reason.empty()) reason = string_at(value.as_object(), "detail");
+  return cut_utf8(reason, kMaxAuditReasonBytes);
 }
 
 }  // namespace oncepay::gateway

@@ -93,8 +93,9 @@ class AuditLog {
   bool healthy_ = true;
 };
 
-// The `reason` string field of a JSON object body, cut to
-// kMaxAuditReasonBytes; empty when the body has none.
+// The `reason` string field of a JSON object body (a payer appeal's
+// `detail` when it has no `reason`), cut to kMaxAuditReasonBytes; empty when
+// the body has neither.
 std::string reason_of(std::string_view body);
 
 }  // namespace oncepay::gateway

@@ -92,9 +92,10 @@ void ledger_mutations(const TouchedOrder& t, std::vector<storage::Mutation>* out
   for (auto& row : now) out->push_back({row.table, std::move(row.key), std::move(row.value)});
 }
 
-// The `reviews` rows of one checkpointed order: its open items now, and
-// deletes for the stored ones that closed. Items never change once open, so
-// a row present before and after needs no write.
+// The `reviews` rows of one checkpointed order: its open items now (every
+// one rewritten: an open item's value changes, e.g. a trust_platform
+// resolution or an appeal's summary as its detail), and deletes for the
+// stored ones that closed. Open items are few, so the rewrite is cheap.
 void review_mutations(const std::string& key, const TouchedOrder& t,
                       std::vector<storage::Mutation>* out) {
   const std::vector<std::string> now = review_keys(t.state);
@@ -104,9 +105,8 @@ void review_mutations(const std::string& key, const TouchedOrder& t,
     }
   }
   for (const auto& r : t.state.reviews) {
-    std::string row = review_key_bytes(key, r.item_id);
-    if (std::binary_search(t.stored_review_keys.begin(), t.stored_review_keys.end(), row)) continue;
-    out->push_back({kReviewsTable, std::move(row), core::to_snapshot(r).SerializeAsString()});
+    out->push_back({kReviewsTable, review_key_bytes(key, r.item_id),
+                    core::to_snapshot(r).SerializeAsString()});
   }
 }
 

@@ -1,6 +1,6 @@
-// Operators' actions (docs/API.md "Operator actions" and "Review list"):
-// the forms of the order page (query now, close, refund) and the resolve
-// form of a review item. Each needs a reason; each shows the daemon's
+// Operators' actions (docs/API.md "Operator actions", "Payer appeals" and
+// "Review list"): the forms of the order page (query now, close, refund,
+// record a payer appeal) and the resolve form of a review item. Each needs a reason; each shows the daemon's
 // refusal in words. Shown only to operators and admins (a viewer's request
 // would be 403 anyway).
 import { ApiError, post } from './api.js';
@@ -78,7 +78,44 @@ export function orderActions(view, onDone) {
     }));
   }
   if (box.children.length === 1) box.append(el('p', 'Nothing to do: the order is final.', { class: 'empty' }));
+  box.append(appealForm(base, onDone));
   return box;
+}
+
+// Record a payer's appeal (docs/API.md "Payer appeals"): oncepay checks every
+// attempt at the channel before it answers; onDone(view) shows the order
+// with what was found.
+function appealForm(base, onDone) {
+  const form = el('form', undefined, { class: 'filters action', id: 'action-appeal', 'aria-label': 'Record a payer appeal' });
+  unique += 1;
+  const kindId = `appeal-kind-${unique}`;
+  const detailId = `appeal-detail-${unique}`;
+  const kind = el('select', undefined, { id: kindId, name: 'kind' });
+  for (const [value, text] of [['charged_twice', 'Charged twice'], ['paid_not_credited', 'Paid, not credited'], ['other', 'Other']]) {
+    kind.append(el('option', text, { value }));
+  }
+  const detail = el('textarea', undefined, { id: detailId, name: 'detail', required: '', maxlength: '500', rows: '2' });
+  const kindField = el('div', undefined, { class: 'field' });
+  kindField.append(el('label', 'Appeal kind', { for: kindId }), kind);
+  const detailField = el('div', undefined, { class: 'field' });
+  detailField.append(el('label', 'What the payer says', { for: detailId }), detail);
+  const button = el('button', 'Record appeal and check the channel', { type: 'submit' });
+  const status = el('p', '', { class: 'action-status', role: 'status' });
+  form.append(kindField, detailField, button, status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    status.className = 'action-status';
+    status.textContent = 'Checking every attempt at the channel…';
+    try {
+      onDone(await post(`${base}/appeals`, { kind: kind.value, detail: detail.value.trim() }));
+    } catch (error) {
+      status.className = 'action-status error';
+      status.textContent = error instanceof ApiError ? `Refused: ${error.message}` : String(error.message || error);
+      button.disabled = false;
+    }
+  });
+  return form;
 }
 
 // The retry form of one webhook that was not delivered; onDone(view) shows

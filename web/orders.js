@@ -89,6 +89,29 @@ function listOrNone(caption, columns, rows, none) {
   return rows.length === 0 ? el('p', none, { class: 'empty' }) : table(caption, columns, rows);
 }
 
+// The payer appeals of the order with what checking each attempt found.
+function appealsList(appeals) {
+  if (appeals.length === 0) return el('p', 'No payer appeal.', { class: 'empty' });
+  const list = el('div');
+  for (const a of appeals) {
+    const box = el('div', undefined, { class: 'appeal', id: `appeal-${a.appeal_id.replace(/[^A-Za-z0-9_-]/g, '-')}` });
+    let state = a.status;
+    if (a.status === 'closed') state = `closed by ${a.closed_by} ${localTime(a.closed_at)}: ${a.resolution}`;
+    if (a.status === 'interrupted') state = 'interrupted before every attempt was checked: query now, or record it again';
+    box.append(el('p', `${a.kind} — recorded by ${a.recorded_by} ${localTime(a.recorded_at)}: “${a.detail}”`));
+    box.append(el('p', `Found: ${a.summary || 'not checked'}`, { class: 'appeal-summary' }));
+    box.append(el('p', `Status: ${state}`));
+    box.append(listOrNone(`What the channel said about each attempt (${a.appeal_id})`, [
+      ['Payment', (f) => f.payment_no],
+      ['Channel state', (f) => f.channel_state],
+      ['Charged', (f) => (f.charged ? 'yes' : 'no')],
+      ['Finding', (f) => f.finding],
+    ], a.findings, 'No attempt checked.'));
+    list.append(box);
+  }
+  return list;
+}
+
 // The order page's sections, from an AdminOrder view; an operator also gets
 // the actions and a resolve form per review item (show(view) re-renders the
 // page with the order an action answered, reload() fetches it again).
@@ -105,6 +128,7 @@ export function orderPage(view, session, show, reload) {
     ['Detail', (i) => i.detail + (i.resolution ? ` (${i.resolution} by ${i.resolved_by})` : '')],
     ...(acting ? [['Resolve', (i) => resolveForm(i, reload)]] : []),
   ], view.reviews, 'No open review item.')));
+  page.append(section('order-appeals', 'Payer appeals', appealsList(view.appeals || [])));
   if (acting) page.append(orderActions(view, show));
   page.append(section('order-attempts', 'Attempts', listOrNone('Payment attempts and their channel states', [
     ['#', (a) => a.attempt],

@@ -6,6 +6,7 @@
 //   refunds.cpp   merchant refunds
 //   webhooks.cpp  merchant webhooks
 //   reviews.cpp   review items and channel mismatches
+//   appeals.cpp   payer appeals
 //
 // Contract: as apply(). A handler reads its event's kind (the dispatch
 // guarantees it is set) and asserts that the event fits the state.
@@ -86,5 +87,10 @@ void review_opened(OrderState& s, const v1::Event& e);
 void review_closed(OrderState& s, const v1::Event& e);
 void review_resolved(OrderState& s, const v1::Event& e);
 void operator_action(OrderState& s, const v1::Event& e);
+
+// appeals.cpp
+void appeal_recorded(OrderState& s, const v1::Event& e);
+void appeal_finding(OrderState& s, const v1::Event& e);
+void appeal_checked(OrderState& s, const v1::Event& e);
 
 }  // namespace oncepay::core::apply_event

@@ -69,6 +69,9 @@ constexpr Route kRoutes[] = {
     {v1::Event::kReviewClosed, review_closed},
     {v1::Event::kReviewResolved, review_resolved},
     {v1::Event::kOperatorAction, operator_action},
+    {v1::Event::kAppealRecorded, appeal_recorded},
+    {v1::Event::kAppealFinding, appeal_finding},
+    {v1::Event::kAppealChecked, appeal_checked},
 };
 
 }  // namespace

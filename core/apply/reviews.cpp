@@ -60,6 +60,12 @@ void review_closed(OrderState& s, const v1::Event& e) {
   if (!x.operator_().empty() && it->recon != ReconFacts{}) {
     s.resolved_reviews.push_back(it->item_id + "|" + recon_fingerprint(it->recon));
   }
+  if (AppealState* appeal = s.find_appeal(it->item_id); appeal != nullptr) {
+    appeal->closed = true;
+    appeal->closed_by = x.operator_();
+    appeal->resolution = x.note();
+    appeal->closed_ms = e.at_ms();
+  }
   s.reviews.erase(it);
   std::string detail = reason + ": " + x.resolution();
   if (!x.operator_().empty()) detail += " by " + x.operator_() + ": " + x.note();

@@ -36,6 +36,8 @@ void Decider::resume(const Flow& flow, const ChannelReply& r) {
       return on_confirm_query(*attempt, r);
     case Stage::kOperatorQuery:
       return on_operator_query(*attempt, r);
+    case Stage::kAppealQuery:
+      return on_appeal_query(*attempt, flow, r);
     case Stage::kRefund:
     case Stage::kWebhook:
       return;  // handled above

@@ -9,6 +9,7 @@
 //   refunds.cpp       merchant refunds and their ladder
 //   webhooks.cpp      merchant webhooks and their ladder
 //   review.cpp        the review list
+//   appeals.cpp       payer appeals: check every attempt at the channel
 //   transitions.cpp   attempt transitions every flow uses (success, fail, close, ...)
 //   decider.cpp       plumbing (events, reply, call) and the dispatch of channel answers
 //
@@ -24,6 +25,7 @@
 #include <string_view>
 
 #include "core/check.hpp"
+#include "core/narrow.hpp"
 #include "core/order_decide.hpp"
 
 namespace oncepay::core::decide {
@@ -83,6 +85,7 @@ class Decider {
   void act_for(std::string action, const OperatorCommand& cmd, std::string target = {});
   void operator_query(const OperatorCommand& cmd);  // operator.cpp
   void operator_webhook_retry(const OperatorCommand& cmd, const std::string& event_id);
+  void appeal(const AppealCommand& cmd);  // appeals.cpp
 
  private:
   const PaymentConfig& config() const { return *ctx_.config; }
@@ -160,6 +163,10 @@ class Decider {
   void close_review(const std::string& item_id, std::string resolution,
                     const std::string& operator_name = {}, const std::string& note = {});
   void trust_channel(const ReviewState& item, const ResolveCommand& cmd);
+
+  // ------------------------------------------------------------ appeals.cpp
+  void check_appeal(const std::string& appeal_id, size_t index);
+  void on_appeal_query(AttemptState& attempt, const Flow& flow, const ChannelReply& r);
 
   // ------------------------------------------------------------ transitions.cpp
   void success(AttemptState& attempt, const std::string& trade_no, const Reported& reported);

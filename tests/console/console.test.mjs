@@ -3,7 +3,8 @@
 // operator, admin), short ladders and the sandbox channel; makes one review
 // item (a webhook to a closed port runs out of retries); then drives
 // Debian's chromium, headless, with puppeteer-core through sign-in with each
-// role, a wrong token, the review queue and merchants screens, CSRF and role
+// role, a wrong token, the review queue, orders (actions and a payer
+// appeal), reconciliation, metrics and merchants screens, CSRF and role
 // refusals and sign-out, saving a screenshot of every screen.
 //
 // Environment: ONCEPAYD (the daemon binary), ONCEPAY_SCREENSHOT_DIR (where
@@ -431,6 +432,75 @@ describe('the console', () => {
     });
     assert.equal(refused.status, 409);
     assert.equal(refused.body.error.code, 'no_open_attempt');
+    await page.browserContext().close();
+  });
+
+  test('operator: a payer appeal finds a charge oncepay missed, refunds it, and is closed from the order page', async () => {
+    const created = await api('POST', '/v1/orders/console-appeal/pay', {
+      token: 'sk_test_demo',
+      body: { amount: 1500, currency: 'CNY', channel: 'sandbox' },
+    });
+    assert.equal(created.status, 201);
+    const p1 = created.body.attempt.payment_no;
+    assert.equal((await api('POST', '/v1/orders/console-appeal/close', { token: 'sk_test_demo' })).status, 200);
+    // The payer pays the closed attempt anyway and every notification is lost:
+    // only the channel knows (no ladder asks about a closed attempt).
+    assert.equal((await api('PUT', '/sandbox/faults', { body: { notify_drop: 1.0 } })).status, 200);
+    assert.equal((await api('POST', `/sandbox/payments/${p1}/pay`, { body: { after_close: true } })).status, 200);
+    assert.equal((await api('PUT', '/sandbox/faults', { body: {} })).status, 200);
+
+    const page = await signedInAs('operator');
+    await page.goto(`${base}/console#/orders/demo/console-appeal`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#action-appeal');
+    assert.match(await text(page, '#order-appeals'), /No payer appeal/);
+    await page.select('#action-appeal select[name=kind]', 'paid_not_credited');
+    await page.type('#action-appeal textarea[name=detail]', 'the payer shows a bank debit');
+    await page.click('#action-appeal button[type=submit]');
+    await page.waitForFunction(
+      () => /1 charge at the channel/.test(document.getElementById('order-appeals')?.textContent || ''),
+      { timeout: 15000 },
+    );
+    const appeals = await text(page, '#order-appeals');
+    assert.match(appeals, /paid_not_credited — recorded by otto/);
+    // SUCCESS, or REFUND when a late retry of the sandbox's notification
+    // got through first and oncepay had refunded it already.
+    assert.match(appeals, new RegExp(`${p1}\\s*(SUCCESS|REFUND)\\s*yes`));
+    assert.match(appeals, /refunded automatically/);
+    assert.match(await text(page, '#order-reviews'), /appeal/);
+    assert.match(await text(page, '#order-timeline'), /appeal\.checked/);
+    await screenshot(page, 'order-appeal');
+
+    // Close the appeal from its review item, with how it was settled.
+    const resolve = `#order-reviews form[aria-label="Resolve appeal:${p1}:1"]`;
+    await page.waitForSelector(resolve);
+    await page.select(`${resolve} select`, 'dismiss');
+    await page.type(`${resolve} input[name=reason]`, 'refunded; told the payer');
+    await page.click(`${resolve} button[type=submit]`);
+    await page.waitForFunction(
+      () => /closed by otto/.test(document.getElementById('order-appeals')?.textContent || ''),
+      { timeout: 15000 },
+    );
+    assert.match(await text(page, '#order-appeals'), /refunded; told the payer/);
+    const order = await pollUntil(
+      () => api('GET', '/admin/orders/demo/console-appeal', { token: operators.viewer.token }),
+      (r) => r.body.order.attempts[0].status === 'AUTO_REFUNDED',
+      15000,
+    );
+    assert.equal(order.body.order.attempts[0].status, 'AUTO_REFUNDED');
+    assert.equal(order.body.appeals[0].status, 'closed');
+    const audit = await api('GET', '/admin/audit?limit=1000', { token: operators.viewer.token });
+    assert.ok(audit.body.items.some((e) => e.operator === 'otto' && e.status === 201 &&
+      e.route === '/admin/orders/{merchant_id}/{merchant_order_no}/appeals' &&
+      e.reason === 'the payer shows a bank debit'), JSON.stringify(audit.body.items.slice(0, 5)));
+    // A viewer cannot record one.
+    const viewerPage = await signedInAs('viewer');
+    const { csrf_token: csrf } = (await pageFetch(viewerPage, 'GET', '/admin/session')).body;
+    const refused = await pageFetch(viewerPage, 'POST', '/admin/orders/demo/console-appeal/appeals', {
+      body: { kind: 'other', detail: 'x' },
+      csrf,
+    });
+    assert.equal(refused.status, 403);
+    await viewerPage.browserContext().close();
     await page.browserContext().close();
   });
 

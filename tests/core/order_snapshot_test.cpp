@@ -204,6 +204,20 @@ OrderState every_field_state() {
   s.timeline.push_back({kT0 + 2, "refund.requested", "P2", "r-1: 500"});
   s.timeline[0].payment_no = "P1";
   s.timeline[0].detail = "opened";
+  AppealState appeal;
+  appeal.appeal_id = "appeal:P1:1";
+  appeal.kind = "charged_twice";
+  appeal.detail = "two debits";
+  appeal.recorded_by = "otto";
+  appeal.recorded_ms = kT0 + 3;
+  appeal.findings.push_back({"P1", "SUCCESS", "attempt 1 is the order's payment", true});
+  appeal.checked = true;
+  appeal.summary = "1 charge at the channel";
+  appeal.closed = true;
+  appeal.closed_by = "olga";
+  appeal.resolution = "told the payer";
+  appeal.closed_ms = kT0 + 4;
+  s.appeals.push_back(std::move(appeal));
   return s;
 }
 
@@ -215,6 +229,12 @@ TEST(OrderSnapshotTest, FixtureSetsEveryFieldOfEveryStruct) {
   for (const auto& w : s.webhooks) EXPECT_EQ(default_fields(w), std::vector<size_t>{}) << "Webhook";
   for (const auto& r : s.reviews) EXPECT_EQ(default_fields(r), std::vector<size_t>{}) << "Review";
   for (const auto& t : s.timeline) EXPECT_EQ(default_fields(t), std::vector<size_t>{}) << "Entry";
+  for (const auto& a : s.appeals) {
+    EXPECT_EQ(default_fields(a), std::vector<size_t>{}) << "Appeal";
+    for (const auto& f : a.findings) {
+      EXPECT_EQ(default_fields(f), std::vector<size_t>{}) << "AppealFinding";
+    }
+  }
   // A field listed above is one every_field_state() leaves at its default:
   // set it there, and map it in core/order_snapshot.cpp (both ways).
 }

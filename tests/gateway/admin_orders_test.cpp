@@ -320,5 +320,84 @@ TEST_F(AdminOrdersTest, AnActionOnAnUnknownOrderIs404) {
   EXPECT_EQ(code_of(r), "order_not_found");
 }
 
+// ---------------------------------------------------------------- payer appeals
+
+TEST_F(AdminOrdersTest, AnAppealFindsAPaymentOncepayMissedAndStaysOnTheReviewList) {
+  const std::string payment_no = pay("sk_test_demo", "o-1");
+  sandbox_->set_sink([](const v1::ChannelNotification&, auto) {});  // the notification is lost
+  sandbox_->pay(payment_no, false);
+  sched_.run();
+  auto r = act("/admin/orders/demo/o-1/appeals",
+               R"({"kind":"paid_not_credited","detail":"the payer shows a receipt"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  v1::AdminOrderView view;
+  ASSERT_TRUE(codec::parse_json(r.body, &view, nullptr)) << r.body;
+  EXPECT_EQ(view.order().status(), v1::Order::PAID);
+  ASSERT_EQ(view.appeals_size(), 1);
+  const v1::AppealView& appeal = view.appeals(0);
+  EXPECT_EQ(appeal.appeal_id(), "appeal:" + payment_no + ":1");
+  EXPECT_EQ(appeal.status(), "open");
+  EXPECT_EQ(appeal.recorded_by(), "otto");
+  ASSERT_EQ(appeal.findings_size(), 1);
+  EXPECT_TRUE(appeal.findings(0).charged());
+  EXPECT_EQ(appeal.findings(0).channel_state(), "SUCCESS");
+  EXPECT_NE(appeal.summary().find("1 charge at the channel"), std::string::npos)
+      << appeal.summary();
+  EXPECT_TRUE(has_event(view, "operator.action",
+                        "appeal " + appeal.appeal_id() + " by otto: the payer shows a receipt"));
+  // On the review list, with what was found.
+  auto list = viewer("/admin/review?reason=appeal");
+  ASSERT_EQ(list.status, 200) << list.body;
+  v1::ReviewListView items;
+  ASSERT_TRUE(codec::parse_json(list.body, &items, nullptr)) << list.body;
+  ASSERT_EQ(items.items_size(), 1);
+  EXPECT_EQ(items.items(0).item_id(), appeal.appeal_id());
+  EXPECT_EQ(items.items(0).detail(), "paid_not_credited: " + appeal.summary());
+  // The audit log keeps the payer's words as the reason.
+  auto audit = viewer("/admin/audit");
+  EXPECT_NE(audit.body.find("\"reason\":\"the payer shows a receipt\""), std::string::npos)
+      << audit.body;
+  // Until an operator closes it.
+  auto closed = act("/admin/review/" + appeal.appeal_id() + "/resolve",
+                    R"({"resolution":"dismiss","reason":"credited; told the payer"})");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  auto after = order_page("/admin/orders/demo/o-1");
+  ASSERT_EQ(after.appeals_size(), 1);
+  EXPECT_EQ(after.appeals(0).status(), "closed");
+  EXPECT_EQ(after.appeals(0).closed_by(), "otto");
+  EXPECT_EQ(after.appeals(0).resolution(), "credited; told the payer");
+  EXPECT_EQ(after.reviews_size(), 0);
+}
+
+TEST_F(AdminOrdersTest, AnAppealWithBadInputIs400AndRecordsNothing) {
+  pay("sk_test_demo", "o-1");
+  const std::string long_detail(501, 'x');
+  for (const std::string& body :
+       {std::string("{}"), std::string(R"({"kind":"charged_twice"})"),
+        std::string(R"({"kind":"charged_twice","detail":""})"),
+        std::string(R"({"kind":"lost","detail":"x"})"), std::string(R"({"detail":"x"})"),
+        std::string(R"({"kind":"other","detail":"x","extra":1})"),
+        R"({"kind":"other","detail":")" + long_detail + R"("})", std::string("not json")}) {
+    auto r = act("/admin/orders/demo/o-1/appeals", body);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+    EXPECT_EQ(code_of(r), "invalid_request") << body;
+  }
+  auto view = order_page("/admin/orders/demo/o-1");
+  EXPECT_EQ(view.appeals_size(), 0);
+  EXPECT_EQ(view.reviews_size(), 0);
+}
+
+TEST_F(AdminOrdersTest, AViewersAppealIs403AndAnUnknownOrdersIs404) {
+  pay("sk_test_demo", "o-1");
+  const std::string body = R"({"kind":"other","detail":"x"})";
+  auto refused = act("/admin/orders/demo/o-1/appeals", body, kViewerToken);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(code_of(refused), "forbidden");
+  EXPECT_EQ(order_page("/admin/orders/demo/o-1").appeals_size(), 0);
+  auto missing = act("/admin/orders/demo/nope/appeals", body);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(code_of(missing), "order_not_found");
+}
+
 }  // namespace
 }  // namespace oncepay::gateway
