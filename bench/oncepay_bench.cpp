@@ -105,8 +105,8 @@ struct Args {
 };
 
 const char* const kKnownOptions[] = {
-    "target",       "scenario",    "seconds", "connections", "orders",  "duplicates", "window-ms",
-    "max-attempts", "plot",        "seed",    "data-dir",    "fsync",   "in-memory",  "keep-data",
+    "target",       "scenario",    "seconds", "connections", "orders",  "duplicates",   "window-ms",
+    "max-attempts", "plot",        "seed",    "data-dir",    "fsync",   "in-memory",    "keep-data",
     "shards",       "caf-threads", "threads", "api-key",     "channel", "order-prefix", "help"};
 
 Args parse_args(int argc, char** argv) {
