@@ -18,8 +18,9 @@
 //      snapshot (lazy recovery, docs/DURABILITY.md), as in production after
 //      a restart;
 //   4. adds the other 10% (tail-0, ...: in the WAL tail and in memory) and
-//      review items: amount mismatches (a signed sandbox notification of
-//      another amount) and exhausted webhooks (a closed port);
+//      review items: --mismatches=M amount mismatches (a signed sandbox
+//      notification of another amount) and 3 exhausted webhooks (a closed
+//      port);
 //   5. drives headless chromium (puppeteer-core, the system's chromium)
 //      through every screen --reps=R times and times each from navigation
 //      start (or from the click that asks for it) to the moment its data
@@ -33,7 +34,8 @@
 // "max_ms"}}, "api": {name: {"median_ms", "max_ms"}}, "all_medians_under_1s",
 // "rss_mib", "peak_rss_mib", "fill_s", "restart_s", "review_items", ...}.
 //
-// Usage: node console_load.mjs [--orders=N] [--reps=R]; environment
+// Usage: node console_load.mjs [--orders=N] [--reps=R] [--mismatches=M]
+// (M amount_mismatch review items, default 10); environment
 // ONCEPAYD and ONCEPAY_BENCH name the binaries. Exits 77 (CTest's skip) only
 // when chromium is not installed; 1 when something fails functionally.
 import assert from 'node:assert/strict';
@@ -46,7 +48,6 @@ import path from 'node:path';
 const SKIP = 77;
 const TIMEOUT_MS = 60000;  // a screen that shows nothing by then is broken
 const SANDBOX_SECRET = 'chsec_sandbox';  // sandbox.secret's default (docs/API.md)
-const MISMATCHES = 10;
 const EXHAUSTED_WEBHOOKS = 3;
 
 function option(name, fallback) {
@@ -80,6 +81,8 @@ const puppeteer = (await import('puppeteer-core')).default;
 
 const ORDERS = option('orders', 100000);
 const REPS = option('reps', 5);
+// Open amount_mismatch items in the review queue (besides 3 exhausted webhooks).
+const MISMATCHES = option('mismatches', 10);
 const SNAPSHOT_ORDERS = Math.max(1, Math.floor(ORDERS * 0.9));
 const TAIL_ORDERS = ORDERS - SNAPSHOT_ORDERS;
 
@@ -213,7 +216,7 @@ async function signedNotify(body) {
 }
 
 async function makeReviewItems() {
-  for (let i = 0; i < MISMATCHES; i += 1) {
+  const mismatch = async (i) => {
     const paid = await expectStatus(201, api('POST', `/v1/orders/mismatch-${i}/pay`, {
       token: 'sk_test_demo',
       body: { amount: 1999, currency: 'CNY', channel: 'sandbox' },
@@ -226,6 +229,11 @@ async function makeReviewItems() {
       amount: 1,
       currency: 'CNY',
     }), 'a notification of another amount');
+  };
+  for (let i = 0; i < MISMATCHES; i += 16) {
+    const batch = [];
+    for (let j = i; j < Math.min(MISMATCHES, i + 16); j += 1) batch.push(mismatch(j));
+    await Promise.all(batch);
   }
   for (let i = 0; i < EXHAUSTED_WEBHOOKS; i += 1) {
     const paid = await expectStatus(201, api('POST', `/v1/orders/webhook-${i}/pay`, {
@@ -235,13 +243,15 @@ async function makeReviewItems() {
     await expectStatus(200, api('POST', `/sandbox/payments/${paid.attempt.payment_no}/pay`, { token: '' }), 'sandbox pay');
   }
   const review = await pollUntil(
-    () => api('GET', '/admin/review?limit=1000'),
-    (r) => r.status === 200 && r.body.items.length >= MISMATCHES + EXHAUSTED_WEBHOOKS,
+    () => api('GET', '/metrics', { token: '' }),
+    (r) => metric(r.body, 'oncepay_review_items', 'reason="amount_mismatch"') >= MISMATCHES &&
+      metric(r.body, 'oncepay_review_items', 'reason="webhook_exhausted"') >= EXHAUSTED_WEBHOOKS,
     'the review items',
   );
-  const counts = {};
-  for (const item of review.body.items) counts[item.reason] = (counts[item.reason] || 0) + 1;
-  return counts;
+  return {
+    amount_mismatch: metric(review.body, 'oncepay_review_items', 'reason="amount_mismatch"'),
+    webhook_exhausted: metric(review.body, 'oncepay_review_items', 'reason="webhook_exhausted"'),
+  };
 }
 
 const shanghaiToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
