@@ -39,7 +39,7 @@ constexpr char kUsage[] =
                         (oncepay-bench recon --help)
 
 common options
-  --scenario=NAME       unique (default) | storm | mixed | retry
+  --scenario=NAME       unique (default) | storm | mixed | retry | paid
   --seconds=S           how long to send requests (default 10)
   --connections=N       requests in flight: core default 256 (storm: max(256, K)),
                         http: keep-alive connections, default 64
@@ -50,6 +50,8 @@ common options
   --max-attempts=N      the engine's payment.max-attempts (default 3)
   --plot=FILE.svg       write latency percentiles and throughput over time
   --seed=N              the mixed scenario's random stories (default 1)
+  --order-prefix=P      merchant_order_no = P + the order's index from 0 (default
+                        bench-<random hex>-: runs against one daemon never collide)
 
 core options
   --data-dir=DIR        WAL and snapshot here (default: a temp dir, removed after)
@@ -103,9 +105,9 @@ struct Args {
 };
 
 const char* const kKnownOptions[] = {
-    "target",       "scenario",    "seconds", "connections", "orders",  "duplicates", "window-ms",
-    "max-attempts", "plot",        "seed",    "data-dir",    "fsync",   "in-memory",  "keep-data",
-    "shards",       "caf-threads", "threads", "api-key",     "channel", "help"};
+    "target",       "scenario",    "seconds", "connections", "orders",  "duplicates",   "window-ms",
+    "max-attempts", "plot",        "seed",    "data-dir",    "fsync",   "in-memory",    "keep-data",
+    "shards",       "caf-threads", "threads", "api-key",     "channel", "order-prefix", "help"};
 
 Args parse_args(int argc, char** argv) {
   Args args;
@@ -150,7 +152,7 @@ int run(int argc, char** argv) {
   }
   ScenarioOptions so;
   if (!parse_scenario(args.str("scenario", "unique"), &so.kind) && args.error.empty()) {
-    args.error = "unknown --scenario (unique, storm, mixed, retry)";
+    args.error = "unknown --scenario (unique, storm, mixed, retry, paid)";
   }
   const bool core_mode = args.mode == "core";
   const double seconds = args.number("seconds", 10);
@@ -159,7 +161,7 @@ int run(int argc, char** argv) {
   so.window_ms = static_cast<int64_t>(args.count("window-ms", core_mode ? 200 : 10'000));
   so.max_attempts = static_cast<int32_t>(std::max<uint64_t>(1, args.count("max-attempts", 3)));
   so.seed = args.count("seed", 1);
-  so.order_prefix = random_order_prefix();
+  so.order_prefix = args.has("order-prefix") ? args.str("order-prefix", "") : random_order_prefix();
   size_t default_connections = core_mode ? 256 : 64;
   if (core_mode && so.kind == ScenarioKind::kStorm) {
     default_connections = std::max<size_t>(default_connections, so.duplicates);
@@ -227,7 +229,8 @@ int run(int argc, char** argv) {
     const auto now = Clock::now();
     driver->wake();
     timeline.tick(recorder, now);
-    if (now >= deadline && driver->active() == 0) break;
+    // With --orders=N the run also ends once every order's story is done.
+    if ((now >= deadline || so.max_orders != 0) && driver->active() == 0) break;
     if (now >= drain_limit) {
       drained = false;
       break;

@@ -15,6 +15,8 @@ bool parse_scenario(std::string_view name, ScenarioKind* out) {
     *out = ScenarioKind::kMixed;
   else if (name == "retry")
     *out = ScenarioKind::kRetry;
+  else if (name == "paid")
+    *out = ScenarioKind::kPaid;
   else
     return false;
   return true;
@@ -30,6 +32,8 @@ std::string_view to_string(ScenarioKind kind) {
       return "mixed";
     case ScenarioKind::kRetry:
       return "retry";
+    case ScenarioKind::kPaid:
+      return "paid";
   }
   return "unknown";
 }
@@ -71,6 +75,10 @@ std::vector<Scenario::Step> Scenario::make_story() {
       break;
     case ScenarioKind::kStorm:
       story.push_back({OpKind::kPay, options_.duplicates});
+      break;
+    case ScenarioKind::kPaid:
+      story.push_back({OpKind::kPay});
+      story.push_back({OpKind::kConfirm});
       break;
     case ScenarioKind::kRetry:
       story.push_back({OpKind::kPay});

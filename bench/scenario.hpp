@@ -7,6 +7,8 @@
 // Every merchant order the bench creates follows a short story, a list of
 // steps:
 //   unique  pay                                   (201)
+//   paid    pay; the payer confirms in the sandbox (201; 200: the channel
+//           then calls back and the order becomes PAID)
 //   storm   pay x K, all K issued at once          (one 201, K-1 x 200, same payment_no)
 //   retry   pay; then, each after the in-flight window: pay, pay, pay
 //           (201; 201 attempt 2; 201 attempt 3; 429 attempts_exhausted)
@@ -34,7 +36,7 @@ namespace oncepay::bench {
 
 using Clock = std::chrono::steady_clock;
 
-enum class ScenarioKind : uint8_t { kUnique, kStorm, kMixed, kRetry };
+enum class ScenarioKind : uint8_t { kUnique, kStorm, kMixed, kRetry, kPaid };
 bool parse_scenario(std::string_view name, ScenarioKind* out);
 std::string_view to_string(ScenarioKind kind);
 
@@ -49,7 +51,7 @@ struct ScenarioOptions {
   int64_t window_ms = 10'000;  // the engine's payment.in-flight-window
   int32_t max_attempts = 3;    // the engine's payment.max-attempts
   uint64_t seed = 1;
-  std::string order_prefix;  // makes this run's merchant_order_no unique
+  std::string order_prefix;  // makes this run's merchant_order_no unique (prefix + index)
 };
 
 // One request to make.
