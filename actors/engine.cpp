@@ -311,6 +311,10 @@ void Engine::read_channel_trades(const std::string& channel_trade_no, bool check
   if (!matches.empty() || checkpointed) {
     return fetch_channel_trades(channel_trade_no, std::move(matches), std::move(done));
   }
+  // Nothing durable since the last checkpoint: the snapshot is the whole
+  // truth, and a checkpoint would change nothing.
+  std::shared_ptr<const storage::Wal> log = wal();
+  if (log && log->last_lsn() <= durability_->checkpoint_lsn()) return done(core::Code::kOk, {}, {});
   // `this` outlives the callback: the destructor stops the storage thread
   // (which answers the waiting checkpoints) before anything it uses goes.
   checkpoint([this, channel_trade_no, done = std::move(done)](bool ok, std::string error) mutable {

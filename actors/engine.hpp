@@ -175,10 +175,10 @@ class Engine {
   // /admin/orders?channel_trade_no=: WeChat Pay transaction_id, Alipay
   // trade_no), any merchant, any channel. Reads the snapshot's
   // `channel_trades` (the index of record; nothing is kept in memory for
-  // it); if nothing is there, takes a checkpoint (a trade learned since the
-  // last one is only in the WAL tail; concurrent searches share one) and
-  // reads again. Then asks each match's order for its operator view
-  // (OrderReply::admin), as get_order does, and keeps the matches whose
+  // it); if nothing is there and the WAL has records after the last
+  // checkpoint, takes a checkpoint (a trade learned since the last one is
+  // only in the WAL tail; concurrent searches share one) and reads again. Then asks each match's
+  // order for its operator view (OrderReply::admin), as get_order does, and keeps the matches whose
   // attempt still carries the number. done gets kOk and at most
   // kMaxChannelTradeMatches matches in (channel, payment_no) order (none:
   // no such number); or kNotReady (recovering; or an in-memory engine, which
