@@ -1,6 +1,8 @@
 #include "actors/engine.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
 #include <random>
 
 #include "actors/shard.hpp"
@@ -23,6 +25,41 @@ OrderReply timeout_reply(const caf::error& err, int64_t retry_after_s) {
   r.retry_after_s = retry_after_s;
   return r;
 }
+
+// find_channel_trade's orders, asked at once; they answer on CAF workers in
+// any order, and the last one answers the search.
+struct TradeGather {
+  std::mutex mutex;
+  size_t left = 0;                                 // guarded by mutex
+  std::vector<std::optional<OrderReply>> replies;  // by match; guarded by mutex
+  std::vector<storage::StoredOrders::ChannelTradeMatch> matches;
+  std::string channel_trade_no;
+  Engine::ChannelTradeDone done;
+
+  // Once every reply is in: the orders whose attempt still carries the
+  // number (one that changed since the checkpoint no longer matches), or
+  // the first refusal. An order not found (it cannot be: the snapshot holds
+  // it) is left out.
+  void answer() {
+    std::vector<Engine::ChannelTradeMatch> found;
+    for (size_t k = 0; k < replies.size(); ++k) {
+      OrderReply& r = *replies[k];
+      if (r.code == core::Code::kOrderNotFound) continue;
+      if (!core::is_success(r.code)) return done(r.code, std::move(r.message), {});
+      if (r.has_admin && carries(r.admin.order(), matches[k].payment_no)) {
+        found.push_back({matches[k].payment_no, std::move(r)});
+      }
+    }
+    done(core::Code::kOk, {}, std::move(found));
+  }
+
+  bool carries(const v1::OrderView& order, const std::string& payment_no) const {
+    return std::any_of(
+        order.attempts().begin(), order.attempts().end(), [&](const v1::AttemptView& a) {
+          return a.payment_no() == payment_no && a.channel_trade_no() == channel_trade_no;
+        });
+  }
+};
 
 }  // namespace
 
@@ -246,6 +283,72 @@ void Engine::get_payment(const std::string& merchant_id, const std::string& paym
 
 void Engine::find_payment(const std::string& payment_no, Done done) {
   call(GetPaymentMsg{{}, payment_no, /*admin=*/true}, std::move(done));
+}
+
+void Engine::find_channel_trade(const std::string& channel_trade_no, ChannelTradeDone done) {
+  if (!ready())
+    return done(core::Code::kNotReady, "the engine is recovering; try again shortly", {});
+  if (!env_->stored) {
+    // Only the snapshot knows the channels' numbers: an in-memory engine
+    // would have to ask every order actor.
+    return done(core::Code::kNotReady,
+                "search by channel_trade_no needs a durable engine (a data dir)", {});
+  }
+  read_channel_trades(channel_trade_no, false, std::move(done));
+}
+
+void Engine::read_channel_trades(const std::string& channel_trade_no, bool checkpointed,
+                                 ChannelTradeDone done) {
+  std::vector<storage::StoredOrders::ChannelTradeMatch> matches;
+  bool more = false;
+  storage::Status st =
+      env_->stored->find_channel_trade(channel_trade_no, kMaxChannelTradeMatches, &matches, &more);
+  if (!st.is_ok()) {
+    env_->storage->fail("reading the stored channel trade index", st.to_string());
+    return done(core::Code::kStorageUnavailable,
+                "the channel trade index could not be read from storage", {});
+  }
+  if (!matches.empty() || checkpointed) {
+    return fetch_channel_trades(channel_trade_no, std::move(matches), std::move(done));
+  }
+  // Nothing durable since the last checkpoint: the snapshot is the whole
+  // truth, and a checkpoint would change nothing.
+  std::shared_ptr<const storage::Wal> log = wal();
+  if (log && log->last_lsn() <= durability_->checkpoint_lsn()) return done(core::Code::kOk, {}, {});
+  // `this` outlives the callback: the destructor stops the storage thread
+  // (which answers the waiting checkpoints) before anything it uses goes.
+  checkpoint([this, channel_trade_no, done = std::move(done)](bool ok, std::string error) mutable {
+    if (env_->storage->stopping()) {
+      return done(core::Code::kNotReady, "the engine is stopping", {});
+    }
+    if (!ok) {
+      return done(core::Code::kStorageUnavailable,
+                  "the WAL tail could not be checkpointed for the search: " + error, {});
+    }
+    read_channel_trades(channel_trade_no, true, std::move(done));
+  });
+}
+
+void Engine::fetch_channel_trades(const std::string& channel_trade_no,
+                                  std::vector<storage::StoredOrders::ChannelTradeMatch> matches,
+                                  ChannelTradeDone done) {
+  if (matches.empty()) return done(core::Code::kOk, {}, {});
+  auto gather = std::make_shared<TradeGather>();
+  gather->left = matches.size();
+  gather->replies.resize(matches.size());
+  gather->matches = std::move(matches);
+  gather->channel_trade_no = channel_trade_no;
+  gather->done = std::move(done);
+  for (size_t i = 0; i < gather->matches.size(); ++i) {
+    get_order(GetOrderMsg{gather->matches[i].order, /*admin=*/true}, [gather, i](OrderReply reply) {
+      {
+        std::lock_guard lock(gather->mutex);
+        gather->replies[i] = std::move(reply);
+        if (--gather->left > 0) return;
+      }
+      gather->answer();
+    });
+  }
 }
 
 void Engine::notify(const std::string& channel, core::ChannelNotice notice, Done done,

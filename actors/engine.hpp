@@ -171,6 +171,31 @@ class Engine {
   // merchant, routed like get_payment; the reply carries the order's
   // operator view (OrderReply::admin) besides the payment's.
   void find_payment(const std::string& payment_no, Done done);
+  // An operator's search by the channel's own trade id (GET
+  // /admin/orders?channel_trade_no=: WeChat Pay transaction_id, Alipay
+  // trade_no), any merchant, any channel. Reads the snapshot's
+  // `channel_trades` (the index of record; nothing is kept in memory for
+  // it); if nothing is there and the WAL has records after the last
+  // checkpoint, takes a checkpoint (a trade learned since the last one is
+  // only in the WAL tail; concurrent searches share one) and reads again. Then asks each match's
+  // order for its operator view (OrderReply::admin), as get_order does, and keeps the matches whose
+  // attempt still carries the number. done gets kOk and at most
+  // kMaxChannelTradeMatches matches in (channel, payment_no) order (none:
+  // no such number); or kNotReady (recovering; or an in-memory engine, which
+  // has no snapshot to search: "needs a durable engine (a data dir)"), or
+  // kStorageUnavailable (the table cannot be read: storage marked failed; or
+  // the checkpoint failed), or an order's refusal (e.g.
+  // kPaymentStatusUnknown when it did not answer within request_timeout).
+  // done runs on the caller's thread, the storage thread or a CAF worker.
+  struct ChannelTradeMatch {
+    std::string payment_no;  // the matching attempt
+    OrderReply order;        // has_admin: the order's operator view
+  };
+  using ChannelTradeDone =
+      std::function<void(core::Code code, std::string message, std::vector<ChannelTradeMatch>)>;
+  static constexpr size_t kMaxChannelTradeMatches = 20;
+  void find_channel_trade(const std::string& channel_trade_no, ChannelTradeDone done);
+
   // A channel's notification for one of our payments.
   // merchant_id: set when it came by that merchant's notify URL (another
   // merchant's payment is then not found); empty: any merchant's.
@@ -239,6 +264,13 @@ class Engine {
   template <class Msg>
   void call(Msg msg, Done done);
   void install(storage::Recovered& recovered);
+  // find_channel_trade's steps: the snapshot's matches (after a checkpoint
+  // when `checkpointed`), then their orders.
+  void read_channel_trades(const std::string& channel_trade_no, bool checkpointed,
+                           ChannelTradeDone done);
+  void fetch_channel_trades(const std::string& channel_trade_no,
+                            std::vector<storage::StoredOrders::ChannelTradeMatch> matches,
+                            ChannelTradeDone done);
 
   caf::actor_system& system_;
   EngineOptions options_;

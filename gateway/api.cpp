@@ -22,6 +22,7 @@
 #include "gateway/routes.hpp"
 #include "gateway/validate.hpp"
 #include "http/query.hpp"
+#include "storage/snapshot_layout.hpp"
 
 namespace oncepay::gateway {
 
@@ -619,11 +620,13 @@ void admin_order_get(Call& c) {
   });
 }
 
-v1::OrderSearchView search_result(const actors::OrderReply& reply, const std::string& payment_no) {
-  v1::OrderSearchView view;
-  if (!reply.has_admin) return view;
+// One item of a search answer: the order of an operator view, and the
+// payment_no searched for ("" when searched by order).
+void add_match(const actors::OrderReply& reply, const std::string& payment_no,
+               v1::OrderSearchView* view) {
+  if (!reply.has_admin) return;
   const v1::OrderView& order = reply.admin.order();
-  auto* match = view.add_items();
+  auto* match = view->add_items();
   match->set_merchant_id(reply.admin.merchant_id());
   match->set_merchant_order_no(order.merchant_order_no());
   match->set_payment_no(payment_no);
@@ -631,7 +634,6 @@ v1::OrderSearchView search_result(const actors::OrderReply& reply, const std::st
   match->set_amount(order.amount());
   match->set_currency(order.currency());
   match->set_created_at(order.created_at());
-  return view;
 }
 
 // The answer of a search: the order found, none (200 with no items), or
@@ -643,22 +645,40 @@ actors::Engine::Done search_answer(Responder respond, std::string payment_no) {
           return respond(json_response(200, v1::OrderSearchView{}));
         }
         if (!core::is_success(reply.code)) return respond(from_reply(reply));
-        respond(json_response(200, search_result(reply, payment_no)));
+        v1::OrderSearchView view;
+        add_match(reply, payment_no, &view);
+        respond(json_response(200, view));
       };
 }
 
-// GET /admin/orders?merchant_id=&merchant_order_no= | ?payment_no=
+// ?channel_trade_no=: every order whose attempt carries it (any merchant,
+// any channel), each with that attempt's payment_no.
+void search_channel_trade(Call& c, const std::string& channel_trade_no) {
+  if (!storage::searchable_channel_trade_no(channel_trade_no)) {
+    return c.respond(invalid("channel_trade_no must be 1-" +
+                             std::to_string(storage::kMaxChannelTradeNoBytes) +
+                             " printable ASCII characters without spaces"));
+  }
+  c.engine.find_channel_trade(
+      channel_trade_no,
+      [respond = c.respond](Code code, std::string message,
+                            std::vector<actors::Engine::ChannelTradeMatch> matches) {
+        if (!core::is_success(code)) return respond(error_of(code, message));
+        v1::OrderSearchView view;
+        for (const auto& m : matches) add_match(m.order, m.payment_no, &view);
+        respond(json_response(200, view));
+      });
+}
+
+// GET /admin/orders?merchant_id=&merchant_order_no= | ?payment_no= |
+// ?channel_trade_no=
 void admin_order_search(Call& c) {
   std::map<std::string, std::string, std::less<>> params;
   std::string why;
   if (!http::parse_query(c.req.query, &params, &why)) return c.respond(invalid(why));
   for (const auto& [name, value] : params) {
-    if (name == "channel_trade_no") {
-      return c.respond(
-          invalid("search by channel_trade_no is not available: search by "
-                  "payment_no, or by merchant_id and merchant_order_no"));
-    }
-    if (name != "merchant_id" && name != "merchant_order_no" && name != "payment_no") {
+    if (name != "merchant_id" && name != "merchant_order_no" && name != "payment_no" &&
+        name != "channel_trade_no") {
       return c.respond(invalid("unknown query parameter \"" + name + "\""));
     }
   }
@@ -668,10 +688,16 @@ void admin_order_search(Call& c) {
     if (!is_token(payment_no->second, 64)) return c.respond(invalid("payment_no is malformed"));
     return c.engine.find_payment(payment_no->second, search_answer(c.respond, payment_no->second));
   }
+  const auto trade_no = params.find("channel_trade_no");
+  if (trade_no != params.end()) {
+    if (params.size() != 1) return c.respond(invalid("channel_trade_no is searched alone"));
+    return search_channel_trade(c, trade_no->second);
+  }
   const auto merchant_id = params.find("merchant_id");
   const auto order_no = params.find("merchant_order_no");
   if (merchant_id == params.end() || order_no == params.end()) {
-    return c.respond(invalid("search by payment_no, or by merchant_id and merchant_order_no"));
+    return c.respond(invalid(
+        "search by payment_no, by channel_trade_no, or by merchant_id and merchant_order_no"));
   }
   if (!is_token(merchant_id->second, 64)) {
     return c.respond(invalid("merchant_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-'"));

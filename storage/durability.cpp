@@ -74,7 +74,26 @@ struct TouchedOrder {
   std::vector<std::string> stored_timer_keys;   // sorted
   std::vector<std::string> stored_review_keys;  // sorted
   std::vector<LedgerRow> stored_ledger;         // keys only (values unused), sorted
+  std::vector<std::string> stored_trade_keys;   // `channel_trades` keys, sorted
 };
+
+// The `channel_trades` rows of one checkpointed order: rows for trade nos
+// learned since it was stored, deletes for stored ones gone (a trade no
+// that changed). A row present before and after needs no write (its value,
+// the order key, never changes).
+void channel_trade_mutations(const std::string& key, const TouchedOrder& t,
+                             std::vector<storage::Mutation>* out) {
+  const std::vector<std::string> now = channel_trade_keys(t.state);
+  for (const auto& old : t.stored_trade_keys) {
+    if (!std::binary_search(now.begin(), now.end(), old)) {
+      out->push_back({kChannelTradesTable, old, std::nullopt});
+    }
+  }
+  for (const auto& row : now) {
+    if (std::binary_search(t.stored_trade_keys.begin(), t.stored_trade_keys.end(), row)) continue;
+    out->push_back({kChannelTradesTable, row, key});
+  }
+}
 
 // The ledger rows of one checkpointed order: every current row (values
 // change with the order's state), and deletes for stored keys gone.
@@ -152,6 +171,7 @@ struct CheckpointBatch {
         touched.stored_timer_keys = timer_keys(touched.state);
         touched.stored_review_keys = review_keys(touched.state);
         touched.stored_ledger = ledger_rows(touched.state);
+        touched.stored_trade_keys = channel_trade_keys(touched.state);
       }
       it = orders.emplace(key, std::move(touched)).first;
     }
@@ -179,6 +199,7 @@ struct CheckpointBatch {
       }
       review_mutations(key, t, &out);
       ledger_mutations(t, &out);
+      channel_trade_mutations(key, t, &out);
     }
     for (const auto& [id, bytes] : merchants) out.push_back({kMerchantsTable, id, bytes});
     for (const auto& [key, bytes] : channel_accounts) {
@@ -193,24 +214,54 @@ void log_line(const std::string& line) {
   std::fflush(stderr);
 }
 
-// Lazy recovery needs every armed timer of every stored order in `timers`;
-// layout 1 stored the attempts' timers only; layout 2 had no reconciliation
-// ledger (`recon_payments`, `recon_days`): a layout-2 store gets the ledger
-// rows of its orders, a layout-1 store the timers too. Rebuilds the table's rows from
-// the stored orders once (puts are idempotent: a crash midway just runs it
-// again) and then marks the store layout 2. A fresh store is only marked.
+// What a store of an older layout lacks, rebuilt from its stored orders.
+struct LayoutRebuild {
+  bool timers = false;  // layout 1: only the attempts' timers
+  bool ledger = false;  // layouts 1-2: no reconciliation ledger
+  bool trades = false;  // layouts 1-3: no `channel_trades`
+};
+
+// The rows one stored order adds to the tables `rebuild` names.
+void rebuild_rows(const LayoutRebuild& rebuild, std::string_view key, const core::OrderState& state,
+                  std::vector<storage::Mutation>* puts) {
+  if (rebuild.timers) {
+    for (std::string& timer : timer_keys(state)) {
+      puts->push_back({kTimersTable, std::move(timer), std::string(key)});
+    }
+  }
+  if (rebuild.ledger) {
+    for (LedgerRow& row : ledger_rows(state)) {
+      puts->push_back({row.table, std::move(row.key), std::move(row.value)});
+    }
+  }
+  if (rebuild.trades) {
+    for (std::string& trade : channel_trade_keys(state)) {
+      puts->push_back({kChannelTradesTable, std::move(trade), std::string(key)});
+    }
+  }
+}
+
+// Lazy recovery needs every armed timer of every stored order in `timers`
+// (layout 1 stored the attempts' timers only); layout 2 had no
+// reconciliation ledger (`recon_payments`, `recon_days`); layout 3 no
+// `channel_trades`. An older store gets the rows it lacks rebuilt from its
+// stored orders once (puts are idempotent: a crash midway just runs it
+// again), then is marked kLayoutVersion. A fresh store is only marked.
 Status ensure_layout(SnapshotStore& store, size_t per_commit, bool* migrated) {
   *migrated = false;
   std::string version;
   Status st = store.get(kLayoutTable, kLayoutVersionKey, &version);
-  bool timers = true;  // rebuild the timers (layout 1: no version key)
+  LayoutRebuild rebuild{true, true, true};  // layout 1: no version key
   if (st.is_ok()) {
     if (version == kLayoutVersion) return Status::ok();
-    if (version != "2") {
+    if (version == "3") {
+      rebuild = {false, false, true};
+    } else if (version == "2") {
+      rebuild = {false, true, true};
+    } else {
       return Status::corruption("the snapshot has layout version \"" + version +
                                 "\"; this build reads version " + kLayoutVersion);
     }
-    timers = false;  // layout 2 -> 3: the ledger only
   } else if (!st.is_not_found()) {
     return st;
   }
@@ -224,15 +275,7 @@ Status ensure_layout(SnapshotStore& store, size_t per_commit, bool* migrated) {
       return;
     }
     ++orders;
-    const core::OrderState state = core::from_snapshot(snapshot);
-    if (timers) {
-      for (std::string& timer : timer_keys(state)) {
-        puts.push_back({kTimersTable, std::move(timer), std::string(key)});
-      }
-    }
-    for (LedgerRow& row : ledger_rows(state)) {
-      puts.push_back({row.table, std::move(row.key), std::move(row.value)});
-    }
+    rebuild_rows(rebuild, key, core::from_snapshot(snapshot), &puts);
   });
   if (!st.is_ok()) return st;
   if (!bad.is_ok()) return bad;
@@ -305,7 +348,11 @@ std::string describe(const Recovered& r) {
   out += "; ";
   out += std::to_string(r.orders.size());
   out += " orders of the tail parked in memory, the rest loaded on first use";
-  if (r.migrated_layout) out += "; stored timers rebuilt (snapshot layout 1 -> 2)";
+  if (r.migrated_layout) {
+    out += "; snapshot migrated to layout ";
+    out += kLayoutVersion;
+    out += " (derived tables rebuilt from the stored orders)";
+  }
   if (r.wal.truncated_bytes > 0) {
     out += "; cut a torn tail of ";
     out += std::to_string(r.wal.truncated_bytes);

@@ -97,7 +97,7 @@ struct Recovered {
   uint64_t replayed_records = 0;  // WAL records after it
   uint64_t last_lsn = 0;
   WalRecovery wal;               // what Wal::open found and cut
-  bool migrated_layout = false;  // the snapshot's timers were rebuilt (layout 1 -> 2)
+  bool migrated_layout = false;  // an older layout's stored orders got the rows it lacked
 };
 
 // One line for the startup log.

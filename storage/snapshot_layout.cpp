@@ -28,8 +28,48 @@ void add_timer(std::vector<std::string>* keys, core::Ladder ladder, int64_t due_
 }  // namespace
 
 std::vector<std::string> snapshot_tables() {
-  return {kOrdersTable, kPaymentsTable,        kMerchantsTable,      kTimersTable,    kReviewsTable,
-          kLayoutTable, kChannelAccountsTable, kLedgerPaymentsTable, kLedgerDaysTable};
+  return {kOrdersTable,     kPaymentsTable,     kMerchantsTable,       kTimersTable,
+          kReviewsTable,    kLayoutTable,       kChannelAccountsTable, kLedgerPaymentsTable,
+          kLedgerDaysTable, kChannelTradesTable};
+}
+
+bool searchable_channel_trade_no(std::string_view channel_trade_no) {
+  if (channel_trade_no.empty() || channel_trade_no.size() > kMaxChannelTradeNoBytes) return false;
+  return std::all_of(channel_trade_no.begin(), channel_trade_no.end(),
+                     [](char c) { return c > ' ' && c < '\x7f'; });
+}
+
+std::string channel_trade_prefix(const std::string& channel_trade_no) {
+  std::string key = channel_trade_no;
+  key += kKeySeparator;
+  return key;
+}
+
+std::string channel_trade_key_bytes(const std::string& channel_trade_no, const std::string& channel,
+                                    const std::string& payment_no) {
+  std::string key = channel_trade_prefix(channel_trade_no);
+  key += channel;
+  key += kKeySeparator;
+  key += payment_no;
+  return key;
+}
+
+bool parse_channel_trade_key(std::string_view rest, ChannelTradeKey* out) {
+  const size_t at = rest.find(kKeySeparator);
+  if (at == std::string_view::npos || at == 0 || at + 1 == rest.size()) return false;
+  out->channel.assign(rest.substr(0, at));
+  out->payment_no.assign(rest.substr(at + 1));
+  return true;
+}
+
+std::vector<std::string> channel_trade_keys(const core::OrderState& state) {
+  std::vector<std::string> keys;
+  for (const auto& a : state.attempts) {
+    if (!searchable_channel_trade_no(a.channel_trade_no)) continue;
+    keys.push_back(channel_trade_key_bytes(a.channel_trade_no, a.channel, a.payment_no));
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
 }
 
 std::string channel_account_key_bytes(const std::string& merchant_id, const std::string& channel) {

@@ -33,9 +33,11 @@ inline constexpr const char* kReviewsTable = "reviews";
 // migrated once at startup (Durability::recover).
 inline constexpr const char* kLayoutTable = "layout";
 inline constexpr const char* kLayoutVersionKey = "version";
-inline constexpr const char* kLayoutVersion = "3";
+inline constexpr const char* kLayoutVersion = "4";
 // Layout 3 adds the reconciliation ledger (`recon_payments`, `recon_days`);
 // a layout-2 store gets them rebuilt from its orders once at startup.
+// Layout 4 adds `channel_trades`; a layout 1-3 store gets its rows rebuilt
+// from its orders once at startup (with the other tables it lacks).
 // `layout` also holds `shards`: the shard count the data dir was created
 // with (decimal ASCII). It is part of every payment_no
 // (actors/shard_router.hpp), so an engine configured with another count
@@ -51,6 +53,13 @@ inline constexpr const char* kLayoutShardsKey = "shards";
 // success and settled refund, by merchant, channel and business time).
 inline constexpr const char* kLedgerPaymentsTable = "recon_payments";
 inline constexpr const char* kLedgerDaysTable = "recon_days";
+
+// The channels' own trade ids (WeChat Pay transaction_id, Alipay trade_no)
+// of every stored attempt that has one, for the operators' search
+// (GET /admin/orders?channel_trade_no=): key channel_trade_key_bytes(),
+// value the order key. Written by checkpoints like `timers`: a trade no is
+// usually learned after the attempt was first stored.
+inline constexpr const char* kChannelTradesTable = "channel_trades";
 
 // Every table above, for storage::SnapshotOptions::tables.
 std::vector<std::string> snapshot_tables();
@@ -80,6 +89,35 @@ std::string review_key_bytes(const std::string& order_key, const std::string& it
 bool parse_review_key(std::string_view bytes, core::OrderKey* out);
 // The keys of the order's open review items, sorted.
 std::vector<std::string> review_keys(const core::OrderState& state);
+
+// The longest channel_trade_no `channel_trades` indexes and the search
+// accepts. WeChat Pay's transaction_id (docs/channels/PROTOCOLS.md A.3) is
+// digits (28 in tests/channels/vectors; WXDOC query page 4013070356 gives
+// string(32)); Alipay's trade_no (B.2, B.4) is up to 64 characters
+// (alipay.trade.query response field: String(64)); the
+// sandbox and oncepay-channel-sim make short ASCII ids. So 64 printable
+// ASCII characters cover all of them.
+inline constexpr size_t kMaxChannelTradeNoBytes = 64;
+// True for 1..kMaxChannelTradeNoBytes printable ASCII characters without a
+// space (0x21..0x7E): the trade nos `channel_trades` holds (an attempt with
+// another one is not indexed, so its row key stays far below LMDB's
+// 511-byte limit and the 0x1F separator cannot occur in it).
+bool searchable_channel_trade_no(std::string_view channel_trade_no);
+// `channel_trade_no` 0x1F `channel` 0x1F `payment_no`: one prefix scan of
+// channel_trade_prefix() finds the number at every channel.
+std::string channel_trade_key_bytes(const std::string& channel_trade_no, const std::string& channel,
+                                    const std::string& payment_no);
+// `channel_trade_no` 0x1F.
+std::string channel_trade_prefix(const std::string& channel_trade_no);
+// The channel and payment_no after the prefix; false if it is not a row key.
+struct ChannelTradeKey {
+  std::string channel;
+  std::string payment_no;
+};
+bool parse_channel_trade_key(std::string_view after_prefix, ChannelTradeKey* out);
+// The `channel_trades` keys of the order's attempts with a searchable
+// channel_trade_no, sorted.
+std::vector<std::string> channel_trade_keys(const core::OrderState& state);
 
 // A row of the ledger tables.
 struct LedgerRow {

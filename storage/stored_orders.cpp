@@ -66,6 +66,43 @@ Status StoredOrders::find_payment(const std::string& payment_no, core::OrderKey*
   return Status::ok();
 }
 
+Status StoredOrders::find_channel_trade(const std::string& channel_trade_no, size_t max,
+                                        std::vector<ChannelTradeMatch>* out, bool* more) const {
+  out->clear();
+  *more = false;
+  if (!searchable_channel_trade_no(channel_trade_no)) {
+    std::shared_lock lock(mutex_);
+    return store_ == nullptr ? closed() : Status::ok();
+  }
+  const std::string prefix = channel_trade_prefix(channel_trade_no);
+  std::shared_lock lock(mutex_);
+  if (store_ == nullptr) return closed();
+  Status bad;
+  Status st = store_->read_range(
+      kChannelTradesTable, prefix, [&](std::string_view key, std::string_view value) {
+        // The separator ends the prefix: a longer number that starts with
+        // this one sorts after it and does not match.
+        if (!key.starts_with(prefix)) return false;
+        if (out->size() == max) {
+          *more = true;
+          return false;
+        }
+        ChannelTradeMatch match;
+        ChannelTradeKey k;
+        if (!parse_channel_trade_key(key.substr(prefix.size()), &k) ||
+            !parse_order_key(value, &match.order)) {
+          bad = Status::corruption("a channel_trades row does not parse");
+          return false;
+        }
+        match.channel = std::move(k.channel);
+        match.payment_no = std::move(k.payment_no);
+        out->push_back(std::move(match));
+        return true;
+      });
+  if (!st.is_ok()) return st;
+  return bad;
+}
+
 Status StoredOrders::scan_timers(int64_t from_ms, int64_t until_ms, const TimerFn& fn,
                                  std::optional<int64_t>* next_due_ms) const {
   next_due_ms->reset();

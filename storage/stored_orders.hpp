@@ -10,7 +10,8 @@
 // spawned, lives until the engine stops; so an order no shard holds has had
 // no event since the checkpoint, and the checkpointer never rewrites it.
 //
-// Threads and lifetime: load(), find_payment() and scan_timers() may run on
+// Threads and lifetime: load(), find_payment(), find_channel_trade(),
+// scan_timers() and the ledger reads may run on
 // any thread, concurrently with the storage thread's checkpoints; each is
 // one LMDB read transaction opened and closed inside the call
 // (SnapshotStore::read*). attach() and detach() belong to the
@@ -24,6 +25,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include "core/order_key.hpp"
 #include "core/order_state.hpp"
@@ -52,6 +54,21 @@ class StoredOrders {
   using TimerFn = std::function<void(int64_t due_ms, core::OrderKey order)>;
   Status scan_timers(int64_t from_ms, int64_t until_ms, const TimerFn& fn,
                      std::optional<int64_t>* next_due_ms) const;
+
+  // The attempts whose channel_trade_no is exactly `channel_trade_no`, at
+  // any channel and of any merchant (table `channel_trades`, one prefix
+  // scan), as of the last checkpoint: at most `max` of them, in (channel,
+  // payment_no) order, into *out (replaced). *more is true when there were
+  // more than `max`. A number `channel_trades` cannot hold
+  // (searchable_channel_trade_no false) simply has none. corruption if a
+  // row does not parse.
+  struct ChannelTradeMatch {
+    std::string channel;
+    std::string payment_no;
+    core::OrderKey order;
+  };
+  Status find_channel_trade(const std::string& channel_trade_no, size_t max,
+                            std::vector<ChannelTradeMatch>* out, bool* more) const;
 
   // The reconciliation ledger (core/recon_ledger.hpp) as of the last
   // checkpoint: a reconciliation asks the engine for a checkpoint first.

@@ -1,5 +1,6 @@
 // The Orders screen (docs/API.md "Orders for operators"): a search by the
-// merchant's order number or by a payment_no (GET /admin/orders), then the
+// merchant's order number, by a payment_no or by the channel's trade number
+// (GET /admin/orders; several orders found are listed), then the
 // order page (GET /admin/orders/{merchant_id}/{merchant_order_no}, the URL
 // #/orders/{merchant_id}/{merchant_order_no}): status and amounts, open
 // review items, attempts with their channel states, refunds, webhook
@@ -38,6 +39,19 @@ function searchForms(onSearch) {
     field('search-payment-no', 'Payment number (any merchant)', { required: '', autocomplete: 'off' }),
     el('button', 'Find payment', { type: 'submit' }),
   );
+  const byTrade = el('form', undefined, { class: 'filters', id: 'trade-search' });
+  byTrade.append(
+    field('search-channel-trade-no', 'Channel trade number (any merchant)', {
+      required: '', autocomplete: 'off', maxlength: '64',
+    }),
+    el('button', 'Find trade', { type: 'submit' }),
+  );
+  byTrade.addEventListener('submit', (event) => {
+    event.preventDefault();
+    onSearch(new URLSearchParams({
+      channel_trade_no: byTrade.querySelector('#search-channel-trade-no').value.trim(),
+    }));
+  });
   byOrder.addEventListener('submit', (event) => {
     event.preventDefault();
     onSearch(new URLSearchParams({
@@ -51,7 +65,7 @@ function searchForms(onSearch) {
       payment_no: byPayment.querySelector('#search-payment-no').value.trim(),
     }));
   });
-  box.append(byOrder, byPayment);
+  box.append(byOrder, byPayment, byTrade);
   return box;
 }
 
@@ -178,6 +192,21 @@ async function showOrder(into, merchantId, orderNo, session) {
   }
 }
 
+const orderHash = (m) => `#/orders/${encodeURIComponent(m.merchant_id)}/${encodeURIComponent(m.merchant_order_no)}`;
+
+// More than one order found (one channel trade number at two channels):
+// each links to its order page.
+function matchList(items) {
+  return table('Orders found', [
+    ['Merchant', (m) => m.merchant_id],
+    ['Order', (m) => el('a', m.merchant_order_no, { href: orderHash(m) })],
+    ['Payment', (m) => m.payment_no],
+    ['Status', (m) => m.status],
+    ['Amount', (m) => money(m.amount, m.currency)],
+    ['Created', (m) => when(m.created_at)],
+  ], items);
+}
+
 export async function render(root, context) {
   root.append(el('h2', 'Orders'));
   const results = el('div', undefined, { id: 'order-results', 'aria-live': 'polite' });
@@ -190,8 +219,12 @@ export async function render(root, context) {
         results.append(el('p', 'No order found.', { class: 'empty', role: 'status' }));
         return;
       }
+      if (found.items.length > 1) {
+        results.append(matchList(found.items));
+        return;
+      }
       const [match] = found.items;
-      const target = `#/orders/${encodeURIComponent(match.merchant_id)}/${encodeURIComponent(match.merchant_order_no)}`;
+      const target = orderHash(match);
       if (location.hash === target) await showOrder(orderBox, match.merchant_id, match.merchant_order_no, context.session);
       else location.hash = target;
     } catch (error) {

@@ -893,7 +893,7 @@ TEST_F(DurabilityTest, Layout1SnapshotGetsTheMissingTimerRows) {
   }
   ASSERT_EQ(open_engine(), "");
   const std::string summary = engine_->recovery_summary();
-  EXPECT_NE(summary.find("stored timers rebuilt"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("snapshot migrated to layout"), std::string::npos) << summary;
   crash();
   {
     auto store = open_snapshot();
@@ -904,7 +904,7 @@ TEST_F(DurabilityTest, Layout1SnapshotGetsTheMissingTimerRows) {
     EXPECT_EQ(version, storage::kLayoutVersion);
   }
   ASSERT_EQ(open_engine(), "");
-  EXPECT_EQ(engine_->recovery_summary().find("stored timers rebuilt"), std::string::npos);
+  EXPECT_EQ(engine_->recovery_summary().find("snapshot migrated"), std::string::npos);
 }
 
 }  // namespace
@@ -1074,6 +1074,94 @@ TEST_F(DurabilityTest, EngineActorRoutesByKeyAndByPaymentNo) {
   notice.amount_minor = 1999;
   EXPECT_TRUE(core::is_success(ask(NoticeMsg{notice}).code));
   EXPECT_EQ(ask(GetOrderMsg{{"demo", "o-front"}}).order.status(), v1::Order::PAID);
+}
+
+// ---------------------------------------------------------------- search by channel_trade_no
+
+class ChannelTradeSearchTest : public DurabilityTest {
+ protected:
+  struct Found {
+    core::Code code = core::Code::kInternal;
+    std::string message;
+    std::vector<Engine::ChannelTradeMatch> matches;
+  };
+  Found find(const std::string& channel_trade_no) {
+    auto done = std::make_shared<std::promise<Found>>();
+    auto f = done->get_future();
+    engine_->find_channel_trade(channel_trade_no,
+                                [done](core::Code code, std::string message,
+                                       std::vector<Engine::ChannelTradeMatch> matches) {
+                                  done->set_value({code, std::move(message), std::move(matches)});
+                                });
+    if (f.wait_for(kWait) != std::future_status::ready) {
+      ADD_FAILURE() << "no answer in time";
+      return {};
+    }
+    return f.get();
+  }
+
+  // Pays the order through the sandbox; the channel_trade_no it got.
+  std::string paid(const std::string& order, std::string* payment_no) {
+    OrderReply r = pay(order);
+    EXPECT_EQ(r.code, core::Code::kCreated);
+    *payment_no = r.order.attempt().payment_no();
+    EXPECT_EQ(sandbox_->pay(*payment_no, false), channels::CallOutcome::kOk);
+    r = wait_for_order(order,
+                       [](const OrderReply& o) { return o.order.status() == v1::Order::PAID; });
+    EXPECT_EQ(r.order.attempts_size(), 1);
+    return r.order.attempts_size() == 1 ? r.order.attempts(0).channel_trade_no() : "";
+  }
+};
+
+TEST_F(ChannelTradeSearchTest, ATradeOnlyInTheWalTailIsFoundThroughACheckpoint) {
+  ASSERT_EQ(open_engine(), "");
+  std::string payment_no;
+  const std::string trade_no = paid("o-1", &payment_no);
+  ASSERT_FALSE(trade_no.empty());
+  Found found = find(trade_no);
+  ASSERT_EQ(found.code, core::Code::kOk) << found.message;
+  ASSERT_EQ(found.matches.size(), 1u);
+  EXPECT_EQ(found.matches[0].payment_no, payment_no);
+  ASSERT_TRUE(found.matches[0].order.has_admin);
+  EXPECT_EQ(found.matches[0].order.admin.merchant_id(), "demo");
+  EXPECT_EQ(found.matches[0].order.admin.order().merchant_order_no(), "o-1");
+  EXPECT_EQ(found.matches[0].order.admin.order().status(), v1::Order::PAID);
+}
+
+TEST_F(ChannelTradeSearchTest, ATradeIsFoundAfterARestart) {
+  ASSERT_EQ(open_engine(), "");
+  std::string first_payment, second_payment;
+  const std::string first = paid("o-1", &first_payment);
+  ASSERT_EQ(checkpoint(), "");
+  const std::string second = paid("o-2", &second_payment);  // the WAL tail only
+  crash();
+  ASSERT_EQ(open_engine(), "");
+  Found a = find(first);
+  ASSERT_EQ(a.code, core::Code::kOk) << a.message;
+  ASSERT_EQ(a.matches.size(), 1u);
+  EXPECT_EQ(a.matches[0].payment_no, first_payment);
+  Found b = find(second);
+  ASSERT_EQ(b.code, core::Code::kOk) << b.message;
+  ASSERT_EQ(b.matches.size(), 1u);
+  EXPECT_EQ(b.matches[0].payment_no, second_payment);
+}
+
+TEST_F(ChannelTradeSearchTest, AnUnknownTradeNoFindsNothing) {
+  ASSERT_EQ(open_engine(), "");
+  std::string payment_no;
+  const std::string trade_no = paid("o-1", &payment_no);
+  Found found = find(trade_no + "0");
+  EXPECT_EQ(found.code, core::Code::kOk) << found.message;
+  EXPECT_TRUE(found.matches.empty());
+  EXPECT_TRUE(find("4200000000000000000000000000").matches.empty());
+}
+
+TEST_F(ChannelTradeSearchTest, AnInMemoryEngineRefusesTheSearch) {
+  customize_ = [](EngineOptions& o) { o.data_dir.clear(); };
+  ASSERT_EQ(open_engine(), "");
+  Found found = find("4200000000000000000000000000");
+  EXPECT_EQ(found.code, core::Code::kNotReady);
+  EXPECT_NE(found.message.find("durable engine"), std::string::npos) << found.message;
 }
 
 }  // namespace

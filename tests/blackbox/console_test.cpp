@@ -1,12 +1,14 @@
 // Black box: the real oncepayd with a tokens file of operators. Sign-in,
 // roles and CSRF over HTTP (every exchange goes to the OpenAPI check), the
-// audit log across a restart, the console's files, and the refusal to start
-// with a tokens file its group may read or with a malformed line. The
-// browser drives the console in tests/console.
+// audit log across a restart, the console's files, a viewer's search by a
+// channel's trade number (before a checkpoint and after a crash), and the
+// refusal to start with a tokens file its group may read or with a
+// malformed line. The browser drives the console in tests/console.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -37,6 +39,11 @@ boost::json::object json_of(const http::HttpClientResult& r) {
   auto v = boost::json::parse(r.body, ec);
   EXPECT_FALSE(ec) << r.body;
   return v.is_object() ? v.as_object() : boost::json::object{};
+}
+
+// A JSON string's text; "" for anything else.
+std::string text_of(const boost::json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : std::string();
 }
 
 std::string write_tokens(const std::string& dir, const std::string& text, mode_t mode) {
@@ -125,6 +132,80 @@ TEST_F(DaemonConsoleTest, TheConsoleIsServedWithItsPolicy) {
   EXPECT_EQ(header_of(index, "content-security-policy").rfind("default-src 'self'", 0), 0u);
   EXPECT_EQ(call("GET", "/console/review.js").status, 200);
   EXPECT_EQ(call("GET", "/console/nope.js").status, 404);
+}
+
+// GET /admin/orders?channel_trade_no= (docs/API.md "Orders for operators").
+class DaemonTradeSearchTest : public DaemonConsoleTest {
+ protected:
+  const Headers viewer_{{"Authorization", std::string("Bearer ") + kViewerToken}};
+
+  // Pays the order through the sandbox; its payment_no and the channel's
+  // trade number once the order is paid.
+  std::string paid(const std::string& order, std::string* payment_no) {
+    const Headers merchant{{"Authorization", "Bearer sk_test_demo"}};
+    auto created = call("POST", "/v1/orders/" + order + "/pay", merchant,
+                        R"({"amount":1999,"currency":"CNY","channel":"sandbox"})");
+    EXPECT_EQ(created.status, 201) << created.body;
+    *payment_no = std::string(json_of(created)["attempt"].as_object()["payment_no"].as_string());
+    EXPECT_EQ(call("POST", "/sandbox/payments/" + *payment_no + "/pay").status, 200);
+    auto view =
+        testing::poll_until([&] { return json_of(call("GET", "/v1/orders/" + order, merchant)); },
+                            [](boost::json::object v) { return v["status"] == "PAID"; }, 8s);
+    EXPECT_EQ(view["status"], "PAID") << boost::json::serialize(view);
+    auto& attempts = view["attempts"];
+    if (!attempts.is_array() || attempts.as_array().size() != 1) return {};
+    const auto* trade = attempts.as_array()[0].as_object().if_contains("channel_trade_no");
+    return trade != nullptr && trade->is_string() ? std::string(trade->as_string()) : "";
+  }
+
+  // The items of a search that answered 200.
+  boost::json::array search(const std::string& channel_trade_no) {
+    auto r = call("GET", "/admin/orders?channel_trade_no=" + channel_trade_no, viewer_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto items = json_of(r)["items"];
+    return items.is_array() ? items.as_array() : boost::json::array{};
+  }
+};
+
+TEST_F(DaemonTradeSearchTest, AViewerFindsAnOrderByItsChannelTradeNoAtOnceAndAfterACrash) {
+  std::string first_payment, second_payment;
+  const std::string first = paid("bb-trade-1", &first_payment);
+  ASSERT_FALSE(first.empty());
+  // Only in the WAL so far (checkpoints every 30 s): the search checkpoints.
+  auto found = search(first);
+  ASSERT_EQ(found.size(), 1u);
+  auto item = found[0].as_object();
+  EXPECT_EQ(item["merchant_id"], "demo");
+  EXPECT_EQ(item["merchant_order_no"], "bb-trade-1");
+  EXPECT_EQ(text_of(item["payment_no"]), first_payment);
+  EXPECT_EQ(item["status"], "PAID");
+  EXPECT_EQ(item["amount"], 1999);
+  const std::string second = paid("bb-trade-2", &second_payment);
+  ASSERT_FALSE(second.empty());
+  EXPECT_EQ(daemon_->stop(SIGKILL), -SIGKILL);  // no last checkpoint
+  start();
+  found = search(first);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(text_of(found[0].as_object()["payment_no"]), first_payment);
+  found = search(second);  // recovered from the WAL tail
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].as_object()["merchant_order_no"], "bb-trade-2");
+  EXPECT_EQ(text_of(found[0].as_object()["payment_no"]), second_payment);
+}
+
+TEST_F(DaemonTradeSearchTest, AnUnknownTradeNoFindsNothing) {
+  EXPECT_TRUE(search("4200000000000000000000000000").empty());
+}
+
+TEST_F(DaemonTradeSearchTest, AMalformedTradeNoIs400) {
+  const std::vector<std::string> queries{"channel_trade_no=42%2000",
+                                         "channel_trade_no=" + std::string(65, '4'),
+                                         "channel_trade_no=", "channel_trade_no=42&payment_no=P1"};
+  for (const std::string& query : queries) {
+    auto r = call("GET", "/admin/orders?" + query, viewer_);
+    EXPECT_EQ(r.status, 400) << query << ": " << r.body;
+    EXPECT_EQ(json_of(r)["error"].as_object()["code"].as_string(), "invalid_request") << query;
+  }
 }
 
 TEST(DaemonConsoleLifecycleTest, RefusesATokensFileItsGroupMayRead) {

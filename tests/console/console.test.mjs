@@ -336,6 +336,20 @@ describe('the console', () => {
     await page.browserContext().close();
   });
 
+  test('orders: search by channel trade number', async () => {
+    const order = await api('GET', '/admin/orders/demo/console-1', { token: operators.viewer.token });
+    const tradeNo = order.body.order.attempts[0].channel_trade_no;
+    assert.ok(tradeNo, JSON.stringify(order.body.order.attempts));
+    const page = await signedInAs('viewer');
+    await page.click('a[data-screen=orders]');
+    await page.waitForSelector('#trade-search');
+    await page.type('#search-channel-trade-no', tradeNo);
+    await page.click('#trade-search button[type=submit]');
+    await page.waitForSelector('#order-page');
+    assert.equal(await page.evaluate(() => location.hash), '#/orders/demo/console-1');
+    await page.browserContext().close();
+  });
+
   test('a viewer sees the order page without actions', async () => {
     const page = await signedInAs('viewer');
     await page.goto(`${base}/console#/orders/demo/console-1`, { waitUntil: 'networkidle0' });

@@ -207,11 +207,31 @@ TEST_F(AdminOrdersTest, ASearchThatFindsNothingIsAnEmptyList) {
 TEST_F(AdminOrdersTest, ASearchWithBadInputIs400) {
   for (const char* query :
        {"", "merchant_id=demo", "merchant_order_no=o-1", "payment_no=P1&merchant_id=demo",
-        "channel_trade_no=4200000001", "page=2", "merchant_id=de%20mo&merchant_order_no=o-1"}) {
+        "channel_trade_no=4200000001&payment_no=P1", "page=2",
+        "merchant_id=de%20mo&merchant_order_no=o-1"}) {
     auto r = viewer(std::string("/admin/orders?") + query);
     EXPECT_EQ(r.status, 400) << query << ": " << r.body;
     EXPECT_EQ(code_of(r), "invalid_request") << query;
   }
+}
+
+TEST_F(AdminOrdersTest, AMalformedChannelTradeNoIs400) {
+  const std::string too_long(65, '4');
+  for (const std::string& value : {std::string(), std::string("4200%200001"), too_long,
+                                   std::string("%E5%BE%AE"), std::string("42%1F01")}) {
+    auto r = viewer("/admin/orders?channel_trade_no=" + value);
+    EXPECT_EQ(r.status, 400) << value << ": " << r.body;
+    EXPECT_EQ(code_of(r), "invalid_request") << value;
+  }
+}
+
+// The channels' numbers are indexed in the snapshot only: this engine has
+// none (the durable search: tests/actors, tests/blackbox).
+TEST_F(AdminOrdersTest, SearchByChannelTradeNoNeedsADurableEngine) {
+  auto r = viewer("/admin/orders?channel_trade_no=" + std::string(64, '4'));
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(code_of(r), "not_ready");
+  EXPECT_NE(r.body.find("durable engine"), std::string::npos) << r.body;
 }
 
 TEST_F(AdminOrdersTest, AMerchantKeyIsNoOperator) {
