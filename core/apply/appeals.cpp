@@ -25,8 +25,7 @@ void appeal_recorded(OrderState& s, const v1::Event& e) {
   appeal.recorded_by = x.operator_();
   appeal.recorded_ms = e.at_ms();
   s.appeals.push_back(std::move(appeal));
-  note(s, e.at_ms(), "appeal.recorded", {},
-       x.kind() + " by " + x.operator_() + ": " + x.detail());
+  note(s, e.at_ms(), "appeal.recorded", {}, x.kind() + " by " + x.operator_() + ": " + x.detail());
 }
 
 void appeal_finding(OrderState& s, const v1::Event& e) {

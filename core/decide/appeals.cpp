@@ -89,8 +89,7 @@ void Decider::check_appeal(const std::string& appeal_id, size_t index) {
     }
   }
   if (unanswered > 0) {
-    summary += "; " + std::to_string(unanswered) +
-               (unanswered == 1 ? " attempt" : " attempts") +
+    summary += "; " + std::to_string(unanswered) + (unanswered == 1 ? " attempt" : " attempts") +
                " did not answer: query again later";
   }
   auto* checked = event().mutable_appeal_checked();
@@ -133,11 +132,13 @@ void Decider::on_appeal_query(AttemptState& attempt, const Flow& flow, const Cha
       } else if (before == v1::Attempt::AUTO_REFUNDING) {
         finding += "; its automatic refund" + refund + " is under way";
       } else {
-        finding += " and oncepay had not learned it: it is being refunded automatically now" + refund;
+        finding +=
+            " and oncepay had not learned it: it is being refunded automatically now" + refund;
       }
     } else {
-      finding += " shows a payment oncepay cannot count (another amount or currency): see its "
-                 "amount_mismatch review item";
+      finding +=
+          " shows a payment oncepay cannot count (another amount or currency): see its "
+          "amount_mismatch review item";
     }
   } else if (r.outcome == ChannelOutcome::kOk) {
     if (r.state == ChannelPayState::kNotPay) {

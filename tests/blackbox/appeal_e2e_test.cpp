@@ -86,11 +86,9 @@ TEST_F(AppealE2ETest, ASecondChargeOnlyTheChannelKnewIsFoundRefundedAndSurvivesA
   const std::string p2 = parse<v1::OrderView>(second).attempt().payment_no();
   ASSERT_NE(p1, p2);
   ASSERT_EQ(call("POST", "/sandbox/payments/" + p2 + "/pay", "").status, 200);
-  auto paid = testing::poll_until([&] { return order_page(); },
-                                  [](const v1::AdminOrderView& v) {
-                                    return v.order().status() == v1::Order::PAID;
-                                  },
-                                  10s);
+  auto paid = testing::poll_until(
+      [&] { return order_page(); },
+      [](const v1::AdminOrderView& v) { return v.order().status() == v1::Order::PAID; }, 10s);
   ASSERT_EQ(paid.order().status(), v1::Order::PAID);
   ASSERT_EQ(call("PUT", "/sandbox/faults", "", R"({"notify_drop":1.0})").status, 200);
   ASSERT_EQ(call("POST", "/sandbox/payments/" + p1 + "/pay", "", R"({"after_close":true})").status,
@@ -117,12 +115,12 @@ TEST_F(AppealE2ETest, ASecondChargeOnlyTheChannelKnewIsFoundRefundedAndSurvivesA
   EXPECT_EQ(appeal.status(), "open");
 
   // The second charge goes back to the payer.
-  auto refunded = testing::poll_until([&] { return order_page(); },
-                                      [](const v1::AdminOrderView& v) {
-                                        return v.order().attempts(0).status() ==
-                                               v1::Attempt::AUTO_REFUNDED;
-                                      },
-                                      10s);
+  auto refunded =
+      testing::poll_until([&] { return order_page(); },
+                          [](const v1::AdminOrderView& v) {
+                            return v.order().attempts(0).status() == v1::Attempt::AUTO_REFUNDED;
+                          },
+                          10s);
   EXPECT_EQ(refunded.order().attempts(0).status(), v1::Attempt::AUTO_REFUNDED);
   EXPECT_EQ(refunded.order().status(), v1::Order::PAID);
 

@@ -333,9 +333,8 @@ TEST_F(AppealDecideTest, TheTimelineSaysWhoRecordedItAndWhatWasFound) {
   for (const auto& e : state_.timeline) {
     if (e.type.starts_with("appeal.") || e.type == "operator.action") types.push_back(e.type);
   }
-  EXPECT_EQ(types, (std::vector<std::string>{"operator.action", "appeal.recorded",
-                                             "appeal.finding", "appeal.finding",
-                                             "appeal.checked"}));
+  EXPECT_EQ(types, (std::vector<std::string>{"operator.action", "appeal.recorded", "appeal.finding",
+                                             "appeal.finding", "appeal.checked"}));
 }
 
 }  // namespace
