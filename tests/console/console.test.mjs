@@ -12,28 +12,16 @@
 // Nothing is downloaded: puppeteer-core comes from this folder's
 // node_modules (`npm ci`, scripts/setup.sh) and drives the system browser.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-const SKIP = 77;
+import { chromiumOrSkip, listeningUrl } from './harness.mjs';
 
-function chromiumPath() {
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
-
-const executablePath = chromiumPath();
-if (!executablePath) {
-  console.log('SKIP: chromium is not installed (scripts/setup.sh installs it)');
-  process.exit(SKIP);
-}
+const executablePath = chromiumOrSkip();
 const daemonPath = process.env.ONCEPAYD;
 assert.ok(daemonPath, 'ONCEPAYD must name the oncepayd binary');
 const screenshotDir = process.env.ONCEPAY_SCREENSHOT_DIR || path.join(tmpdir(), 'console-screenshots');
@@ -87,19 +75,7 @@ function startDaemon() {
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 20000);
-    daemon.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (\S+)\n/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    daemon.on('exit', (code) => reject(new Error(`oncepayd exited ${code}: ${out}`)));
-  });
+  return listeningUrl(daemon, 20000);
 }
 
 async function api(method, route, { token, body } = {}) {

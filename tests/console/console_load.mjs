@@ -45,7 +45,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const SKIP = 77;
+import { chromiumOrSkip, listeningUrl } from './harness.mjs';
+
 const TIMEOUT_MS = 60000;  // a screen that shows nothing by then is broken
 const SANDBOX_SECRET = 'chsec_sandbox';  // sandbox.secret's default (docs/API.md)
 const EXHAUSTED_WEBHOOKS = 3;
@@ -60,19 +61,7 @@ function option(name, fallback) {
 
 const log = (...parts) => console.error(`[console_load] ${parts.join(' ')}`);
 
-function chromiumPath() {
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
-
-const executablePath = chromiumPath();
-if (!executablePath) {
-  console.log('SKIP: chromium is not installed (scripts/setup.sh installs it)');
-  process.exit(SKIP);
-}
+const executablePath = chromiumOrSkip();
 const daemonPath = process.env.ONCEPAYD;
 const benchPath = process.env.ONCEPAY_BENCH;
 assert.ok(daemonPath, 'ONCEPAYD must name the oncepayd binary');
@@ -117,20 +106,7 @@ function startDaemon() {
   child.stderr.on('data', (chunk) => {
     err = (err + chunk).slice(-4000);
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}${err}`)), TIMEOUT_MS);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (\S+)\n/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`oncepayd exited ${code}: ${out}${err}`)));
-  });
+  return listeningUrl(child, TIMEOUT_MS, () => err);
 }
 
 async function stopDaemon() {

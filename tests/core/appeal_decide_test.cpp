@@ -2,47 +2,13 @@
 // recorded and its review item opened, every attempt is asked at the
 // channel in turn, each answer applied by the order's own rules and
 // recorded as a finding, then the summary; one test per edge case.
-#include <gtest/gtest.h>
-
-#include "core/order_decide.hpp"
-#include "core/order_snapshot.hpp"
+#include "decide_fixture.hpp"
 
 namespace oncepay::core {
 namespace {
 
-constexpr int64_t kT0 = 1'800'000'000'000;
-
-class AppealDecideTest : public ::testing::Test {
+class AppealDecideTest : public testing::DecideFixture {
  protected:
-  AppealDecideTest() {
-    config_.in_flight_window_ms = 10'000;
-    config_.max_attempts = 3;
-    config_.query_ladder_ms = {1'000, 2'000, 60'000};
-    config_.fast_expiry_ladder_ms = {500, 1'500};
-    config_.auto_refund_retry_ms = {1'000, 5'000};
-    config_.notify_retry_ladder_ms = {1'000};
-  }
-
-  Context ctx() {
-    Context c;
-    c.now_ms = now_;
-    c.config = &config_;
-    c.new_payment_no = [this] {
-      std::string no(1, 'P');
-      no += std::to_string(++ids_);
-      return no;
-    };
-    return c;
-  }
-
-  Step record(Step step) {
-    for (const auto& e : step.events) log_.push_back(e);
-    return step;
-  }
-  Step answer(const Step& pending, ChannelReply reply) {
-    EXPECT_TRUE(pending.call.has_value());
-    return record(resume(state_, pending.flow, reply, ctx()));
-  }
   // Answers a pay flow's calls as a channel that saw nothing paid.
   void settle_pay(Step s) {
     while (s.call) {
@@ -53,16 +19,6 @@ class AppealDecideTest : public ::testing::Test {
     }
   }
 
-  PayCommand pay_command() const {
-    PayCommand cmd;
-    cmd.merchant_id = "demo";
-    cmd.merchant_order_no = "o-1";
-    cmd.amount_minor = 1999;
-    cmd.currency = "CNY";
-    cmd.channel = "sandbox";
-    cmd.notify_url = "https://merchant.example/hook";
-    return cmd;
-  }
   // Attempt P1 PAYING.
   void one_attempt() { settle_pay(record(decide_pay(state_, pay_command(), ctx()))); }
   // P1 closed at the channel and P2 PAYING (the payer retried after the window).
@@ -103,19 +59,6 @@ class AppealDecideTest : public ::testing::Test {
     EXPECT_EQ(state_.appeals.size(), 1u);
     return state_.appeals.front();
   }
-
-  void expect_replay_equal() const {
-    OrderState replayed;
-    for (const auto& e : log_) apply(replayed, e);
-    EXPECT_TRUE(replayed == state_);
-    EXPECT_TRUE(from_snapshot(to_snapshot(state_)) == state_);
-  }
-
-  PaymentConfig config_;
-  OrderState state_;
-  int64_t now_ = kT0;
-  int ids_ = 0;
-  std::vector<v1::Event> log_;
 };
 
 TEST_F(AppealDecideTest, RecordsTheAppealOpensItsItemAndAsksAboutTheFirstAttempt) {

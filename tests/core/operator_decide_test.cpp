@@ -1,53 +1,16 @@
 // Operators' actions on one order (core/order_decide.hpp "operator actions"):
 // the OperatorAction event first, then the order's own flow; refusals record
 // nothing; "query now" applies the channel's answer without moving the ladder.
-#include <gtest/gtest.h>
-
-#include "core/order_decide.hpp"
+#include "decide_fixture.hpp"
 
 namespace oncepay::core {
 namespace {
 
-constexpr int64_t kT0 = 1'800'000'000'000;
-
-class OperatorDecideTest : public ::testing::Test {
+class OperatorDecideTest : public testing::DecideFixture {
  protected:
-  OperatorDecideTest() {
-    config_.in_flight_window_ms = 10'000;
-    config_.max_attempts = 3;
-    config_.query_ladder_ms = {1'000, 2'000, 4'000};
-    config_.fast_expiry_ladder_ms = {500, 1'500};
-    config_.auto_refund_retry_ms = {1'000, 5'000};
-    config_.notify_retry_ladder_ms = {1'000};
-  }
-
-  Context ctx() {
-    Context c;
-    c.now_ms = kT0;
-    c.config = &config_;
-    c.new_payment_no = [this] { return "P" + std::to_string(++ids_); };
-    return c;
-  }
-
-  Step record(Step step) {
-    for (const auto& e : step.events) log_.push_back(e);
-    return step;
-  }
-  Step answer(const Step& pending, ChannelReply reply) {
-    EXPECT_TRUE(pending.call.has_value());
-    return record(resume(state_, pending.flow, reply, ctx()));
-  }
-
   // Attempt P1 PAYING.
   void paying() {
-    PayCommand cmd;
-    cmd.merchant_id = "demo";
-    cmd.merchant_order_no = "o-1";
-    cmd.amount_minor = 1999;
-    cmd.currency = "CNY";
-    cmd.channel = "sandbox";
-    cmd.notify_url = "https://merchant.example/hook";
-    Step s = record(decide_pay(state_, cmd, ctx()));
+    Step s = record(decide_pay(state_, pay_command(), ctx()));
     ChannelReply prepaid{ChannelOutcome::kOk};
     prepaid.prepay_id = "wx-1";
     answer(s, prepaid);
@@ -74,17 +37,6 @@ class OperatorDecideTest : public ::testing::Test {
     }
     return nullptr;
   }
-
-  void expect_replay_equal() const {
-    OrderState replayed;
-    for (const auto& e : log_) apply(replayed, e);
-    EXPECT_TRUE(replayed == state_);
-  }
-
-  PaymentConfig config_;
-  OrderState state_;
-  int ids_ = 0;
-  std::vector<v1::Event> log_;
 };
 
 TEST_F(OperatorDecideTest, CloseRecordsTheActionBeforeAskingTheChannel) {
