@@ -275,7 +275,11 @@ TEST_F(AlipayChannelTest, HungGatewayIsUnavailableWithinTheTimeout) {
   auto r = call(make(ChannelOp::kPrepay, "P1018"));
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.outcome, ChannelOutcome::kUnavailable);
-  EXPECT_NE(r.detail.find("no alipay answer within 2000 ms"), std::string::npos) << r.detail;
+  // Whichever bound fires first says so: the actor's deadline, or the HTTP
+  // client's read timeout (both 2000 ms; on a loaded machine either wins).
+  EXPECT_TRUE(r.detail.find("no alipay answer within 2000 ms") != std::string::npos ||
+              r.detail.find("timeout") != std::string::npos)
+      << r.detail;
   EXPECT_LT(took, 4s);
   {
     std::lock_guard lock(mutex);
