@@ -533,6 +533,14 @@ void recon_list(Call& c) {
   if (!c.options.reconciler->calendar().window(date)) {
     return c.respond(invalid("date must be a day as YYYY-MM-DD"));
   }
+  // Filters name a merchant and a channel as everywhere else: a malformed
+  // one is a mistake to report, not a filter that matches nothing.
+  if (!merchant_id.empty() && !is_token(merchant_id, 64)) {
+    return c.respond(invalid("merchant_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-'"));
+  }
+  if (!channel.empty() && !is_token(channel, 64)) {
+    return c.respond(invalid("channel must be 1-64 characters of A-Z, a-z, 0-9, '_', '-'"));
+  }
   std::vector<v1::ReconciliationView> runs;
   storage::Status st = c.options.reconciler->store().runs_of_date(date, &runs);
   if (!st.is_ok()) return c.respond(error_of(Code::kStorageUnavailable, st.to_string()));

@@ -554,6 +554,14 @@ TEST_F(ReconPlantedTest, ResolutionsApplyThroughTheOrder) {
                  std::string("Bearer ") + kViewerToken)
                 .status,
             200);
+  // A malformed filter is refused, not a filter that matches nothing.
+  for (const char* filter : {"&channel=..%2F", "&merchant_id=a%20b", "&channel="}) {
+    EXPECT_EQ(call("GET", "/admin/reconciliations?date=" + today_ + filter, "",
+                   std::string("Bearer ") + kViewerToken)
+                  .status,
+              filter == std::string("&channel=") ? 200 : 400)
+        << filter;
+  }
   EXPECT_EQ(
       call("POST", "/admin/reconciliations",
            std::string(R"({"merchant_id":"demo","channel":"sandbox","date":")") + today_ + "\"}",
