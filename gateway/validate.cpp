@@ -13,9 +13,9 @@ namespace {
 
 std::string check_amount(int64_t amount_minor, int64_t min_minor, int64_t max_minor) {
   if (amount_minor >= min_minor && amount_minor <= max_minor) return {};
-  if (amount_minor == 0) {
-    return "field \"amount\" is required: from " + std::to_string(min_minor) + " to " +
-           std::to_string(max_minor) + " minor units";
+  if (amount_minor == 0) {  // proto3 cannot tell 0 from absent: say both
+    return "field \"amount\" is missing or 0: it must be from " + std::to_string(min_minor) +
+           " to " + std::to_string(max_minor) + " minor units";
   }
   return "field \"amount\": must be from " + std::to_string(min_minor) + " to " +
          std::to_string(max_minor) + " minor units, got " + std::to_string(amount_minor);

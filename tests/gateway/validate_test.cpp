@@ -106,7 +106,7 @@ TEST(ValidateAmount, PayAmountAboveTwoTo53IsRefused) {
   EXPECT_EQ(check_pay(r), R"(field "amount": must be from 1 to 9007199254740991 minor units, )"
                           R"(got 9007199254740992)");
   r.set_amount(0);
-  EXPECT_EQ(check_pay(r), R"(field "amount" is required: from 1 to 9007199254740991 minor units)");
+  EXPECT_EQ(check_pay(r), R"(field "amount" is missing or 0: it must be from 1 to 9007199254740991 minor units)");
 }
 
 TEST(ValidateAmount, PayAmountAboveConfiguredMaxIsRefused) {
