@@ -133,10 +133,10 @@ TEST(ValidateAmount, RefundAmountMustBeOneToTwoTo53) {
   EXPECT_NE(check_refund(r).find(R"(field "amount")"), std::string::npos);
 }
 
-TEST(ValidateAmount, MissingAmountSaysItIsRequired) {
+TEST(ValidateAmount, AMissingOrZeroAmountSaysBoth) {
   v1::RefundRequest r;
   r.set_refund_no("r-1");
-  EXPECT_NE(check_refund(r).find(R"(field "amount" is required)"), std::string::npos)
+  EXPECT_NE(check_refund(r).find(R"(field "amount" is missing or 0)"), std::string::npos)
       << check_refund(r);
 }
 
