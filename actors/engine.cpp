@@ -240,8 +240,8 @@ void Engine::checkpoint(StartDone done) {
 }
 
 template <class Msg>
-void Engine::call(Msg msg, Done done) {
-  const auto timeout = options_.request_timeout;
+void Engine::call(Msg msg, Done done, std::chrono::milliseconds bound) {
+  const auto timeout = bound.count() > 0 ? bound : options_.request_timeout;
   const int64_t retry_after = options_.payment.retry_after_s;
   // Routed here, on the caller's thread, by the routers' own rule
   // (route_request): the request goes straight to its shard, one mailbox hop
@@ -273,7 +273,13 @@ void Engine::refund(RefundMsg msg, Done done) { call(std::move(msg), std::move(d
 
 void Engine::review(ReviewMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
-void Engine::operate(OperatorMsg msg, Done done) { call(std::move(msg), std::move(done)); }
+void Engine::operate(OperatorMsg msg, Done done) {
+  std::chrono::milliseconds bound{};
+  if (msg.kind == OperatorMsg::Kind::kAppeal) {
+    bound = options_.request_timeout * std::max<int32_t>(1, options_.payment.max_attempts);
+  }
+  call(std::move(msg), std::move(done), bound);
+}
 
 void Engine::get_order(GetOrderMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 

@@ -157,7 +157,11 @@ class Engine {
   void refund(RefundMsg msg, Done done);
   // Reconciliation findings and review resolutions (ReviewMsg).
   void review(ReviewMsg msg, Done done);
-  // An operator's close, refund or query now (OperatorMsg).
+  // An operator's close, refund, query now, webhook retry or payer appeal
+  // (OperatorMsg). An appeal queries every attempt in turn, so its answer is
+  // bounded by request_timeout per attempt the order may have
+  // (payment.max-attempts): each query ends within the channel's timeout,
+  // which is shorter than request_timeout.
   void operate(OperatorMsg msg, Done done);
   void get_order(GetOrderMsg msg, Done done);
   // Routed by payment_no: the shard comes from the payment_no's shard field
@@ -261,8 +265,9 @@ class Engine {
  private:
   // Sends msg to a router from a one-shot actor; done gets the reply, or
   // kPaymentStatusUnknown after request_timeout.
+  // `timeout`: the bound on the answer; 0 means options_.request_timeout.
   template <class Msg>
-  void call(Msg msg, Done done);
+  void call(Msg msg, Done done, std::chrono::milliseconds timeout = {});
   void install(storage::Recovered& recovered);
   // find_channel_trade's steps: the snapshot's matches (after a checkpoint
   // when `checkpointed`), then their orders.

@@ -313,10 +313,12 @@ Step decide_operator_webhook_retry(OrderState& state, const OperatorCommand& com
 // counts, else refunded automatically; a close or the payer's error ends an
 // open attempt; NOTPAY and no answer change nothing — then recorded as an
 // AppealFinding. After the last attempt, AppealChecked with the summary
-// (the review item's detail from then on), and the reply kCreated.
-// kAppealLimit, with nothing recorded, when the order holds
-// kMaxAppealsPerOrder appeals. The item stays open until an operator
-// closes it (POST /admin/review/{item_id}/resolve, "dismiss" with a note:
+// (the review item's detail from then on), and the reply kCreated. An
+// attempt the channel could not be asked about (no_answer) is not counted
+// as charged or not: the summary says it is unknown.
+// kAppealLimit, with nothing recorded, when the order has
+// kMaxOpenAppealsPerOrder open appeals or kMaxAppealsPerOrder in all. The item stays open until an
+// operator closes it (POST /admin/review/{item_id}/resolve, "dismiss" with a note:
 // AppealState::closed). A check the engine's stop cut short leaves the
 // appeal without AppealChecked (AppealView status "interrupted").
 struct AppealCommand {
@@ -333,7 +335,11 @@ typename Inspector::result_type inspect(Inspector& f, AppealCommand& x) {
 inline constexpr std::string_view kReviewAppeal = "appeal";
 inline constexpr std::array<std::string_view, 3> kAppealKinds = {"charged_twice",
                                                                  "paid_not_credited", "other"};
-inline constexpr size_t kMaxAppealsPerOrder = 20;
+// At most this many appeals of one order are open (their review items not
+// closed), and at most kMaxAppealsPerOrder are kept in all (the order's
+// state must stay small).
+inline constexpr size_t kMaxOpenAppealsPerOrder = 20;
+inline constexpr size_t kMaxAppealsPerOrder = 100;
 Step decide_appeal(OrderState& state, const AppealCommand& command, const Context& context);
 
 // Webhook event types and their stable event_ids (payment_no is globally

@@ -563,15 +563,18 @@ void review_resolve(Call& c) {
       body.resolution() != core::kResolutionDismiss) {
     return c.respond(invalid("resolution must be trust_channel, trust_platform or dismiss"));
   }
-  if (body.operator_().size() > 64 || !core::valid_utf8(body.operator_())) {
+  if (body.operator_().size() > 64 || !core::valid_utf8(body.operator_()) ||
+      (!body.operator_().empty() && !is_operator_text(body.operator_()))) {
     return c.respond(invalid("operator must be at most 64 bytes of UTF-8: who resolves the item"));
   }
   // Who resolved it is who signed in; a different name in the body is kept
   // beside it ("admin for alice": a shared token used on someone's behalf).
   std::string who = c.caller ? c.caller->operator_name : std::string("admin");
   if (!body.operator_().empty() && body.operator_() != who) who += " for " + body.operator_();
-  if (body.reason().empty() || body.reason().size() > 500 || !core::valid_utf8(body.reason())) {
-    return c.respond(invalid("reason must be 1-500 bytes of UTF-8: why"));
+  if (!is_operator_text(body.reason())) {
+    return c.respond(
+        invalid("reason must be 1-500 bytes of UTF-8 with a visible character and no control "
+                "character: why"));
   }
   const std::string item_id = c.param();
   auto entry = c.engine.reviews().find(item_id);
@@ -719,8 +722,10 @@ void admin_order_search(Call& c) {
 
 std::optional<HttpResponse> operator_command(const Call& c, const std::string& reason,
                                              core::OperatorCommand* out) {
-  if (reason.empty() || reason.size() > 500 || !core::valid_utf8(reason)) {
-    return invalid("reason must be 1-500 bytes of UTF-8: why");
+  if (!is_operator_text(reason)) {
+    return invalid(
+        "reason must be 1-500 bytes of UTF-8 with a visible character and no control "
+        "character: why");
   }
   out->operator_name = c.caller ? c.caller->operator_name : std::string("admin");
   out->reason = reason;
@@ -798,8 +803,10 @@ void admin_order_appeal(Call& c) {
       core::kAppealKinds.end()) {
     return c.respond(invalid("kind must be charged_twice, paid_not_credited or other"));
   }
-  if (body.detail().empty() || body.detail().size() > 500 || !core::valid_utf8(body.detail())) {
-    return c.respond(invalid("detail must be 1-500 bytes of UTF-8: what the payer says"));
+  if (!is_operator_text(body.detail())) {
+    return c.respond(
+        invalid("detail must be 1-500 bytes of UTF-8 with a visible character and no control "
+                "character: what the payer says"));
   }
   if (auto refusal = operator_command(c, body.detail(), &msg.command)) {
     return c.respond(std::move(*refusal));

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/money.hpp"
+#include "core/statement.hpp"
 #include "http/url.hpp"
 
 namespace oncepay::gateway {
@@ -79,6 +80,18 @@ std::string check_refund(const v1::RefundRequest& r) {
   if (auto e = check_amount(r.amount(), 1, kMaxAmountMinor); !e.empty()) return e;
   if (r.reason().size() > kMaxReasonBytes) return "reason must be at most 256 bytes";
   return {};
+}
+
+bool is_operator_text(std::string_view text) {
+  if (text.empty() || text.size() > kMaxOperatorTextBytes || !core::valid_utf8(text)) return false;
+  bool visible = false;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\t' || c == '\n' || c == '\r' || c == ' ') continue;
+    if (c < 0x20 || c == 0x7F) return false;
+    visible = true;
+  }
+  return visible;
 }
 
 bool parse_limit(std::string_view text, size_t max, size_t* out) {

@@ -32,6 +32,10 @@ std::string check_order_no(std::string_view merchant_order_no);
 std::string check_pay(const v1::PayRequest& request, int64_t max_amount_minor = 0);
 // amount 1..kMaxAmountMinor, refund_no a token, reason bounded.
 std::string check_refund(const v1::RefundRequest& request);
+// An operator's words (a reason, a payer appeal's detail): 1-500 bytes of
+// UTF-8, not only whitespace, and no control character but tab, CR and LF.
+inline constexpr size_t kMaxOperatorTextBytes = 500;
+bool is_operator_text(std::string_view text);
 // A page size: decimal digits only, 1..max.
 bool parse_limit(std::string_view text, size_t max, size_t* out);
 

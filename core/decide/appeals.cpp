@@ -30,10 +30,17 @@ void Decider::appeal(const AppealCommand& cmd) {
   ONCEPAY_CHECK(!cmd.operator_name.empty());
   ONCEPAY_CHECK(std::find(kAppealKinds.begin(), kAppealKinds.end(), cmd.kind) !=
                 kAppealKinds.end());
+  const auto open = static_cast<size_t>(std::count_if(
+      s_.appeals.begin(), s_.appeals.end(), [](const AppealState& a) { return !a.closed; }));
+  if (open >= kMaxOpenAppealsPerOrder) {
+    return reply(Code::kAppealLimit, "",
+                 "the order has " + std::to_string(open) +
+                     " open appeals: close one (its review item) before recording another");
+  }
   if (s_.appeals.size() >= kMaxAppealsPerOrder) {
     return reply(Code::kAppealLimit, "",
                  "the order holds " + std::to_string(kMaxAppealsPerOrder) +
-                     " appeals already: add to an open one's resolution instead");
+                     " appeals, the most one order keeps: use query now for an open attempt");
   }
   if (s_.attempts.empty()) {  // an opened order always has one; kept for safety
     return reply(Code::kNoOpenAttempt, "", "the order has no payment attempt to check");
@@ -52,7 +59,7 @@ void Decider::appeal(const AppealCommand& cmd) {
   std::string about = s_.paid_payment_no;
   if (about.empty()) about = s_.attempts.back().payment_no;
   open_review(kReviewAppeal, subject, about,
-              cmd.kind + ": " + cmd.detail + " (checking every attempt at the channel)");
+              cmd.kind + ": " + cmd.detail + " (not checked at the channel yet)");
   check_appeal(id, 0);
 }
 
@@ -73,24 +80,30 @@ void Decider::check_appeal(const std::string& appeal_id, size_t index) {
     if (f.charged) charges.push_back(f.finding);
     if (f.channel_state == "no_answer") ++unanswered;
   }
+  const size_t answered = s_.attempts.size() - unanswered;
   std::string summary;
-  if (charges.empty()) {
-    summary = "no charge at the channel on any of the " + std::to_string(s_.attempts.size()) +
-              " attempts";
-  } else {
+  if (!charges.empty()) {
     summary = std::to_string(charges.size()) +
               (charges.size() == 1 ? " charge at the channel: " : " charges at the channel: ");
     for (size_t i = 0; i < charges.size(); ++i) {
       if (i > 0) summary += "; ";
       summary += charges[i];
     }
-    if (charges.size() == 1 && appeal->kind == "charged_twice") {
+    if (charges.size() == 1 && unanswered == 0 && appeal->kind == "charged_twice") {
       summary += "; no second charge at the channel";
     }
+  } else if (unanswered == 0) {
+    summary = "no charge at the channel on any of the " + std::to_string(s_.attempts.size()) +
+              " attempts";
+  } else if (answered > 0) {
+    summary = "no charge on the " + std::to_string(answered) + " of " +
+              std::to_string(s_.attempts.size()) + " attempts the channel answered for";
   }
   if (unanswered > 0) {
-    summary += "; " + std::to_string(unanswered) + (unanswered == 1 ? " attempt" : " attempts") +
-               " did not answer: query again later";
+    if (!summary.empty()) summary += "; ";
+    summary += std::to_string(unanswered) + (unanswered == 1 ? " attempt" : " attempts") +
+               " could not be asked: whether the payer was charged there is unknown, query "
+               "again later";
   }
   auto* checked = event().mutable_appeal_checked();
   checked->set_appeal_id(appeal_id);
@@ -118,7 +131,8 @@ void Decider::on_appeal_query(AttemptState& attempt, const Flow& flow, const Cha
     if (s_.paid_payment_no == attempt.payment_no) {
       finding += paid_before ? " is the order's payment"
                              : " was paid at the channel and oncepay had not learned it: the "
-                               "order is PAID now and the merchant is notified";
+                               "order is PAID now";
+      if (!paid_before && !s_.notify_url.empty()) finding += " and the merchant is notified";
       if (r.state == ChannelPayState::kRefund) finding += " (the channel shows refunds on it)";
     } else if (attempt.status == v1::Attempt::AUTO_REFUNDED ||
                attempt.status == v1::Attempt::AUTO_REFUNDING) {

@@ -163,6 +163,18 @@ TEST_F(AppealDecideTest, NoChargeAnywhereSaysSo) {
   expect_replay_equal();
 }
 
+TEST_F(AppealDecideTest, NoAnswerIsNeverReportedAsNoCharge) {
+  two_attempts();
+  Step s = record(decide_appeal(state_, appeal("paid_not_credited"), ctx()));
+  s = answer(s, state_at_channel(ChannelPayState::kClosed));
+  s = answer(s, ChannelReply{ChannelOutcome::kUnavailable});
+  const AppealState& a = only_appeal();
+  EXPECT_EQ(a.summary,
+            "no charge on the 1 of 2 attempts the channel answered for; 1 attempt could not be "
+            "asked: whether the payer was charged there is unknown, query again later");
+  EXPECT_EQ(state_.find_review("appeal:P1:1")->detail, "paid_not_credited: " + a.summary);
+}
+
 TEST_F(AppealDecideTest, AnOpenAttemptTheChannelNeverSawFails) {
   one_attempt();
   Step s = record(decide_appeal(state_, appeal("other"), ctx()));
@@ -182,7 +194,11 @@ TEST_F(AppealDecideTest, AnUnansweredQueryIsAFindingAndTheSummarySaysToAskAgain)
   const AppealState& a = only_appeal();
   EXPECT_EQ(a.findings[0].channel_state, "no_answer");
   EXPECT_NE(a.findings[0].finding.find("timeout after 5000 ms"), std::string::npos);
-  EXPECT_NE(a.summary.find("1 attempt did not answer: query again later"), std::string::npos);
+  EXPECT_NE(a.summary.find("1 attempt could not be asked: whether the payer was charged there is "
+                           "unknown"),
+            std::string::npos)
+      << a.summary;
+  EXPECT_EQ(a.summary.find("no second charge"), std::string::npos);  // not known
   EXPECT_EQ(state_.find("P1")->status, v1::Attempt::CLOSED);
   expect_replay_equal();
 }
@@ -254,9 +270,9 @@ TEST_F(AppealDecideTest, EachAppealOfAnOrderGetsItsOwnItem) {
   EXPECT_EQ(appeal_view(state_.appeals[1]).status(), "open");
 }
 
-TEST_F(AppealDecideTest, TheAppealLimitRecordsNothing) {
+TEST_F(AppealDecideTest, TheOpenAppealLimitRecordsNothingUntilOneIsClosed) {
   one_attempt();
-  for (size_t i = 0; i < kMaxAppealsPerOrder; ++i) {
+  for (size_t i = 0; i < kMaxOpenAppealsPerOrder; ++i) {
     Step s = record(decide_appeal(state_, appeal("other"), ctx()));
     answer(s, state_at_channel(ChannelPayState::kNotPay));
   }
@@ -264,6 +280,25 @@ TEST_F(AppealDecideTest, TheAppealLimitRecordsNothing) {
   EXPECT_EQ(refused.reply->code, Code::kAppealLimit);
   EXPECT_TRUE(refused.events.empty());
   EXPECT_FALSE(refused.call.has_value());
+  EXPECT_EQ(state_.appeals.size(), kMaxOpenAppealsPerOrder);
+  // Closing one makes room: the channel can be asked again.
+  record(
+      decide_resolve(state_, ResolveCommand{"appeal:P1:1", "dismiss", "olga", "answered"}, ctx()));
+  Step again = record(decide_appeal(state_, appeal("other"), ctx()));
+  EXPECT_TRUE(again.call.has_value());
+}
+
+TEST_F(AppealDecideTest, AnOrderKeepsAtMostTheAppealCapInAll) {
+  one_attempt();
+  for (size_t i = 0; i < kMaxAppealsPerOrder; ++i) {
+    Step s = record(decide_appeal(state_, appeal("other"), ctx()));
+    answer(s, state_at_channel(ChannelPayState::kNotPay));
+    const std::string id = state_.appeals.back().appeal_id;
+    record(decide_resolve(state_, ResolveCommand{id, "dismiss", "olga", "answered"}, ctx()));
+  }
+  Step refused = record(decide_appeal(state_, appeal("other"), ctx()));
+  EXPECT_EQ(refused.reply->code, Code::kAppealLimit);
+  EXPECT_TRUE(refused.events.empty());
   EXPECT_EQ(state_.appeals.size(), kMaxAppealsPerOrder);
 }
 

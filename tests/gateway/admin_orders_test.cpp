@@ -397,6 +397,9 @@ TEST_F(AdminOrdersTest, AnAppealWithBadInputIs400AndRecordsNothing) {
         std::string(R"({"kind":"charged_twice","detail":""})"),
         std::string(R"({"kind":"lost","detail":"x"})"), std::string(R"({"detail":"x"})"),
         std::string(R"({"kind":"other","detail":"x","extra":1})"),
+        std::string(R"({"kind":"other","detail":"   "})"),
+        std::string(R"({"kind":"other","detail":"a\u0000b"})"),
+        std::string(R"({"kind":"other","detail":"a\u001bb"})"),
         R"({"kind":"other","detail":")" + long_detail + R"("})", std::string("not json")}) {
     auto r = act("/admin/orders/demo/o-1/appeals", body);
     EXPECT_EQ(r.status, 400) << body << ": " << r.body;

@@ -106,7 +106,8 @@ TEST(ValidateAmount, PayAmountAboveTwoTo53IsRefused) {
   EXPECT_EQ(check_pay(r), R"(field "amount": must be from 1 to 9007199254740991 minor units, )"
                           R"(got 9007199254740992)");
   r.set_amount(0);
-  EXPECT_EQ(check_pay(r), R"(field "amount" is missing or 0: it must be from 1 to 9007199254740991 minor units)");
+  EXPECT_EQ(check_pay(r),
+            R"(field "amount" is missing or 0: it must be from 1 to 9007199254740991 minor units)");
 }
 
 TEST(ValidateAmount, PayAmountAboveConfiguredMaxIsRefused) {
@@ -138,6 +139,20 @@ TEST(ValidateAmount, AMissingOrZeroAmountSaysBoth) {
   r.set_refund_no("r-1");
   EXPECT_NE(check_refund(r).find(R"(field "amount" is missing or 0)"), std::string::npos)
       << check_refund(r);
+}
+
+TEST(ValidateOperatorText, TakesWordsWithLineBreaksAndRefusesBlankOrControlCharacters) {
+  EXPECT_TRUE(is_operator_text("the payer called"));
+  EXPECT_TRUE(is_operator_text("line one\nline two\tand a tab\r\n"));
+  EXPECT_TRUE(is_operator_text("付款人来电"));
+  EXPECT_TRUE(is_operator_text(std::string(500, 'x')));
+  EXPECT_FALSE(is_operator_text(""));
+  EXPECT_FALSE(is_operator_text(" \t\n "));
+  EXPECT_FALSE(is_operator_text(std::string(501, 'x')));
+  EXPECT_FALSE(is_operator_text(std::string("a\0b", 3)));
+  EXPECT_FALSE(is_operator_text("a\x1b[31mb"));
+  EXPECT_FALSE(is_operator_text("a\x7f"));
+  EXPECT_FALSE(is_operator_text("\xff\xfe"));
 }
 
 }  // namespace
