@@ -273,11 +273,14 @@ void Engine::refund(RefundMsg msg, Done done) { call(std::move(msg), std::move(d
 
 void Engine::review(ReviewMsg msg, Done done) { call(std::move(msg), std::move(done)); }
 
+std::chrono::milliseconds operator_answer_bound(const OperatorMsg& msg,
+                                                const EngineOptions& options) {
+  if (msg.kind != OperatorMsg::Kind::kAppeal) return options.request_timeout;
+  return options.request_timeout * std::max<int32_t>(1, options.payment.max_attempts);
+}
+
 void Engine::operate(OperatorMsg msg, Done done) {
-  std::chrono::milliseconds bound{};
-  if (msg.kind == OperatorMsg::Kind::kAppeal) {
-    bound = options_.request_timeout * std::max<int32_t>(1, options_.payment.max_attempts);
-  }
+  const auto bound = operator_answer_bound(msg, options_);
   call(std::move(msg), std::move(done), bound);
 }
 

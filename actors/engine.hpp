@@ -143,6 +143,13 @@ struct EngineOptions {
   std::shared_ptr<StateLog> state_log;
 };
 
+// How long a caller waits for the answer to an operator's request: an
+// appeal queries every attempt in turn, each within the channel's timeout
+// (shorter than request_timeout), so request_timeout per attempt the order
+// may have (payment.max-attempts); every other request request_timeout.
+std::chrono::milliseconds operator_answer_bound(const OperatorMsg& msg,
+                                                const EngineOptions& options);
+
 class Engine {
  public:
   using Done = std::function<void(OrderReply)>;

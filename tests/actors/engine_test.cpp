@@ -466,3 +466,26 @@ TEST_F(EngineTest, HungChannelGives503WithinTheChannelTimeout) {
 
 }  // namespace
 }  // namespace oncepay::actors
+
+namespace oncepay::actors {
+namespace {
+
+TEST(OperatorAnswerBoundTest, AnAppealWaitsRequestTimeoutPerAttemptEveryOtherActionOnce) {
+  EngineOptions options;
+  options.request_timeout = std::chrono::milliseconds(5000);
+  options.payment.max_attempts = 3;
+  OperatorMsg appeal;
+  appeal.kind = OperatorMsg::Kind::kAppeal;
+  EXPECT_EQ(operator_answer_bound(appeal, options), std::chrono::milliseconds(15000));
+  for (auto kind : {OperatorMsg::Kind::kClose, OperatorMsg::Kind::kRefund,
+                    OperatorMsg::Kind::kQuery, OperatorMsg::Kind::kRetryWebhook}) {
+    OperatorMsg msg;
+    msg.kind = kind;
+    EXPECT_EQ(operator_answer_bound(msg, options), std::chrono::milliseconds(5000));
+  }
+  options.payment.max_attempts = 0;  // never below one request_timeout
+  EXPECT_EQ(operator_answer_bound(appeal, options), std::chrono::milliseconds(5000));
+}
+
+}  // namespace
+}  // namespace oncepay::actors
