@@ -12,6 +12,16 @@ export const REASONS = [
   'auto_refund_failed',
   'unknown_unresolved',
   'webhook_exhausted',
+  'appeal',
+  'recon_channel_missing',
+  'recon_amount_mismatch',
+  'recon_currency_mismatch',
+  'recon_status_mismatch',
+  'recon_refund_channel_only',
+  'recon_refund_platform_only',
+  'recon_refund_amount_mismatch',
+  'recon_unknown_payment',
+  'recon_duplicate_line',
 ];
 
 const PAGE = 50;
