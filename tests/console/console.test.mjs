@@ -590,6 +590,39 @@ describe('the console', () => {
     await page.browserContext().close();
   });
 
+  test('merchants: an admin creates one and sees its credentials once; an operator cannot', async () => {
+    const page = await signedInAs('admin');
+    await page.click('a[data-screen=merchants]');
+    await page.waitForSelector('#merchant-create');
+    await page.type('#new-merchant-id', 'm-created');
+    await page.select('#new-merchant-policy', 'refund_duplicates');
+    await page.click('#merchant-create button[type=submit]');
+    await page.waitForSelector('#merchant-credentials');
+    assert.match(await text(page, '#merchant-credentials'), /API key\s*sk_/);
+    assert.match(await text(page, '#merchant-create'), /Shown this once/);
+    await page.waitForFunction(() => /m-created/.test(document.getElementById('merchant-list').textContent));
+    await page.click('#merchant-credentials-hide');
+    assert.equal(/sk_|whsec_/.test(await page.$eval('body', (b) => b.textContent)), false);
+    // Never again: not after a reload, not on its lookup.
+    await page.reload({ waitUntil: 'networkidle0' });
+    await page.waitForSelector('#merchant-list tbody tr');
+    await page.type('#merchant-id', 'm-created');
+    await page.click('#merchant-lookup button[type=submit]');
+    await page.waitForSelector('#merchant-details');
+    assert.match(await text(page, '#merchant-details'), /m-created.*refund_duplicates/s);
+    assert.equal(/sk_|whsec_/.test(await page.$eval('body', (b) => b.textContent)), false);
+    // A taken id is refused in words.
+    await page.type('#new-merchant-id', 'm-created');
+    await page.click('#merchant-create button[type=submit]');
+    await page.waitForFunction(() => /Refused/.test(document.querySelector('#merchant-create .action-status').textContent));
+    await page.browserContext().close();
+    const operatorPage = await signedInAs('operator');
+    await operatorPage.click('a[data-screen=merchants]');
+    await operatorPage.waitForSelector('#merchant-list tbody tr');
+    assert.equal(await operatorPage.$('#merchant-create'), null);
+    await operatorPage.browserContext().close();
+  });
+
   test('the other screens are reachable from the navigation', async () => {
     const page = await signedInAs('operator');
     for (const screen of ['orders', 'reconciliation', 'metrics']) {
@@ -623,12 +656,12 @@ describe('the console', () => {
     // From the top of the page: the header, the navigation, the screen.
     await page.evaluate(() => document.activeElement.blur());
     const focused = [];
-    for (let i = 0; i < 12; i += 1) {
+    for (let i = 0; i < 24; i += 1) {
       await page.keyboard.press('Tab');
       focused.push(await page.evaluate(() => document.activeElement.textContent.trim()));
     }
     assert.ok(focused.includes('Sign out'), focused.join(' | '));
-    for (const label of ['Review queue', 'Merchants', 'Metrics', 'Look up', 'demo']) {
+    for (const label of ['Review queue', 'Merchants', 'Metrics', 'Look up', 'Create merchant', 'demo']) {
       assert.ok(focused.includes(label), `${label} not reached: ${focused.join(' | ')}`);
     }
     await page.browserContext().close();
