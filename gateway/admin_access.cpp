@@ -86,12 +86,24 @@ AdminAccess::AdminAccess(AdminAccessOptions options)
 std::optional<Caller> AdminAccess::identify(const HttpRequest& request) {
   if (!request.header("authorization").empty()) {
     auto op = operators_.authenticate(bearer_of(request));
-    if (!op) return std::nullopt;
+    if (!op) {
+      limiter_.failed(request.remote_address, now());
+      return std::nullopt;
+    }
     return Caller{op->name, op->role, std::nullopt};
   }
   auto session = sessions_.find(session_cookie_of(request));
   if (!session) return std::nullopt;
   return Caller{session->operator_name, session->role, std::move(session)};
+}
+
+std::optional<HttpResponse> AdminAccess::bearer_refusal(const HttpRequest& request) {
+  if (request.header("authorization").empty()) return std::nullopt;
+  if (limiter_.allowed(request.remote_address, now())) return std::nullopt;
+  HttpResponse r =
+      error_of(Code::kRateLimited, "too many failed tokens from this address; retry in a minute");
+  r.headers.emplace_back("Retry-After", std::to_string(SignInLimiter::kWindowMs / 1000));
+  return r;
 }
 
 std::optional<HttpResponse> AdminAccess::refusal(const Caller& caller, const HttpRequest& request,

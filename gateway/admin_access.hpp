@@ -55,8 +55,17 @@ class AdminAccess {
   explicit AdminAccess(AdminAccessOptions options);
 
   // The caller of a request: by its bearer token when it has an
-  // Authorization header (only then), else by its session cookie.
+  // Authorization header (only then), else by its session cookie. A bearer
+  // token that is no operator's counts as a failed attempt of the client
+  // (SignInLimiter, shared with sign-in).
   std::optional<Caller> identify(const http::HttpRequest& request);
+
+  // 429 rate_limited (with Retry-After) for a request with an Authorization
+  // header from a client whose sign-ins or bearer tokens failed
+  // SignInLimiter::kMaxFailures times within the window: its token is not
+  // even compared until the window ends. Session cookies (256 random bits)
+  // are not counted. Nothing otherwise.
+  std::optional<http::HttpResponse> bearer_refusal(const http::HttpRequest& request);
 
   // The refusal of a request of `caller` to a route needing `min_role`,
   // in this order: a cookie session's state change without its CSRF token

@@ -1013,6 +1013,10 @@ std::optional<HttpResponse> gate(const Call& c) {
 // refusals included; /admin/session audits itself.
 void run_admin_route(Call& c, std::string* route) {
   if (run_route(Access::kAdminSession, c, route)) return;
+  if (auto slowed = c.admin->bearer_refusal(c.req)) {
+    *route = "/admin";
+    return c.respond(std::move(*slowed));
+  }
   c.caller = c.admin->identify(c.req);
   if (!c.caller) {
     *route = "/admin";

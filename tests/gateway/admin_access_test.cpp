@@ -219,6 +219,31 @@ TEST_F(AdminAccessTest, RepeatedWrongTokensAreRateLimited) {
   EXPECT_EQ(call("POST", "/admin/session", R"({"token":"viewer-token"})").status, 200);
 }
 
+TEST_F(AdminAccessTest, RepeatedWrongBearerTokensAreRateLimitedBeforeTheTokenIsCompared) {
+  for (int i = 0; i < SignInLimiter::kMaxFailures; ++i) {
+    EXPECT_EQ(bearer("GET", "/admin/review", "guess").status, 401);
+  }
+  auto r = bearer("GET", "/admin/review", kViewerToken);  // even a right one, for the window
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(code_of(r), "rate_limited");
+  EXPECT_EQ(header_of(r, "Retry-After"), "60");
+  EXPECT_EQ(bearer("POST", "/admin/merchants", kBossToken, R"({"merchant_id":"m-slow"})").status,
+            429);
+  EXPECT_FALSE(engine_->merchants().get("m-slow").has_value());
+  // The same budget as sign-in's: that is slowed too.
+  EXPECT_EQ(call("POST", "/admin/session", R"({"token":"viewer-token"})").status, 429);
+  now_ms_ += SignInLimiter::kWindowMs;
+  EXPECT_EQ(bearer("GET", "/admin/review", kViewerToken).status, 200);
+}
+
+TEST_F(AdminAccessTest, ASessionCookieIsNotSlowedByItsClientsWrongTokens) {
+  const SignedIn s = sign_in("operator-token");
+  for (int i = 0; i < SignInLimiter::kMaxFailures; ++i) {
+    EXPECT_EQ(bearer("GET", "/admin/review", "guess").status, 401);
+  }
+  EXPECT_EQ(with_session("GET", "/admin/review", s).status, 200);
+}
+
 TEST_F(AdminAccessTest, TheCookieAuthenticatesAndWhoAmIAnswers) {
   const auto s = sign_in(kViewerToken);
   EXPECT_EQ(with_session("GET", "/admin/review", s).status, 200);
