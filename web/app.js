@@ -55,7 +55,15 @@ function route() {
   const root = $('screen');
   root.replaceChildren();
   document.title = `${screens[screen].title} · oncepay console`;
-  const context = { session, onSignedOut: () => showSignIn('Your session has ended; sign in again.') };
+  // A 401 answers a request of this session only while it is the current
+  // one: after a sign-out (or a new sign-in) a late answer to a request the
+  // old screen made must not replace what the sign-in page says.
+  const context = {
+    session,
+    onSignedOut: () => {
+      if (session === context.session) showSignIn('Your session has ended; sign in again.');
+    },
+  };
   screens[screen].module.render(root, context).catch((error) => {
     if (error instanceof ApiError && error.status === 401) return context.onSignedOut();
     const p = document.createElement('p');
