@@ -83,11 +83,11 @@ AdminAccess::AdminAccess(AdminAccessOptions options)
       sessions_(options.session_ttl_ms, now_ms_),
       audit_(options.audit ? options.audit : std::make_shared<AuditLog>()) {}
 
-std::optional<Caller> AdminAccess::identify(const HttpRequest& request) {
+std::optional<Caller> AdminAccess::identify(const HttpRequest& request, bool count) {
   if (!request.header("authorization").empty()) {
     auto op = operators_.authenticate(bearer_of(request));
     if (!op) {
-      limiter_.failed(request.remote_address, now());
+      if (count) limiter_.failed(request.remote_address, now());
       return std::nullopt;
     }
     return Caller{op->name, op->role, std::nullopt};

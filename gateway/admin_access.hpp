@@ -57,8 +57,9 @@ class AdminAccess {
   // The caller of a request: by its bearer token when it has an
   // Authorization header (only then), else by its session cookie. A bearer
   // token that is no operator's counts as a failed attempt of the client
-  // (SignInLimiter, shared with sign-in).
-  std::optional<Caller> identify(const http::HttpRequest& request);
+  // (SignInLimiter, shared with sign-in) unless `count` is false (a look
+  // ahead at a request that is identified again when it is dispatched).
+  std::optional<Caller> identify(const http::HttpRequest& request, bool count = true);
 
   // 429 rate_limited (with Retry-After) for a request with an Authorization
   // header from a client whose sign-ins or bearer tokens failed

@@ -1087,7 +1087,10 @@ std::optional<http::HttpServerOptions::LargeBody> Api::large_body(const HttpRequ
   if (head.query.empty()) return std::nullopt;
   // Only an operator who may start a run streams a large body to disk;
   // anyone else's request is read with the ordinary limits (and refused).
-  const auto caller = admin_->identify(head);
+  // Not counted here: dispatch identifies the request again (and counts a
+  // wrong token once), or refuses a slowed client before that.
+  if (admin_->bearer_refusal(head)) return std::nullopt;
+  const auto caller = admin_->identify(head, /*count=*/false);
   if (!caller || admin_->refusal(*caller, head, Role::kOperator)) return std::nullopt;
   http::HttpServerOptions::LargeBody large;
   large.file_path = options_.reconciler->upload_path();
