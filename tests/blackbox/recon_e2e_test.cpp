@@ -113,6 +113,22 @@ std::string replaced(std::string text, const std::string& from, const std::strin
   return text.replace(at, from.size(), to);
 }
 
+// GET /admin/reconciliations/{id} on `daemon` as `auth` (an Authorization
+// value) until the run is no longer RUNNING, for at most `limit`; the last
+// view read.
+v1::ReconciliationView settled_run(const testing::DaemonProcess& daemon, const std::string& auth,
+                                   const std::string& id, std::chrono::milliseconds limit = 20s) {
+  return testing::poll_until(
+      [&] {
+        v1::ReconciliationView v;
+        const auto r = daemon.request("GET", "/admin/reconciliations/" + id,
+                                      {{"Authorization", auth}}, "", 10s);
+        EXPECT_TRUE(codec::parse_json(r.body, &v, nullptr)) << r.body;
+        return v;
+      },
+      [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, limit);
+}
+
 class ReconE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -223,9 +239,7 @@ class ReconE2ETest : public ::testing::Test {
 
   // GET /admin/reconciliations/{id} until DONE or FAILED (bounded).
   v1::ReconciliationView finished(const std::string& id) {
-    auto run = testing::poll_until(
-        [&] { return parse<v1::ReconciliationView>(admin("GET", "/admin/reconciliations/" + id)); },
-        [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+    auto run = settled_run(*daemon_, std::string("Bearer ") + kOperatorToken, id);
     EXPECT_EQ(run.status(), "DONE") << codec::to_json(run);
     return run;
   }
@@ -708,9 +722,7 @@ TEST_F(ReconE2ETest, AStatementNotReadyFailsTheRun) {
       std::string(R"({"merchant_id":"demo","channel":"sandbox","date":")") + tomorrow + "\"}");
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id = parse<v1::ReconciliationView>(r).reconciliation_id();
-  auto run = testing::poll_until(
-      [&] { return parse<v1::ReconciliationView>(admin("GET", "/admin/reconciliations/" + id)); },
-      [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+  auto run = settled_run(*daemon_, std::string("Bearer ") + kOperatorToken, id);
   EXPECT_EQ(run.status(), "FAILED");
   EXPECT_EQ(run.error().code(), "statement_not_ready") << codec::to_json(run);
   // Requests the reconciler refuses at once.
@@ -876,9 +888,7 @@ TEST_F(ReconE2ETest, ARunCutOffByACrashIsFailedAfterTheRestart) {
   start();
   auto run = parse<v1::ReconciliationView>(admin("GET", "/admin/reconciliations/" + id));
   if (run.status() == "DONE") GTEST_SKIP() << "the run finished before the kill";
-  run = testing::poll_until(
-      [&] { return parse<v1::ReconciliationView>(admin("GET", "/admin/reconciliations/" + id)); },
-      [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 5s);
+  run = settled_run(*daemon_, std::string("Bearer ") + kOperatorToken, id, 5s);
   EXPECT_EQ(run.status(), "FAILED") << codec::to_json(run);
   EXPECT_EQ(run.error().code(), "interrupted");
   EXPECT_FALSE(run.finished_at().empty());
@@ -1129,14 +1139,7 @@ class ReconSimTest : public ::testing::Test {
     v1::ReconciliationView run;
     ASSERT_TRUE(codec::parse_json(started.body, &run, nullptr));
     const std::string id = run.reconciliation_id();
-    run = testing::poll_until(
-        [&] {
-          v1::ReconciliationView v;
-          EXPECT_TRUE(codec::parse_json(
-              call("GET", "/admin/reconciliations/" + id, "", kAdmin).body, &v, nullptr));
-          return v;
-        },
-        [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+    run = settled_run(*daemon_, kAdmin, id);
     ASSERT_EQ(run.status(), "DONE") << codec::to_json(run);
     EXPECT_EQ(run.source(), "fetch");
     EXPECT_EQ(run.lines(), 1u) << codec::to_json(run);
@@ -1157,14 +1160,7 @@ class ReconSimTest : public ::testing::Test {
     ASSERT_EQ(early.status, 202) << early.body;
     ASSERT_TRUE(codec::parse_json(early.body, &run, nullptr));
     const std::string early_id = run.reconciliation_id();
-    run = testing::poll_until(
-        [&] {
-          v1::ReconciliationView v;
-          EXPECT_TRUE(codec::parse_json(
-              call("GET", "/admin/reconciliations/" + early_id, "", kAdmin).body, &v, nullptr));
-          return v;
-        },
-        [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+    run = settled_run(*daemon_, kAdmin, early_id);
     EXPECT_EQ(run.status(), "FAILED");
     EXPECT_EQ(run.error().code(), "statement_not_ready") << codec::to_json(run);
   }
@@ -1241,14 +1237,7 @@ TEST_F(ReconSimTest, AlipayStatementFromTheSimulatorFixesALostSuccess) {
   v1::ReconciliationView run;
   ASSERT_TRUE(codec::parse_json(taken.body, &run, nullptr));
   const std::string id = run.reconciliation_id();
-  run = testing::poll_until(
-      [&] {
-        v1::ReconciliationView v;
-        EXPECT_TRUE(codec::parse_json(call("GET", "/admin/reconciliations/" + id, "", kAdmin).body,
-                                      &v, nullptr));
-        return v;
-      },
-      [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+  run = settled_run(*daemon_, kAdmin, id);
   EXPECT_EQ(run.status(), "DONE") << codec::to_json(run);
   EXPECT_EQ(run.source(), "upload");
   EXPECT_EQ(run.counts().matched(), 1u) << codec::to_json(run);
@@ -1301,15 +1290,7 @@ TEST(ReconSimProtocolTest, SimChannelStatementFixesALostSuccess) {
   v1::ReconciliationView run;
   ASSERT_TRUE(codec::parse_json(started.body, &run, nullptr));
   const std::string id = run.reconciliation_id();
-  run = testing::poll_until(
-      [&] {
-        v1::ReconciliationView v;
-        EXPECT_TRUE(codec::parse_json(
-            daemon.request("GET", "/admin/reconciliations/" + id, admin, "", 10s).body, &v,
-            nullptr));
-        return v;
-      },
-      [](const v1::ReconciliationView& v) { return v.status() != "RUNNING"; }, 20s);
+  run = settled_run(daemon, "Bearer admin-dev-token", id);
   ASSERT_EQ(run.status(), "DONE") << codec::to_json(run);
   EXPECT_EQ(run.lines(), 1u);
   EXPECT_EQ(run.counts().channel_only_success(), 1u) << codec::to_json(run);
